@@ -1,0 +1,145 @@
+"""`python -m assessments ...`: demo data, import, export, checks and the benchmark.
+
+Every command honours AIMS_DB. Messages are single plain lines; exit codes: 0 ok, 1 the input
+or the data has problems, 2 the command itself is wrong, 3 the database is held by the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from assessments.config import database_path
+from assessments.errors import DatabaseBusyError, WorkbenchError
+from assessments.store.db import Database
+
+CLI_ACTOR = "command line"
+
+
+def open_database() -> Database:
+    return Database(database_path())
+
+
+def _write_output(payload: bytes, out: str | None) -> None:
+    if out:
+        Path(out).write_bytes(payload)
+        print(f"Wrote {len(payload):,} bytes to {out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(payload)
+        if not payload.endswith(b"\n"):
+            sys.stdout.buffer.write(b"\n")
+        sys.stdout.flush()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from assessments.demo import load_demo
+
+    database = open_database()
+    report = load_demo(database)
+    for line in report.lines():
+        print(line)
+    print(f"Demo portfolio loaded into {database.path} ({report.total} records added).")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from assessments.exports import EXPORTS, build_export
+
+    export = EXPORTS[args.what]
+    fmt = args.format or export.formats[0]
+    if fmt not in export.formats:
+        print(
+            f"'{args.what}' exports as {', '.join(export.formats)}, not '{fmt}'.", file=sys.stderr
+        )
+        return 2
+    if fmt == "xlsx" and not args.out:
+        print("XLSX is binary: give --out FILE.", file=sys.stderr)
+        return 2
+    _write_output(build_export(open_database(), args.what, fmt), args.out)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from assessments.importing import ImportFileError, parse_inventory
+    from assessments.store.inventory import import_systems
+
+    path = Path(args.file)
+    if not path.exists():
+        print(f"{path}: no such file.", file=sys.stderr)
+        return 2
+    try:
+        systems = parse_inventory(path)
+    except ImportFileError as error:
+        print(f"{path.name}: nothing was imported.", file=sys.stderr)
+        print(str(error), file=sys.stderr)
+        return 1
+    try:
+        outcome = import_systems(open_database(), args.actor, systems)
+    except WorkbenchError as error:
+        print(f"{path.name}: nothing was imported. {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Imported {path.name}: {len(outcome.created)} created, {len(outcome.updated)} updated,"
+        f" {len(outcome.unchanged)} unchanged."
+    )
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from assessments.store.health import check
+
+    report = check(open_database())
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
+# Features register sub-commands here: name -> (help, configure(parser)).
+EXTRA_COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from assessments.exports import EXPORTS
+
+    parser = argparse.ArgumentParser(
+        prog="python -m assessments",
+        description="AI risk and impact workbench: command line (honours AIMS_DB).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="load the demo portfolio (safe to run twice)")
+    demo.set_defaults(handler=cmd_demo)
+
+    export = commands.add_parser("export", help="export data as CSV, JSON or XLSX")
+    export.add_argument("what", choices=sorted(EXPORTS))
+    export.add_argument("--format", choices=["csv", "json", "xlsx"])
+    export.add_argument("--out", help="write to this file instead of standard output")
+    export.set_defaults(handler=cmd_export)
+
+    importer = commands.add_parser("import", help="import the inventory from CSV or XLSX")
+    importer.add_argument("what", choices=["inventory"])
+    importer.add_argument("file")
+    importer.add_argument("--actor", default=CLI_ACTOR, help="name recorded in the audit trail")
+    importer.set_defaults(handler=cmd_import)
+
+    checker = commands.add_parser("check", help="schema version, row counts, audit completeness")
+    checker.set_defaults(handler=cmd_check)
+
+    for name, help_text, configure in EXTRA_COMMANDS:
+        configure(commands.add_parser(name, help=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except DatabaseBusyError as error:
+        print(str(error), file=sys.stderr)
+        return 3
+    except WorkbenchError as error:
+        print(str(error), file=sys.stderr)
+        return 1

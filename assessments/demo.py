@@ -1,0 +1,82 @@
+"""The demo portfolio: realistic content from data/demo, loaded without ever duplicating.
+
+Each step adds what is missing and leaves what is there (matched by natural keys such as the
+system name), so loading twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assessments.config import data_dir
+from assessments.inventory import AISystemInput
+from assessments.store.db import Database, Transaction
+from assessments.store.inventory import insert_system
+
+DEMO_ACTOR = "Demo loader"
+
+
+def demo_file(name: str) -> Path:
+    return data_dir() / "demo" / name
+
+
+def read_demo_yaml(name: str) -> dict[str, Any]:
+    with demo_file(name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_systems(transaction: Transaction) -> int:
+    """Add the demo AI systems that are not in the inventory yet."""
+    added = 0
+    for entry in read_demo_yaml("systems.yaml")["systems"]:
+        data = AISystemInput.model_validate(entry)
+        exists = transaction.fetchone(
+            "SELECT 1 FROM ai_systems WHERE lower(name) = lower(?)", [data.name]
+        )
+        if exists is None:
+            insert_system(transaction, data)
+            added += 1
+    return added
+
+
+@dataclass
+class DemoReport:
+    added: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.added.values())
+
+    def lines(self) -> list[str]:
+        return [f"{name}: {count} added" for name, count in self.added.items()]
+
+
+# Each feature appends its step; steps run in order, each in its own transaction.
+DEMO_STEPS: list[tuple[str, Callable[[Transaction], int]]] = [
+    ("AI systems", load_systems),
+]
+
+
+def load_demo(database: Database, actor: str = DEMO_ACTOR) -> DemoReport:
+    """Load every demo step; returns how many records each step added."""
+    report = DemoReport()
+
+    for name, step in DEMO_STEPS:
+
+        def work(
+            transaction: Transaction,
+            step: Callable[[Transaction], int] = step,
+            name: str = name,
+        ) -> int:
+            added = step(transaction)
+            if transaction.audit_count == 0:
+                transaction.audit("demo", "demo", name, None, None, f"{name}: already loaded")
+            return added
+
+        report.added[name] = database.write(actor, work)
+    return report

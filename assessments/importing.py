@@ -1,0 +1,115 @@
+"""Importing the inventory from CSV or XLSX: every row validated before anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from assessments.inventory import AISystemInput, field_errors
+from assessments.reports.tabular import read_rows
+
+REQUIRED_COLUMNS = (
+    "name",
+    "purpose",
+    "owner",
+    "business_unit",
+    "roles",
+    "lifecycle_stage",
+    "ai_technique",
+    "autonomy",
+    "stakeholders",
+    "personal_data",
+    "deployment_context",
+)
+IGNORED_COLUMNS = {"id", "eu_ai_act_class"}
+TRUE_WORDS = {"true", "yes", "y", "1"}
+FALSE_WORDS = {"false", "no", "n", "0", ""}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem, located the way a spreadsheet user finds it: row number and column."""
+
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.reason}"
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported; `errors` lists every bad row, column and reason."""
+
+    def __init__(self, errors: list[RowError], message: str | None = None) -> None:
+        self.errors = errors
+        lines = [str(error) for error in errors]
+        super().__init__(message or "\n".join(lines))
+
+
+def _boolean(text: str, row: int, column: str, errors: list[RowError]) -> bool | None:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    errors.append(RowError(row, column, f"'{text}' is not true or false"))
+    return None
+
+
+def parse_inventory(path: Path) -> list[AISystemInput]:
+    """Validated systems from the file, or ImportFileError naming every bad row and column.
+
+    Rows are numbered as a spreadsheet shows them: the header is row 1.
+    """
+    try:
+        rows = read_rows(path)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise ImportFileError([], f"{path.name}: cannot read the file ({error})") from error
+    if not rows:
+        raise ImportFileError([], f"{path.name}: the file has no data rows")
+    columns = set(rows[0])
+    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    known = set(AISystemInput.model_fields) | IGNORED_COLUMNS
+    unknown = sorted(column for column in columns if column not in known)
+    header_errors = [RowError(1, column, "required column is missing") for column in missing]
+    header_errors += [RowError(1, column, "unknown column") for column in unknown]
+    if header_errors:
+        raise ImportFileError(header_errors)
+
+    errors: list[RowError] = []
+    systems: list[AISystemInput] = []
+    seen_names: dict[str, int] = {}
+    for index, row in enumerate(rows, start=2):
+        values: dict[str, object] = {
+            key: value for key, value in row.items() if key not in IGNORED_COLUMNS
+        }
+        row_errors: list[RowError] = []
+        for column in ("personal_data", "special_category_data"):
+            if column in values:
+                values[column] = _boolean(str(values[column]), index, column, row_errors)
+        if values.get("next_review") == "":
+            values["next_review"] = None
+        if values.get("status") == "":
+            values.pop("status")
+        name_key = str(values.get("name", "")).strip().lower()
+        if name_key and name_key in seen_names:
+            row_errors.append(
+                RowError(index, "name", f"the same name is already on row {seen_names[name_key]}")
+            )
+        elif name_key:
+            seen_names[name_key] = index
+        if not row_errors:
+            try:
+                systems.append(AISystemInput.model_validate(values))
+            except ValidationError as error:
+                row_errors.extend(
+                    RowError(index, column, reason)
+                    for column, reason in field_errors(error).items()
+                )
+        errors.extend(row_errors)
+    if errors:
+        raise ImportFileError(errors)
+    return systems

@@ -1,0 +1,229 @@
+"""The AI system inventory: what a record holds and the rules it must satisfy.
+
+An AI system is the unit of the AI management system's scope (ISO/IEC 42001 4.3) and the parent
+of every risk, impact assessment and workshop.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from assessments import vocab
+from assessments.audit import field_changes
+
+NAME_MAX = 120
+PURPOSE_MAX = 2000
+DESCRIPTION_MAX = 4000
+PERSON_MAX = 120
+LIST_ITEM_MAX = 200
+LIST_MAX_ITEMS = 30
+
+# Fields whose change makes an approved impact assessment or a screening out of date.
+MATERIAL_FIELDS: tuple[str, ...] = (
+    "purpose",
+    "ai_technique",
+    "personal_data",
+    "special_category_data",
+    "autonomy",
+    "deployment_context",
+    "stakeholders",
+)
+
+FIELD_LABELS: dict[str, str] = {
+    "name": "Name",
+    "purpose": "Purpose and intended use",
+    "description": "Description",
+    "owner": "Owner",
+    "business_unit": "Business unit",
+    "roles": "Our roles",
+    "lifecycle_stage": "Lifecycle stage",
+    "ai_technique": "AI technique",
+    "autonomy": "Autonomy and human oversight",
+    "stakeholders": "Affected stakeholders",
+    "personal_data": "Personal data",
+    "special_category_data": "Special-category data",
+    "deployment_context": "Deployment context",
+    "geography": "Geographic scope",
+    "suppliers": "Third-party suppliers or models",
+    "status": "Status",
+    "next_review": "Next review",
+}
+
+
+def _one_of(vocabulary: dict[str, str], value: str) -> str:
+    if value not in vocabulary:
+        choices = ", ".join(f"'{key}' ({text})" for key, text in vocabulary.items())
+        raise ValueError(f"'{value}' is not a known value; choose one of {choices}")
+    return value
+
+
+def _clean_list(values: list[str]) -> list[str]:
+    """Trimmed, non-empty, first occurrence kept: lists are sets with a stable order."""
+    seen: list[str] = []
+    for value in values:
+        item = value.strip()
+        if item and item not in seen:
+            seen.append(item)
+    return seen
+
+
+class AISystemInput(BaseModel):
+    """What a person (or an import file) provides for an AI system."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    purpose: str = Field(min_length=1, max_length=PURPOSE_MAX)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+    owner: str = Field(min_length=1, max_length=PERSON_MAX)
+    business_unit: str = Field(min_length=1, max_length=PERSON_MAX)
+    roles: list[str] = Field(min_length=1)
+    lifecycle_stage: str
+    ai_technique: str
+    autonomy: str
+    stakeholders: list[str] = Field(min_length=1)
+    personal_data: bool
+    special_category_data: bool = False
+    deployment_context: str
+    geography: list[str] = Field(default_factory=list, max_length=LIST_MAX_ITEMS)
+    suppliers: list[str] = Field(default_factory=list, max_length=LIST_MAX_ITEMS)
+    status: str = "active"
+    next_review: date | None = None
+
+    @field_validator("roles", "stakeholders", "geography", "suppliers", mode="before")
+    @classmethod
+    def _split_text_lists(cls, value: Any) -> Any:
+        """Import files carry lists as `a;b`; forms carry Python lists."""
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return value.split(";")
+        return value
+
+    @field_validator("roles", "stakeholders", "geography", "suppliers")
+    @classmethod
+    def _dedupe(cls, values: list[str]) -> list[str]:
+        cleaned = _clean_list(values)
+        for item in cleaned:
+            if len(item) > LIST_ITEM_MAX:
+                raise ValueError(f"'{item[:40]}…' is longer than {LIST_ITEM_MAX} characters")
+        return cleaned
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, values: list[str]) -> list[str]:
+        if not values:
+            raise ValueError("choose at least one role")
+        for value in values:
+            _one_of(vocab.ROLES, value)
+        return values
+
+    @field_validator("stakeholders")
+    @classmethod
+    def _known_stakeholders(cls, values: list[str]) -> list[str]:
+        if not values:
+            raise ValueError("name at least one group of people the system affects")
+        for value in values:
+            _one_of(vocab.STAKEHOLDERS, value)
+        return values
+
+    @field_validator("lifecycle_stage")
+    @classmethod
+    def _known_stage(cls, value: str) -> str:
+        return _one_of(vocab.LIFECYCLE_STAGES, value)
+
+    @field_validator("ai_technique")
+    @classmethod
+    def _known_technique(cls, value: str) -> str:
+        return _one_of(vocab.AI_TECHNIQUES, value)
+
+    @field_validator("autonomy")
+    @classmethod
+    def _known_autonomy(cls, value: str) -> str:
+        return _one_of(vocab.AUTONOMY, value)
+
+    @field_validator("deployment_context")
+    @classmethod
+    def _known_context(cls, value: str) -> str:
+        return _one_of(vocab.DEPLOYMENT_CONTEXTS, value)
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str) -> str:
+        return _one_of(vocab.SYSTEM_STATUSES, value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AISystemInput:
+        if self.special_category_data and not self.personal_data:
+            raise ValueError(
+                "special_category_data: special-category data is personal data; "
+                "tick 'Personal data' as well"
+            )
+        if (self.status == "retired") != (self.lifecycle_stage == "retired"):
+            raise ValueError(
+                "status: a retired system has both status 'retired' and lifecycle stage "
+                "'retired'; set both or neither"
+            )
+        return self
+
+
+class AISystem(AISystemInput):
+    """A stored AI system with its identity and bookkeeping."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    id: int
+    revision: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+
+    def as_input(self) -> AISystemInput:
+        return AISystemInput(**self.model_dump(include=set(AISystemInput.model_fields)))
+
+
+class SystemFilter(BaseModel):
+    """What the inventory list can be narrowed by."""
+
+    search: str = Field(default="", max_length=200)
+    business_units: list[str] = Field(default_factory=list)
+    statuses: list[str] = Field(default_factory=list)
+    lifecycle_stages: list[str] = Field(default_factory=list)
+    ai_techniques: list[str] = Field(default_factory=list)
+    deployment_contexts: list[str] = Field(default_factory=list)
+    personal_data: bool | None = None
+    review_overdue: bool = False
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """Pydantic's errors as one plain sentence per field, for showing beside the field."""
+    messages: dict[str, str] = {}
+    for item in error.errors():
+        location = [str(part) for part in item["loc"]]
+        message = item["msg"].removeprefix("Value error, ")
+        field = location[0] if location else ""
+        if not field and ": " in message:
+            field, message = message.split(": ", 1)
+        if item["type"] == "string_too_long":
+            message = f"at most {item['ctx']['max_length']} characters, please"
+        elif item["type"] in {"string_too_short", "missing"} and field in FIELD_LABELS:
+            message = "this field is required"
+        elif item["type"] == "too_short" and field in {"roles", "stakeholders"}:
+            message = "choose at least one"
+        elif item["type"] == "too_long":
+            message = f"at most {item['ctx']['max_length']} entries"
+        messages.setdefault(field or "form", message)
+    return messages
+
+
+def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
+    """Which fields differ between two snapshots (the change history shows these)."""
+    return [name for name, _, _ in field_changes(before, after)]
+
+
+def is_material_change(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    return any(field in MATERIAL_FIELDS for field in changed_fields(before, after))

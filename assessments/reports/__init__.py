@@ -1,0 +1,1 @@
+"""Builders for files people take away: CSV, JSON, XLSX and PDF."""

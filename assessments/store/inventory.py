@@ -1,0 +1,311 @@
+"""Storage of the AI system inventory: the current record per system, each change audited.
+
+The current state lives in `ai_systems` (one row per system, with a revision counter for
+optimistic locking); its history is the audit trail, which holds every before and after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from assessments.errors import ConflictError, NotFoundError
+from assessments.inventory import AISystem, AISystemInput, SystemFilter, changed_fields
+from assessments.store.db import Database, Transaction
+
+ENTITY = "ai_system"
+
+EXPORT_COLUMNS: list[str] = [
+    "id",
+    "name",
+    "purpose",
+    "description",
+    "owner",
+    "business_unit",
+    "roles",
+    "lifecycle_stage",
+    "ai_technique",
+    "autonomy",
+    "stakeholders",
+    "personal_data",
+    "special_category_data",
+    "deployment_context",
+    "geography",
+    "suppliers",
+    "status",
+    "next_review",
+]
+
+_INPUT_FIELDS = list(AISystemInput.model_fields)
+_SELECT = "SELECT * FROM ai_systems"
+
+
+def _snapshot(system: AISystem) -> dict[str, Any]:
+    return system.model_dump(mode="json")
+
+
+def _row_to_system(row: dict[str, Any]) -> AISystem:
+    return AISystem.model_validate(row)
+
+
+def _fetch(transaction: Transaction, system_id: int) -> AISystem | None:
+    result = transaction.execute(f"{_SELECT} WHERE id = ?", [system_id])
+    columns = [column[0] for column in result.description]
+    row = result.fetchone()
+    return _row_to_system(dict(zip(columns, row, strict=True))) if row else None
+
+
+def _name_taken(transaction: Transaction, name: str, except_id: int | None = None) -> bool:
+    row = transaction.fetchone(
+        "SELECT count(*) FROM ai_systems WHERE lower(name) = lower(?) AND id IS DISTINCT FROM ?",
+        [name, except_id],
+    )
+    return bool(row and row[0])
+
+
+def _duplicate(name: str) -> ConflictError:
+    return ConflictError(
+        f"An AI system called '{name}' already exists; names are unique in the inventory.",
+        field="name",
+    )
+
+
+def insert_system(transaction: Transaction, data: AISystemInput) -> AISystem:
+    """Insert inside a caller's transaction (used by create, import and the demo loader)."""
+    if _name_taken(transaction, data.name):
+        raise _duplicate(data.name)
+    values = data.model_dump()
+    row = transaction.fetchone(
+        f"INSERT INTO ai_systems ({', '.join(_INPUT_FIELDS)}, revision, created_at, created_by,"
+        f" updated_at, updated_by) VALUES ({', '.join('?' for _ in _INPUT_FIELDS)}, 1, ?, ?, ?, ?)"
+        " RETURNING id",
+        [values[name] for name in _INPUT_FIELDS]
+        + [transaction.at, transaction.actor, transaction.at, transaction.actor],
+    )
+    assert row is not None
+    created = _fetch(transaction, int(row[0]))
+    assert created is not None
+    transaction.audit("create", ENTITY, created.id, None, _snapshot(created), f"Added {data.name}")
+    return created
+
+
+def replace_system(
+    transaction: Transaction,
+    system_id: int,
+    data: AISystemInput,
+    expected_revision: int | None = None,
+    action: str = "update",
+) -> AISystem:
+    """Update inside a caller's transaction; a no-op when nothing changed."""
+    current = _fetch(transaction, system_id)
+    if current is None:
+        raise NotFoundError(f"There is no AI system with id {system_id}.")
+    if expected_revision is not None and current.revision != expected_revision:
+        raise ConflictError(
+            f"{current.updated_by} changed '{current.name}' since you opened it "
+            f"(revision {current.revision}, you edited {expected_revision}). "
+            "Reload the page to see their change, then make yours again."
+        )
+    if data == current.as_input():
+        return current
+    if data.name.lower() != current.name.lower() and _name_taken(transaction, data.name, system_id):
+        raise _duplicate(data.name)
+    values = data.model_dump()
+    assignments = ", ".join(f"{name} = ?" for name in _INPUT_FIELDS)
+    transaction.execute(
+        f"UPDATE ai_systems SET {assignments}, revision = revision + 1, updated_at = ?,"
+        " updated_by = ? WHERE id = ?",
+        [values[name] for name in _INPUT_FIELDS] + [transaction.at, transaction.actor, system_id],
+    )
+    updated = _fetch(transaction, system_id)
+    assert updated is not None
+    before, after = _snapshot(current), _snapshot(updated)
+    changed = ", ".join(changed_fields(before, after))
+    transaction.audit(action, ENTITY, system_id, before, after, f"Changed {changed}")
+    return updated
+
+
+def create_system(database: Database, actor: str, data: AISystemInput) -> AISystem:
+    """Add an AI system to the inventory."""
+    return database.write(actor, lambda transaction: insert_system(transaction, data))
+
+
+def update_system(
+    database: Database,
+    actor: str,
+    system_id: int,
+    data: AISystemInput,
+    expected_revision: int | None = None,
+) -> AISystem:
+    """Save an edit; refuses it when someone else saved in between (`expected_revision`)."""
+    return database.write(
+        actor,
+        lambda transaction: replace_system(transaction, system_id, data, expected_revision),
+    )
+
+
+def retire_system(
+    database: Database, actor: str, system_id: int, expected_revision: int | None = None
+) -> AISystem:
+    """Retire a system: the record and its history stay; nothing is deleted."""
+
+    def work(transaction: Transaction) -> AISystem:
+        current = _fetch(transaction, system_id)
+        if current is None:
+            raise NotFoundError(f"There is no AI system with id {system_id}.")
+        retired = current.as_input().model_copy(
+            update={"status": "retired", "lifecycle_stage": "retired"}
+        )
+        return replace_system(transaction, system_id, retired, expected_revision, action="retire")
+
+    return database.write(actor, work)
+
+
+def get_system(database: Database, system_id: int) -> AISystem:
+    rows = database.query_records(f"{_SELECT} WHERE id = ?", [system_id])
+    if not rows:
+        raise NotFoundError(f"There is no AI system with id {system_id}.")
+    return _row_to_system(rows[0])
+
+
+def find_system_by_name(database: Database, name: str) -> AISystem | None:
+    rows = database.query_records(f"{_SELECT} WHERE lower(name) = lower(?)", [name.strip()])
+    return _row_to_system(rows[0]) if rows else None
+
+
+def all_systems(database: Database) -> list[AISystem]:
+    return [_row_to_system(row) for row in database.query_records(f"{_SELECT} ORDER BY id")]
+
+
+def system_names(database: Database, include_retired: bool = True) -> dict[int, str]:
+    """id -> name, for pickers."""
+    condition = "" if include_retired else "WHERE status <> 'retired'"
+    rows = database.query_rows(f"SELECT id, name FROM ai_systems {condition} ORDER BY name")
+    return {int(system_id): name for system_id, name in rows}
+
+
+def _in_clause(column: str, values: Iterable[str], params: list[Any]) -> str:
+    values = list(values)
+    params.extend(values)
+    return f"{column} IN ({', '.join('?' for _ in values)})"
+
+
+def list_systems(database: Database, filters: SystemFilter | None = None) -> pd.DataFrame:
+    """The inventory list, narrowed in SQL by search text and facets."""
+    filters = filters or SystemFilter()
+    conditions: list[str] = []
+    params: list[Any] = []
+    if filters.search.strip():
+        conditions.append(
+            "(name ILIKE ? OR purpose ILIKE ? OR description ILIKE ? OR owner ILIKE ?"
+            " OR business_unit ILIKE ? OR array_to_string(suppliers, ' ') ILIKE ?)"
+        )
+        params.extend([f"%{filters.search.strip()}%"] * 6)
+    for column, values in (
+        ("business_unit", filters.business_units),
+        ("status", filters.statuses),
+        ("lifecycle_stage", filters.lifecycle_stages),
+        ("ai_technique", filters.ai_techniques),
+        ("deployment_context", filters.deployment_contexts),
+    ):
+        if values:
+            conditions.append(_in_clause(column, values, params))
+    if filters.personal_data is not None:
+        conditions.append("personal_data = ?")
+        params.append(filters.personal_data)
+    if filters.review_overdue:
+        conditions.append("next_review < current_date AND status <> 'retired'")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    return database.query_df(
+        "SELECT id, name, business_unit, owner, status, lifecycle_stage, ai_technique, autonomy,"
+        " deployment_context, personal_data, special_category_data, next_review, updated_at"
+        f" FROM ai_systems {where} ORDER BY lower(name)",
+        params,
+    )
+
+
+def facets(database: Database) -> dict[str, list[str]]:
+    """Distinct values the filters offer (business units and owners come from the data)."""
+    rows = database.query_rows(
+        "SELECT 'business_unit', business_unit FROM ai_systems"
+        " UNION SELECT 'owner', owner FROM ai_systems"
+    )
+    found: dict[str, list[str]] = {"business_unit": [], "owner": []}
+    for kind, value in rows:
+        found[kind].append(value)
+    return {kind: sorted(values) for kind, values in found.items()}
+
+
+def counts(database: Database) -> dict[str, int]:
+    """Headline figures for the home page, in one query."""
+    row = database.query_one(
+        "SELECT count(*),"
+        " count(*) FILTER (WHERE status = 'active'),"
+        " count(*) FILTER (WHERE status = 'planned'),"
+        " count(*) FILTER (WHERE status = 'retired'),"
+        " count(*) FILTER (WHERE personal_data AND status <> 'retired'),"
+        " count(*) FILTER (WHERE next_review < current_date AND status <> 'retired'),"
+        " count(DISTINCT business_unit) FILTER (WHERE status <> 'retired')"
+        " FROM ai_systems"
+    )
+    keys = [
+        "total",
+        "active",
+        "planned",
+        "retired",
+        "personal_data",
+        "review_overdue",
+        "business_units",
+    ]
+    return dict(zip(keys, (int(value) for value in row), strict=True)) if row else {}
+
+
+def export_frame(database: Database) -> pd.DataFrame:
+    """The inventory in the export layout: one row per system, lists joined with ';'."""
+    return database.query_df(
+        "SELECT id, name, purpose, description, owner, business_unit,"
+        " array_to_string(roles, ';') AS roles, lifecycle_stage, ai_technique, autonomy,"
+        " array_to_string(stakeholders, ';') AS stakeholders, personal_data,"
+        " special_category_data, deployment_context, array_to_string(geography, ';') AS geography,"
+        " array_to_string(suppliers, ';') AS suppliers, status,"
+        " strftime(next_review, '%Y-%m-%d') AS next_review"
+        " FROM ai_systems ORDER BY id"
+    )
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+def import_systems(database: Database, actor: str, systems: list[AISystemInput]) -> ImportOutcome:
+    """Create or update (matched by name) every system in one transaction: all or nothing."""
+
+    def work(transaction: Transaction) -> ImportOutcome:
+        created: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        for data in systems:
+            existing = transaction.fetchone(
+                "SELECT id FROM ai_systems WHERE lower(name) = lower(?)", [data.name]
+            )
+            if existing is None:
+                insert_system(transaction, data)
+                created.append(data.name)
+                continue
+            current = _fetch(transaction, int(existing[0]))
+            if current is not None and current.as_input() == data:
+                unchanged.append(data.name)
+                continue
+            replace_system(transaction, int(existing[0]), data, action="import")
+            updated.append(data.name)
+        if not created and not updated:
+            transaction.audit("import", ENTITY, "*", None, None, "Import changed nothing")
+        return ImportOutcome(created, updated, unchanged)
+
+    return database.write(actor, work)

@@ -1,0 +1,76 @@
+"""Numbered schema migrations, applied on start and recorded in `schema_version`.
+
+Each file `migrations/NNN_name.sql` runs once, in order, in its own transaction. A migration
+is never edited after it has landed: a change to the schema is a new file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from assessments.store.db import Database, utc_now
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_FILE_PATTERN = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def available_migrations() -> list[Migration]:
+    """The migration files shipped with this version of the code, in order."""
+    found: list[Migration] = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = _FILE_PATTERN.match(path.name)
+        if not match:
+            raise ValueError(f"Migration file {path.name} is not named NNN_name.sql")
+        found.append(Migration(int(match.group(1)), match.group(2), path.read_text()))
+    versions = [migration.version for migration in found]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"Two migration files share a number: {versions}")
+    return found
+
+
+def current_version(database: Database) -> int:
+    """The highest applied migration, 0 for a new file."""
+    with database.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
+        row = cursor.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def apply_migrations(database: Database) -> list[int]:
+    """Bring the file up to the latest schema; returns the versions applied now."""
+    applied: list[int] = []
+    start = current_version(database)
+    for migration in available_migrations():
+        if migration.version <= start:
+            continue
+        with database.cursor() as cursor:
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                cursor.execute(migration.sql)
+                cursor.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, ?)",
+                    [migration.version, migration.name, utc_now()],
+                )
+                cursor.execute("COMMIT")
+            except Exception:
+                cursor.execute("ROLLBACK")
+                raise
+        applied.append(migration.version)
+    return applied
+
+
+def latest_version() -> int:
+    migrations = available_migrations()
+    return migrations[-1].version if migrations else 0

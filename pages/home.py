@@ -1,0 +1,68 @@
+"""Home: what the tool is for, where the organisation stands, what to do next."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessments.demo import load_demo
+from assessments.overview import next_steps
+from assessments.store import inventory as inventory_store
+from pages.common import INVENTORY, SYSTEM_EDIT, database, require_actor_notice, show_flash
+
+TARGETS = {
+    "system_edit": (SYSTEM_EDIT, {}),
+    "inventory_overdue": (INVENTORY, {"review": "overdue"}),
+    "inventory_planned": (INVENTORY, {"status": "planned"}),
+}
+
+db = database()
+st.title("AI risk & impact workbench")
+st.markdown(
+    "Keep the inventory of your organisation's AI systems, assess their risks and their impact "
+    "on people and society, and show how you treat them, as ISO/IEC 42001 asks. "
+    "Everything lives in one local database file, with a full history of who changed what."
+)
+show_flash()
+
+counts = inventory_store.counts(db)
+
+if counts.get("total", 0) == 0:
+    st.info(
+        "The inventory is empty. Start with your own first AI system, or load the demo "
+        "portfolio of a fictional company to explore every feature.",
+        icon=":material/rocket_launch:",
+    )
+    left, right = st.columns(2)
+    with left:
+        actor = require_actor_notice()
+        if st.button("Load the demo portfolio", type="primary", disabled=actor is None):
+            with st.status("Loading the demo portfolio…", expanded=True) as status:
+                report = load_demo(db, actor=actor or "")
+                for line in report.lines():
+                    st.write(line)
+                status.update(label="Demo portfolio loaded", state="complete")
+            st.rerun()
+    with right:
+        st.page_link(SYSTEM_EDIT, label="Add your first AI system", icon=":material/add:")
+    st.stop()
+
+st.subheader("Where we stand")
+cols = st.columns(5)
+cols[0].metric(
+    "AI systems in scope",
+    counts["active"] + counts["planned"],
+    help="Active and planned systems: the scope of the AI management system.",
+)
+cols[1].metric("Active", counts["active"])
+cols[2].metric("Planned", counts["planned"])
+cols[3].metric("Review overdue", counts["review_overdue"])
+cols[4].metric("Using personal data", counts["personal_data"])
+st.caption(
+    f"{counts['business_units']} business units · {counts['retired']} retired systems kept "
+    "with their history"
+)
+
+st.subheader("What to do next")
+for step in next_steps(counts):
+    page, params = TARGETS.get(step.target, (INVENTORY, {}))
+    st.page_link(page, label=step.text, icon=":material/arrow_forward:", query_params=params)

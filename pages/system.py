@@ -1,0 +1,133 @@
+"""One AI system: its record, its change history, and the actions on it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from assessments import vocab
+from assessments.audit import describe_value, field_changes
+from assessments.errors import WorkbenchError
+from assessments.inventory import FIELD_LABELS
+from assessments.store import audit as audit_store
+from assessments.store import inventory as inventory_store
+from pages.common import (
+    INVENTORY,
+    SYSTEM_EDIT,
+    database,
+    flash,
+    plain,
+    require_actor_notice,
+    show_flash,
+)
+
+db = database()
+names = inventory_store.system_names(db)
+raw_id = st.query_params.get("id")
+system_id = int(raw_id) if raw_id and raw_id.isdigit() and int(raw_id) in names else None
+
+if system_id is None:
+    st.title("AI system")
+    if not names:
+        st.info("The inventory is empty.")
+        st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+        st.stop()
+    if raw_id:
+        st.warning(f"There is no AI system with id {plain(raw_id)}.")
+    choice = st.selectbox(
+        "Open a system", list(names), format_func=names.get, index=None, key="sys_pick"
+    )
+    if choice is not None:
+        st.query_params["id"] = str(choice)
+        st.rerun()
+    st.stop()
+
+system = inventory_store.get_system(db, system_id)
+st.page_link(INVENTORY, label="All AI systems", icon=":material/arrow_back:")
+st.title(system.name, anchor=False)
+status_colour = {"active": "green", "planned": "blue", "retired": "gray"}[system.status]
+st.badge(vocab.label(vocab.SYSTEM_STATUSES, system.status), color=status_colour)
+show_flash()
+st.markdown(f"**Purpose and intended use.** {plain(system.purpose)}")
+if system.description:
+    st.markdown(plain(system.description))
+
+
+def listed(vocabulary: dict, keys: list[str]) -> str:
+    return ", ".join(vocab.label(vocabulary, key) for key in keys) or "—"
+
+
+left, right = st.columns(2)
+with left:
+    st.markdown(
+        "\n".join(
+            [
+                f"- **Owner:** {plain(system.owner)}",
+                f"- **Business unit:** {plain(system.business_unit)}",
+                f"- **Our roles:** {listed(vocab.ROLES, system.roles)}",
+                "- **Lifecycle stage:** "
+                f"{vocab.label(vocab.LIFECYCLE_STAGES, system.lifecycle_stage)}",
+                f"- **AI technique:** {vocab.label(vocab.AI_TECHNIQUES, system.ai_technique)}",
+                f"- **Autonomy and oversight:** {vocab.label(vocab.AUTONOMY, system.autonomy)}",
+            ]
+        )
+    )
+with right:
+    review = system.next_review.isoformat() if system.next_review else "not set"
+    st.markdown(
+        "\n".join(
+            [
+                f"- **Affected stakeholders:** {listed(vocab.STAKEHOLDERS, system.stakeholders)}",
+                f"- **Personal data:** {'yes' if system.personal_data else 'no'}"
+                f" · **special-category:** {'yes' if system.special_category_data else 'no'}",
+                "- **Deployment context:** "
+                f"{vocab.label(vocab.DEPLOYMENT_CONTEXTS, system.deployment_context)}",
+                f"- **Geographic scope:** {plain(', '.join(system.geography) or '—')}",
+                f"- **Suppliers or models:** {plain('; '.join(system.suppliers) or '—')}",
+                f"- **Next review:** {review}",
+            ]
+        )
+    )
+
+with st.container(horizontal=True):
+    st.page_link(SYSTEM_EDIT, label="Edit", icon=":material/edit:", query_params={"id": system.id})
+    if system.status != "retired":
+        with st.popover("Retire…", icon=":material/archive:"):
+            st.write(
+                "Retiring keeps the record and its whole history; it only leaves the active "
+                "scope. You can reactivate it later by editing its status."
+            )
+            actor = require_actor_notice()
+            if st.button("Retire this system", type="primary", disabled=actor is None):
+                try:
+                    inventory_store.retire_system(db, actor or "", system.id, system.revision)
+                except WorkbenchError as error:
+                    st.error(str(error))
+                else:
+                    flash(f"Retired {system.name}.")
+                    st.rerun()
+
+st.subheader("Change history")
+events = audit_store.entity_history(db, "ai_system", system.id)
+for event in reversed(events):
+    when = pd.Timestamp(event["at"]).strftime("%Y-%m-%d %H:%M")
+    with st.expander(f"{when} · {event['action']} · {event['actor']}", expanded=False):
+        changes = field_changes(event["before"], event["after"])
+        if not changes:
+            st.caption("No field changed.")
+            continue
+        table = pd.DataFrame(
+            [
+                {
+                    "Field": FIELD_LABELS.get(name, name),
+                    "Before": describe_value(old) if event["before"] else "",
+                    "After": describe_value(new),
+                }
+                for name, old, new in changes
+            ]
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+st.caption(
+    f"Revision {system.revision} · last changed by {plain(system.updated_by)} "
+    f"on {system.updated_at:%Y-%m-%d %H:%M} UTC"
+)
