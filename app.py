@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages.common import (
@@ -14,7 +16,7 @@ from pages.common import (
     leave_legacy_pages_mode,
 )
 
-leave_legacy_pages_mode()
+leave_legacy_pages_mode(rerun=False)
 
 st.set_page_config(
     page_title="AI risk & impact workbench",
@@ -23,28 +25,26 @@ st.set_page_config(
 )
 
 
+def page(path: str, title: str, icon: str, **options: object) -> st.Page:
+    """A page whose URL is its file name: the first session after a start resolves deep links
+    through Streamlit's legacy pages/ lookup, which knows pages only by file name."""
+    return st.Page(path, title=title, icon=icon, url_path=Path(path).stem, **options)
+
+
 def page_sections() -> dict[str, list[st.Page]]:
     """Every page of the app in its menu section; the one place that decides what is shown
     (a role-based sign-in will shape this list)."""
     return {
         "Overview": [
-            st.Page(HOME, title="Home", icon=":material/home:", url_path="home", default=True),
+            page(HOME, "Home", ":material/home:", default=True),
         ],
         "Inventory": [
-            st.Page(INVENTORY, title="AI systems", icon=":material/list:", url_path="systems"),
-            st.Page(
-                SYSTEM_EDIT, title="Add AI system", icon=":material/add:", url_path="system-edit"
-            ),
-            st.Page(
-                SYSTEM,
-                title="AI system",
-                icon=":material/memory:",
-                url_path="system",
-                visibility="hidden",
-            ),
+            page(INVENTORY, "AI systems", ":material/list:"),
+            page(SYSTEM_EDIT, "Add AI system", ":material/add:"),
+            page(SYSTEM, "AI system", ":material/memory:", visibility="hidden"),
         ],
         "Assurance": [
-            st.Page(AUDIT_LOG, title="Audit log", icon=":material/history:", url_path="audit"),
+            page(AUDIT_LOG, "Audit log", ":material/history:"),
         ],
     }
 

@@ -62,21 +62,18 @@ DEMO_STEPS: list[tuple[str, Callable[[Transaction], int]]] = [
 ]
 
 
+def _run_step(transaction: Transaction, step: Callable[[Transaction], int]) -> int:
+    added = step(transaction)
+    if added == 0:
+        transaction.nothing_to_write()
+    return added
+
+
 def load_demo(database: Database, actor: str = DEMO_ACTOR) -> DemoReport:
     """Load every demo step; returns how many records each step added."""
     report = DemoReport()
-
     for name, step in DEMO_STEPS:
-
-        def work(
-            transaction: Transaction,
-            step: Callable[[Transaction], int] = step,
-            name: str = name,
-        ) -> int:
-            added = step(transaction)
-            if transaction.audit_count == 0:
-                transaction.audit("demo", "demo", name, None, None, f"{name}: already loaded")
-            return added
-
-        report.added[name] = database.write(actor, work)
+        report.added[name] = database.write(
+            actor, lambda transaction, step=step: _run_step(transaction, step)
+        )
     return report

@@ -27,19 +27,21 @@ SYSTEM_EDIT = "pages/system_edit.py"
 AUDIT_LOG = "pages/audit_log.py"
 
 
-def leave_legacy_pages_mode() -> None:
+def leave_legacy_pages_mode(*, rerun: bool) -> None:
     """Run every page inside app.py's navigation, even in the first session after a start.
 
     Streamlit treats a folder named pages/ as a legacy multipage app until some session calls
     st.navigation; until then a deep link (a workshop join link, say) would run the page file
-    alone, without app.py's frame. Switching the flag off and rerunning routes it properly.
+    alone, without app.py's frame. app.py switches the flag off and goes on to st.navigation;
+    a page file reached directly switches it off and reruns, which routes through app.py.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        if rerun:
+            st.rerun()
 
 
-leave_legacy_pages_mode()
+leave_legacy_pages_mode(rerun=True)
 
 
 @st.cache_resource(show_spinner="Opening the database…")

@@ -78,6 +78,7 @@ class Transaction:
     actor: str
     at: datetime
     audit_count: int = 0
+    wrote_nothing: bool = False
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None):
@@ -88,6 +89,10 @@ class Transaction:
 
     def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         return self.execute(sql, params).fetchall()
+
+    def nothing_to_write(self) -> None:
+        """Declare that this unit of work found nothing to change (so no audit event is due)."""
+        self.wrote_nothing = True
 
     def audit(
         self,
@@ -179,7 +184,7 @@ class Database:
         """Run `work` in one transaction with its audit events; retry on a transaction conflict.
 
         `work` must be safe to run again: it reads what it needs inside the transaction. It must
-        record at least one audit event, or nothing is committed.
+        record at least one audit event (or declare `nothing_to_write`), or nothing is committed.
         """
         actor = clean_actor(actor)
         for attempt in range(1, WRITE_ATTEMPTS + 1):
@@ -188,7 +193,7 @@ class Database:
                 cursor.execute("BEGIN TRANSACTION")
                 try:
                     result = work(transaction)
-                    if transaction.audit_count == 0:
+                    if transaction.audit_count == 0 and not transaction.wrote_nothing:
                         raise RuntimeError("A write must record an audit event; nothing was saved.")
                     cursor.execute("COMMIT")
                 except Exception as error:

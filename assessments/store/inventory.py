@@ -110,6 +110,7 @@ def replace_system(
             "Reload the page to see their change, then make yours again."
         )
     if data == current.as_input():
+        transaction.nothing_to_write()
         return current
     if data.name.lower() != current.name.lower() and _name_taken(transaction, data.name, system_id):
         raise _duplicate(data.name)
@@ -305,7 +306,7 @@ def import_systems(database: Database, actor: str, systems: list[AISystemInput])
             replace_system(transaction, int(existing[0]), data, action="import")
             updated.append(data.name)
         if not created and not updated:
-            transaction.audit("import", ENTITY, "*", None, None, "Import changed nothing")
+            transaction.nothing_to_write()
         return ImportOutcome(created, updated, unchanged)
 
     return database.write(actor, work)

@@ -1,0 +1,157 @@
+"""Shared fixtures: a fresh database per test, AppTest runs, and a live app for the browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from assessments.store.db import Database
+
+REPO = Path(__file__).resolve().parent.parent
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database file of this test's own, also exported as AIMS_DB for code that reads it."""
+    path = tmp_path / "aims.duckdb"
+    monkeypatch.setenv("AIMS_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = Database(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def app_test(db_path: Path) -> Callable[..., object]:
+    """Build an AppTest of app.py on this test's database (the cached connection is reset)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_resource.clear()
+
+    def make(page: str | None = None, actor: str | None = "Test User", **query: str) -> AppTest:
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+        if actor:
+            at.session_state["actor_name"] = actor
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(page)
+            at.run()
+        return at
+
+    yield make
+    st.cache_resource.clear()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveApp:
+    """A `streamlit run app.py` subprocess on a temporary database."""
+
+    def __init__(self, db_file: Path) -> None:
+        self.db_file = db_file
+        self.port = _free_port()
+        self.url = f"http://localhost:{self.port}"
+        env = {**os.environ, "AIMS_DB": str(db_file), "PYTHONUNBUFFERED": "1"}
+        self.log = db_file.with_suffix(".log").open("w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
+                    if reply.read() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"the app did not start on port {self.port}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def live_app_factory(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
+    """Start the app on a fresh database, optionally prepared by `prepare(Database)` first."""
+    apps: list[LiveApp] = []
+
+    def start(prepare: Callable[[Database], None] | None = None) -> LiveApp:
+        db_file = tmp_path / f"live-{len(apps)}.duckdb"
+        if prepare is not None:
+            database = Database(db_file)
+            prepare(database)
+            database.close()
+        app = LiveApp(db_file)
+        apps.append(app)
+        return app
+
+    yield start
+    for app in apps:
+        app.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's system Chromium driven by Playwright (no downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package.")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()

@@ -1,0 +1,134 @@
+"""The command line: demo, export, import (all or nothing) and check, on AIMS_DB."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from assessments.cli import main
+from assessments.store.db import Database
+
+EXPORT_COLUMNS = (
+    "id, name, purpose, owner, business_unit, roles, lifecycle_stage, ai_technique, autonomy, "
+    "stakeholders, personal_data, special_category_data, deployment_context, geography, "
+    "suppliers, status, next_review"
+).split(", ")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_demo_loads_once(db_path: Path, capsys) -> None:
+    code, out, _ = run(capsys, "demo")
+    assert code == 0 and "AI systems: 14 added" in out
+    code, out, _ = run(capsys, "demo")
+    assert code == 0 and "AI systems: 0 added" in out
+    database = Database(db_path)
+    assert database.query_one("SELECT count(*) FROM ai_systems")[0] == 14
+    database.close()
+
+
+def test_export_formats_have_the_documented_columns(db_path: Path, tmp_path: Path, capsys) -> None:
+    run(capsys, "demo")
+    code, out, _ = run(capsys, "export", "inventory", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(out.splitlines()))
+    assert len(rows) >= 10
+    assert set(EXPORT_COLUMNS) <= set(rows[0])
+    cv = next(row for row in rows if row["name"] == "Talent Match CV Screening")
+    assert cv["roles"] == "ai_user" and ";" in cv["geography"]
+    assert cv["personal_data"] == "true"
+
+    code, out, _ = run(capsys, "export", "inventory", "--format", "json")
+    records = json.loads(out)
+    assert len(records) == len(rows) and set(EXPORT_COLUMNS) <= set(records[0])
+
+    target = tmp_path / "inventory.xlsx"
+    code, _, _ = run(capsys, "export", "inventory", "--format", "xlsx", "--out", str(target))
+    sheet = load_workbook(target).active
+    header = [cell.value for cell in sheet[1]]
+    assert set(EXPORT_COLUMNS) <= set(header) and sheet.max_row == len(rows) + 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_then_import_into_an_empty_database_gives_the_same_inventory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, fmt: str
+) -> None:
+    monkeypatch.setenv("AIMS_DB", str(tmp_path / "source.duckdb"))
+    run(capsys, "demo")
+    exported = tmp_path / f"inventory.{fmt}"
+    run(capsys, "export", "inventory", "--format", fmt, "--out", str(exported))
+    _, before, _ = run(capsys, "export", "inventory", "--format", "json")
+
+    monkeypatch.setenv("AIMS_DB", str(tmp_path / "target.duckdb"))
+    code, out, _ = run(capsys, "import", "inventory", str(exported))
+    assert code == 0 and "14 created" in out
+    _, after, _ = run(capsys, "export", "inventory", "--format", "json")
+    strip = lambda text: [{k: v for k, v in r.items() if k != "id"} for r in json.loads(text)]  # noqa: E731
+    assert strip(after) == strip(before)
+
+    code, out, _ = run(capsys, "import", "inventory", str(exported))
+    assert code == 0 and "0 created, 0 updated, 14 unchanged" in out
+
+
+def test_a_file_with_bad_rows_writes_nothing_and_names_each(
+    db_path: Path, tmp_path: Path, capsys
+) -> None:
+    header = ",".join(EXPORT_COLUMNS)
+    good = (
+        "1,Good one,Helps,Ada,Lending,ai_user,deployment,machine_learning,human_in_the_loop,"
+        "customers,true,false,internal,EU,,active,2027-01-01"
+    )
+    bad_stage = good.replace("Good one", "Bad stage").replace("deployment", "prod")
+    bad_flag = good.replace("Good one", "Bad flag").replace("true,false", "maybe,false")
+    malformed = tmp_path / "malformed.csv"
+    malformed.write_text("\n".join([header, good, bad_stage, bad_flag, good]) + "\n")
+
+    code, out, err = run(capsys, "import", "inventory", str(malformed))
+    assert code == 1
+    assert "nothing was imported" in err
+    assert "row 3, column lifecycle_stage: 'prod' is not a known value" in err
+    assert "row 4, column personal_data: 'maybe' is not true or false" in err
+    assert "row 5, column name: the same name is already on row 2" in err
+    database = Database(db_path)
+    assert database.query_one("SELECT count(*) FROM ai_systems")[0] == 0
+    assert database.query_one("SELECT count(*) FROM audit_events")[0] == 0
+    database.close()
+
+
+def test_import_refuses_missing_columns_and_unknown_files(tmp_path: Path, db_path, capsys) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_text("name,purpose\nA,B\n")
+    code, _, err = run(capsys, "import", "inventory", str(broken))
+    assert code == 1 and "row 1, column owner: required column is missing" in err
+    code, _, err = run(capsys, "import", "inventory", str(tmp_path / "missing.csv"))
+    assert code == 2 and "no such file" in err
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    code, _, err = run(capsys, "import", "inventory", str(text))
+    assert code == 1 and "reads .csv or .xlsx" in err
+
+
+def test_check_and_busy_database(db_path: Path, capsys) -> None:
+    run(capsys, "demo")
+    code, out, _ = run(capsys, "check")
+    assert code == 0 and "schema version" in out and "ai_systems: 14 rows" in out
+    assert "audit completeness, ai_system: every record has its audit events" in out
+
+    holder = Database(db_path)
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "assessments", "check"], capture_output=True, text=True
+    )
+    holder.close()
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1 and "is in use by process" in result.stderr
