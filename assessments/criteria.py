@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from assessments import catalog
@@ -120,7 +120,8 @@ class RiskCriteria(BaseModel):
     `grid[i][j]` is the level name for likelihood i + 1 and severity j + 1. `levels` is ordered
     lowest first. `appetite` is the highest level the organisation accepts; `tolerances` sets a
     different highest acceptable level for particular harm categories. `version` is assigned
-    by the store when the criteria are saved (0 = not saved yet).
+    by the store when the criteria are saved (0 = not saved yet). A rating older than
+    `review_interval_months` is due for another look.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -133,6 +134,7 @@ class RiskCriteria(BaseModel):
     grid: list[list[str]]
     appetite: str
     tolerances: dict[str, str] = {}
+    review_interval_months: int = Field(default=12, ge=1, le=60)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
@@ -483,6 +485,7 @@ def to_export_dict(criteria: RiskCriteria) -> dict[str, Any]:
         "grid": [list(row) for row in criteria.grid],
         "appetite": criteria.appetite,
         "tolerances": dict(criteria.tolerances),
+        "review_interval_months": criteria.review_interval_months,
     }
 
 

@@ -388,6 +388,7 @@ def test_export_dict_has_the_documented_shape() -> None:
         "grid",
         "appetite",
         "tolerances",
+        "review_interval_months",
     ]
     assert exported["version"] == 0
     assert isinstance(exported["name"], str)
