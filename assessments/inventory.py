@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assessments import vocab
 from assessments.audit import field_changes
+from assessments.errors import field_messages
 
 NAME_MAX = 120
 PURPOSE_MAX = 2000
@@ -200,24 +201,8 @@ class SystemFilter(BaseModel):
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
-    """Pydantic's errors as one plain sentence per field, for showing beside the field."""
-    messages: dict[str, str] = {}
-    for item in error.errors():
-        location = [str(part) for part in item["loc"]]
-        message = item["msg"].removeprefix("Value error, ")
-        field = location[0] if location else ""
-        if not field and ": " in message:
-            field, message = message.split(": ", 1)
-        if item["type"] == "string_too_long":
-            message = f"at most {item['ctx']['max_length']} characters, please"
-        elif item["type"] in {"string_too_short", "missing"} and field in FIELD_LABELS:
-            message = "this field is required"
-        elif item["type"] == "too_short" and field in {"roles", "stakeholders"}:
-            message = "choose at least one"
-        elif item["type"] == "too_long":
-            message = f"at most {item['ctx']['max_length']} entries"
-        messages.setdefault(field or "form", message)
-    return messages
+    """Validation errors of an AI system, one sentence per field."""
+    return field_messages(error)
 
 
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:

@@ -138,9 +138,10 @@ class Database:
         self._cursor_lock = threading.Lock()
         self.write_retries = 0
         if migrate:
-            from assessments.store.schema import apply_migrations
+            from assessments.store.schema import apply_migrations, seed
 
             apply_migrations(self)
+            seed(self)
 
     def close(self) -> None:
         self._connection.close()

@@ -6,8 +6,9 @@ optimistic locking); its history is the audit trail, which holds every before an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -310,3 +311,31 @@ def import_systems(database: Database, actor: str, systems: list[AISystemInput])
         return ImportOutcome(created, updated, unchanged)
 
     return database.write(actor, work)
+
+
+def last_changed(
+    database: Database, fields: Sequence[str], system_id: int | None = None
+) -> dict[int, datetime]:
+    """When any of `fields` last changed, per system, read from the audit trail.
+
+    Assessments and screenings compare this with their approval time to know they are stale.
+    """
+    unknown = [name for name in fields if name not in AISystemInput.model_fields]
+    if unknown or not fields:
+        raise ValueError(f"Not inventory fields: {unknown or 'none given'}")
+    differs = " OR ".join(
+        f"json_extract(before_state, '$.{name}') IS DISTINCT FROM"
+        f" json_extract(after_state, '$.{name}')"
+        for name in fields
+    )
+    params: list[Any] = [ENTITY]
+    only = ""
+    if system_id is not None:
+        only = " AND entity_id = ?"
+        params.append(str(system_id))
+    rows = database.query_rows(
+        "SELECT CAST(entity_id AS INTEGER), max(occurred_at) FROM audit_events"
+        f" WHERE entity = ? AND before_state IS NOT NULL{only} AND ({differs}) GROUP BY 1",
+        params,
+    )
+    return {int(system): changed for system, changed in rows}

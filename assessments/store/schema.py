@@ -71,6 +71,13 @@ def apply_migrations(database: Database) -> list[int]:
     return applied
 
 
+def seed(database: Database) -> None:
+    """Content a new database starts with (written through the audited write path)."""
+    from assessments.store.criteria import seed_default_criteria
+
+    seed_default_criteria(database)
+
+
 def latest_version() -> int:
     migrations = available_migrations()
     return migrations[-1].version if migrations else 0

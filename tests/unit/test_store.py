@@ -217,3 +217,18 @@ def test_audit_log_filters(db: Database) -> None:
     assert audit_store.list_events(db, start=tomorrow).empty
     assert len(audit_store.list_events(db, end=date.today())) == 2
     assert audit_store.audit_facets(db) == {"entity": ["ai_system"], "actor": ["Ada", "Ben"]}
+
+
+def test_last_changed_reads_material_changes_from_the_audit_trail(db: Database) -> None:
+    first = store.create_system(db, "Ada", system_input(name="A"))
+    second = store.create_system(db, "Ada", system_input(name="B"))
+    store.update_system(db, "Ada", first.id, system_input(name="A", owner="Someone"))
+    assert store.last_changed(db, ["purpose", "ai_technique"]) == {}
+    updated = store.update_system(
+        db, "Ada", second.id, system_input(name="B", ai_technique="deep_learning")
+    )
+    changed = store.last_changed(db, ["purpose", "ai_technique"])
+    assert list(changed) == [second.id] and changed[second.id] == updated.updated_at
+    assert store.last_changed(db, ["owner"], system_id=first.id)
+    with pytest.raises(ValueError):
+        store.last_changed(db, ["colour"])

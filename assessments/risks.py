@@ -1,0 +1,246 @@
+"""Risks of an AI system, their ratings, treatment, actions and acceptance: the rules.
+
+ISO/IEC 42001 6.1.2 and 6.1.3: identify risks, rate likelihood and severity on the
+organisation's criteria, treat them with controls compared against Annex A, and have
+management accept what remains above the appetite.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assessments import catalog, vocab
+
+TITLE_MAX = 200
+TEXT_MAX = 4000
+PERSON_MAX = 120
+
+TIERS: dict[str, str] = {
+    "inherent": "Inherent (before controls)",
+    "residual": "Residual (controls in place)",
+    "target": "Target (after planned actions)",
+}
+RISK_STATUSES: dict[str, str] = {
+    "open": "Open",
+    "in_treatment": "In treatment",
+    "monitoring": "Monitoring",
+    "closed": "Closed",
+}
+STRENGTH_OF_KNOWLEDGE: dict[str, str] = {
+    "low": "Low: little evidence, mostly judgement",
+    "medium": "Medium: some evidence or experience",
+    "high": "High: solid evidence, tested or measured",
+}
+RATING_METHODS: dict[str, str] = {"individual": "Individual", "workshop": "Workshop"}
+ACTION_STATUSES: dict[str, str] = {
+    "planned": "Planned",
+    "in_progress": "In progress",
+    "done": "Done",
+    "cancelled": "Cancelled",
+}
+AFFECTED_PARTIES_FALLBACK = ("individuals", "groups", "society", "organisation")
+
+
+def _known(vocabulary: dict[str, str], value: str, what: str) -> str:
+    if value not in vocabulary:
+        raise ValueError(f"'{value}' is not a known {what}; choose one of {', '.join(vocabulary)}")
+    return value
+
+
+class RiskInput(BaseModel):
+    """What identifies a risk (its rating lives in separate, append-only rows)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    system_id: int
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    description: str = Field(default="", max_length=TEXT_MAX)
+    harm_category: str
+    risk_source: str
+    affected_parties: list[str] = Field(min_length=1)
+    lifecycle_stage: str
+    owner: str = Field(min_length=1, max_length=PERSON_MAX)
+    status: str = "open"
+    library_id: str | None = None
+    origin: str = Field(default="", max_length=200)
+
+    @field_validator("harm_category")
+    @classmethod
+    def _known_harm(cls, value: str) -> str:
+        return _known(catalog.taxonomy().harm_categories, value, "harm category")
+
+    @field_validator("risk_source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        return _known(catalog.taxonomy().risk_sources, value, "risk source")
+
+    @field_validator("affected_parties")
+    @classmethod
+    def _known_parties(cls, values: list[str]) -> list[str]:
+        parties = catalog.taxonomy().affected_parties
+        cleaned = list(dict.fromkeys(value.strip() for value in values if value.strip()))
+        for value in cleaned:
+            _known(parties, value, "affected party")
+        if not cleaned:
+            raise ValueError("choose at least one")
+        return cleaned
+
+    @field_validator("lifecycle_stage")
+    @classmethod
+    def _known_stage(cls, value: str) -> str:
+        return _known(vocab.LIFECYCLE_STAGES, value, "lifecycle stage")
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str) -> str:
+        return _known(RISK_STATUSES, value, "status")
+
+
+class Risk(RiskInput):
+    """A stored risk with its treatment and bookkeeping."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    treatment_option: str | None = None
+    treatment_note: str = ""
+    controls: list[str] = Field(default_factory=list)
+    revision: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+
+    def as_input(self) -> RiskInput:
+        return RiskInput(**self.model_dump(include=set(RiskInput.model_fields)))
+
+
+class RatingInput(BaseModel):
+    """One rating of one tier. The level is never given: the criteria compute it."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    risk_id: int
+    tier: str
+    likelihood: int
+    severity: int
+    rationale: str = Field(min_length=1, max_length=TEXT_MAX)
+    strength_of_knowledge: str = "medium"
+    method: str = "individual"
+    workshop_id: int | None = None
+    participants: list[str] = Field(default_factory=list)
+    rated_at: datetime | None = None
+
+    @field_validator("tier")
+    @classmethod
+    def _known_tier(cls, value: str) -> str:
+        return _known(TIERS, value, "tier")
+
+    @field_validator("strength_of_knowledge")
+    @classmethod
+    def _known_knowledge(cls, value: str) -> str:
+        return _known(STRENGTH_OF_KNOWLEDGE, value, "strength of knowledge")
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        return _known(RATING_METHODS, value, "rating method")
+
+    @model_validator(mode="after")
+    def _workshop_fields(self) -> RatingInput:
+        if self.method == "workshop" and self.workshop_id is None:
+            raise ValueError("workshop_id: a workshop rating names its workshop")
+        if self.method == "individual" and self.workshop_id is not None:
+            raise ValueError("workshop_id: only workshop ratings carry a workshop")
+        return self
+
+
+class TreatmentInput(BaseModel):
+    """How the organisation responds to a risk, and with which Annex A controls."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    option: str
+    controls: list[str] = Field(default_factory=list)
+    note: str = Field(default="", max_length=TEXT_MAX)
+
+    @field_validator("option")
+    @classmethod
+    def _known_option(cls, value: str) -> str:
+        return _known(catalog.taxonomy().treatment_options, value, "treatment option")
+
+    @field_validator("controls")
+    @classmethod
+    def _known_controls(cls, values: list[str]) -> list[str]:
+        known = catalog.control_ids()
+        cleaned = list(dict.fromkeys(value.strip() for value in values if value.strip()))
+        unknown = [value for value in cleaned if value not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown Annex A control {', '.join(unknown)}; controls run from A.2.2 to A.10.4"
+            )
+        return cleaned
+
+
+class ActionInput(BaseModel):
+    """A planned step of the treatment, with an owner and a due date."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    owner: str = Field(min_length=1, max_length=PERSON_MAX)
+    due_date: date
+    status: str = "planned"
+    completed_at: date | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str) -> str:
+        return _known(ACTION_STATUSES, value, "action status")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _completion(cls, values: Any) -> Any:
+        """A done action is dated (today unless given); an open one has no completion date."""
+        if not isinstance(values, dict):
+            return values
+        if values.get("status") == "done" and not values.get("completed_at"):
+            return {**values, "completed_at": date.today()}
+        if values.get("status", "planned") != "done" and values.get("completed_at"):
+            raise ValueError("completed_at: only a done action has a completion date")
+        return values
+
+
+class AcceptanceInput(BaseModel):
+    """Management's decision to retain the current residual risk until a date."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    risk_id: int
+    approved_by: str = Field(min_length=1, max_length=PERSON_MAX)
+    approved_at: date
+    rationale: str = Field(min_length=1, max_length=TEXT_MAX)
+    valid_until: date
+
+    @model_validator(mode="after")
+    def _dates(self) -> AcceptanceInput:
+        if self.valid_until <= self.approved_at:
+            raise ValueError("valid_until: the acceptance must end after the day it was approved")
+        return self
+
+
+class RiskFilter(BaseModel):
+    """What the register can be narrowed by (empty = everything)."""
+
+    system_ids: list[int] = Field(default_factory=list)
+    levels: list[str] = Field(default_factory=list)
+    level_tier: str = "residual_or_inherent"
+    owners: list[str] = Field(default_factory=list)
+    statuses: list[str] = Field(default_factory=list)
+    harm_categories: list[str] = Field(default_factory=list)
+    business_units: list[str] = Field(default_factory=list)
+    search: str = ""
+    above_appetite_only: bool = False

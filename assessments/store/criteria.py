@@ -1,0 +1,230 @@
+"""Storage of the risk criteria: each saved change is a new, immutable version.
+
+A version is kept as its export JSON plus three derived tables (cells, levels, appetite) and a
+map from every older version onto it, all written from the same `RiskCriteria` object in one
+transaction, so SQL aggregations and Python lookups can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pandas as pd
+
+from assessments.criteria import (
+    RiskCriteria,
+    default_criteria,
+    map_rating,
+    removed_levels,
+    to_export_dict,
+)
+from assessments.errors import ConflictError, NotFoundError
+from assessments.store.db import Database, Transaction
+
+ENTITY = "criteria"
+SYSTEM_ACTOR = "system (default criteria)"
+
+_parsed: dict[tuple[str, int], RiskCriteria] = {}
+_parsed_lock = threading.Lock()
+
+
+def _parse(definition: str, version: int) -> RiskCriteria:
+    data = json.loads(definition)
+    data["version"] = version
+    return RiskCriteria.model_validate(data)
+
+
+def _insert_version(transaction: Transaction, criteria: RiskCriteria, note: str) -> RiskCriteria:
+    row = transaction.fetchone("SELECT coalesce(max(version), 0) FROM criteria_versions")
+    previous_version = int(row[0]) if row else 0
+    version = previous_version + 1
+    saved = criteria.model_copy(update={"version": version})
+    definition = to_export_dict(saved)
+    transaction.execute(
+        "INSERT INTO criteria_versions VALUES (?, ?, ?, ?, ?, ?)",
+        [version, saved.name, json.dumps(definition), note, transaction.at, transaction.actor],
+    )
+    transaction.cursor.executemany(
+        "INSERT INTO criteria_cells VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            [
+                version,
+                cell["likelihood"],
+                cell["severity"],
+                cell["level"],
+                cell["rank"],
+                cell["colour"],
+            ]
+            for cell in saved.cells()
+        ],
+    )
+    transaction.cursor.executemany(
+        "INSERT INTO criteria_levels VALUES (?, ?, ?, ?)",
+        [
+            [version, level.name, rank, level.colour]
+            for rank, level in enumerate(saved.levels, start=1)
+        ],
+    )
+    appetite = [[version, "", saved.level_rank(saved.appetite)]] + [
+        [version, category, saved.level_rank(level)] for category, level in saved.tolerances.items()
+    ]
+    transaction.cursor.executemany("INSERT INTO criteria_appetite VALUES (?, ?, ?)", appetite)
+    older = [
+        _parse(definition_text, int(old_version))
+        for old_version, definition_text in transaction.fetchall(
+            "SELECT version, definition FROM criteria_versions ORDER BY version"
+        )
+    ]
+    mapping = []
+    for old in older:
+        for likelihood in range(1, len(old.likelihood) + 1):
+            for severity in range(1, len(old.severity) + 1):
+                mapped = map_rating(old, saved, likelihood, severity)
+                mapping.append([old.version, version, likelihood, severity, *mapped])
+    transaction.cursor.executemany(
+        "INSERT INTO criteria_cell_map VALUES (?, ?, ?, ?, ?, ?)", mapping
+    )
+    before = None
+    if previous_version:
+        before_row = transaction.fetchone(
+            "SELECT definition FROM criteria_versions WHERE version = ?", [previous_version]
+        )
+        before = json.loads(before_row[0]) if before_row else None
+    transaction.audit(
+        "create", ENTITY, version, before, definition, f"Criteria version {version}: {saved.name}"
+    )
+    return saved
+
+
+def seed_default_criteria(database: Database) -> None:
+    """A new database starts with the default 5 x 5 criteria as version 1."""
+    row = database.query_one("SELECT count(*) FROM criteria_versions")
+    if row and row[0]:
+        return
+
+    def work(transaction: Transaction) -> None:
+        exists = transaction.fetchone("SELECT count(*) FROM criteria_versions")
+        if exists and exists[0]:
+            transaction.nothing_to_write()
+            return
+        _insert_version(transaction, default_criteria(), "Default criteria, created on first start")
+
+    database.write(SYSTEM_ACTOR, work)
+
+
+def levels_in_use(
+    transaction_or_database: Transaction | Database, names: list[str]
+) -> dict[str, str]:
+    """Where each level name is still used: current ratings and valid acceptances."""
+    if not names:
+        return {}
+    placeholders = ", ".join("?" for _ in names)
+    sql = (
+        "SELECT level, 'current ratings', count(*) FROM risk_current_ratings"
+        f" WHERE level IN ({placeholders}) GROUP BY level"
+        " UNION ALL SELECT level, 'acceptances in force', count(*) FROM risk_acceptances"
+        f" WHERE revoked_at IS NULL AND valid_until >= current_date AND level IN ({placeholders})"
+        " GROUP BY level"
+    )
+    params = [*names, *names]
+    rows = (
+        transaction_or_database.fetchall(sql, params)
+        if isinstance(transaction_or_database, Transaction)
+        else transaction_or_database.query_rows(sql, params)
+    )
+    usage: dict[str, list[str]] = {}
+    for level, where, count in rows:
+        usage.setdefault(level, []).append(f"{count} {where}")
+    return {level: " and ".join(parts) for level, parts in usage.items()}
+
+
+def save_criteria(
+    database: Database, actor: str, criteria: RiskCriteria, note: str = ""
+) -> RiskCriteria:
+    """Save the criteria as a new version; refuses to drop a level that is still in use."""
+
+    def work(transaction: Transaction) -> RiskCriteria:
+        current = _current_in(transaction)
+        if current is not None and _same(current, criteria):
+            raise ConflictError("Nothing changed: these criteria are the current version.")
+        if current is not None:
+            dropped = removed_levels(current, criteria)
+            in_use = levels_in_use(transaction, dropped)
+            if in_use:
+                details = "; ".join(f"'{level}' by {where}" for level, where in in_use.items())
+                raise ConflictError(
+                    f"A level still in use cannot be deleted: {details}. Re-rate those risks "
+                    "(or let the acceptances expire) first, or keep the level.",
+                    field="levels",
+                )
+        return _insert_version(transaction, criteria, note)
+
+    return database.write(actor, work)
+
+
+def _same(left: RiskCriteria, right: RiskCriteria) -> bool:
+    return to_export_dict(left.model_copy(update={"version": 0})) == to_export_dict(
+        right.model_copy(update={"version": 0})
+    )
+
+
+def _current_in(transaction: Transaction) -> RiskCriteria | None:
+    row = transaction.fetchone(
+        "SELECT version, definition FROM criteria_versions ORDER BY version DESC LIMIT 1"
+    )
+    return _parse(row[1], int(row[0])) if row else None
+
+
+def current_version(database: Database) -> int:
+    row = database.query_one("SELECT coalesce(max(version), 0) FROM criteria_versions")
+    return int(row[0]) if row else 0
+
+
+def criteria_version(database: Database, version: int) -> RiskCriteria:
+    """A saved version (immutable, so parsed once per process)."""
+    key = (str(database.path), version)
+    with _parsed_lock:
+        cached = _parsed.get(key)
+    if cached is not None:
+        return cached
+    row = database.query_one(
+        "SELECT definition FROM criteria_versions WHERE version = ?", [version]
+    )
+    if row is None:
+        raise NotFoundError(f"There is no criteria version {version}.")
+    parsed = _parse(row[0], version)
+    with _parsed_lock:
+        _parsed[key] = parsed
+    return parsed
+
+
+def current_criteria(database: Database) -> RiskCriteria:
+    """The criteria every new rating is made under."""
+    version = current_version(database)
+    if version == 0:
+        seed_default_criteria(database)
+        version = current_version(database)
+    return criteria_version(database, version)
+
+
+def list_versions(database: Database) -> pd.DataFrame:
+    return database.query_df(
+        "SELECT v.version, v.name, v.note, v.created_at, v.created_by,"
+        " (SELECT count(*) FROM risk_ratings r WHERE r.criteria_version = v.version) AS ratings"
+        " FROM criteria_versions v ORDER BY v.version DESC"
+    )
+
+
+def criteria_in_transaction(transaction: Transaction) -> RiskCriteria:
+    """The current criteria, read inside a write (so a rating uses what it validated against)."""
+    current = _current_in(transaction)
+    if current is None:
+        return default_criteria()
+    return current
+
+
+def export_definition(database: Database) -> dict[str, Any]:
+    """The current criteria in the export JSON shape."""
+    return to_export_dict(current_criteria(database))

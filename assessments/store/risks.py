@@ -1,0 +1,449 @@
+"""Storage of risks: identification, append-only ratings, treatment, actions, acceptance.
+
+Every rating is a new row in `risk_ratings` (never updated); `risk_current_ratings` holds the
+latest rating per risk and tier and is written in the same transaction, so the register and
+the leadership views read one small table while trends read the full history.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from assessments.criteria import OutOfScaleError
+from assessments.errors import ConflictError, FieldErrors, NotFoundError
+from assessments.risks import (
+    AcceptanceInput,
+    ActionInput,
+    RatingInput,
+    Risk,
+    RiskInput,
+    TreatmentInput,
+)
+from assessments.store.criteria import criteria_in_transaction
+from assessments.store.db import Database, Transaction
+
+ENTITY = "risk"
+ACTION_ENTITY = "risk_action"
+ACCEPTANCE_ENTITY = "risk_acceptance"
+
+_RISK_FIELDS = list(RiskInput.model_fields)
+
+
+def _records(result: Any) -> list[dict[str, Any]]:
+    columns = [column[0] for column in result.description]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def _fetch_risk(transaction: Transaction, risk_id: int) -> Risk | None:
+    rows = _records(transaction.execute("SELECT * FROM risks WHERE id = ?", [risk_id]))
+    return Risk.model_validate(rows[0]) if rows else None
+
+
+def _require_risk(transaction: Transaction, risk_id: int) -> Risk:
+    risk = _fetch_risk(transaction, risk_id)
+    if risk is None:
+        raise NotFoundError(f"There is no risk with id {risk_id}.")
+    return risk
+
+
+def _snapshot(risk: Risk) -> dict[str, Any]:
+    return risk.model_dump(mode="json")
+
+
+def insert_risk(transaction: Transaction, data: RiskInput) -> Risk:
+    """Add a risk inside a caller's transaction (the register, impact triggers, workshops)."""
+    system = transaction.fetchone("SELECT name FROM ai_systems WHERE id = ?", [data.system_id])
+    if system is None:
+        raise FieldErrors({"system_id": f"There is no AI system with id {data.system_id}."})
+    values = data.model_dump()
+    row = transaction.fetchone(
+        f"INSERT INTO risks ({', '.join(_RISK_FIELDS)}, revision, created_at, created_by,"
+        f" updated_at, updated_by) VALUES ({', '.join('?' for _ in _RISK_FIELDS)}, 1, ?, ?, ?, ?)"
+        " RETURNING id",
+        [values[name] for name in _RISK_FIELDS]
+        + [transaction.at, transaction.actor, transaction.at, transaction.actor],
+    )
+    assert row is not None
+    risk = _require_risk(transaction, int(row[0]))
+    transaction.audit("create", ENTITY, risk.id, None, _snapshot(risk), f"Identified: {risk.title}")
+    return risk
+
+
+def create_risk(database: Database, actor: str, data: RiskInput) -> Risk:
+    return database.write(actor, lambda transaction: insert_risk(transaction, data))
+
+
+def _check_revision(risk: Risk, expected_revision: int | None) -> None:
+    if expected_revision is not None and risk.revision != expected_revision:
+        raise ConflictError(
+            f"{risk.updated_by} changed this risk since you opened it (revision {risk.revision},"
+            f" you edited {expected_revision}). Reload to see their change, then make yours again."
+        )
+
+
+def update_risk(
+    database: Database,
+    actor: str,
+    risk_id: int,
+    data: RiskInput,
+    expected_revision: int | None = None,
+) -> Risk:
+    """Save an edit of what identifies a risk (not its ratings or treatment)."""
+
+    def work(transaction: Transaction) -> Risk:
+        current = _require_risk(transaction, risk_id)
+        _check_revision(current, expected_revision)
+        if current.as_input() == data:
+            transaction.nothing_to_write()
+            return current
+        if data.system_id != current.system_id:
+            raise FieldErrors({"system_id": "A risk stays with its AI system; add a new one."})
+        values = data.model_dump()
+        transaction.execute(
+            f"UPDATE risks SET {', '.join(f'{name} = ?' for name in _RISK_FIELDS)},"
+            " revision = revision + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+            [values[name] for name in _RISK_FIELDS] + [transaction.at, transaction.actor, risk_id],
+        )
+        updated = _require_risk(transaction, risk_id)
+        transaction.audit("update", ENTITY, risk_id, _snapshot(current), _snapshot(updated))
+        return updated
+
+    return database.write(actor, work)
+
+
+def insert_rating(transaction: Transaction, data: RatingInput) -> dict[str, Any]:
+    """Append a rating under the current criteria and move the current-rating pointer.
+
+    The level is computed here by the criteria (never taken from the caller). A rating dated
+    before the current one of its tier (a backfilled history) is kept but does not replace it.
+    """
+    risk = _require_risk(transaction, data.risk_id)
+    criteria = criteria_in_transaction(transaction)
+    try:
+        level = criteria.level_for(data.likelihood, data.severity)
+    except OutOfScaleError as error:
+        field = "likelihood" if "likelihood" in str(error).lower() else "severity"
+        raise FieldErrors({field: str(error)}) from error
+    rank = criteria.level_rank(level.name)
+    rated_at = data.rated_at or transaction.at
+    row = transaction.fetchone(
+        "INSERT INTO risk_ratings (risk_id, tier, likelihood, severity, level, level_rank,"
+        " criteria_version, rationale, strength_of_knowledge, method, workshop_id, participants,"
+        " rated_at, rated_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
+        [
+            data.risk_id,
+            data.tier,
+            data.likelihood,
+            data.severity,
+            level.name,
+            rank,
+            criteria.version,
+            data.rationale,
+            data.strength_of_knowledge,
+            data.method,
+            data.workshop_id,
+            data.participants,
+            rated_at,
+            transaction.actor,
+            transaction.at,
+        ],
+    )
+    assert row is not None
+    rating_id = int(row[0])
+    transaction.execute(
+        "INSERT INTO risk_current_ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (risk_id, tier) DO UPDATE SET rating_id = excluded.rating_id,"
+        " likelihood = excluded.likelihood, severity = excluded.severity, level = excluded.level,"
+        " level_rank = excluded.level_rank, criteria_version = excluded.criteria_version,"
+        " rated_at = excluded.rated_at WHERE excluded.rated_at >= risk_current_ratings.rated_at",
+        [
+            data.risk_id,
+            data.tier,
+            rating_id,
+            data.likelihood,
+            data.severity,
+            level.name,
+            rank,
+            criteria.version,
+            rated_at,
+        ],
+    )
+    rating = {
+        "id": rating_id,
+        **data.model_dump(mode="json", exclude={"rated_at"}),
+        "level": level.name,
+        "level_rank": rank,
+        "criteria_version": criteria.version,
+        "rated_at": rated_at.isoformat(),
+        "rated_by": transaction.actor,
+    }
+    transaction.audit(
+        "rate",
+        ENTITY,
+        risk.id,
+        None,
+        rating,
+        f"{data.tier.capitalize()} rating L{data.likelihood} x S{data.severity} = {level.name}",
+    )
+    return rating
+
+
+def record_rating(database: Database, actor: str, data: RatingInput) -> dict[str, Any]:
+    """Rate one tier of a risk (the guided rating step and every other rating path)."""
+    return database.write(actor, lambda transaction: insert_rating(transaction, data))
+
+
+def set_treatment(
+    database: Database,
+    actor: str,
+    risk_id: int,
+    treatment: TreatmentInput,
+    expected_revision: int | None = None,
+) -> Risk:
+    """Choose the treatment option and link the Annex A controls that treat the risk."""
+
+    def work(transaction: Transaction) -> Risk:
+        current = _require_risk(transaction, risk_id)
+        _check_revision(current, expected_revision)
+        if (current.treatment_option, current.controls, current.treatment_note) == (
+            treatment.option,
+            treatment.controls,
+            treatment.note,
+        ):
+            transaction.nothing_to_write()
+            return current
+        transaction.execute(
+            "UPDATE risks SET treatment_option = ?, controls = ?, treatment_note = ?,"
+            " revision = revision + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+            [
+                treatment.option,
+                treatment.controls,
+                treatment.note,
+                transaction.at,
+                transaction.actor,
+                risk_id,
+            ],
+        )
+        updated = _require_risk(transaction, risk_id)
+        transaction.audit(
+            "treat",
+            ENTITY,
+            risk_id,
+            _snapshot(current),
+            _snapshot(updated),
+            f"Treatment: {treatment.option}; controls {', '.join(treatment.controls) or 'none'}",
+        )
+        return updated
+
+    return database.write(actor, work)
+
+
+def _action_snapshot(transaction: Transaction, action_id: int) -> dict[str, Any] | None:
+    rows = _records(transaction.execute("SELECT * FROM risk_actions WHERE id = ?", [action_id]))
+    if not rows:
+        return None
+    return {
+        key: value.isoformat() if hasattr(value, "isoformat") else value
+        for key, value in rows[0].items()
+    }
+
+
+def insert_action(transaction: Transaction, risk_id: int, action: ActionInput) -> int:
+    _require_risk(transaction, risk_id)
+    row = transaction.fetchone(
+        "INSERT INTO risk_actions (risk_id, title, owner, due_date, status, completed_at,"
+        " revision, created_at, created_by, updated_at, updated_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
+        [
+            risk_id,
+            action.title,
+            action.owner,
+            action.due_date,
+            action.status,
+            action.completed_at,
+            transaction.at,
+            transaction.actor,
+            transaction.at,
+            transaction.actor,
+        ],
+    )
+    assert row is not None
+    action_id = int(row[0])
+    transaction.audit(
+        "create",
+        ACTION_ENTITY,
+        action_id,
+        None,
+        _action_snapshot(transaction, action_id),
+        f"Action for risk {risk_id}: {action.title}",
+    )
+    return action_id
+
+
+def add_action(database: Database, actor: str, risk_id: int, action: ActionInput) -> int:
+    """Plan a treatment action with an owner and a due date."""
+    return database.write(actor, lambda transaction: insert_action(transaction, risk_id, action))
+
+
+def update_action(database: Database, actor: str, action_id: int, action: ActionInput) -> None:
+    """Change an action (status, due date, owner, ...)."""
+
+    def work(transaction: Transaction) -> None:
+        before = _action_snapshot(transaction, action_id)
+        if before is None:
+            raise NotFoundError(f"There is no action with id {action_id}.")
+        transaction.execute(
+            "UPDATE risk_actions SET title = ?, owner = ?, due_date = ?, status = ?,"
+            " completed_at = ?, revision = revision + 1, updated_at = ?, updated_by = ?"
+            " WHERE id = ?",
+            [
+                action.title,
+                action.owner,
+                action.due_date,
+                action.status,
+                action.completed_at,
+                transaction.at,
+                transaction.actor,
+                action_id,
+            ],
+        )
+        transaction.audit(
+            "update", ACTION_ENTITY, action_id, before, _action_snapshot(transaction, action_id)
+        )
+
+    database.write(actor, work)
+
+
+def insert_acceptance(transaction: Transaction, data: AcceptanceInput) -> int:
+    """Record management's acceptance of the current residual rating of a risk."""
+    _require_risk(transaction, data.risk_id)
+    residual = transaction.fetchone(
+        "SELECT rating_id, level, level_rank, criteria_version FROM risk_current_ratings"
+        " WHERE risk_id = ? AND tier = 'residual'",
+        [data.risk_id],
+    )
+    if residual is None:
+        raise FieldErrors(
+            {"form": "Rate the residual risk first: an acceptance accepts a residual rating."}
+        )
+    row = transaction.fetchone(
+        "INSERT INTO risk_acceptances (risk_id, rating_id, level, level_rank, criteria_version,"
+        " approved_by, approved_at, rationale, valid_until, recorded_at, recorded_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [
+            data.risk_id,
+            *residual,
+            data.approved_by,
+            data.approved_at,
+            data.rationale,
+            data.valid_until,
+            transaction.at,
+            transaction.actor,
+        ],
+    )
+    assert row is not None
+    acceptance_id = int(row[0])
+    transaction.audit(
+        "accept",
+        ENTITY,
+        data.risk_id,
+        None,
+        {
+            "acceptance_id": acceptance_id,
+            "level": residual[1],
+            **data.model_dump(mode="json"),
+        },
+        f"Residual {residual[1]} accepted by {data.approved_by} until {data.valid_until}",
+    )
+    return acceptance_id
+
+
+def record_acceptance(database: Database, actor: str, data: AcceptanceInput) -> int:
+    return database.write(actor, lambda transaction: insert_acceptance(transaction, data))
+
+
+def revoke_acceptance(database: Database, actor: str, acceptance_id: int) -> None:
+    """Withdraw an acceptance before its expiry (it stays in the history as revoked)."""
+
+    def work(transaction: Transaction) -> None:
+        row = transaction.fetchone(
+            "SELECT risk_id, revoked_at FROM risk_acceptances WHERE id = ?", [acceptance_id]
+        )
+        if row is None:
+            raise NotFoundError(f"There is no acceptance with id {acceptance_id}.")
+        if row[1] is not None:
+            raise ConflictError("This acceptance is already revoked.")
+        transaction.execute(
+            "UPDATE risk_acceptances SET revoked_at = ?, revoked_by = ? WHERE id = ?",
+            [transaction.at, transaction.actor, acceptance_id],
+        )
+        transaction.audit(
+            "revoke",
+            ACCEPTANCE_ENTITY,
+            acceptance_id,
+            {"revoked_at": None},
+            {"revoked_at": transaction.at.isoformat(), "risk_id": row[0]},
+            f"Acceptance {acceptance_id} of risk {row[0]} revoked",
+        )
+
+    database.write(actor, work)
+
+
+def get_risk(database: Database, risk_id: int) -> Risk:
+    rows = database.query_records("SELECT * FROM risks WHERE id = ?", [risk_id])
+    if not rows:
+        raise NotFoundError(f"There is no risk with id {risk_id}.")
+    return Risk.model_validate(rows[0])
+
+
+def find_risk_by_origin(database: Database, origin: str) -> Risk | None:
+    """The risk created from a given origin (e.g. an impact assessment answer), if any."""
+    rows = database.query_records(
+        "SELECT * FROM risks WHERE origin = ? ORDER BY id LIMIT 1", [origin]
+    )
+    return Risk.model_validate(rows[0]) if rows else None
+
+
+def rating_history(database: Database, risk_id: int) -> pd.DataFrame:
+    """Every rating of a risk, oldest first, each with the criteria version it was made under."""
+    return database.query_df(
+        "SELECT id, tier, likelihood, severity, level, level_rank, criteria_version, rationale,"
+        " strength_of_knowledge, method, workshop_id, participants, rated_at, rated_by"
+        " FROM risk_ratings WHERE risk_id = ? ORDER BY rated_at, id",
+        [risk_id],
+    )
+
+
+def current_ratings(database: Database, risk_id: int) -> dict[str, dict[str, Any]]:
+    """The latest rating of each tier of one risk."""
+    rows = database.query_records(
+        "SELECT c.tier, c.rating_id, c.likelihood, c.severity, c.level, c.level_rank,"
+        " c.criteria_version, c.rated_at, r.rationale, r.strength_of_knowledge, r.method,"
+        " r.rated_by FROM risk_current_ratings c JOIN risk_ratings r ON r.id = c.rating_id"
+        " WHERE c.risk_id = ?",
+        [risk_id],
+    )
+    return {row["tier"]: row for row in rows}
+
+
+def actions_for(database: Database, risk_id: int) -> pd.DataFrame:
+    return database.query_df(
+        "SELECT id, title, owner, due_date, status, completed_at, updated_at, updated_by"
+        " FROM risk_actions WHERE risk_id = ? ORDER BY due_date, id",
+        [risk_id],
+    )
+
+
+def acceptances_for(database: Database, risk_id: int, as_of: date | None = None) -> pd.DataFrame:
+    """Acceptances of a risk, newest first, with whether each is in force on `as_of`."""
+    return database.query_df(
+        "SELECT id, level, criteria_version, approved_by, approved_at, rationale, valid_until,"
+        " revoked_at, revoked_by, recorded_by,"
+        " (revoked_at IS NULL AND valid_until >= coalesce(?, current_date)) AS in_force"
+        " FROM risk_acceptances WHERE risk_id = ? ORDER BY approved_at DESC, id DESC",
+        [as_of, risk_id],
+    )
