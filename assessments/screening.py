@@ -126,18 +126,19 @@ SCOPE_EXCLUSIONS: tuple[str, ...] = (
 )
 # Roles that supply a system to others: the personal-use exclusion (Art. 2(10)) never covers them.
 SUPPLYING_ROLES: tuple[str, ...] = ("provider", "importer", "distributor", "product_manufacturer")
-# Section ids of the impact questionnaire that the Colorado elements map onto.
+# Section ids of the impact questionnaire (data/questionnaires/ai_impact_assessment.yaml) that
+# the Colorado elements map onto; a test keeps this list equal to the questionnaire's sections.
 IMPACT_QUESTIONNAIRE_SECTIONS: tuple[str, ...] = (
     "scope",
-    "system_description",
+    "system",
     "intended_uses",
     "unintended_uses",
     "data",
     "model",
-    "deployment_context",
+    "deployment",
     "affected_parties",
     "benefits_harms",
-    "failures_misuse",
+    "failures",
     "measures",
 )
 OBLIGATION_TRIGGERS: frozenset[str] = frozenset(
@@ -539,7 +540,12 @@ def _listing(values: Iterable[str]) -> str:
 class _Screening:
     """One run of the EU AI Act procedure; collects the reasons as it goes."""
 
-    def __init__(self, answers: EuAiActAnswers, reference: EuAiActReference) -> None:
+    def __init__(
+        self,
+        answers: EuAiActAnswers,
+        reference: EuAiActReference,
+        not_asked: Iterable[str] = (),
+    ) -> None:
         self.answers = answers
         self.reference = reference
         self.reasons: list[str] = []
@@ -547,10 +553,17 @@ class _Screening:
         self.high_risk_routes: set[str] = set()
         self.areas: list[str] = list(answers.annex_iii_areas)
         self.unanswered: list[str] = []
+        self.not_asked: frozenset[str] = frozenset(not_asked)
 
     def note_unanswered(self, *keys: str) -> None:
+        """Remember keys left unanswered; a key the questionnaire did not ask (its earlier
+        answers made it irrelevant) is not a gap and is not reported."""
         for key in keys:
-            if not self.answers.answered(key) and key not in self.unanswered:
+            if (
+                not self.answers.answered(key)
+                and key not in self.not_asked
+                and key not in self.unanswered
+            ):
                 self.unanswered.append(key)
 
     def run(self) -> EuAiActResult:
@@ -954,15 +967,19 @@ def screen_eu_ai_act(
     answers: EuAiActAnswers | Mapping[str, Any],
     *,
     reference: EuAiActReference | None = None,
+    not_asked: Iterable[str] = (),
 ) -> EuAiActResult:
     """Run the EU AI Act decision procedure (Art. 2, 5, 6, 27, 50, 51) on one system's answers.
 
     Order: AI system? -> Art. 2 exclusions (military, research, personal) -> prohibited practices
     -> Annex I -> Annex III with the Art. 6(3) exemption -> Art. 50 -> open-source exclusion,
     which only removes a system that is none of the above -> GPAI flags -> FRIA.
+
+    `not_asked`: keys the questionnaire hid because earlier answers made them irrelevant; they
+    count as "no" like any missing key but are not listed as unanswered in the reasons.
     """
     parsed = answers if isinstance(answers, EuAiActAnswers) else parse_answers(answers)
-    return _Screening(parsed, reference or load_eu_ai_act_reference()).run()
+    return _Screening(parsed, reference or load_eu_ai_act_reference(), not_asked).run()
 
 
 def _control_sort_key(control_id: str) -> tuple[int, ...]:

@@ -12,11 +12,25 @@ from openpyxl import load_workbook
 from assessments.cli import main
 from assessments.store.db import Database
 
-EXPORT_COLUMNS = (
-    "id, name, purpose, owner, business_unit, roles, lifecycle_stage, ai_technique, autonomy, "
-    "stakeholders, personal_data, special_category_data, deployment_context, geography, "
-    "suppliers, status, next_review"
-).split(", ")
+EXPORT_COLUMNS = [
+    "id",
+    "name",
+    "purpose",
+    "owner",
+    "business_unit",
+    "roles",
+    "lifecycle_stage",
+    "ai_technique",
+    "autonomy",
+    "stakeholders",
+    "personal_data",
+    "special_category_data",
+    "deployment_context",
+    "geography",
+    "suppliers",
+    "status",
+    "next_review",
+]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -91,7 +105,7 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_each(
     malformed = tmp_path / "malformed.csv"
     malformed.write_text("\n".join([header, good, bad_stage, bad_flag, good]) + "\n")
 
-    code, out, err = run(capsys, "import", "inventory", str(malformed))
+    code, _, err = run(capsys, "import", "inventory", str(malformed))
     assert code == 1
     assert "nothing was imported" in err
     assert "row 3, column lifecycle_stage: 'prod' is not a known value" in err
