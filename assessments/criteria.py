@@ -438,6 +438,16 @@ def _map_step(value: int, steps_from: int, steps_to: int) -> int:
     return math.floor(position + Fraction(1, 2))
 
 
+def rescale_step(value: int, steps_from: int, steps_to: int) -> int:
+    """A value of a `steps_from`-step scale at the same relative place on a `steps_to`-step
+    scale (the rule of `map_rating`), e.g. the risk library's 5-step suggestions on a 3 x 3."""
+    if steps_from < 2 or steps_to < 1:
+        raise ValueError("Rescaling needs a scale of at least 2 steps to start from.")
+    if not 1 <= value <= steps_from:
+        raise OutOfScaleError(f"{value} is outside a scale of {steps_from} steps.")
+    return _map_step(value, steps_from, steps_to)
+
+
 def map_rating(
     from_criteria: RiskCriteria, to_criteria: RiskCriteria, likelihood: int, severity: int
 ) -> tuple[int, int]:

@@ -1,0 +1,800 @@
+"""One risk's workspace (`?id=<risk id>`): what identifies it, the guided path inherent rating ->
+treatment -> residual rating -> target rating, acceptance, actions, checks and the full history.
+
+Every write happens in a button callback that validates through the domain and leaves either
+a flash message or the messages to show beside the fields, so nothing half-typed is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from assessments import catalog
+from assessments.criteria import RiskCriteria
+from assessments.errors import FieldErrors, NotFoundError, WorkbenchError, field_messages
+from assessments.identification import library_entry, typical_rating
+from assessments.risk_checks import CHECKS
+from assessments.risk_workflow import (
+    RATED_STEPS,
+    STEP_GUIDANCE,
+    STEPS,
+    acceptance_need,
+    action_is_overdue,
+    completed_steps,
+    limit_phrase,
+    next_step,
+    parse_acceptance,
+    parse_action,
+    parse_rating,
+)
+from assessments.risks import (
+    ACTION_STATUSES,
+    RATING_METHODS,
+    RISK_STATUSES,
+    STRENGTH_OF_KNOWLEDGE,
+    TIERS,
+    Risk,
+    RiskInput,
+    TreatmentInput,
+)
+from assessments.store import criteria as criteria_store
+from assessments.store import inventory as inventory_store
+from assessments.store import register as register_store
+from assessments.store import risk_summary
+from assessments.store import risks as risks_store
+from pages.common import (
+    RISK_CRITERIA,
+    RISK_NEW,
+    SYSTEM,
+    current_actor,
+    database,
+    field_error,
+    flash,
+    labelled,
+    plain,
+    require_actor_notice,
+    show_flash,
+)
+from pages.risk_widgets import (
+    level_chip,
+    level_styles,
+    risk_fields,
+    risk_values,
+    seed_risk_fields,
+    show_level_chip,
+    styled_levels,
+)
+
+NO_NAME = "Enter your name in the sidebar first: every change records who made it."
+
+db = database()
+terms = catalog.taxonomy()
+raw_id = st.query_params.get("id")
+risk: Risk | None = None
+if raw_id and raw_id.isdigit():
+    try:
+        risk = risks_store.get_risk(db, int(raw_id))
+    except NotFoundError:
+        risk = None
+
+if risk is None:
+    st.title("Risk")
+    choices = risk_summary.risk_choices(db)
+    if not choices:
+        st.info("No risk has been identified yet.")
+        st.page_link(RISK_NEW, label="Identify risks for an AI system", icon=":material/add:")
+        st.stop()
+    if raw_id:
+        st.warning(f"There is no risk with id {plain(raw_id)}.")
+    picked = st.selectbox(
+        "Open a risk", list(choices), format_func=choices.get, index=None, key="risk_pick"
+    )
+    if picked is not None:
+        st.query_params["id"] = str(picked)
+        st.rerun()
+    st.stop()
+
+risk_id = risk.id
+system = inventory_store.get_system(db, risk.system_id)
+criteria = criteria_store.current_criteria(db)
+current = risks_store.current_ratings(db, risk_id)
+entry = library_entry(risk.library_id)
+prefix = f"risk_{risk_id}_"
+STEP = prefix + "step"
+ERRORS = prefix + "errors"
+
+
+def state_errors(section: str) -> dict[str, str]:
+    return st.session_state.get(ERRORS, {}).get(section, {})
+
+
+def set_errors(section: str, errors: dict[str, str]) -> None:
+    st.session_state.setdefault(ERRORS, {})[section] = errors
+
+
+def version_of(version: int) -> RiskCriteria:
+    return criteria_store.criteria_version(db, int(version))
+
+
+def level_of(rating: dict[str, Any]) -> Any:
+    return version_of(rating["criteria_version"]).level_by_name(rating["level"])
+
+
+# --- callbacks: each validates, writes through the store, and leaves messages ----------------
+
+
+def save_rating(tier: str, shown_version: int) -> None:
+    keys = {name: f"{prefix}{tier}_{name}" for name in ("likelihood", "severity", "rationale")}
+    actor = current_actor()
+    if actor is None:
+        set_errors(tier, {"form": NO_NAME})
+        return
+    values = {
+        "risk_id": risk_id,
+        "tier": tier,
+        "likelihood": st.session_state.get(keys["likelihood"]),
+        "severity": st.session_state.get(keys["severity"]),
+        "rationale": st.session_state.get(keys["rationale"]) or "",
+        "strength_of_knowledge": st.session_state.get(f"{prefix}{tier}_knowledge"),
+    }
+    try:
+        saved = risks_store.record_rating(db, actor, parse_rating(values))
+    except FieldErrors as error:
+        set_errors(tier, error.errors)
+        return
+    except WorkbenchError as error:
+        set_errors(tier, {"form": str(error)})
+        return
+    set_errors(tier, {})
+    st.session_state[keys["likelihood"]] = None
+    st.session_state[keys["severity"]] = None
+    st.session_state[keys["rationale"]] = ""
+    message = (
+        f"Saved the {tier} rating: likelihood {saved['likelihood']} × severity "
+        f"{saved['severity']} = {saved['level']} (criteria version {saved['criteria_version']})."
+    )
+    if saved["criteria_version"] != shown_version:
+        message += (
+            " The criteria changed while you were rating: the level is the one of the new "
+            "version. Check it."
+        )
+    flash(message)
+    saved_criteria = version_of(saved["criteria_version"])
+    stays_for_acceptance = tier == "residual" and saved_criteria.is_above_appetite(
+        saved["level"], risk.harm_category
+    )
+    if not stays_for_acceptance:
+        order = list(STEPS)
+        st.session_state[STEP] = order[min(order.index(tier) + 1, len(order) - 1)]
+
+
+def start_from(tier: str, likelihood: int, severity: int) -> None:
+    st.session_state[f"{prefix}{tier}_likelihood"] = likelihood
+    st.session_state[f"{prefix}{tier}_severity"] = severity
+
+
+def save_treatment(revision: int) -> None:
+    actor = current_actor()
+    if actor is None:
+        set_errors("treatment", {"form": NO_NAME})
+        return
+    keys = f"{prefix}{revision}_treatment_"
+    values = {
+        "option": st.session_state.get(keys + "option"),
+        "controls": st.session_state.get(keys + "controls") or [],
+        "note": st.session_state.get(keys + "note") or "",
+    }
+    try:
+        treatment = TreatmentInput.model_validate(
+            {k: v for k, v in values.items() if v is not None}
+        )
+        risks_store.set_treatment(db, actor, risk_id, treatment, expected_revision=revision)
+    except ValidationError as error:
+        messages = field_messages(error)
+        if "option" in messages:
+            messages["option"] = "Choose how the organisation responds to this risk."
+        set_errors("treatment", messages)
+        return
+    except WorkbenchError as error:
+        set_errors("treatment", {"form": str(error)})
+        return
+    set_errors("treatment", {})
+    flash("Saved the treatment.")
+
+
+def add_suggested_controls(revision: int) -> None:
+    key = f"{prefix}{revision}_treatment_controls"
+    chosen = list(st.session_state.get(key) or [])
+    st.session_state[key] = chosen + [c for c in entry.suggested_controls if c not in chosen]
+
+
+def add_action() -> None:
+    actor = current_actor()
+    if actor is None:
+        set_errors("action", {"form": NO_NAME})
+        return
+    keys = prefix + "action_"
+    values = {name: st.session_state.get(keys + name) for name in ("title", "owner", "due_date")}
+    values["status"] = st.session_state.get(keys + "status") or "planned"
+    try:
+        risks_store.add_action(db, actor, risk_id, parse_action(values))
+    except FieldErrors as error:
+        set_errors("action", error.errors)
+        return
+    except WorkbenchError as error:
+        set_errors("action", {"form": str(error)})
+        return
+    set_errors("action", {})
+    for name in ("title", "due_date"):
+        st.session_state[keys + name] = None if name == "due_date" else ""
+    flash(f"Added the action '{values['title']}'.")
+
+
+def update_action(action_id: int, stamp: str) -> None:
+    actor = current_actor()
+    if actor is None:
+        set_errors("change_action", {"form": NO_NAME})
+        return
+    keys = f"{prefix}change_{action_id}_{stamp}_"
+    values = {
+        name: st.session_state.get(keys + name) for name in ("title", "owner", "due_date", "status")
+    }
+    try:
+        risks_store.update_action(db, actor, action_id, parse_action(values))
+    except FieldErrors as error:
+        set_errors("change_action", error.errors)
+        return
+    except WorkbenchError as error:
+        set_errors("change_action", {"form": str(error)})
+        return
+    set_errors("change_action", {})
+    flash(f"Updated the action '{values['title']}'.")
+
+
+def record_acceptance() -> None:
+    actor = current_actor()
+    if actor is None:
+        set_errors("acceptance", {"form": NO_NAME})
+        return
+    keys = prefix + "accept_"
+    values = {
+        "risk_id": risk_id,
+        **{
+            name: st.session_state.get(keys + name)
+            for name in ("approved_by", "approved_at", "rationale", "valid_until")
+        },
+    }
+    try:
+        risks_store.record_acceptance(db, actor, parse_acceptance(values))
+    except FieldErrors as error:
+        set_errors("acceptance", error.errors)
+        return
+    except WorkbenchError as error:
+        set_errors("acceptance", {"form": str(error)})
+        return
+    set_errors("acceptance", {})
+    for name in ("approved_by", "rationale", "valid_until"):
+        st.session_state[keys + name] = None if name == "valid_until" else ""
+    flash(f"Recorded the acceptance by {values['approved_by']} until {values['valid_until']}.")
+
+
+def revoke(acceptance_id: int) -> None:
+    actor = current_actor()
+    if actor is None:
+        set_errors("acceptance", {"form": NO_NAME})
+        return
+    try:
+        risks_store.revoke_acceptance(db, actor, acceptance_id)
+    except WorkbenchError as error:
+        set_errors("acceptance", {"form": str(error)})
+        return
+    flash("Revoked the acceptance; it stays in the history as revoked.")
+
+
+def save_identity(revision: int) -> None:
+    actor = current_actor()
+    keys = f"{prefix}{revision}_identity_"
+    if actor is None:
+        set_errors("identity", {"form": NO_NAME})
+        return
+    values = {
+        **risk_values(keys),
+        "system_id": risk.system_id,
+        "library_id": risk.library_id,
+        "origin": risk.origin,
+    }
+    try:
+        data = RiskInput.model_validate({k: v for k, v in values.items() if v is not None})
+        risks_store.update_risk(db, actor, risk_id, data, expected_revision=revision)
+    except ValidationError as error:
+        set_errors("identity", field_messages(error))
+        return
+    except WorkbenchError as error:
+        set_errors("identity", {"form": str(error)})
+        return
+    set_errors("identity", {})
+    flash("Saved the changes to this risk.")
+
+
+# --- header ----------------------------------------------------------------------------------
+
+st.page_link(
+    SYSTEM, label=system.name, icon=":material/arrow_back:", query_params={"id": system.id}
+)
+st.title(risk.title, anchor=False)
+with st.container(horizontal=True):
+    st.badge(RISK_STATUSES.get(risk.status, risk.status), color="blue")
+    st.badge(terms.harm_categories.get(risk.harm_category, risk.harm_category), color="violet")
+    st.badge(f"Owner: {risk.owner}", color="gray", icon=":material/person:")
+show_flash()
+if risk.description:
+    st.markdown(plain(risk.description))
+
+tier_columns = st.columns(3)
+for column, tier in zip(tier_columns, RATED_STEPS, strict=True):
+    with column:
+        rating = current.get(tier)
+        st.markdown(f"**{TIERS[tier]}**")
+        if rating is None:
+            st.caption("Not rated yet")
+            continue
+        show_level_chip(level_of(rating), after=f"L{rating['likelihood']} × S{rating['severity']}")
+        st.caption(
+            f"Criteria version {rating['criteria_version']} · {rating['rated_by']} · "
+            f"{pd.Timestamp(rating['rated_at']):%Y-%m-%d}"
+        )
+
+findings = register_store.consistency_checks(db, risk_ids=[risk_id])
+for finding in findings.itertuples():
+    check = CHECKS.get(finding.check)
+    text = f"**{plain(check.label if check else finding.check)}:** {plain(finding.message)}"
+    if finding.kind == "note":
+        st.info(text, icon=":material/info:")
+    else:
+        st.warning(text, icon=":material/report:")
+
+# --- the guided path -------------------------------------------------------------------------
+
+done = completed_steps(current, risk.treatment_option)
+if STEP not in st.session_state:
+    st.session_state[STEP] = next_step(done)
+st.subheader("Assess and treat", anchor=False)
+step_numbers = {step: number for number, step in enumerate(STEPS, start=1)}
+step = st.radio(
+    "Step",
+    list(STEPS),
+    key=STEP,
+    horizontal=True,
+    label_visibility="collapsed",
+    format_func=lambda s: f"{step_numbers[s]}. {STEPS[s]}{' ✓' if s in done else ''}",
+)
+st.caption(STEP_GUIDANCE[step])
+
+
+def rating_step(tier: str) -> None:
+    errors = state_errors(tier)
+    existing = current.get(tier)
+    if existing is not None:
+        show_level_chip(
+            level_of(existing),
+            before=f"Current {tier} rating: ",
+            after=f"L{existing['likelihood']} × S{existing['severity']}",
+        )
+        st.caption(
+            f"By {existing['rated_by']} on {pd.Timestamp(existing['rated_at']):%Y-%m-%d} under "
+            f"criteria version {existing['criteria_version']}. Rate again to record a new "
+            "rating; the earlier one stays in the history."
+        )
+        if existing["criteria_version"] != criteria.version:
+            st.info(
+                f"This rating was made under criteria version {existing['criteria_version']} and "
+                f"keeps its level. New ratings use version {criteria.version}.",
+                icon=":material/history:",
+            )
+    starts: list[tuple[str, int, int]] = []
+    if tier == "inherent" and entry is not None:
+        likelihood, severity = typical_rating(entry, criteria)
+        starts.append(("the library's typical rating", likelihood, severity))
+    earlier = {"residual": "inherent", "target": "residual"}.get(tier)
+    for source in (earlier, tier):
+        rating = current.get(source) if source else None
+        if rating is not None and rating["criteria_version"] == criteria.version:
+            starts.append(
+                (f"the current {source} rating", rating["likelihood"], rating["severity"])
+            )
+    if starts:
+        with st.container(horizontal=True):
+            for label, likelihood, severity in starts:
+                st.button(
+                    f"Start from {label} (L{likelihood} × S{severity})",
+                    key=f"{prefix}{tier}_start_{label}",
+                    icon=":material/content_copy:",
+                    on_click=start_from,
+                    args=(tier, likelihood, severity),
+                    help="Fills in the choices below for you to check; nothing is saved.",
+                )
+    keys = {name: f"{prefix}{tier}_{name}" for name in ("likelihood", "severity", "rationale")}
+    knowledge_key = f"{prefix}{tier}_knowledge"
+    for name in ("likelihood", "severity"):
+        # A choice made before the criteria changed may lie outside the new scale.
+        steps = len(criteria.likelihood if name == "likelihood" else criteria.severity)
+        if st.session_state.get(keys[name]) not in range(1, steps + 1):
+            st.session_state[keys[name]] = None
+    st.session_state.setdefault(knowledge_key, "medium")
+    left, right = st.columns(2)
+    with left:
+        st.radio(
+            "Likelihood *",
+            [step.value for step in criteria.likelihood],
+            key=keys["likelihood"],
+            format_func=lambda v: f"{v} · {criteria.step('likelihood', v).label}",
+            captions=[step.description for step in criteria.likelihood],
+        )
+        field_error(errors, "likelihood")
+    with right:
+        st.radio(
+            "Severity *",
+            [step.value for step in criteria.severity],
+            key=keys["severity"],
+            format_func=lambda v: f"{v} · {criteria.step('severity', v).label}",
+            captions=[step.description for step in criteria.severity],
+        )
+        field_error(errors, "severity")
+    likelihood = st.session_state.get(keys["likelihood"])
+    severity = st.session_state.get(keys["severity"])
+    with st.container(border=True):
+        if likelihood is None or severity is None:
+            st.markdown("**Level:** choose a likelihood and a severity to see the level.")
+        else:
+            level = criteria.level_for(likelihood, severity)
+            above = criteria.is_above_appetite(level.name, risk.harm_category)
+            limit = plain(limit_phrase(criteria, risk.harm_category))
+            st.markdown(
+                f"**Level:** {level_chip(level)} &nbsp; likelihood {likelihood} × severity "
+                f"{severity} · " + (f"above {limit}" if above else f"within {limit}"),
+                unsafe_allow_html=True,
+            )
+            if level.description:
+                st.caption(level.description)
+    st.text_area(
+        "Rationale *",
+        key=keys["rationale"],
+        placeholder="What you know, what you assumed, which evidence you used.",
+        help="Required: a rating someone else can follow and challenge.",
+    )
+    field_error(errors, "rationale")
+    st.radio(
+        "Strength of knowledge",
+        list(STRENGTH_OF_KNOWLEDGE),
+        key=knowledge_key,
+        horizontal=True,
+        format_func=lambda key: STRENGTH_OF_KNOWLEDGE[key].split(":")[0],
+        help=" · ".join(STRENGTH_OF_KNOWLEDGE.values()),
+    )
+    if errors.get("form"):
+        st.error(errors["form"])
+    actor = require_actor_notice()
+    st.button(
+        f"Save the {tier} rating",
+        type="primary",
+        icon=":material/save:",
+        key=f"{prefix}{tier}_save",
+        on_click=save_rating,
+        args=(tier, criteria.version),
+        disabled=actor is None,
+    )
+    st.caption(
+        f"Recorded as an individual rating under criteria version {criteria.version}. "
+        "Ratings are never changed afterwards: a new rating is added to the history."
+    )
+
+
+def treatment_step() -> None:
+    errors = state_errors("treatment")
+    keys = f"{prefix}{risk.revision}_treatment_"
+    if keys + "option" not in st.session_state:
+        st.session_state[keys + "option"] = risk.treatment_option
+        st.session_state[keys + "controls"] = list(risk.controls)
+        st.session_state[keys + "note"] = risk.treatment_note
+    options = list(terms.treatment_options)
+    st.radio(
+        "Treatment option *",
+        options,
+        key=keys + "option",
+        format_func=labelled(terms.treatment_options),
+        captions=[terms.describe("treatment_options", option) for option in options],
+    )
+    field_error(errors, "option")
+    controls = catalog.annex_a_controls()
+    titles = {control.id: f"{control.id} · {control.title}" for control in controls}
+    if entry is not None:
+        st.caption(
+            "The library suggests: "
+            + plain("; ".join(titles[control_id] for control_id in entry.suggested_controls))
+        )
+        st.button(
+            "Add the suggested controls",
+            key=f"{prefix}add_suggested",
+            icon=":material/playlist_add:",
+            on_click=add_suggested_controls,
+            args=(risk.revision,),
+        )
+    st.multiselect(
+        "Annex A controls that treat this risk",
+        list(titles),
+        key=keys + "controls",
+        format_func=titles.get,
+        help="The controls in place or planned; the Statement of Applicability counts them.",
+    )
+    field_error(errors, "controls")
+    chosen = st.session_state.get(keys + "controls") or []
+    if chosen:
+        with st.expander(f"What the {len(chosen)} chosen controls ask for"):
+            for control in controls:
+                if control.id in chosen:
+                    st.markdown(
+                        f"**{control.id} {plain(control.title)}.** {plain(control.guidance)}"
+                    )
+    st.text_area("Treatment note", key=keys + "note", placeholder="How the controls are applied.")
+    field_error(errors, "note")
+    if errors.get("form"):
+        st.error(errors["form"])
+    actor = require_actor_notice()
+    st.button(
+        "Save the treatment",
+        type="primary",
+        icon=":material/save:",
+        key=f"{prefix}treatment_save",
+        on_click=save_treatment,
+        args=(risk.revision,),
+        disabled=actor is None,
+    )
+    actions_section(actor)
+
+
+def actions_section(actor: str | None) -> None:
+    st.markdown("#### Actions")
+    actions = risks_store.actions_for(db, risk_id)
+    if actions.empty:
+        st.caption("No action planned yet.")
+    else:
+        today = date.today()
+        table = pd.DataFrame(
+            {
+                "Action": actions["title"],
+                "Owner": actions["owner"],
+                "Due": pd.to_datetime(actions["due_date"]).dt.date,
+                "Status": [ACTION_STATUSES.get(s, s) for s in actions["status"]],
+                "Overdue": [
+                    "overdue" if action_is_overdue(status, due, today) else ""
+                    for status, due in zip(actions["status"], actions["due_date"], strict=True)
+                ],
+                "Completed": pd.to_datetime(actions["completed_at"]).dt.date,
+            }
+        )
+        st.dataframe(
+            table.style.map(
+                lambda value: "color: #B00020; font-weight: 600" if value == "overdue" else "",
+                subset=["Overdue"],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    add_column, change_column = st.columns(2)
+    with add_column, st.container(border=True):
+        errors = state_errors("action")
+        keys = prefix + "action_"
+        st.session_state.setdefault(keys + "owner", risk.owner)
+        st.session_state.setdefault(keys + "due_date", None)
+        st.markdown("**Plan an action**")
+        st.text_input("What is to be done *", key=keys + "title")
+        field_error(errors, "title")
+        st.text_input("Owner *", key=keys + "owner")
+        field_error(errors, "owner")
+        st.date_input("Due date *", key=keys + "due_date", format="YYYY-MM-DD")
+        field_error(errors, "due_date")
+        st.selectbox(
+            "Status", list(ACTION_STATUSES), key=keys + "status", format_func=ACTION_STATUSES.get
+        )
+        if errors.get("form"):
+            st.error(errors["form"])
+        st.button(
+            "Add the action",
+            key=keys + "save",
+            icon=":material/add_task:",
+            on_click=add_action,
+            disabled=actor is None,
+        )
+    if actions.empty:
+        return
+    with change_column, st.container(border=True):
+        errors = state_errors("change_action")
+        st.markdown("**Change an action**")
+        titles = dict(zip(actions["id"].astype(int), actions["title"], strict=True))
+        action_id = st.selectbox(
+            "Action", list(titles), format_func=titles.get, key=prefix + "change_pick"
+        )
+        row = actions[actions["id"] == action_id].iloc[0]
+        stamp = pd.Timestamp(row["updated_at"]).strftime("%Y%m%d%H%M%S%f")
+        keys = f"{prefix}change_{action_id}_{stamp}_"
+        if keys + "title" not in st.session_state:
+            st.session_state[keys + "title"] = row["title"]
+            st.session_state[keys + "owner"] = row["owner"]
+            st.session_state[keys + "due_date"] = pd.Timestamp(row["due_date"]).date()
+            st.session_state[keys + "status"] = row["status"]
+        st.text_input("What is to be done *", key=keys + "title")
+        field_error(errors, "title")
+        st.text_input("Owner *", key=keys + "owner")
+        field_error(errors, "owner")
+        st.date_input("Due date *", key=keys + "due_date", format="YYYY-MM-DD")
+        field_error(errors, "due_date")
+        st.selectbox(
+            "Status", list(ACTION_STATUSES), key=keys + "status", format_func=ACTION_STATUSES.get
+        )
+        if errors.get("form"):
+            st.error(errors["form"])
+        st.button(
+            "Save the action",
+            key=keys + "save",
+            icon=":material/save:",
+            on_click=update_action,
+            args=(int(action_id), stamp),
+            disabled=actor is None,
+        )
+
+
+def acceptance_section() -> None:
+    st.markdown("#### Acceptance of the residual risk")
+    acceptances = risks_store.acceptances_for(db, risk_id)
+    residual = current.get("residual")
+    need = acceptance_need(
+        residual,
+        version_of(residual["criteria_version"]) if residual else None,
+        risk.harm_category,
+        acceptances.to_dict("records"),
+    )
+    if need.needed and need.accepted_until is None:
+        st.warning(need.message, icon=":material/gpp_maybe:")
+    else:
+        st.info(need.message, icon=":material/verified_user:")
+    errors = state_errors("acceptance")
+    if need.needed:
+        keys = prefix + "accept_"
+        st.session_state.setdefault(keys + "approved_at", date.today())
+        st.session_state.setdefault(keys + "valid_until", None)
+        with st.container(border=True):
+            st.markdown(
+                "**Record management's acceptance** of the current residual rating"
+                + (
+                    " (a new one replaces nothing: both stay in the history)"
+                    if need.accepted_until
+                    else ""
+                )
+            )
+            left, right = st.columns(2)
+            with left:
+                st.text_input("Approved by *", key=keys + "approved_by")
+                field_error(errors, "approved_by")
+                st.date_input("Approved on *", key=keys + "approved_at", format="YYYY-MM-DD")
+                field_error(errors, "approved_at")
+            with right:
+                st.date_input("Valid until *", key=keys + "valid_until", format="YYYY-MM-DD")
+                field_error(errors, "valid_until")
+            st.text_area("Why the organisation retains it *", key=keys + "rationale")
+            field_error(errors, "rationale")
+            if errors.get("form"):
+                st.error(errors["form"])
+            actor = require_actor_notice()
+            st.button(
+                "Record the acceptance",
+                type="primary",
+                key=keys + "save",
+                icon=":material/approval:",
+                on_click=record_acceptance,
+                disabled=actor is None,
+            )
+    elif errors.get("form"):
+        st.error(errors["form"])
+    if acceptances.empty:
+        return
+    st.markdown("**Acceptances**, newest first")
+    for row in acceptances.itertuples():
+        with st.container(border=True, horizontal=True, vertical_alignment="center"):
+            if row.in_force:
+                state = "in force"
+            elif pd.notna(row.revoked_at):
+                state = f"revoked by {row.revoked_by} on {pd.Timestamp(row.revoked_at):%Y-%m-%d}"
+            else:
+                state = "expired"
+            st.markdown(
+                f"**{plain(row.level)}** (criteria version {row.criteria_version}) accepted by "
+                f"{plain(row.approved_by)} on {pd.Timestamp(row.approved_at):%Y-%m-%d}, valid "
+                f"until {pd.Timestamp(row.valid_until):%Y-%m-%d} · **{plain(state)}**  \n"
+                f"{plain(row.rationale)}"
+            )
+            if row.in_force:
+                st.button(
+                    "Revoke",
+                    key=f"{prefix}revoke_{row.id}",
+                    icon=":material/block:",
+                    on_click=revoke,
+                    args=(int(row.id),),
+                    disabled=current_actor() is None,
+                )
+
+
+if step in RATED_STEPS:
+    rating_step(step)
+    if step == "residual":
+        acceptance_section()
+else:
+    treatment_step()
+
+# --- identity, history -----------------------------------------------------------------------
+
+with st.expander("Edit what identifies this risk", icon=":material/edit:"):
+    errors = state_errors("identity")
+    keys = f"{prefix}{risk.revision}_identity_"
+    if keys + "title" not in st.session_state:
+        seed_risk_fields(keys, risk.model_dump())
+    if errors.get("form"):
+        st.error(errors["form"])
+    risk_fields(keys, errors)
+    actor = require_actor_notice()
+    st.button(
+        "Save the changes",
+        key=keys + "save",
+        icon=":material/save:",
+        on_click=save_identity,
+        args=(risk.revision,),
+        disabled=actor is None,
+    )
+    source = f" from library entry {risk.library_id}" if risk.library_id else ""
+    st.caption(
+        f"Identified{source} by {risk.created_by} on {risk.created_at:%Y-%m-%d}; revision "
+        f"{risk.revision}, last changed by {risk.updated_by} on {risk.updated_at:%Y-%m-%d}."
+    )
+
+st.subheader("Rating history", anchor=False)
+history = risks_store.rating_history(db, risk_id)
+if history.empty:
+    st.caption("No rating yet. Every rating is kept here with its criteria version.")
+else:
+    styles: dict[str, str] = {}
+    for version in sorted(history["criteria_version"].unique()):
+        styles.update(level_styles(version_of(int(version)).levels))
+    table = pd.DataFrame(
+        {
+            "Rated at (UTC)": pd.to_datetime(history["rated_at"]),
+            "Tier": [TIERS.get(t, t).split(" (")[0] for t in history["tier"]],
+            "Likelihood": history["likelihood"],
+            "Severity": history["severity"],
+            "Level": history["level"],
+            "Criteria version": history["criteria_version"],
+            "Rated by": history["rated_by"],
+            "Method": [RATING_METHODS.get(m, m) for m in history["method"]],
+            "Knowledge": [
+                STRENGTH_OF_KNOWLEDGE.get(k, k).split(":")[0]
+                for k in history["strength_of_knowledge"]
+            ],
+            "Rationale": history["rationale"],
+        }
+    ).iloc[::-1]
+    st.dataframe(
+        styled_levels(table, styles, ["Level"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Rated at (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            "Rationale": st.column_config.TextColumn(width="large"),
+        },
+    )
+    st.caption(
+        "Newest first. Each rating keeps the level of the criteria version it was made under."
+    )
+    st.page_link(RISK_CRITERIA, label="See the criteria versions", icon=":material/tune:")
