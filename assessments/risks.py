@@ -244,3 +244,5 @@ class RiskFilter(BaseModel):
     business_units: list[str] = Field(default_factory=list)
     search: str = ""
     above_appetite_only: bool = False
+    # Only risks with at least one open problem of the consistency checks (not notes).
+    with_findings_only: bool = False

@@ -26,7 +26,7 @@ def _plain(value: Any) -> Any:
         return None
     if isinstance(value, float) and value != value:
         return None
-    if value is pd.NaT:
+    if value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime().isoformat()

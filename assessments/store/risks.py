@@ -197,6 +197,46 @@ def record_rating(database: Database, actor: str, data: RatingInput) -> dict[str
     return database.write(actor, lambda transaction: insert_rating(transaction, data))
 
 
+def apply_treatment(
+    transaction: Transaction,
+    risk_id: int,
+    treatment: TreatmentInput,
+    expected_revision: int | None = None,
+) -> Risk:
+    """Set the treatment inside a caller's transaction (the demo loader, imports)."""
+    current = _require_risk(transaction, risk_id)
+    _check_revision(current, expected_revision)
+    if (current.treatment_option, current.controls, current.treatment_note) == (
+        treatment.option,
+        treatment.controls,
+        treatment.note,
+    ):
+        transaction.nothing_to_write()
+        return current
+    transaction.execute(
+        "UPDATE risks SET treatment_option = ?, controls = ?, treatment_note = ?,"
+        " revision = revision + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+        [
+            treatment.option,
+            treatment.controls,
+            treatment.note,
+            transaction.at,
+            transaction.actor,
+            risk_id,
+        ],
+    )
+    updated = _require_risk(transaction, risk_id)
+    transaction.audit(
+        "treat",
+        ENTITY,
+        risk_id,
+        _snapshot(current),
+        _snapshot(updated),
+        f"Treatment: {treatment.option}; controls {', '.join(treatment.controls) or 'none'}",
+    )
+    return updated
+
+
 def set_treatment(
     database: Database,
     actor: str,
@@ -205,41 +245,10 @@ def set_treatment(
     expected_revision: int | None = None,
 ) -> Risk:
     """Choose the treatment option and link the Annex A controls that treat the risk."""
-
-    def work(transaction: Transaction) -> Risk:
-        current = _require_risk(transaction, risk_id)
-        _check_revision(current, expected_revision)
-        if (current.treatment_option, current.controls, current.treatment_note) == (
-            treatment.option,
-            treatment.controls,
-            treatment.note,
-        ):
-            transaction.nothing_to_write()
-            return current
-        transaction.execute(
-            "UPDATE risks SET treatment_option = ?, controls = ?, treatment_note = ?,"
-            " revision = revision + 1, updated_at = ?, updated_by = ? WHERE id = ?",
-            [
-                treatment.option,
-                treatment.controls,
-                treatment.note,
-                transaction.at,
-                transaction.actor,
-                risk_id,
-            ],
-        )
-        updated = _require_risk(transaction, risk_id)
-        transaction.audit(
-            "treat",
-            ENTITY,
-            risk_id,
-            _snapshot(current),
-            _snapshot(updated),
-            f"Treatment: {treatment.option}; controls {', '.join(treatment.controls) or 'none'}",
-        )
-        return updated
-
-    return database.write(actor, work)
+    return database.write(
+        actor,
+        lambda transaction: apply_treatment(transaction, risk_id, treatment, expected_revision),
+    )
 
 
 def _action_snapshot(transaction: Transaction, action_id: int) -> dict[str, Any] | None:

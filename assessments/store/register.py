@@ -1,0 +1,695 @@
+"""The risk register, its heatmap counts and its consistency checks, as DuckDB queries.
+
+Everything reads `risk_current_ratings` (one row per risk and tier) rather than ranking the
+whole rating history, so the register, the heatmaps and the checks stay fast with tens of
+thousands of risks. Levels are never recomputed here: a rating keeps the level and the criteria
+version it was made under; a rating made under an older version is *placed* on the current
+matrix through `criteria_cell_map` (for totals and heatmaps), never rescaled. Appetite and
+tolerances are judged under the version the rating was made under.
+
+Public frames (column names are part of the interface; the leadership view depends on them):
+
+- `register_frame`: one row per risk (see `REGISTER_COLUMNS`).
+- `consistency_checks`: one row per finding (see `CHECK_COLUMNS`).
+- `matrix_counts`: one row per cell of a criteria version (see `MATRIX_COLUMNS`).
+- `risks_in_cell`: the register rows of the risks placed in one cell, plus `PLACEMENT_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from assessments.risk_checks import (
+    CHECKS,
+    INACTIVE_RISK_STATUSES,
+    NON_REDUCING_TREATMENTS,
+    NOTE_CHECKS,
+    OPEN_ACTION_STATUSES,
+    PROBLEM_CHECKS,
+)
+from assessments.risks import TIERS, RiskFilter
+from assessments.store.criteria import current_criteria
+from assessments.store.db import Database
+
+RATING_FIELDS = ("likelihood", "severity", "level", "level_rank", "criteria_version", "rated_at")
+# The tier a heatmap or a level filter reads: one of TIERS, or the residual rating where there
+# is one and the inherent rating otherwise (where the risk stands today).
+CURRENT_TIER = "residual_or_inherent"
+MATRIX_TIERS = (*TIERS, CURRENT_TIER)
+# The tiers a level filter can apply to, with the words people read.
+LEVEL_TIER_LABELS: dict[str, str] = {
+    CURRENT_TIER: "Current (residual, else inherent)",
+    "inherent": "Inherent",
+    "residual": "Residual",
+    "target": "Target",
+}
+
+REGISTER_COLUMNS = [
+    "risk_id",
+    "system_id",
+    "system_name",
+    "business_unit",
+    "title",
+    "description",
+    "harm_category",
+    "risk_source",
+    "affected_parties",
+    "lifecycle_stage",
+    "owner",
+    "status",
+    "library_id",
+    "treatment_option",
+    "controls",
+    *[f"{tier}_{field}" for tier in TIERS for field in RATING_FIELDS],
+    "current_tier",
+    "current_level",
+    "current_level_rank",
+    "current_criteria_version",
+    "acceptable_level",
+    "above_appetite",
+    "accepted_until",
+    "last_rated_at",
+    "open_actions",
+    "overdue_actions",
+    "findings",
+    "notes",
+]
+CHECK_COLUMNS = ["risk_id", "system_id", "system_name", "title", "check", "kind", "message"]
+MATRIX_COLUMNS = [
+    "likelihood",
+    "severity",
+    "level",
+    "level_rank",
+    "colour",
+    "count",
+    "mapped_count",
+]
+PLACEMENT_COLUMNS = [
+    "rated_likelihood",
+    "rated_severity",
+    "rated_level",
+    "rated_criteria_version",
+    "placed_likelihood",
+    "placed_severity",
+    "mapped",
+]
+
+
+class _Params:
+    """Named query parameters: DuckDB refuses a parameter the SQL does not use."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add(self, name: str, value: Any) -> str:
+        self.values[name] = value
+        return f"${name}"
+
+
+def _sql_list(values: Iterable[str]) -> str:
+    """A constant list of our own vocabulary keys, inlined (never user input)."""
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _current_pivot() -> str:
+    """The latest rating of each tier side by side: one row per rated risk."""
+    columns = [
+        f"any_value({field}) FILTER (WHERE tier = '{tier}') AS {tier}_{field}"
+        for tier in TIERS
+        for field in RATING_FIELDS
+    ]
+    return (
+        f"SELECT risk_id, {', '.join(columns)},"
+        " any_value(rating_id) FILTER (WHERE tier = 'residual') AS residual_rating_id,"
+        " max(rated_at) AS last_rated_at"
+        " FROM risk_current_ratings GROUP BY risk_id"
+    )
+
+
+def _register_ctes(params: _Params, as_of: date) -> str:
+    """CTEs ending in `register`: every risk with its ratings, appetite, acceptance, actions."""
+    day = params.add("as_of", as_of)
+    open_statuses = _sql_list(OPEN_ACTION_STATUSES)
+    return f"""
+WITH cur AS ({_current_pivot()}),
+base AS (
+    SELECT r.id AS risk_id, r.system_id, s.name AS system_name, s.business_unit, r.title,
+        r.description, r.harm_category, r.risk_source, r.affected_parties, r.lifecycle_stage,
+        r.owner, r.status, r.library_id, r.treatment_option, r.controls,
+        c.* EXCLUDE (risk_id),
+        CASE WHEN c.residual_level IS NOT NULL THEN 'residual'
+             WHEN c.inherent_level IS NOT NULL THEN 'inherent' END AS current_tier,
+        coalesce(c.residual_level, c.inherent_level) AS current_level,
+        coalesce(c.residual_level_rank, c.inherent_level_rank) AS current_level_rank,
+        coalesce(c.residual_likelihood, c.inherent_likelihood) AS current_likelihood,
+        coalesce(c.residual_severity, c.inherent_severity) AS current_severity,
+        CASE WHEN c.residual_level IS NOT NULL THEN c.residual_criteria_version
+             ELSE c.inherent_criteria_version END AS current_criteria_version
+    FROM risks r
+    JOIN ai_systems s ON s.id = r.system_id
+    LEFT JOIN cur c ON c.risk_id = r.id
+),
+judged AS (
+    SELECT b.*,
+        coalesce(tol.max_rank, gen.max_rank) AS acceptable_rank,
+        tol.max_rank IS NOT NULL AS has_tolerance
+    FROM base b
+    LEFT JOIN criteria_appetite gen
+        ON gen.version = b.current_criteria_version AND gen.harm_category = ''
+    LEFT JOIN criteria_appetite tol
+        ON tol.version = b.current_criteria_version AND tol.harm_category = b.harm_category
+),
+acceptance AS (
+    SELECT a.risk_id, max(a.valid_until) AS accepted_until
+    FROM risk_acceptances a
+    JOIN risk_current_ratings res ON res.risk_id = a.risk_id AND res.tier = 'residual'
+    WHERE a.approved_at <= {day} AND a.valid_until >= {day}
+        AND (a.revoked_at IS NULL OR CAST(a.revoked_at AS DATE) > {day})
+        AND (a.rating_id = res.rating_id
+             OR (a.criteria_version = res.criteria_version AND a.level_rank >= res.level_rank))
+    GROUP BY a.risk_id
+),
+expired AS (
+    SELECT risk_id, max(valid_until) AS expired_on,
+        arg_max(approved_by, valid_until) AS expired_approver
+    FROM risk_acceptances
+    WHERE valid_until < {day} AND (revoked_at IS NULL OR CAST(revoked_at AS DATE) > valid_until)
+    GROUP BY risk_id
+),
+action_totals AS (
+    SELECT risk_id,
+        count(*) FILTER (WHERE status IN ({open_statuses})) AS open_actions,
+        count(*) FILTER (WHERE status IN ({open_statuses}) AND due_date < {day})
+            AS overdue_actions
+    FROM risk_actions GROUP BY risk_id
+),
+register AS (
+    SELECT j.*,
+        lv.name AS acceptable_level,
+        coalesce(j.current_level_rank > j.acceptable_rank, false) AS above_appetite,
+        acc.accepted_until,
+        e.expired_on, e.expired_approver,
+        coalesce(t.open_actions, 0) AS open_actions,
+        coalesce(t.overdue_actions, 0) AS overdue_actions
+    FROM judged j
+    LEFT JOIN criteria_levels lv
+        ON lv.version = j.current_criteria_version AND lv.level_rank = j.acceptable_rank
+    LEFT JOIN acceptance acc ON acc.risk_id = j.risk_id
+    LEFT JOIN expired e ON e.risk_id = j.risk_id
+    LEFT JOIN action_totals t ON t.risk_id = j.risk_id
+)"""
+
+
+def _level_column(tier: str) -> str:
+    if tier == CURRENT_TIER:
+        return "current_level"
+    if tier in TIERS:
+        return f"{tier}_level"
+    raise ValueError(f"'{tier}' is not a tier; use one of {', '.join(MATRIX_TIERS)}.")
+
+
+def _filter_conditions(
+    params: _Params, filters: RiskFilter | None, risk_ids: Iterable[int] | None
+) -> list[str]:
+    """WHERE conditions on `register` rows (findings are filtered separately)."""
+    conditions: list[str] = []
+    if risk_ids is not None:
+        conditions.append(f"risk_id IN (SELECT unnest({params.add('ids', list(risk_ids))}))")
+    if filters is None:
+        return conditions
+    lists: list[tuple[str, str, list[Any]]] = [
+        ("system_ids", "system_id", filters.system_ids),
+        ("owners", "owner", filters.owners),
+        ("statuses", "status", filters.statuses),
+        ("harm_categories", "harm_category", filters.harm_categories),
+        ("business_units", "business_unit", filters.business_units),
+    ]
+    if filters.levels:
+        lists.append(("levels", _level_column(filters.level_tier), filters.levels))
+    for name, column, values in lists:
+        if values:
+            conditions.append(f"list_contains({params.add(name, list(values))}, {column})")
+    term = filters.search.strip().casefold()
+    if term:
+        placeholder = params.add("search", term)
+        searched = " OR ".join(
+            f"contains(lower(coalesce({column}, '')), {placeholder})"
+            for column in ("title", "description", "system_name", "owner")
+        )
+        identifier = term.removeprefix("r-").removeprefix("#")
+        if identifier.isdigit():
+            searched += f" OR risk_id = {params.add('search_id', int(identifier))}"
+        conditions.append(f"({searched})")
+    if filters.above_appetite_only:
+        conditions.append("above_appetite")
+    return conditions
+
+
+def _selected_cte(
+    params: _Params,
+    as_of: date,
+    filters: RiskFilter | None,
+    risk_ids: Iterable[int] | None,
+    rules: tuple[int, int],
+) -> str:
+    """CTEs ending in `selected`: the register rows the filters keep.
+
+    `rules` is (current criteria version, review interval in months), which the consistency
+    checks need when the filters keep only risks with findings.
+    """
+    conditions = _filter_conditions(params, filters, risk_ids)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    ctes = _register_ctes(params, as_of)
+    if filters is None or not filters.with_findings_only:
+        return f"{ctes},\nselected AS (SELECT * FROM register{where})"
+    version, months = rules
+    checks = _checks_sql(params, as_of, version, months, "candidates", "candidate_findings")
+    problems = _sql_list(PROBLEM_CHECKS)
+    return (
+        f"{ctes},\ncandidates AS (SELECT * FROM register{where}),{checks},\n"
+        "selected AS (SELECT * FROM candidates WHERE risk_id IN (SELECT risk_id FROM"
+        f' candidate_findings WHERE "check" IN ({problems})))'
+    )
+
+
+def _rating_text(prefix: str) -> str:
+    """SQL text such as 'High (L4 × S4)' for the rating columns with this prefix."""
+    return f"format('{{}} (L{{}} × S{{}})', {prefix}_level, {prefix}_likelihood, {prefix}_severity)"
+
+
+def _checks_sql(
+    params: _Params,
+    as_of: date,
+    current_version: int,
+    review_months: int,
+    source: str = "selected",
+    name: str = "findings",
+) -> str:
+    """CTEs ending in `name`: one row (risk_id, check, message) per finding over `source`."""
+    day = params.add("check_day", as_of)
+    version = params.add("current_version", current_version)
+    months = params.add("review_months", review_months)
+    inactive = _sql_list(INACTIVE_RISK_STATUSES)
+    non_reducing = _sql_list(NON_REDUCING_TREATMENTS)
+    open_statuses = _sql_list(OPEN_ACTION_STATUSES)
+    active = f"status NOT IN ({inactive})"
+    current_text = (
+        "CASE current_tier WHEN 'residual' THEN 'the residual rating '"
+        " ELSE 'the inherent rating ' END || format('{} (L{} × S{})', current_level,"
+        " current_likelihood, current_severity)"
+    )
+    tolerance_text = "CASE WHEN has_tolerance THEN ' for this harm category' ELSE '' END"
+    return f"""
+{name}_placed AS (
+    SELECT c.risk_id, c.tier, cc.level_rank AS placed_rank
+    FROM risk_current_ratings c
+    JOIN {source} s ON s.risk_id = c.risk_id
+    JOIN criteria_cell_map m ON m.from_version = c.criteria_version AND m.to_version = {version}
+        AND m.likelihood = c.likelihood AND m.severity = c.severity
+    JOIN criteria_cells cc ON cc.version = {version}
+        AND cc.likelihood = m.mapped_likelihood AND cc.severity = m.mapped_severity
+    WHERE c.tier IN ('inherent', 'residual')
+),
+{name}_compared AS (
+    SELECT s.*, pi.placed_rank AS inherent_placed_rank, pr.placed_rank AS residual_placed_rank
+    FROM {source} s
+    JOIN {name}_placed pi ON pi.risk_id = s.risk_id AND pi.tier = 'inherent'
+    JOIN {name}_placed pr ON pr.risk_id = s.risk_id AND pr.tier = 'residual'
+    WHERE s.{active}
+),
+{name} AS (
+    SELECT risk_id, 'never_rated' AS "check",
+        'Not rated yet: rate the inherent risk (before controls).' AS message
+    FROM {source} WHERE {active} AND last_rated_at IS NULL
+    UNION ALL
+    SELECT risk_id, 'residual_above_inherent',
+        format('{{}} is above the inherent rating {{}}: controls should not make a risk worse, '
+            || 'so re-rate the inherent risk or explain why.',
+            'The residual rating ' || {_rating_text("residual")}, {_rating_text("inherent")})
+    FROM {name}_compared WHERE residual_placed_rank > inherent_placed_rank
+    UNION ALL
+    SELECT risk_id, 'residual_lowered_without_treatment',
+        format('The residual rating {{}} is below the inherent rating {{}}, but no Annex A control '
+            || 'is linked and {{}}: link the controls in place or re-rate the residual risk.',
+            {_rating_text("residual")}, {_rating_text("inherent")},
+            CASE WHEN treatment_option IS NULL THEN 'no treatment is chosen'
+                 ELSE 'the treatment (' || treatment_option || ') does not reduce the risk' END)
+    FROM {name}_compared
+    WHERE residual_placed_rank < inherent_placed_rank AND len(controls) = 0
+        AND (treatment_option IS NULL OR treatment_option IN ({non_reducing}))
+    UNION ALL
+    SELECT risk_id, 'above_appetite_unaccepted',
+        format('{{}} is above the appetite (at most {{}} is acceptable{{}}), {{}}: treat it '
+            || 'further or record management''s acceptance with an expiry date.',
+            'T' || ({current_text})[2:], acceptable_level, {tolerance_text},
+            CASE WHEN treatment_option = 'retain'
+                 THEN 'and it is retained with no acceptance in force'
+                 ELSE 'with no open treatment action and no acceptance in force' END)
+    FROM {source}
+    WHERE {active} AND above_appetite AND accepted_until IS NULL AND expired_on IS NULL
+        AND (treatment_option = 'retain' OR open_actions = 0)
+    UNION ALL
+    SELECT risk_id, 'acceptance_expired',
+        format('The acceptance by {{}} ran out on {{}}, and {{}} is still above the appetite: '
+            || 'renew the acceptance or treat the risk further.',
+            expired_approver, strftime(expired_on, '%Y-%m-%d'),
+            {current_text})
+    FROM {source}
+    WHERE {active} AND above_appetite AND accepted_until IS NULL AND expired_on IS NOT NULL
+    UNION ALL
+    SELECT a.risk_id, 'action_overdue',
+        format('The action "{{}}" (owner {{}}) was due on {{}} and is {{}}.', a.title, a.owner,
+            strftime(a.due_date, '%Y-%m-%d'),
+            CASE a.status WHEN 'planned' THEN 'still only planned' ELSE 'not done yet' END)
+    FROM risk_actions a JOIN {source} s ON s.risk_id = a.risk_id
+    WHERE s.{active} AND a.status IN ({open_statuses}) AND a.due_date < {day}
+    UNION ALL
+    SELECT risk_id, 'review_overdue',
+        format('Last rated on {{}}, more than {{}} months ago (the review interval of the '
+            || 'criteria): look at the risk again and record a fresh rating.',
+            strftime(last_rated_at, '%Y-%m-%d'), {months})
+    FROM {source}
+    WHERE {active} AND last_rated_at IS NOT NULL
+        AND CAST(last_rated_at AS DATE) < {day}::DATE - to_months({months})
+    UNION ALL
+    SELECT c.risk_id, 'older_criteria_version',
+        format('Rated under older criteria: {{}}; the current version is {{}}. These ratings '
+            || 'keep their values and are only placed on the current matrix for totals.',
+            string_agg(format('{{}} (version {{}})', c.tier, c.criteria_version), ', '
+                ORDER BY c.tier), {version})
+    FROM risk_current_ratings c JOIN {source} s ON s.risk_id = c.risk_id
+    WHERE s.{active} AND c.criteria_version < {version}
+    GROUP BY c.risk_id
+)"""
+
+
+_CHECK_ORDER = (
+    'CASE f."check" '
+    + " ".join(f"WHEN '{key}' THEN {position}" for position, key in enumerate(CHECKS))
+    + " END"
+)
+_CHECK_KIND = f"CASE WHEN f.\"check\" IN ({_sql_list(NOTE_CHECKS)}) THEN 'note' ELSE 'problem' END"
+
+
+def _review_months(database: Database) -> tuple[int, int]:
+    criteria = current_criteria(database)
+    return criteria.version, criteria.review_interval_months
+
+
+def consistency_checks(
+    database: Database,
+    *,
+    risk_ids: Iterable[int] | None = None,
+    as_of: date | None = None,
+    filters: RiskFilter | None = None,
+) -> pd.DataFrame:
+    """Every finding of the consistency checks, one row each (`CHECK_COLUMNS`).
+
+    `check` is a stable key of `assessments.risk_checks.CHECKS`; `kind` is 'problem' or
+    'note'; `message` is a plain sentence. `as_of` (default today) is the day due dates,
+    expiries and the review interval are judged on. Closed risks are not checked. Restrict with
+    `risk_ids` (one risk's page) and/or register `filters` (a portfolio view).
+    """
+    day = as_of or date.today()
+    version, months = _review_months(database)
+    params = _Params()
+    sql = (
+        _selected_cte(params, day, filters, risk_ids, (version, months))
+        + ",\n"
+        + _checks_sql(params, day, version, months).lstrip()
+        + f"""
+SELECT f.risk_id, s.system_id, s.system_name, s.title, f."check", {_CHECK_KIND} AS kind,
+    f.message
+FROM findings f JOIN selected s ON s.risk_id = f.risk_id
+ORDER BY s.system_name, f.risk_id, {_CHECK_ORDER}, f.message"""
+    )
+    frame = database.query_df(sql, params.values)
+    return frame[CHECK_COLUMNS]
+
+
+def register_frame(
+    database: Database,
+    filters: RiskFilter | None = None,
+    *,
+    risk_ids: Iterable[int] | None = None,
+    as_of: date | None = None,
+) -> pd.DataFrame:
+    """One row per risk (`REGISTER_COLUMNS`), worst first.
+
+    Per tier: `<tier>_likelihood/_severity/_level/_level_rank/_criteria_version/_rated_at`
+    (empty when that tier is not rated). `current_*` is the residual rating where there is one,
+    else the inherent one; `above_appetite` compares it with the appetite, or with the harm
+    category's tolerance, of the criteria version it was made under (`acceptable_level` names
+    that level). `accepted_until` is the end of the acceptance in force that covers the current
+    residual rating. `findings` counts the open problems of the consistency checks, `notes`
+    the notes.
+    """
+    day = as_of or date.today()
+    version, months = _review_months(database)
+    params = _Params()
+    sql = (
+        _selected_cte(params, day, filters, risk_ids, (version, months))
+        + ",\n"
+        + _checks_sql(params, day, version, months).lstrip()
+        + f""",
+finding_totals AS (
+    SELECT f.risk_id,
+        count(*) FILTER (WHERE {_CHECK_KIND} = 'problem') AS findings,
+        count(*) FILTER (WHERE {_CHECK_KIND} = 'note') AS notes
+    FROM findings f GROUP BY f.risk_id
+)
+SELECT s.*, coalesce(n.findings, 0) AS findings, coalesce(n.notes, 0) AS notes
+FROM selected s
+LEFT JOIN finding_totals n ON n.risk_id = s.risk_id
+ORDER BY s.above_appetite DESC, s.current_level_rank DESC NULLS LAST, s.system_name, s.risk_id"""
+    )
+    frame = database.query_df(sql, params.values)
+    frame = frame[REGISTER_COLUMNS].copy()
+    for column in ("affected_parties", "controls"):
+        frame[column] = frame[column].map(list).astype(object)
+    for column in ("findings", "notes", "open_actions", "overdue_actions"):
+        frame[column] = frame[column].astype("int64")
+    frame["above_appetite"] = frame["above_appetite"].astype(bool)
+    return frame.reset_index(drop=True)
+
+
+def _rated_rows(tier: str) -> str:
+    """The current ratings a heatmap of `tier` reads (one per risk at most)."""
+    if tier == CURRENT_TIER:
+        return (
+            "SELECT * FROM risk_current_ratings c WHERE c.tier = 'residual'"
+            " OR (c.tier = 'inherent' AND NOT EXISTS (SELECT 1 FROM risk_current_ratings o"
+            " WHERE o.risk_id = c.risk_id AND o.tier = 'residual'))"
+        )
+    if tier not in TIERS:
+        raise ValueError(f"'{tier}' is not a tier; use one of {', '.join(MATRIX_TIERS)}.")
+    return f"SELECT * FROM risk_current_ratings c WHERE c.tier = '{tier}'"
+
+
+def _placement_sql(params: _Params, tier: str, version: int, scoped: bool) -> str:
+    """`placement`: each rating of the tier with the cell it occupies on `version`'s matrix.
+
+    A rating made under a later version than `version` has no place and is left out.
+    """
+    target = params.add("target_version", version)
+    scope = " JOIN selected s ON s.risk_id = c.risk_id" if scoped else ""
+    return f"""placement AS (
+    SELECT c.risk_id, c.likelihood AS rated_likelihood, c.severity AS rated_severity,
+        c.level AS rated_level, c.criteria_version AS rated_criteria_version,
+        m.mapped_likelihood AS placed_likelihood, m.mapped_severity AS placed_severity,
+        c.criteria_version <> {target} AS mapped
+    FROM ({_rated_rows(tier)}) c{scope}
+    JOIN criteria_cell_map m ON m.from_version = c.criteria_version AND m.to_version = {target}
+        AND m.likelihood = c.likelihood AND m.severity = c.severity
+)"""
+
+
+def _scoped_prefix(
+    database: Database, params: _Params, filters: RiskFilter | None
+) -> tuple[str, bool]:
+    """The CTE prefix a placement query needs: the filtered register, or nothing."""
+    if filters is None:
+        return "WITH ", False
+    rules = _review_months(database)
+    return _selected_cte(params, date.today(), filters, None, rules) + ",\n", True
+
+
+def matrix_counts(
+    database: Database,
+    tier: str,
+    filters: RiskFilter | None = None,
+    criteria_version: int | None = None,
+) -> pd.DataFrame:
+    """How many risks sit in each cell of the matrix for one tier (`MATRIX_COLUMNS`).
+
+    Every cell of the criteria version (default: the current one) is a row, zero counts
+    included, likelihood-major. A rating made under another version is placed on this matrix
+    through `criteria_cell_map`; `mapped_count` says how many of a cell's `count` were placed
+    that way. `tier` is 'inherent', 'residual', 'target' or 'residual_or_inherent'.
+    """
+    version = criteria_version or current_criteria(database).version
+    params = _Params()
+    prefix, scoped = _scoped_prefix(database, params, filters)
+    cells_version = params.add("cells_version", version)
+    sql = (
+        prefix
+        + _placement_sql(params, tier, version, scoped)
+        + f"""
+SELECT cc.likelihood, cc.severity, cc.level, cc.level_rank, cc.colour,
+    count(p.risk_id) AS count,
+    count(p.risk_id) FILTER (WHERE p.mapped) AS mapped_count
+FROM criteria_cells cc
+LEFT JOIN placement p
+    ON p.placed_likelihood = cc.likelihood AND p.placed_severity = cc.severity
+WHERE cc.version = {cells_version}
+GROUP BY ALL
+ORDER BY cc.likelihood, cc.severity"""
+    )
+    frame = database.query_df(sql, params.values)
+    for column in ("likelihood", "severity", "level_rank", "count", "mapped_count"):
+        frame[column] = frame[column].astype("int64")
+    return frame[MATRIX_COLUMNS]
+
+
+def risks_in_cell(
+    database: Database,
+    tier: str,
+    likelihood: int,
+    severity: int,
+    filters: RiskFilter | None = None,
+    criteria_version: int | None = None,
+) -> pd.DataFrame:
+    """The register rows of the risks a heatmap of `tier` places in one cell.
+
+    Columns: `REGISTER_COLUMNS` plus `PLACEMENT_COLUMNS` (the rating as made, the cell it is
+    placed in, and `mapped` when it was made under another criteria version).
+    """
+    version = criteria_version or current_criteria(database).version
+    params = _Params()
+    prefix, scoped = _scoped_prefix(database, params, filters)
+    cell_l = params.add("cell_likelihood", int(likelihood))
+    cell_s = params.add("cell_severity", int(severity))
+    placed = database.query_df(
+        prefix
+        + _placement_sql(params, tier, version, scoped)
+        + f"\nSELECT * FROM placement WHERE placed_likelihood = {cell_l}"
+        f" AND placed_severity = {cell_s}",
+        params.values,
+    )
+    rows = register_frame(database, risk_ids=placed["risk_id"].tolist())
+    merged = rows.merge(placed, on="risk_id", how="inner")
+    return merged[[*REGISTER_COLUMNS, *PLACEMENT_COLUMNS]].sort_values(
+        ["system_name", "risk_id"], ignore_index=True
+    )
+
+
+def facets(database: Database) -> dict[str, list[str]]:
+    """Values the register's filters can offer: owners and business units in use."""
+    owners = database.query_rows("SELECT DISTINCT owner FROM risks ORDER BY owner")
+    units = database.query_rows(
+        "SELECT DISTINCT s.business_unit FROM risks r JOIN ai_systems s ON s.id = r.system_id"
+        " ORDER BY 1"
+    )
+    return {
+        "owner": [row[0] for row in owners],
+        "business_unit": [row[0] for row in units],
+    }
+
+
+def risk_count(database: Database, system_id: int | None = None) -> int:
+    """How many risks are identified (for one AI system, or in all)."""
+    if system_id is None:
+        row = database.query_one("SELECT count(*) FROM risks")
+    else:
+        row = database.query_one("SELECT count(*) FROM risks WHERE system_id = ?", [system_id])
+    return int(row[0]) if row else 0
+
+
+EXPORT_COLUMNS = [
+    "system_id",
+    "system_name",
+    "risk_id",
+    "title",
+    "harm_category",
+    "risk_source",
+    "affected_parties",
+    "owner",
+    "status",
+    "inherent_likelihood",
+    "inherent_severity",
+    "inherent_level",
+    "residual_likelihood",
+    "residual_severity",
+    "residual_level",
+    "target_likelihood",
+    "target_severity",
+    "target_level",
+    "treatment_option",
+    "controls",
+    "above_appetite",
+    "accepted_until",
+    "last_rated_at",
+    # Beyond the minimum: where the risk sits and which criteria each rating used.
+    "business_unit",
+    "lifecycle_stage",
+    "description",
+    "inherent_criteria_version",
+    "residual_criteria_version",
+    "target_criteria_version",
+    "findings",
+]
+
+
+def register_export_frame(
+    database: Database, filters: RiskFilter | None = None, *, as_of: date | None = None
+) -> pd.DataFrame:
+    """The register as `python -m assessments export risks` writes it (`EXPORT_COLUMNS`).
+
+    Lists (affected parties, Annex A control IDs) are joined with ';'; `accepted_until` is a
+    date; the order is by system and risk id so two exports compare line by line.
+    """
+    frame = register_frame(database, filters, as_of=as_of)
+    frame = frame.sort_values(["system_name", "risk_id"], ignore_index=True)
+    export = frame[EXPORT_COLUMNS].copy()
+    for column in ("affected_parties", "controls"):
+        export[column] = export[column].map(";".join)
+    export["accepted_until"] = export["accepted_until"].map(
+        lambda value: value.date() if isinstance(value, pd.Timestamp) else None
+    )
+    return _without_missing(export)
+
+
+def _without_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty cells as None, which every export format writes as empty (not '<NA>' or NaN)."""
+    plain = frame.astype(object)
+    return plain.where(frame.notna(), None)
+
+
+RATING_EXPORT_COLUMNS = [
+    "risk_id",
+    "tier",
+    "likelihood",
+    "severity",
+    "level",
+    "rated_at",
+    "rated_by",
+    "method",
+    "workshop_id",
+    "criteria_version",
+    "rationale",
+    "strength_of_knowledge",
+]
+
+
+def ratings_export_frame(database: Database) -> pd.DataFrame:
+    """Every rating ever made, oldest first per risk (the full history, `RATING_EXPORT_COLUMNS`)."""
+    return _without_missing(
+        database.query_df(
+            f"SELECT {', '.join(RATING_EXPORT_COLUMNS)} FROM risk_ratings"
+            " ORDER BY risk_id, rated_at, id"
+        )
+    )
