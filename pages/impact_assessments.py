@@ -1,0 +1,252 @@
+"""Impact assessments of every AI system: status, level, staleness; start, continue, re-assess."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from assessments import impact
+from assessments.errors import WorkbenchError
+from assessments.store import impact as impact_store
+from pages.common import (
+    IMPACT_RESULT,
+    IMPACT_WIZARD,
+    SYSTEM_EDIT,
+    database,
+    flash,
+    plain,
+    require_actor_notice,
+    show_flash,
+)
+
+FILTERS = {
+    "all": "All systems",
+    "attention": "Needs attention (stale, returned or never assessed)",
+    "stale": "Stale",
+    "submitted": "Waiting for approval",
+    "returned": "Returned for changes",
+    "draft": "Draft in progress",
+    "approved": "Approved and current",
+    "never": "Never assessed",
+}
+
+db = database()
+st.title("Impact assessments")
+st.caption(
+    "What each AI system could do to individuals, groups and society, scored into an impact "
+    "level and signed off (ISO/IEC 42001 A.5, 8.4). Repeat after significant changes and at "
+    "the review date."
+)
+show_flash()
+
+frame = impact_store.assessment_status_by_system(db)
+if frame.empty:
+    st.info("No AI systems yet. Add one to the inventory first, or load the demo from Home.")
+    st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+    st.stop()
+
+in_scope = frame[frame["system_status"] != "retired"]
+counts = impact_store.status_counts(db)
+columns = st.columns(6)
+columns[0].metric("Approved", counts["current"], help="Approved and still current.")
+columns[1].metric("Stale", counts["stale"], help="Approved, but the system changed or is due.")
+columns[2].metric("Waiting for approval", counts["awaiting_approval"])
+columns[3].metric("Returned", counts["returned"])
+columns[4].metric("Drafts", counts["draft"])
+columns[5].metric("Never assessed", counts["never_assessed"])
+
+
+def describe(row: pd.Series) -> str:
+    """The state of a system's assessment in a few words."""
+    if pd.isna(row["response_id"]):
+        return "Never assessed"
+    text = impact.STATUSES[row["status"]]
+    if row["status"] != "approved" and pd.notna(row["approved_id"]):
+        text += f" (re-assessment, v{row['version_no']})"
+    return text
+
+
+def view_mask(rows: pd.DataFrame, choice: str) -> pd.Series:
+    """Which systems a view shows."""
+    status, stale = rows["status"], rows["stale"].astype(bool)
+    never = rows["response_id"].isna()
+    masks = {
+        "all": pd.Series(True, index=rows.index),
+        "attention": stale | (status == "returned") | never,
+        "stale": stale,
+        "submitted": status == "submitted",
+        "returned": status == "returned",
+        "draft": status == "draft",
+        "approved": (status == "approved") & ~stale,
+        "never": never,
+    }
+    return masks[choice].fillna(False).astype(bool)
+
+
+requested = st.query_params.get("filter", "all")
+left, right = st.columns([2, 1])
+choice = left.selectbox(
+    "Show",
+    list(FILTERS),
+    index=list(FILTERS).index(requested) if requested in FILTERS else 0,
+    format_func=FILTERS.get,
+    key="ia_filter",
+)
+include_retired = right.toggle("Include retired systems", key="ia_retired")
+rows = frame if include_retired else in_scope
+rows = rows[view_mask(rows, choice)]
+
+if rows.empty:
+    st.info("No system matches this view.")
+else:
+    approved_on = pd.to_datetime(rows["approved_at"]).dt.strftime("%Y-%m-%d")
+    table = pd.DataFrame(
+        {
+            "System": rows["system_name"],
+            "Assessment": [describe(row) for _, row in rows.iterrows()],
+            "Level": rows["level"].fillna(""),
+            "Answered": [
+                f"{answered} of {shown}" if pd.notna(answered) else ""
+                for answered, shown in zip(rows["answered"], rows["shown"], strict=True)
+            ],
+            "Approved": [
+                f"{level} on {day}" if pd.notna(level) else ""
+                for level, day in zip(rows["approved_level"], approved_on, strict=True)
+            ],
+            "Stale because": rows["stale_reason"].where(rows["stale"], "").fillna(""),
+            "Open": [
+                f"impact_result?id={int(value)}" if pd.notna(value) else None
+                for value in rows["response_id"]
+            ],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height="content" if len(table) <= 20 else "auto",
+        column_config={
+            "Assessment": st.column_config.TextColumn(
+                "Assessment", help="The latest version; a draft's level is provisional."
+            ),
+            "System": st.column_config.TextColumn("System", width="medium"),
+            "Approved": st.column_config.TextColumn("Approved", width="medium"),
+            "Open": st.column_config.LinkColumn("Open", display_text="Result"),
+            "Stale because": st.column_config.TextColumn("Stale because", width="medium"),
+        },
+    )
+
+# --- Work on one system ------------------------------------------------------------------------
+
+st.subheader("Work on an assessment", anchor=False)
+names = dict(zip(in_scope["system_id"].astype(int), in_scope["system_name"], strict=True))
+if not names:
+    st.info("Every system is retired; retired systems are not assessed any more.")
+    st.stop()
+requested_system = st.query_params.get("system", "")
+preselected = (
+    list(names).index(int(requested_system))
+    if requested_system.isdigit() and int(requested_system) in names
+    else None
+)
+system_id = st.selectbox(
+    "AI system",
+    list(names),
+    index=preselected,
+    format_func=names.get,
+    placeholder="Choose an AI system",
+    key="ia_system",
+)
+if system_id is None:
+    st.stop()
+
+row = in_scope[in_scope["system_id"] == system_id].iloc[0]
+history = impact_store.versions(db, int(system_id))
+newest = history[-1] if history else None
+actor = require_actor_notice()
+
+
+def start() -> None:
+    try:
+        created = impact_store.start_assessment(db, actor or "", int(system_id))
+    except WorkbenchError as error:
+        st.session_state["ia_error"] = str(error)
+        return
+    st.session_state["ia_open"] = created.id
+    if created.previous_id:
+        flash(f"Started version {created.version_no}, prefilled from the last approved one.")
+
+
+with st.container(border=True):
+    if st.session_state.get("ia_error"):
+        st.error(st.session_state.pop("ia_error"))
+    if newest is None:
+        st.markdown(f"**{plain(row['system_name'])}** has no impact assessment yet.")
+        st.button(
+            "Start the impact assessment",
+            icon=":material/play_arrow:",
+            type="primary",
+            disabled=actor is None,
+            on_click=start,
+        )
+    elif newest.editable:
+        st.markdown(
+            f"Version {newest.version_no} is {impact.STATUSES[newest.status].lower()}: "
+            f"{newest.answered} of {newest.shown} questions answered, provisional level "
+            f"{newest.level}."
+        )
+        if newest.status == "returned":
+            st.warning(
+                f"Returned by {plain(newest.returned_by)}: {plain(newest.review_comment)}",
+                icon=":material/undo:",
+            )
+        st.page_link(
+            IMPACT_WIZARD,
+            label="Continue the questionnaire",
+            icon=":material/edit_note:",
+            query_params={"id": str(newest.id)},
+        )
+    elif newest.status == "submitted":
+        st.markdown(
+            f"Version {newest.version_no} (level {newest.level}) was submitted by "
+            f"{plain(newest.submitted_by)} and waits for approval."
+        )
+        st.page_link(
+            IMPACT_RESULT,
+            label="Review and sign off",
+            icon=":material/task_alt:",
+            query_params={"id": str(newest.id)},
+        )
+    else:
+        state = "stale" if row["stale"] else "current"
+        st.markdown(
+            f"Version {newest.version_no} is approved (level {newest.level}) and {state}."
+            + (f" Stale because {plain(row['stale_reason'])}." if row["stale"] else "")
+        )
+        with st.container(horizontal=True):
+            st.page_link(
+                IMPACT_RESULT,
+                label="See the result",
+                icon=":material/assessment:",
+                query_params={"id": str(newest.id)},
+            )
+            st.button(
+                "Start a re-assessment",
+                icon=":material/restart_alt:",
+                type="primary" if row["stale"] else "secondary",
+                disabled=actor is None,
+                on_click=start,
+                help="A new version, prefilled with the approved answers.",
+            )
+    if len(history) > 1:
+        st.caption("Earlier versions")
+        for version in reversed(history[:-1]):
+            st.page_link(
+                IMPACT_RESULT,
+                label=f"Version {version.version_no}: {impact.STATUSES[version.status]}, "
+                f"level {version.level}",
+                query_params={"id": str(version.id)},
+            )
+
+if st.session_state.get("ia_open"):
+    st.switch_page(IMPACT_WIZARD, query_params={"id": str(st.session_state.pop("ia_open"))})

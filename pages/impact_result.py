@@ -1,0 +1,483 @@
+"""One impact assessment's result: level and obligations, charts, suggested risks, answers, and
+the sign-off workflow (submit, approve, return, re-assess) with the PDF and JSON downloads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from assessments import catalog, impact
+from assessments.charts.impact import impact_radar
+from assessments.errors import WorkbenchError
+from assessments.questionnaire import (
+    DIMENSIONS,
+    answers_to_json,
+    diff_answers,
+    visible_questions,
+)
+from assessments.reports.impact_pdf import build_impact_pdf
+from assessments.store import impact as impact_store
+from pages.common import (
+    IMPACT_ASSESSMENTS,
+    IMPACT_RESULT,
+    IMPACT_WIZARD,
+    RISK,
+    SYSTEM,
+    current_actor,
+    database,
+    flash,
+    plain,
+    require_actor_notice,
+    show_flash,
+)
+
+db = database()
+raw_id = st.query_params.get("id", "")
+try:
+    report = impact_store.report_data(db, int(raw_id))
+except (ValueError, WorkbenchError):
+    st.title("Impact assessment result")
+    if raw_id:
+        st.warning(f"There is no impact assessment with id {plain(raw_id)}.")
+    else:
+        st.info("Open an assessment from the impact assessments page.")
+    st.page_link(IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:")
+    st.stop()
+
+response, system, result = report.response, report.system, report.result
+questionnaire = report.questionnaire
+level = result.level
+PREFIX = f"ir{response.id}_"
+
+with st.container(horizontal=True):
+    st.page_link(IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:")
+    st.page_link(
+        SYSTEM, label=system.name, icon=":material/memory:", query_params={"id": str(system.id)}
+    )
+st.title(f"Impact assessment: {system.name}", anchor=False)
+with st.container(horizontal=True):
+    st.badge(impact.STATUSES[response.status], color=impact.STATUS_COLOURS[response.status])
+    st.badge(f"Level {level.id}: {level.title}", icon=":material/diversity_3:", color="violet")
+    if report.stale_reasons:
+        st.badge("Stale", icon=":material/update:", color="red")
+st.caption(
+    f"Assessment #{response.id}, version {response.version_no} · {questionnaire.title} "
+    f"(version {response.questionnaire_version}) · started by {plain(response.created_by)} "
+    f"on {response.created_at:%Y-%m-%d}"
+)
+show_flash()
+if report.version_note:
+    st.caption(f":material/info: {plain(report.version_note)}")
+
+if report.stale_reasons:
+    changed = []
+    if response.approved_at:
+        changed = impact.material_field_labels(
+            impact_store.material_changes_since(db, system.id, response.approved_at)
+        )
+    detail = f" Changed since: {', '.join(changed)}." if changed else ""
+    st.error(
+        "Out of date: "
+        + "; ".join(plain(reason) for reason in report.stale_reasons)
+        + "."
+        + detail
+        + " Start a re-assessment to bring it up to date.",
+        icon=":material/update:",
+    )
+if response.editable:
+    done, total = response.answered, response.shown
+    st.warning(
+        f"Provisional: this assessment is {impact.STATUSES[response.status].lower()} "
+        f"({done} of {total} questions answered). The level can still change.",
+        icon=":material/edit_note:",
+    )
+
+# --- Workflow ----------------------------------------------------------------------------------
+
+
+def start_reassessment() -> None:
+    actor = current_actor()
+    try:
+        created = impact_store.start_assessment(db, actor or "", system.id, questionnaire.id)
+    except WorkbenchError as error:
+        st.session_state[PREFIX + "error"] = str(error)
+        return
+    flash(f"Started version {created.version_no}, prefilled from version {response.version_no}.")
+    st.session_state[PREFIX + "open"] = created.id
+
+
+with st.container(border=True):
+    st.markdown("**Sign-off**")
+    actor = require_actor_notice()
+    if st.session_state.get(PREFIX + "error"):
+        st.error(st.session_state.pop(PREFIX + "error"))
+    if response.status in impact.EDITABLE_STATUSES:
+        if response.status == "returned":
+            st.markdown(
+                f"Returned by **{plain(response.returned_by)}** on "
+                f"{response.returned_at:%Y-%m-%d}: {plain(response.review_comment)}"
+            )
+        with st.container(horizontal=True):
+            st.page_link(
+                IMPACT_WIZARD,
+                label="Continue the questionnaire",
+                icon=":material/edit_note:",
+                query_params={"id": str(response.id)},
+            )
+            submit = st.button(
+                "Submit for approval",
+                icon=":material/send:",
+                type="primary",
+                disabled=actor is None,
+                key=PREFIX + "submit",
+            )
+        if submit:
+            try:
+                impact_store.submit(db, actor or "", response.id)
+            except impact.MissingAnswersError as error:
+                st.error(str(error) + " Answer these, then submit again:")
+                titles = {section.id: section.title for section in questionnaire.sections}
+                for item in error.missing:
+                    st.page_link(
+                        IMPACT_WIZARD,
+                        label=f"{titles[item.section_id]}: {item.text}",
+                        icon=":material/error:",
+                        query_params={"id": str(response.id), "section": item.section_id},
+                    )
+            except WorkbenchError as error:
+                st.error(str(error))
+            else:
+                flash("Submitted for approval. The answers are locked until a reviewer decides.")
+                st.rerun()
+    elif response.status == "submitted":
+        st.markdown(
+            f"Submitted by **{plain(response.submitted_by)}** on "
+            f"{response.submitted_at:%Y-%m-%d %H:%M} UTC, waiting for a reviewer. "
+            f"At level {level.id}: {plain(level.requires[0])}"
+        )
+        own = bool(
+            actor and response.submitted_by and actor.casefold() == response.submitted_by.casefold()
+        )
+        if own:
+            st.info(
+                "You submitted this assessment: someone else approves or returns it.",
+                icon=":material/group:",
+            )
+        comment = st.text_area(
+            "Reviewer's comment",
+            key=PREFIX + "comment",
+            max_chars=impact.REVIEW_COMMENT_MAX,
+            placeholder="Required when returning: say what needs to change.",
+        )
+        with st.container(horizontal=True):
+            approve = st.button(
+                "Approve",
+                icon=":material/task_alt:",
+                type="primary",
+                disabled=actor is None or own,
+            )
+            send_back = st.button(
+                "Return for changes", icon=":material/undo:", disabled=actor is None or own
+            )
+        if approve or send_back:
+            try:
+                if approve:
+                    impact_store.approve(db, actor or "", response.id, comment)
+                else:
+                    impact_store.return_for_changes(db, actor or "", response.id, comment)
+            except WorkbenchError as error:
+                st.error(str(error))
+            else:
+                flash("Approved: the assessment is signed off." if approve else "Returned.")
+                st.session_state.pop(PREFIX + "comment", None)
+                st.rerun()
+    else:
+        st.markdown(
+            f"Submitted by **{plain(response.submitted_by)}** on "
+            f"{response.submitted_at:%Y-%m-%d}; approved by **{plain(response.approved_by)}** "
+            f"on {response.approved_at:%Y-%m-%d}."
+            + (f" Comment: {plain(response.review_comment)}" if response.review_comment else "")
+        )
+        newest = impact_store.latest(db, system.id, questionnaire.id)
+        if newest is not None and newest.id != response.id:
+            st.info(
+                f"A newer version exists: #{newest.id} (version {newest.version_no}, "
+                f"{impact.STATUSES[newest.status].lower()}).",
+                icon=":material/info:",
+            )
+            st.page_link(
+                IMPACT_WIZARD if newest.editable else IMPACT_RESULT,
+                label=f"Open version {newest.version_no}",
+                icon=":material/arrow_forward:",
+                query_params={"id": str(newest.id)},
+            )
+        elif system.status != "retired":
+            st.button(
+                "Start a re-assessment",
+                icon=":material/restart_alt:",
+                type="primary" if report.stale_reasons else "secondary",
+                disabled=actor is None,
+                on_click=start_reassessment,
+                help="A new version, prefilled with these answers; this one stays as it is.",
+            )
+
+if st.session_state.get(PREFIX + "open"):
+    st.switch_page(IMPACT_WIZARD, query_params={"id": str(st.session_state.pop(PREFIX + "open"))})
+
+# --- Result ------------------------------------------------------------------------------------
+
+st.subheader(f"Impact level {level.id}: {level.title}", anchor=False)
+st.markdown(plain(level.summary))
+metrics = st.columns(4)
+metrics[0].metric(
+    "Impact score",
+    impact.points(result.impact_score),
+    help=f"Out of a maximum of {impact.points(result.impact_max)}, after any mitigation credit; "
+    "the maximum counts every impact question.",
+)
+metrics[1].metric("Share of the maximum", f"{100 * result.share:.0f}%")
+metrics[2].metric(
+    "Measures",
+    f"{impact.points(result.mitigation_score)} of {impact.points(result.mitigation_max)}",
+)
+metrics[3].metric(
+    "Mitigation credit",
+    "applied" if result.credit_applied else "not reached",
+    help="When the measures reach their threshold, the impact score is reduced.",
+)
+st.markdown("**What this level requires**")
+st.markdown("\n".join(f"- {plain(requirement)}" for requirement in level.requires))
+
+shares = impact.dimension_shares(result)
+previous_shares = (
+    impact.dimension_shares(report.previous.dimension_scores) if report.previous else None
+)
+chart, table = st.columns([3, 2])
+with chart:
+    st.markdown("**Impact by dimension** (share of each dimension's maximum)")
+    st.plotly_chart(impact_radar(shares, previous_shares), width="stretch", key=PREFIX + "radar")
+with table:
+    st.markdown("**Score per dimension**")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Dimension": label,
+                    "Score": f"{impact.points(part['score'])} of {impact.points(part['max'])}",
+                    "Share": shares[label],
+                }
+                for key, label in DIMENSIONS.items()
+                if (part := result.dimension_scores.get(key, {})).get("max")
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        height="content",
+        column_config={
+            "Share": st.column_config.ProgressColumn(
+                "Share", format="%.0f%%", min_value=0, max_value=100
+            )
+        },
+    )
+st.markdown("**Score per section**")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Section": row["title"],
+                "Questions": row["questions"],
+                "Score": impact.points(row["score"]) if row["max"] else "",
+                "Maximum": impact.points(row["max"]) if row["max"] else "",
+                "Measures": f"{impact.points(row['mitigation_score'])} of "
+                f"{impact.points(row['mitigation_max'])}"
+                if row["mitigation_max"]
+                else "",
+            }
+            for row in result.section_scores
+            if row["max"] or row["mitigation_max"]
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+    height="content",
+    column_config={
+        "Section": st.column_config.TextColumn(width="medium"),
+        "Questions": st.column_config.NumberColumn(
+            width="small", help="Impact questions in the section"
+        ),
+        "Score": st.column_config.TextColumn(width="small"),
+        "Maximum": st.column_config.TextColumn(width="small"),
+        "Measures": st.column_config.TextColumn(
+            width="small", help="Mitigation score of its maximum"
+        ),
+    },
+)
+
+# --- What changed ------------------------------------------------------------------------------
+
+if report.previous is not None:
+    st.subheader(f"What changed since version {report.previous.version_no}", anchor=False)
+    old_answers = impact_store.current_answers(db, report.previous.id)
+    changes = diff_answers(questionnaire, old_answers, report.answers)
+    was = report.previous.level
+    st.markdown(
+        f"Level {plain(was)} → **{level.id}** · impact score "
+        f"{impact.points(report.previous.impact_score)} → **{impact.points(result.impact_score)}**"
+        f" · {len(changes)} answers changed."
+    )
+    if changes:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Question": change["text"],
+                        "Before": impact.describe_answer(
+                            questionnaire.question(change["question_id"]), change["old"]
+                        ),
+                        "Now": impact.describe_answer(
+                            questionnaire.question(change["question_id"]), change["new"]
+                        ),
+                    }
+                    for change in changes
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Question": st.column_config.TextColumn(width="large"),
+                "Before": st.column_config.TextColumn(width="medium"),
+                "Now": st.column_config.TextColumn(width="medium"),
+            },
+        )
+
+# --- Suggested risks ---------------------------------------------------------------------------
+
+st.subheader("Risks the answers suggest", anchor=False)
+suggested = impact.suggestions(questionnaire, result)
+if not suggested:
+    st.caption("None of the answers suggests a specific risk for the register.")
+else:
+    st.caption(
+        "Each is added to the risk register in one click, with a default inherent rating to "
+        "review, the system's owner and lifecycle stage, and a link back to the answer."
+    )
+links = impact_store.risk_links(db, response)
+taxonomy = catalog.taxonomy()
+
+
+def open_risk_link(risk_id: int) -> None:
+    """A link to the risk; plain text when the register page is not part of this app yet."""
+    try:
+        st.page_link(
+            RISK,
+            label=f"Open risk #{risk_id} in the register",
+            icon=":material/open_in_new:",
+            query_params={"id": str(risk_id)},
+        )
+    except StreamlitAPIException:
+        st.caption(f"Risk #{risk_id} is in the register.")
+
+
+for suggestion in suggested:
+    risk = suggestion.risk
+    question = questionnaire.question(suggestion.question_id)
+    with st.container(border=True):
+        text, action = st.columns([4, 1.4], vertical_alignment="center")
+        with text:
+            st.markdown(f"**{plain(risk.title)}**")
+            st.markdown(plain(risk.description))
+            parties = ", ".join(taxonomy.affected_parties.get(p, p) for p in risk.affected_parties)
+            st.caption(
+                f"{plain(taxonomy.harm_categories.get(risk.harm_category, risk.harm_category))} · "
+                f"source: {plain(taxonomy.risk_sources.get(risk.risk_source, risk.risk_source))} · "
+                f"affects {plain(parties)} · default rating: likelihood {risk.likelihood}, "
+                f"severity {risk.severity}"
+            )
+            answer = (
+                "the ratings in the harm table"
+                if question.type == "grid"
+                else impact.describe_answer(question, risk.answer)
+            )
+            st.caption(f"Raised by: {plain(question.text)} → {plain(answer)}")
+        with action:
+            existing = links.get((suggestion.question_id, suggestion.trigger_index))
+            if existing:
+                st.markdown(f":green[:material/check_circle: Added as risk #{existing}]")
+                open_risk_link(existing)
+            elif st.button(
+                "Add to the risk register",
+                icon=":material/add:",
+                key=f"{PREFIX}risk_{suggestion.question_id}_{suggestion.trigger_index}",
+                disabled=actor is None,
+            ):
+                try:
+                    risk_id = impact_store.add_suggested_risk(
+                        db,
+                        actor or "",
+                        response.id,
+                        suggestion.question_id,
+                        suggestion.trigger_index,
+                    )
+                except WorkbenchError as error:
+                    st.error(str(error))
+                else:
+                    flash(f"Added risk #{risk_id}: {risk.title}.")
+                    st.rerun()
+
+# --- Answers, downloads, history ---------------------------------------------------------------
+
+st.subheader("All answers", anchor=False)
+shown = {question.id for question in visible_questions(questionnaire, report.answers)}
+for section in questionnaire.sections:
+    rows = [
+        {
+            "Question": question.text + (" *" if question.required else ""),
+            "Answer": impact.describe_answer(question, report.answers.get(question.id))
+            if question.id in report.answers
+            else "Not answered",
+        }
+        for question in section.questions
+        if question.id in shown
+    ]
+    if not rows:
+        continue
+    with st.expander(section.title):
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+st.subheader("Downloads", anchor=False)
+stem = f"impact-assessment-{response.id}-v{response.version_no}"
+with st.container(horizontal=True):
+    st.download_button(
+        "Report (PDF)",
+        data=lambda: build_impact_pdf(impact_store.report_data(db, response.id)),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+    )
+    st.download_button(
+        "Answers (JSON, can be imported again)",
+        data=lambda: answers_to_json(questionnaire, report.answers).encode("utf-8"),
+        file_name=f"{stem}-answers.json",
+        mime="application/json",
+        icon=":material/data_object:",
+        on_click="ignore",
+    )
+
+with st.expander("Workflow history"):
+    events = impact_store.history(db, response.id)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "When (UTC)": pd.Timestamp(event["at"]).strftime("%Y-%m-%d %H:%M"),
+                    "Who": event["actor"],
+                    "What": event["summary"] or event["action"],
+                }
+                for event in events
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )

@@ -1,0 +1,70 @@
+"""The impact assessment part of other pages (the AI system page)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessments import impact
+from assessments.inventory import AISystem
+from assessments.store import impact as impact_store
+from assessments.store.db import Database
+from pages.common import IMPACT_ASSESSMENTS, IMPACT_RESULT, IMPACT_WIZARD, plain
+
+
+def system_impact_section(database: Database, system: AISystem) -> None:
+    """Latest impact assessment of a system: status, level, staleness and where to go next."""
+    st.subheader("Impact assessment", anchor=False)
+    history = impact_store.versions(database, system.id)
+    if not history:
+        st.caption("No impact assessment yet.")
+        if system.status != "retired":
+            st.page_link(
+                IMPACT_ASSESSMENTS,
+                label="Start the impact assessment",
+                icon=":material/play_arrow:",
+                query_params={"system": str(system.id)},
+            )
+        return
+    newest = history[-1]
+    approved = next((item for item in reversed(history) if item.status == "approved"), None)
+    parts = [f"Version {newest.version_no}: {impact.STATUSES[newest.status].lower()}"]
+    if newest.editable:
+        parts.append(
+            f"{newest.answered} of {newest.shown} answered, provisional level {newest.level}"
+        )
+    else:
+        parts.append(f"level {newest.level}")
+    if approved is not None and approved.approved_at is not None:
+        parts.append(
+            f"approved level {approved.level} on {approved.approved_at:%Y-%m-%d} "
+            f"by {plain(approved.approved_by)}"
+        )
+    st.markdown(" · ".join(parts))
+    reasons = impact_store.stale_reasons_for(database, approved) if approved else []
+    if reasons:
+        st.markdown(
+            ":red[:material/update: **Stale:** "
+            + "; ".join(plain(reason) for reason in reasons)
+            + ". Re-assess.]"
+        )
+    with st.container(horizontal=True):
+        if newest.editable:
+            st.page_link(
+                IMPACT_WIZARD,
+                label="Continue the questionnaire",
+                icon=":material/edit_note:",
+                query_params={"id": str(newest.id)},
+            )
+        st.page_link(
+            IMPACT_RESULT,
+            label="See the result",
+            icon=":material/assessment:",
+            query_params={"id": str(newest.id)},
+        )
+        if newest.status == "approved" and system.status != "retired":
+            st.page_link(
+                IMPACT_ASSESSMENTS,
+                label="Re-assess",
+                icon=":material/restart_alt:",
+                query_params={"system": str(system.id)},
+            )

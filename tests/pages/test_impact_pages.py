@@ -1,0 +1,260 @@
+"""The impact pages through AppTest: the wizard saves as answers are given, resumes, refuses bad
+input beside the question, lists missing answers on submit; the result page signs off."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assessments.impact import get_questionnaire
+from assessments.questionnaire import answers_to_json
+from assessments.store import impact as store
+from assessments.store.db import Database
+from assessments.store.inventory import create_system
+from tests.factories import system_input
+from tests.impact_data import complete_answers, load_impact_demo
+
+WIZARD = "pages/impact_wizard.py"
+RESULT = "pages/impact_result.py"
+LIST = "pages/impact_assessments.py"
+AUTHOR = "Test User"
+
+
+def no_exceptions(at) -> None:
+    assert not at.exception, [item.value for item in at.exception]
+
+
+def texts(at) -> str:
+    parts = [
+        item.value
+        for kind in ("markdown", "caption", "error", "warning", "info", "success")
+        for item in getattr(at, kind)
+    ]
+    return "\n".join(str(part) for part in parts)
+
+
+def page_links(at) -> list[str]:
+    return [element.proto.label for element in at.get("page_link")]
+
+
+def prepare(db_path: Path, answers: dict[str, Any] | None = None, *, submit: bool = False) -> int:
+    """A system with one response; `answers` saved through the store first."""
+    database = Database(db_path)
+    system = create_system(database, "Ada", system_input())
+    response = store.start_assessment(database, AUTHOR, system.id)
+    if answers:
+        database.write(
+            AUTHOR, lambda transaction: store.write_answers(transaction, response.id, answers)
+        )
+    if submit:
+        store.submit(database, AUTHOR, response.id)
+    database.close()
+    return response.id
+
+
+def stored(db_path: Path, response_id: int) -> dict[str, Any]:
+    database = Database(db_path)
+    try:
+        return store.current_answers(database, response_id)
+    finally:
+        database.close()
+
+
+def test_list_page_on_an_empty_database(app_test) -> None:
+    at = app_test(LIST)
+    no_exceptions(at)
+    assert "No AI systems yet" in at.info[0].value
+
+
+def test_wizard_and_result_without_an_id_point_back(app_test) -> None:
+    for page in (WIZARD, RESULT):
+        at = app_test(page)
+        no_exceptions(at)
+        assert "Impact assessments" in page_links(at)
+    at = app_test(WIZARD, id="999")
+    assert "There is no impact assessment with id 999" in at.warning[0].value
+
+
+def test_start_from_the_list_opens_the_wizard(app_test, db_path: Path) -> None:
+    database = Database(db_path)
+    system = create_system(database, "Ada", system_input())
+    database.close()
+    at = app_test(LIST, system=str(system.id))
+    no_exceptions(at)
+    next(b for b in at.button if b.label == "Start the impact assessment").click().run()
+    no_exceptions(at)
+    assert at.title[0].value == f"Impact assessment: {system.name}"
+    database = Database(db_path)
+    assert store.latest(database, system.id).status == "draft"
+    database.close()
+
+
+def test_answers_are_saved_as_given_and_resume_after_leaving(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path)
+    at = app_test(WIZARD, id=str(response_id), section="system")
+    no_exceptions(at)
+    at.radio(key=f"iw{response_id}_system_autonomy").set_value("human_on_the_loop").run()
+    at.text_area(key=f"iw{response_id}_system_purpose").set_value("Sorts tickets.").run()
+    at.radio(key=f"iw{response_id}_system_legal_effect").set_value("no").run()
+    no_exceptions(at)
+    assert stored(db_path, response_id) == {
+        "system_autonomy": "human_on_the_loop",
+        "system_purpose": "Sorts tickets.",
+        "system_legal_effect": False,
+    }
+    assert "Last saved" in texts(at)
+
+    resumed = app_test(WIZARD, id=str(response_id), section="system")
+    no_exceptions(resumed)
+    assert resumed.radio(key=f"iw{response_id}_system_autonomy").value == "human_on_the_loop"
+    assert resumed.text_area(key=f"iw{response_id}_system_purpose").value == "Sorts tickets."
+    assert resumed.radio(key=f"iw{response_id}_system_legal_effect").value == "no"
+
+
+def test_the_section_is_kept_in_the_url(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path)
+    at = app_test(WIZARD, id=str(response_id), section="scope")
+    next(b for b in at.button if b.label == "Next section").click().run()
+    no_exceptions(at)
+    assert at.query_params["section"] == "system"
+    assert at.subheader[0].value == "2. The system and what it is for"
+
+
+def test_out_of_range_number_is_refused_beside_the_field(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path, {"data_personal": True, "data_retention_days": 30})
+    at = app_test(WIZARD, id=str(response_id), section="data")
+    key = f"iw{response_id}_data_retention_days"
+    at.number_input(key=key).set_value(40000).run()
+    no_exceptions(at)
+    assert "Not saved: 40000 is out of range: must be at least 0 and at most 36500" in texts(at)
+    assert at.number_input(key=key).value == 40000
+    assert stored(db_path, response_id)["data_retention_days"] == 30
+
+
+def test_text_over_the_limit_is_refused_and_kept_in_the_field(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path, {"deploy_regions": "EU"})
+    at = app_test(WIZARD, id=str(response_id), section="deployment")
+    key = f"iw{response_id}_deploy_regions"
+    at.text_input(key=key).set_value("x" * 250).run()
+    no_exceptions(at)
+    assert "Not saved: text is 250 characters; the limit is 200" in texts(at)
+    assert at.text_input(key=key).value == "x" * 250
+    assert stored(db_path, response_id)["deploy_regions"] == "EU"
+
+
+def test_submit_with_a_missing_answer_lists_it_with_a_link(app_test, db_path: Path) -> None:
+    answers = complete_answers()
+    del answers["measure_owner"]
+    response_id = prepare(db_path, answers)
+    at = app_test(WIZARD, id=str(response_id), section="scope")
+    at.button(key=f"iw{response_id}_submit").click().run()
+    no_exceptions(at)
+    assert "Not submitted: 1 required answer is missing" in at.error[0].value
+    link = (
+        "Measures to prevent and repair harm: Who is accountable for this system and for "
+        "carrying out these measures? Give a name and a role."
+    )
+    assert link in page_links(at)
+    database = Database(db_path)
+    assert store.get_response(database, response_id).status == "draft"
+    database.close()
+
+    at.query_params["section"] = "measures"
+    at.run()
+    assert "Required: please answer this question." in texts(at)
+    at.text_input(key=f"iw{response_id}_measure_owner").set_value("Ada Park").run()
+    at.button(key=f"iw{response_id}_submit").click().run()
+    no_exceptions(at)
+    assert at.title[0].value.startswith("Impact assessment:")
+    assert "Submitted the impact assessment" in texts(at)
+
+
+def test_reviewer_approves_and_the_submitter_cannot(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path, complete_answers(), submit=True)
+    at = app_test(RESULT, id=str(response_id))
+    no_exceptions(at)
+    assert next(b for b in at.button if b.label == "Approve").disabled
+    assert "someone else approves or returns it" in texts(at)
+
+    reviewer = app_test(RESULT, actor="Nadia Okafor", id=str(response_id))
+    reviewer.text_area(key=f"ir{response_id}_comment").set_value("Fine for level I.")
+    next(b for b in reviewer.button if b.label == "Approve").click().run()
+    no_exceptions(reviewer)
+    assert "Approved: the assessment is signed off." in texts(reviewer)
+    database = Database(db_path)
+    approved = store.get_response(database, response_id)
+    database.close()
+    assert (approved.status, approved.approved_by) == ("approved", "Nadia Okafor")
+    assert any(b.label == "Start a re-assessment" for b in reviewer.button)
+
+
+def test_return_needs_a_comment(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path, complete_answers(), submit=True)
+    at = app_test(RESULT, actor="Nadia Okafor", id=str(response_id))
+    next(b for b in at.button if b.label == "Return for changes").click().run()
+    assert "a return needs a comment" in at.error[0].value
+    at.text_area(key=f"ir{response_id}_comment").set_value("Name the owner's role.")
+    next(b for b in at.button if b.label == "Return for changes").click().run()
+    no_exceptions(at)
+    assert "Name the owner's role" in texts(at)
+    wizard = app_test(WIZARD, id=str(response_id))
+    assert "Returned by Nadia Okafor: Name the owner's role" in wizard.warning[0].value
+
+
+def test_suggested_risk_is_added_in_one_click(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path, complete_answers(failure_exposure="anyone_free_text"))
+    at = app_test(RESULT, id=str(response_id))
+    no_exceptions(at)
+    assert "System manipulated through crafted inputs" in texts(at)
+    at.button(key=f"ir{response_id}_risk_failure_exposure_0").click().run()
+    no_exceptions(at)
+    assert "Added as risk #1" in texts(at)
+    assert not any(b.key == f"ir{response_id}_risk_failure_exposure_0" for b in at.button)
+
+
+def test_reassess_from_the_result_page(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path, complete_answers(), submit=True)
+    database = Database(db_path)
+    store.approve(database, "Nadia Okafor", response_id)
+    database.close()
+    at = app_test(RESULT, id=str(response_id))
+    next(b for b in at.button if b.label == "Start a re-assessment").click().run()
+    no_exceptions(at)
+    assert "A re-assessment" in texts(at)
+    database = Database(db_path)
+    newest = store.latest(database, store.get_response(database, response_id).system_id)
+    database.close()
+    assert newest.version_no == 2 and newest.previous_id == response_id
+
+
+@pytest.mark.parametrize("page", [LIST, RESULT, WIZARD])
+def test_pages_on_the_demo_portfolio(app_test, db_path: Path, page: str) -> None:
+    database = Database(db_path)
+    load_impact_demo(database)
+    draft = database.query_one("SELECT max(id) FROM impact_responses WHERE status = 'draft'")[0]
+    database.close()
+    at = app_test(page, id=str(draft))
+    no_exceptions(at)
+
+
+def test_import_leaves_out_hidden_answers_with_a_message(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path)
+    payload = json.loads(answers_to_json(get_questionnaire(), complete_answers()))
+    payload["answers"]["data_special"] = ["health"]
+    at = app_test(WIZARD, id=str(response_id), section="scope")
+    at.file_uploader(key=f"iw{response_id}_upload").set_value(
+        ("answers.json", json.dumps(payload).encode(), "application/json")
+    ).run()
+    next(b for b in at.button if b.label == "Import the answers").click().run()
+    no_exceptions(at)
+    message = at.warning[0].value
+    assert "Imported 38 answers" in message
+    assert "data_special does not apply given the answers" in message
+    answers = stored(db_path, response_id)
+    assert (
+        "data_special" not in answers and answers["measure_owner"] == "Ada Park, service desk lead"
+    )
+    assert at.text_area(key=f"iw{response_id}_scope_boundaries").value.startswith("The ticket")
