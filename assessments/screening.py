@@ -902,7 +902,9 @@ class _Screening:
             triggers.add("high_risk")
             if "annex_iii" in self.high_risk_routes:
                 triggers.add("high_risk_annex_iii")
-                if self.answers.public_body_or_public_service:
+                # Art. 49(3): critical infrastructure (Annex III point 2) is registered nationally.
+                critical_only = set(self.areas) == {"critical_infrastructure"}
+                if self.answers.public_body_or_public_service and not critical_only:
                     triggers.add("public_deployer_registration")
         if fria:
             triggers.add("fria")
@@ -1064,8 +1066,9 @@ def screen_colorado(
     ref = reference or load_colorado_reference()
     problems: list[str] = []
     area_options = tuple(ref.areas)
-    chosen = _multi_select("consequential_areas", list(consequential_areas), area_options, problems)
-    factor = _yes_no("makes_or_substantially_factors", makes_or_substantially_factors, problems)
+    # Problems and reasons name the answer keys of the screening questionnaire.
+    chosen = _multi_select("colorado_areas", list(consequential_areas), area_options, problems)
+    factor = _yes_no("colorado_substantial_factor", makes_or_substantially_factors, problems)
     colorado_roles, without_equivalent = _colorado_roles(list(roles), ref, problems)
     if problems:
         raise ScreeningInputError(problems)
@@ -1076,18 +1079,18 @@ def screen_colorado(
     if not areas:
         reasons.append(
             "Not high-risk under the Colorado AI Act: no consequential decision area was chosen "
-            "(consequential_areas is empty)."
+            "(colorado_areas is empty)."
         )
     elif not factor:
         reasons.append(
             f"Not high-risk under the Colorado AI Act: the system touches {_listing(areas)}, but "
-            "makes_or_substantially_factors is 'no', so it neither makes nor is a substantial "
+            "colorado_substantial_factor is 'no', so it neither makes nor is a substantial "
             "factor in the consequential decision."
         )
     else:
         reasons.append(
             f"High-risk under the Colorado AI Act because it makes or is a substantial factor in "
-            f"consequential decisions on {_listing(areas)} (makes_or_substantially_factors is "
+            f"consequential decisions on {_listing(areas)} (colorado_substantial_factor is "
             f"'yes'). The duties apply from {effective.date} ({effective.source}; last checked "
             f"{effective.last_checked})."
         )

@@ -825,13 +825,13 @@ def test_colorado_not_high_risk_without_a_substantial_factor() -> None:
     result = screen_colorado(["health_care"], False, ["deployer"])
     assert result.high_risk is False
     assert result.deployer_duties == [] and result.impact_assessment_elements == []
-    assert "makes_or_substantially_factors is 'no'" in result.reasons[0]
+    assert "colorado_substantial_factor is 'no'" in result.reasons[0]
 
 
 def test_colorado_not_high_risk_without_an_area() -> None:
     result = screen_colorado([], True, ["deployer"])
     assert result.high_risk is False
-    assert "consequential_areas is empty" in result.reasons[0]
+    assert "colorado_areas is empty" in result.reasons[0]
 
 
 def test_colorado_developer_gets_developer_duties_not_deployer_duties() -> None:

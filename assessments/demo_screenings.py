@@ -1,0 +1,86 @@
+"""Demo content of the regulatory screening: every demo system screened, some obligations
+progressed, and one system changed after its screening so the demo shows a stale one.
+
+Both steps add only what is missing (a system with any screening is left alone; a change already
+made is not made again), so loading the demo twice adds nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from assessments.config import data_dir
+from assessments.inventory import AISystem, AISystemInput
+from assessments.questionnaire import clean_answers
+from assessments.regulatory import ObligationUpdate, evaluate, screening_questionnaire
+from assessments.store.db import Transaction
+from assessments.store.inventory import replace_system
+from assessments.store.screenings import insert_obligation_update, insert_screening
+
+
+def _demo_screenings() -> dict[str, Any]:
+    with (data_dir() / "demo" / "screenings.yaml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _system_id(transaction: Transaction, name: str) -> int | None:
+    row = transaction.fetchone("SELECT id FROM ai_systems WHERE lower(name) = lower(?)", [name])
+    return int(row[0]) if row else None
+
+
+def _has_screening(transaction: Transaction, system_id: int) -> bool:
+    return (
+        transaction.fetchone("SELECT 1 FROM screenings WHERE system_id = ?", [system_id])
+        is not None
+    )
+
+
+def load_screenings(transaction: Transaction) -> int:
+    """Screen each demo system that has no screening yet; returns screenings + checklist rows."""
+    questionnaire = screening_questionnaire()
+    added = 0
+    for entry in _demo_screenings()["screenings"]:
+        system_id = _system_id(transaction, entry["system"])
+        if system_id is None:
+            continue
+        screened = transaction.fetchone("SELECT 1 FROM screenings WHERE system_id = ?", [system_id])
+        if screened is not None:
+            continue
+        outcome = evaluate(entry["answers"], questionnaire)
+        kept, _ = clean_answers(questionnaire, entry["answers"])
+        insert_screening(transaction, system_id, outcome, kept, entry.get("note", "").strip())
+        added += 1
+        for item in entry.get("obligations", []):
+            update = ObligationUpdate.model_validate(
+                {key: item.get(key, "") for key in ("status", "owner", "evidence")}
+            )
+            added += insert_obligation_update(transaction, system_id, item["id"], update)
+    return added
+
+
+def apply_changes_after_screening(transaction: Transaction) -> int:
+    """Make the recorded post-screening edits that are not made yet (a stale screening)."""
+    changed = 0
+    for entry in _demo_screenings().get("changes_after_screening", []):
+        system_id = _system_id(transaction, entry["system"])
+        if system_id is None:
+            continue
+        if (
+            transaction.fetchone("SELECT 1 FROM screenings WHERE system_id = ?", [system_id])
+            is None
+        ):
+            continue
+        result = transaction.execute("SELECT * FROM ai_systems WHERE id = ?", [system_id])
+        columns = [column[0] for column in result.description]
+        row = result.fetchone()
+        assert row is not None
+        current = AISystem.model_validate(dict(zip(columns, row, strict=True))).as_input()
+        wanted = {key: value for key, value in entry.items() if key != "system"}
+        changed_input = AISystemInput.model_validate({**current.model_dump(), **wanted})
+        if changed_input == current:
+            continue
+        replace_system(transaction, system_id, changed_input)
+        changed += 1
+    return changed

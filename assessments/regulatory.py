@@ -1,0 +1,405 @@
+"""Regulatory screening as the workbench runs it: questionnaire in, outcome and checklist out.
+
+`assessments.screening` holds the decision procedures (EU AI Act, Colorado AI Act) and their
+reference data. This module joins them to the questionnaire engine: it loads the screening
+questionnaire (filling its examples from the reference data, the one place they live), turns the
+answers collected by the engine into the procedures' inputs, and describes the outcome a system
+record keeps: the EU result, the Colorado result, the suggested Annex A controls and the checklist
+of obligations. No database and no UI here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from assessments.errors import FieldErrors
+from assessments.questionnaire import (
+    AnswerError,
+    Questionnaire,
+    QuestionnaireError,
+    clean_answers,
+    default_directory,
+    load_questionnaire,
+    missing_required,
+    parse_questionnaire,
+    validate_answer,
+    visible_questions,
+)
+from assessments.screening import (
+    ANSWER_KEYS,
+    MULTI_SELECT_OPTIONS,
+    YES_NO_KEYS,
+    ColoradoArea,
+    ColoradoResult,
+    EuAiActResult,
+    RiskClass,
+    load_colorado_reference,
+    load_eu_ai_act_reference,
+    needs_impact_assessment,
+    parse_answers,
+    screen_colorado,
+    screen_eu_ai_act,
+    suggested_controls,
+)
+
+QUESTIONNAIRE_FILE = "eu_ai_act_screening.yaml"
+QUESTIONNAIRE_ID = "eu_ai_act_screening"
+# The Colorado part of the questionnaire: a small answer set of its own, split off before the EU
+# procedure runs (its answer file format knows only ANSWER_KEYS).
+COLORADO_KEYS: tuple[str, ...] = (
+    "colorado_applies",
+    "colorado_areas",
+    "colorado_substantial_factor",
+)
+# Inventory fields whose change after a screening makes it stale (the issue: purpose, context,
+# technique). Narrower than inventory.MATERIAL_FIELDS on purpose: an owner or a stakeholder list
+# does not move a system between classes.
+STALE_FIELDS: tuple[str, ...] = ("purpose", "deployment_context", "ai_technique")
+
+CLASS_ORDER: tuple[RiskClass, ...] = (
+    "prohibited",
+    "high_risk",
+    "limited_risk",
+    "minimal_risk",
+    "out_of_scope",
+)
+# Badge colours, the same everywhere; always shown with the label, never colour alone.
+CLASS_COLOURS: dict[str, str] = {
+    "prohibited": "red",
+    "high_risk": "orange",
+    "limited_risk": "blue",
+    "minimal_risk": "green",
+    "out_of_scope": "gray",
+}
+NOT_SCREENED = "not_screened"
+NOT_SCREENED_LABEL = "Not screened"
+
+ObligationStatus = Literal["to_do", "in_progress", "done", "not_applicable"]
+OBLIGATION_STATUSES: dict[str, str] = {
+    "to_do": "To do",
+    "in_progress": "In progress",
+    "done": "Done",
+    "not_applicable": "Not applicable",
+}
+# Statuses that close a checklist item (counted as done in the overview).
+CLOSED_STATUSES: tuple[str, ...] = ("done", "not_applicable")
+NOTE_MAX = 2000
+OWNER_MAX = 120
+EVIDENCE_MAX = 2000
+COLORADO_PREFIX = "colorado:"
+
+
+def class_labels() -> dict[str, str]:
+    """Class key -> label from the reference data, in CLASS_ORDER."""
+    classes = load_eu_ai_act_reference().classes
+    return {key: classes[key].label for key in CLASS_ORDER}
+
+
+def class_label(risk_class: str | None) -> str:
+    if not risk_class or risk_class == NOT_SCREENED:
+        return NOT_SCREENED_LABEL
+    return class_labels().get(risk_class, risk_class)
+
+
+# --- the questionnaire ---------------------------------------------------------------------------
+
+
+def screening_questionnaire_file() -> Path:
+    return default_directory() / QUESTIONNAIRE_FILE
+
+
+def screening_questionnaire(path: str | Path | None = None) -> Questionnaire:
+    """The screening questionnaire, checked against the procedure, with its examples filled in.
+
+    Cached per version of the questionnaire and of the two reference files.
+    """
+    file_path = Path(path) if path else screening_questionnaire_file()
+    from assessments.screening import colorado_file, eu_ai_act_file
+
+    stamps = tuple(p.stat().st_mtime_ns for p in (file_path, eu_ai_act_file(), colorado_file()))
+    return _screening_questionnaire(file_path, stamps)
+
+
+@cache
+def _screening_questionnaire(path: Path, _stamps: tuple[int, ...]) -> Questionnaire:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise QuestionnaireError(f"{path}: cannot read the file ({error})") from error
+    checked = parse_questionnaire(text, source=str(path))
+    _check_against_procedure(checked, str(path))
+    raw = yaml.safe_load(text)
+    eu = load_eu_ai_act_reference()
+    colorado = load_colorado_reference()
+    for section in raw["sections"]:
+        for question in section["questions"]:
+            for choice in question.get("choices", []):
+                if "example" in choice:
+                    raise QuestionnaireError(
+                        f"{path}: question '{question['id']}', choice '{choice['value']}': "
+                        "examples live in data/regulation/; remove 'example' here"
+                    )
+                examples = _examples(question["id"], choice["value"], eu, colorado)
+                if examples:
+                    choice["example"] = "For example: " + " · ".join(examples)
+    return Questionnaire.model_validate(raw)
+
+
+def _examples(question_id: str, value: str, eu: Any, colorado: Any) -> list[str]:
+    if question_id == "colorado_areas":
+        return list(colorado.areas[value].examples)
+    question = eu.questions.get(question_id)
+    if question is None or value not in question.options:
+        return []
+    return [example.rstrip(".") for example in question.options[value].examples]
+
+
+def _check_against_procedure(questionnaire: Questionnaire, source: str) -> None:
+    """Refuse a questionnaire whose ids or values drifted from the procedure's stable keys."""
+    problems: list[str] = []
+    if questionnaire.kind != "decision":
+        problems.append("kind must be 'decision'")
+    ids = [question.id for question in questionnaire.questions]
+    expected = [*ANSWER_KEYS, *COLORADO_KEYS]
+    if sorted(ids) != sorted(expected):
+        problems.append(f"question ids must be exactly {', '.join(expected)}")
+    option_sets: dict[str, tuple[str, ...]] = {
+        **MULTI_SELECT_OPTIONS,
+        "colorado_areas": get_args(ColoradoArea),
+    }
+    yes_no = {*YES_NO_KEYS, "colorado_applies", "colorado_substantial_factor"}
+    for question in questionnaire.questions:
+        if question.id in yes_no and question.type != "yes_no":
+            problems.append(f"'{question.id}' must be a yes_no question")
+        if question.id in option_sets:
+            values = tuple(choice.value for choice in question.choices)
+            if question.type != "multiple_choice" or set(values) != set(option_sets[question.id]):
+                problems.append(
+                    f"'{question.id}' must be a multiple_choice with the values "
+                    f"{', '.join(option_sets[question.id])}"
+                )
+    if problems:
+        raise QuestionnaireError(f"{source}: " + "; ".join(problems))
+
+
+IMPACT_QUESTIONNAIRE_FILE = "ai_impact_assessment.yaml"
+
+
+def impact_section_titles() -> dict[str, str]:
+    """Section id -> title of the impact questionnaire, to name where each Colorado impact
+    assessment element is answered; empty when that questionnaire is not installed."""
+    path = default_directory() / IMPACT_QUESTIONNAIRE_FILE
+    if not path.exists():
+        return {}
+    return _impact_section_titles(path, path.stat().st_mtime_ns)
+
+
+@cache
+def _impact_section_titles(path: Path, _stamp: int) -> dict[str, str]:
+    return {section.id: section.title for section in load_questionnaire(path).sections}
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+class SplitAnswers(BaseModel):
+    """The engine's answers cut into the two procedures' inputs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kept: dict[str, Any]
+    eu: dict[str, Any]
+    colorado: dict[str, Any]
+    not_asked: list[str]
+
+
+def split_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> SplitAnswers:
+    """The answers that count, split into EU and Colorado parts.
+
+    A multiple choice the person saw and left empty means "none of these" (an explicit empty
+    list for the procedure); a question the questionnaire hid was not asked, because earlier
+    answers made it irrelevant.
+    """
+    kept, _ = clean_answers(questionnaire, answers)
+    shown = {question.id: question for question in visible_questions(questionnaire, kept)}
+    eu: dict[str, Any] = {}
+    for key in ANSWER_KEYS:
+        if key in kept:
+            eu[key] = kept[key]
+        elif key in shown and shown[key].type == "multiple_choice":
+            eu[key] = []
+    colorado = {key: kept[key] for key in COLORADO_KEYS if key in kept}
+    not_asked = [key for key in ANSWER_KEYS if key not in shown]
+    return SplitAnswers(kept=kept, eu=eu, colorado=colorado, not_asked=not_asked)
+
+
+def answer_problems(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, str]:
+    """Question id -> message, for every invalid answer and every required visible question left
+    unanswered; empty when the answers can be screened."""
+    problems: dict[str, str] = {}
+    for question_id, value in answers.items():
+        question = questionnaire.find(question_id)
+        if question is None:
+            problems[question_id] = "not a question of this screening"
+            continue
+        try:
+            validate_answer(question, value)
+        except AnswerError as error:
+            problems[question_id] = error.message
+    for missing in missing_required(questionnaire, answers):
+        problems.setdefault(missing.question_id, "please answer this question")
+    return problems
+
+
+# --- the outcome ---------------------------------------------------------------------------------
+
+
+class ChecklistItem(BaseModel):
+    """One duty of a screening as a checklist row (EU obligation or Colorado duty)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    regime: Literal["EU AI Act", "Colorado AI Act"]
+    article: str
+    title: str
+    summary: str
+    applies_from: date
+    roles: list[str]
+    source: str
+    last_checked: date
+    frequency: str | None = None
+
+
+class ScreeningOutcome(BaseModel):
+    """Everything one screening decides, as stored with it and shown on its page."""
+
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True)
+
+    questionnaire_id: str
+    questionnaire_version: str
+    eu: EuAiActResult
+    colorado: ColoradoResult | None = None
+    suggested_controls: list[str] = Field(default_factory=list)
+    impact_assessment_suggested: bool = False
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+
+    @property
+    def risk_class(self) -> RiskClass:
+        return self.eu.risk_class
+
+    @property
+    def obligation_ids(self) -> list[str]:
+        return [item.id for item in self.checklist]
+
+
+def _checklist(eu: EuAiActResult, colorado: ColoradoResult | None) -> list[ChecklistItem]:
+    items = [
+        ChecklistItem(regime="EU AI Act", **obligation.model_dump())
+        for obligation in eu.obligations
+    ]
+    if colorado is None or not colorado.high_risk:
+        return items
+    reference = load_colorado_reference()
+    effective = reference.effective
+    for role, duties, specs in (
+        ("deployer", colorado.deployer_duties, reference.deployer_duties),
+        ("developer", colorado.developer_duties, reference.developer_duties),
+    ):
+        articles = {spec.id: spec.article for spec in specs}
+        items += [
+            ChecklistItem(
+                id=f"{COLORADO_PREFIX}{duty.id}",
+                regime="Colorado AI Act",
+                article=articles[duty.id],
+                title=duty.title,
+                summary=duty.summary,
+                applies_from=effective.date,
+                roles=[role],
+                source=effective.source,
+                last_checked=effective.last_checked,
+                frequency=duty.frequency,
+            )
+            for duty in duties
+        ]
+    return items
+
+
+def evaluate(
+    answers: Mapping[str, Any], questionnaire: Questionnaire | None = None
+) -> ScreeningOutcome:
+    """Screen one system from the questionnaire's answers.
+
+    Raises FieldErrors (question id -> message) when an answer is invalid or a required question
+    that is shown is unanswered, so a form can show each message beside its question.
+    """
+    questionnaire = questionnaire or screening_questionnaire()
+    problems = answer_problems(questionnaire, answers)
+    if problems:
+        raise FieldErrors(problems)
+    split = split_answers(questionnaire, answers)
+    eu = screen_eu_ai_act(parse_answers(split.eu), not_asked=split.not_asked)
+    colorado: ColoradoResult | None = None
+    if split.colorado.get("colorado_applies"):
+        colorado = screen_colorado(
+            split.colorado.get("colorado_areas") or [],
+            bool(split.colorado.get("colorado_substantial_factor")),
+            split.eu.get("roles") or [],
+        )
+    return ScreeningOutcome(
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        eu=eu,
+        colorado=colorado,
+        suggested_controls=suggested_controls(eu),
+        impact_assessment_suggested=needs_impact_assessment(eu)
+        or bool(colorado and colorado.impact_assessment_elements),
+        checklist=_checklist(eu, colorado),
+    )
+
+
+def outcome_from_json(data: Mapping[str, Any]) -> ScreeningOutcome:
+    return ScreeningOutcome.model_validate(data)
+
+
+def is_stale(screened_at: datetime, changed_at: datetime | None) -> bool:
+    """A screening is stale when purpose, context or technique changed after it was made."""
+    return changed_at is not None and changed_at > screened_at
+
+
+# --- the checklist -------------------------------------------------------------------------------
+
+
+class ObligationUpdate(BaseModel):
+    """A change to one checklist item, as a person or a file gives it."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    status: ObligationStatus
+    owner: str = Field(default="", max_length=OWNER_MAX)
+    evidence: str = Field(default="", max_length=EVIDENCE_MAX)
+
+    @model_validator(mode="after")
+    def _done_has_evidence(self) -> ObligationUpdate:
+        """An auditor asks "how do you know?": a duty is only done with evidence named."""
+        if self.status == "done" and not self.evidence:
+            raise ValueError(
+                "evidence: name the evidence (a document, a link or a reference) before marking "
+                "it done"
+            )
+        return self
+
+
+def screening_note(note: str | None) -> str:
+    """The screener's note, trimmed; too long is refused beside the note field."""
+    text = (note or "").strip()
+    if len(text) > NOTE_MAX:
+        raise FieldErrors({"note": f"at most {NOTE_MAX} characters, please"})
+    return text

@@ -1,0 +1,402 @@
+"""Storage of regulatory screenings and of the checklist of obligations they lead to.
+
+Both are append-only (`screenings`, `obligation_updates`); the current screening of a system and
+the current state of a checklist item are the latest rows (views `current_screenings` and
+`current_obligations`, migration 004). Other store modules join `current_screenings` to filter by
+class; pages and other features call `current_classes`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from assessments.errors import FieldErrors, NotFoundError, WorkbenchError, field_messages
+from assessments.questionnaire import Questionnaire, clean_answers
+from assessments.regulatory import (
+    CLOSED_STATUSES,
+    NOT_SCREENED,
+    STALE_FIELDS,
+    ChecklistItem,
+    ObligationUpdate,
+    ScreeningOutcome,
+    evaluate,
+    is_stale,
+    outcome_from_json,
+    screening_note,
+    screening_questionnaire,
+)
+from assessments.store.db import Database, Transaction, to_json
+from assessments.store.inventory import last_changed
+
+SCREENING_ENTITY = "screening"
+OBLIGATION_ENTITY = "obligation_update"
+
+
+class ScreeningRecord(BaseModel):
+    """A stored screening with its outcome, and whether the system changed since."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    system_id: int
+    questionnaire_id: str
+    questionnaire_version: str
+    answers: dict[str, Any]
+    outcome: ScreeningOutcome
+    note: str
+    screened_at: datetime
+    screened_by: str
+    changed_at: datetime | None = None
+
+    @property
+    def risk_class(self) -> str:
+        return self.outcome.risk_class
+
+    @property
+    def stale(self) -> bool:
+        return is_stale(self.screened_at, self.changed_at)
+
+
+class ChecklistRow(BaseModel):
+    """A checklist item of the current screening with its current status."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item: ChecklistItem
+    status: str = "to_do"
+    owner: str = ""
+    evidence: str = ""
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+# --- screenings ----------------------------------------------------------------------------------
+
+
+def _system_name(transaction: Transaction, system_id: int) -> str:
+    row = transaction.fetchone("SELECT name FROM ai_systems WHERE id = ?", [system_id])
+    if row is None:
+        raise NotFoundError(f"There is no AI system with id {system_id}.")
+    return str(row[0])
+
+
+def insert_screening(
+    transaction: Transaction,
+    system_id: int,
+    outcome: ScreeningOutcome,
+    answers: Mapping[str, Any],
+    note: str = "",
+) -> int:
+    """Append a screening inside a caller's transaction (the page's save and the demo loader)."""
+    name = _system_name(transaction, system_id)
+    previous = transaction.fetchone(
+        "SELECT id, risk_class FROM current_screenings WHERE system_id = ?", [system_id]
+    )
+    row = transaction.fetchone(
+        "INSERT INTO screenings (system_id, questionnaire_id, questionnaire_version, answers,"
+        " result, risk_class, fria_required, colorado_high_risk, obligation_ids, note,"
+        " screened_at, screened_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [
+            system_id,
+            outcome.questionnaire_id,
+            outcome.questionnaire_version,
+            to_json(dict(answers)),
+            outcome.model_dump_json(),
+            outcome.risk_class,
+            outcome.eu.fria_required,
+            outcome.colorado.high_risk if outcome.colorado else None,
+            outcome.obligation_ids,
+            note,
+            transaction.at,
+            transaction.actor,
+        ],
+    )
+    assert row is not None
+    screening_id = int(row[0])
+    before = {"screening_id": previous[0], "class": previous[1]} if previous else None
+    after = {
+        "system_id": system_id,
+        "class": outcome.risk_class,
+        "basis": outcome.eu.basis,
+        "fria_required": outcome.eu.fria_required,
+        "gpai": outcome.eu.gpai,
+        "transparency_duties": outcome.eu.transparency_duties,
+        "colorado_high_risk": outcome.colorado.high_risk if outcome.colorado else None,
+        "questionnaire_version": outcome.questionnaire_version,
+        "answers": dict(answers),
+        "note": note,
+    }
+    change = f" (was {previous[1]})" if previous else ""
+    transaction.audit(
+        "create",
+        SCREENING_ENTITY,
+        screening_id,
+        before,
+        after,
+        f"Screened {name}: {outcome.risk_class}{change}",
+    )
+    return screening_id
+
+
+def record_screening(
+    database: Database,
+    actor: str,
+    system_id: int,
+    answers: Mapping[str, Any],
+    note: str | None = "",
+    questionnaire: Questionnaire | None = None,
+) -> ScreeningRecord:
+    """Screen a system from the questionnaire's answers and keep the result as its current one.
+
+    The outcome is always computed here by the procedure, never taken from the caller. Raises
+    FieldErrors (question id or 'note' -> message) when the answers cannot be screened.
+    """
+    questionnaire = questionnaire or screening_questionnaire()
+    outcome = evaluate(answers, questionnaire)
+    text = screening_note(note)
+    kept, _ = clean_answers(questionnaire, answers)
+    database.write(
+        actor, lambda transaction: insert_screening(transaction, system_id, outcome, kept, text)
+    )
+    record = current_screening(database, system_id)
+    assert record is not None
+    return record
+
+
+_SCREENING_COLUMNS = (
+    "id, system_id, questionnaire_id, questionnaire_version, answers, result, note, screened_at,"
+    " screened_by"
+)
+
+
+def _record(row: dict[str, Any], changed_at: datetime | None) -> ScreeningRecord:
+    return ScreeningRecord(
+        id=row["id"],
+        system_id=row["system_id"],
+        questionnaire_id=row["questionnaire_id"],
+        questionnaire_version=row["questionnaire_version"],
+        answers=json.loads(row["answers"]),
+        outcome=outcome_from_json(json.loads(row["result"])),
+        note=row["note"],
+        screened_at=row["screened_at"],
+        screened_by=row["screened_by"],
+        changed_at=changed_at,
+    )
+
+
+def current_screening(database: Database, system_id: int) -> ScreeningRecord | None:
+    """The latest screening of a system (None when never screened), with its staleness."""
+    rows = database.query_records(
+        f"SELECT {_SCREENING_COLUMNS} FROM current_screenings WHERE system_id = ?", [system_id]
+    )
+    if not rows:
+        return None
+    changed = last_changed(database, STALE_FIELDS, system_id=system_id).get(system_id)
+    return _record(rows[0], changed)
+
+
+def get_screening(database: Database, screening_id: int) -> ScreeningRecord:
+    rows = database.query_records(
+        f"SELECT {_SCREENING_COLUMNS} FROM screenings WHERE id = ?", [screening_id]
+    )
+    if not rows:
+        raise NotFoundError(f"There is no screening with id {screening_id}.")
+    system_id = int(rows[0]["system_id"])
+    changed = last_changed(database, STALE_FIELDS, system_id=system_id).get(system_id)
+    return _record(rows[0], changed)
+
+
+def screening_history(database: Database, system_id: int) -> pd.DataFrame:
+    """Every screening of a system, newest first (id, screened_at, screened_by, class, note)."""
+    return database.query_df(
+        "SELECT id, screened_at, screened_by, risk_class, fria_required, questionnaire_version,"
+        " note FROM screenings WHERE system_id = ? ORDER BY screened_at DESC, id DESC",
+        [system_id],
+    )
+
+
+def current_classes(database: Database) -> dict[int, str]:
+    """System id -> EU AI Act class of its current screening (systems never screened are
+    absent). For filters in the register, the leadership view and elsewhere."""
+    rows = database.query_rows("SELECT system_id, risk_class FROM current_screenings")
+    return {int(system_id): str(risk_class) for system_id, risk_class in rows}
+
+
+def overview(database: Database, classes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every AI system with its current class, FRIA, Colorado flag, checklist progress and
+    staleness; `classes` narrows it (NOT_SCREENED selects systems never screened)."""
+    params: list[Any] = []
+    where = ""
+    if classes:
+        where = (
+            f"WHERE coalesce(c.risk_class, '{NOT_SCREENED}') IN ({', '.join('?' for _ in classes)})"
+        )
+        params.extend(classes)
+    closed = ", ".join(f"'{status}'" for status in CLOSED_STATUSES)
+    frame = database.query_df(
+        "SELECT s.id AS system_id, s.name, s.business_unit, s.owner, s.status,"
+        f" coalesce(c.risk_class, '{NOT_SCREENED}') AS risk_class, c.id AS screening_id,"
+        " c.screened_at, c.screened_by, c.fria_required, c.colorado_high_risk,"
+        " coalesce(len(c.obligation_ids), 0) AS obligations_total,"
+        " coalesce(done.closed, 0) AS obligations_closed"
+        " FROM ai_systems s"
+        " LEFT JOIN current_screenings c ON c.system_id = s.id"
+        " LEFT JOIN (SELECT o.system_id, count(*) AS closed FROM current_obligations o"
+        "   JOIN current_screenings cs ON cs.system_id = o.system_id"
+        f"   WHERE o.status IN ({closed}) AND list_contains(cs.obligation_ids, o.obligation_id)"
+        "   GROUP BY o.system_id) done ON done.system_id = s.id"
+        f" {where} ORDER BY lower(s.name)",
+        params,
+    )
+    changed = last_changed(database, STALE_FIELDS)
+    frame["stale"] = [
+        bool(pd.notna(screened) and is_stale(screened, changed.get(int(system_id))))
+        for system_id, screened in zip(frame["system_id"], frame["screened_at"], strict=True)
+    ]
+    return frame
+
+
+def class_counts(database: Database) -> dict[str, int]:
+    """How many systems (not retired) are in each class, NOT_SCREENED included."""
+    rows = database.query_rows(
+        f"SELECT coalesce(c.risk_class, '{NOT_SCREENED}'), count(*) FROM ai_systems s"
+        " LEFT JOIN current_screenings c ON c.system_id = s.id"
+        " WHERE s.status <> 'retired' GROUP BY 1"
+    )
+    return {str(risk_class): int(count) for risk_class, count in rows}
+
+
+# --- the checklist -------------------------------------------------------------------------------
+
+
+def _current_state(
+    transaction_or_db: Transaction | Database, system_id: int, obligation_id: str | None = None
+) -> dict[str, dict[str, Any]]:
+    sql = (
+        "SELECT obligation_id, status, owner, evidence, updated_at, updated_by"
+        " FROM current_obligations WHERE system_id = ?"
+    )
+    params: list[Any] = [system_id]
+    if obligation_id is not None:
+        sql += " AND obligation_id = ?"
+        params.append(obligation_id)
+    if isinstance(transaction_or_db, Transaction):
+        result = transaction_or_db.execute(sql, params)
+        columns = [column[0] for column in result.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    else:
+        rows = transaction_or_db.query_records(sql, params)
+    return {row["obligation_id"]: row for row in rows}
+
+
+def checklist(database: Database, system_id: int) -> list[ChecklistRow]:
+    """The obligations of the system's current screening, each with its current status."""
+    record = current_screening(database, system_id)
+    if record is None:
+        return []
+    states = _current_state(database, system_id)
+    rows: list[ChecklistRow] = []
+    for item in record.outcome.checklist:
+        state = states.get(item.id)
+        rows.append(
+            ChecklistRow(
+                item=item,
+                status=state["status"] if state else "to_do",
+                owner=state["owner"] if state else "",
+                evidence=state["evidence"] if state else "",
+                updated_at=state["updated_at"] if state else None,
+                updated_by=state["updated_by"] if state else None,
+            )
+        )
+    return rows
+
+
+def insert_obligation_update(
+    transaction: Transaction, system_id: int, obligation_id: str, update: ObligationUpdate
+) -> bool:
+    """Append a checklist change inside a caller's transaction; False when nothing changed."""
+    name = _system_name(transaction, system_id)
+    row = transaction.fetchone(
+        "SELECT obligation_ids FROM current_screenings WHERE system_id = ?", [system_id]
+    )
+    if row is None:
+        raise WorkbenchError(f"{name} has not been screened yet, so it has no obligations.")
+    if obligation_id not in list(row[0]):
+        raise NotFoundError(
+            f"'{obligation_id}' is not an obligation of the current screening of {name}."
+        )
+    previous = _current_state(transaction, system_id, obligation_id).get(obligation_id)
+    before = (
+        {key: previous[key] for key in ("status", "owner", "evidence")}
+        if previous
+        else {"status": "to_do", "owner": "", "evidence": ""}
+    )
+    after = update.model_dump()
+    if before == after:
+        return False
+    inserted = transaction.fetchone(
+        "INSERT INTO obligation_updates (system_id, obligation_id, status, owner, evidence,"
+        " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [
+            system_id,
+            obligation_id,
+            update.status,
+            update.owner,
+            update.evidence,
+            transaction.at,
+            transaction.actor,
+        ],
+    )
+    assert inserted is not None
+    transaction.audit(
+        "create",
+        OBLIGATION_ENTITY,
+        int(inserted[0]),
+        {"system_id": system_id, "obligation_id": obligation_id, **before},
+        {"system_id": system_id, "obligation_id": obligation_id, **after},
+        f"Obligation {obligation_id} of {name}: {before['status']} -> {update.status}",
+    )
+    return True
+
+
+def update_obligation(
+    database: Database,
+    actor: str,
+    system_id: int,
+    obligation_id: str,
+    status: str,
+    owner: str = "",
+    evidence: str = "",
+) -> bool:
+    """Set the status, owner and evidence of one checklist item; False when nothing changed.
+
+    Raises FieldErrors (status, owner, evidence -> message) on bad input."""
+    try:
+        update = ObligationUpdate.model_validate(
+            {"status": status, "owner": owner, "evidence": evidence}
+        )
+    except ValidationError as error:
+        raise FieldErrors(field_messages(error)) from error
+
+    def work(transaction: Transaction) -> bool:
+        changed = insert_obligation_update(transaction, system_id, obligation_id, update)
+        if not changed:
+            transaction.nothing_to_write()
+        return changed
+
+    return database.write(actor, work)
+
+
+def obligation_history(database: Database, system_id: int, obligation_id: str) -> pd.DataFrame:
+    """Every change of one checklist item, newest first."""
+    return database.query_df(
+        "SELECT updated_at, updated_by, status, owner, evidence FROM obligation_updates"
+        " WHERE system_id = ? AND obligation_id = ? ORDER BY updated_at DESC, id DESC",
+        [system_id, obligation_id],
+    )

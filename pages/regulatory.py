@@ -1,0 +1,168 @@
+"""Regulatory screening across the portfolio: every system's EU AI Act class, at a glance."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from assessments.regulatory import (
+    CLASS_COLOURS,
+    CLASS_ORDER,
+    NOT_SCREENED,
+    class_label,
+)
+from assessments.screening import load_colorado_reference, load_eu_ai_act_reference
+from assessments.store import inventory as inventory_store
+from assessments.store import screenings as screening_store
+from pages.common import SCREENING, SYSTEM_EDIT, database, show_flash
+
+db = database()
+st.title("Regulatory screening")
+st.caption(
+    "Is a system banned, high-risk, or just obliged to say it is AI? The EU AI Act class of every "
+    "AI system, with its fundamental rights impact assessment, the Colorado AI Act and the "
+    "progress on its obligations."
+)
+show_flash()
+
+if inventory_store.counts(db).get("total", 0) == 0:
+    st.info("No AI systems yet. Add one, or load the demo portfolio from Home, then screen it.")
+    st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+    st.stop()
+
+counts = screening_store.class_counts(db)
+keys = [*CLASS_ORDER, NOT_SCREENED]
+with st.container(horizontal=True):
+    for key in keys:
+        st.badge(
+            f"{class_label(key)}: {counts.get(key, 0)}",
+            color=CLASS_COLOURS.get(key, "gray"),
+        )
+st.caption("Systems in use or planned (retired ones are left out of these counts).")
+
+left, middle, right = st.columns([3, 1, 1])
+chosen = left.multiselect(
+    "EU AI Act class",
+    keys,
+    format_func=class_label,
+    key="reg_classes",
+    placeholder="All classes",
+)
+stale_only = middle.toggle("Stale screenings only", key="reg_stale")
+fria_only = right.toggle("FRIA required only", key="reg_fria")
+
+frame = screening_store.overview(db, chosen)
+if stale_only:
+    frame = frame[frame["stale"]]
+if fria_only:
+    frame = frame[frame["fria_required"].fillna(False).astype(bool)]
+
+if frame.empty:
+    st.info("No system matches these filters.")
+    st.stop()
+
+shown = frame.assign(
+    eu_class=[[value] for value in frame["risk_class"]],
+    progress=[
+        round(100 * closed / total) if total else None
+        for closed, total in zip(
+            frame["obligations_closed"], frame["obligations_total"], strict=True
+        )
+    ],
+    obligations=[
+        f"{closed} of {total}" if total else "none"
+        for closed, total in zip(
+            frame["obligations_closed"], frame["obligations_total"], strict=True
+        )
+    ],
+    colorado=[
+        "not applicable" if pd.isna(value) else ("high-risk" if value else "not high-risk")
+        for value in frame["colorado_high_risk"]
+    ],
+    stale_text=["Stale" if value else "" for value in frame["stale"]],
+)
+st.caption(f"{len(frame)} AI systems · select a row to open its screening")
+selection = st.dataframe(
+    shown,
+    hide_index=True,
+    key="reg_table",
+    on_select="rerun",
+    selection_mode="single-row",
+    width="stretch",
+    height=35 * (min(len(shown), 20) + 1) + 3,
+    column_order=[
+        "name",
+        "eu_class",
+        "stale_text",
+        "fria_required",
+        "colorado",
+        "obligations",
+        "progress",
+        "screened_at",
+        "business_unit",
+    ],
+    column_config={
+        "name": st.column_config.TextColumn("AI system", width="medium"),
+        "eu_class": st.column_config.MultiselectColumn(
+            "EU AI Act class",
+            options=keys,
+            color=[CLASS_COLOURS.get(key, "gray") for key in keys],
+            format_func=class_label,
+        ),
+        "stale_text": st.column_config.TextColumn(
+            "Stale", help="Purpose, context or technique changed after the screening"
+        ),
+        "fria_required": st.column_config.CheckboxColumn("FRIA required"),
+        "colorado": "Colorado AI Act",
+        "obligations": "Obligations done",
+        "progress": st.column_config.ProgressColumn(
+            "Progress", min_value=0, max_value=100, format="%d%%"
+        ),
+        "screened_at": st.column_config.DatetimeColumn("Screened (UTC)", format="YYYY-MM-DD"),
+        "business_unit": "Business unit",
+    },
+)
+rows = selection["selection"]["rows"] if selection else []
+if rows:
+    st.switch_page(SCREENING, query_params={"id": int(frame.iloc[rows[0]]["system_id"])})
+
+choice = st.selectbox(
+    "Open a screening",
+    frame["system_id"].tolist(),
+    format_func=dict(zip(frame["system_id"], frame["name"], strict=True)).get,
+    index=None,
+    placeholder="Choose a system…",
+    key="reg_open",
+)
+if choice is not None:
+    st.switch_page(SCREENING, query_params={"id": int(choice)})
+
+with st.expander("Key dates and where they come from"):
+    eu = load_eu_ai_act_reference()
+    colorado = load_colorado_reference()
+    dates = [
+        {
+            "Law": "EU AI Act",
+            "Date": milestone.date,
+            "What applies": milestone.label,
+            "Source": milestone.source,
+            "Last checked": milestone.last_checked,
+            "Note": milestone.note or "",
+        }
+        for milestone in eu.milestones.values()
+    ]
+    dates.append(
+        {
+            "Law": "Colorado AI Act",
+            "Date": colorado.effective.date,
+            "What applies": colorado.effective.label,
+            "Source": colorado.effective.source,
+            "Last checked": colorado.effective.last_checked,
+            "Note": colorado.effective.note or "",
+        }
+    )
+    st.dataframe(pd.DataFrame(dates), hide_index=True, width="stretch")
+    st.caption(
+        "Dates of these laws have moved before. They are kept as data "
+        "(data/regulation/*.yaml) with their source and the date someone last checked them."
+    )

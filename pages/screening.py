@@ -1,0 +1,475 @@
+"""The regulatory screening of one AI system: answer, see the class and why, track obligations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from assessments import catalog
+from assessments.errors import FieldErrors, WorkbenchError
+from assessments.questionnaire import Question, visible_questions
+from assessments.regulatory import (
+    OBLIGATION_STATUSES,
+    STALE_FIELDS,
+    answer_problems,
+    evaluate,
+    impact_section_titles,
+    screening_questionnaire,
+)
+from assessments.screening import load_colorado_reference, load_eu_ai_act_reference
+from assessments.store import inventory as inventory_store
+from assessments.store import screenings as screening_store
+from pages.common import (
+    IMPACT_ASSESSMENTS,
+    REGULATORY,
+    SYSTEM,
+    SYSTEM_EDIT,
+    class_badge,
+    current_actor,
+    database,
+    field_error,
+    flash,
+    labelled,
+    plain,
+    require_actor_notice,
+    show_flash,
+)
+
+db = database()
+names = inventory_store.system_names(db)
+raw_id = st.query_params.get("id")
+system_id = int(raw_id) if raw_id and raw_id.isdigit() and int(raw_id) in names else None
+
+if system_id is None:
+    st.title("Regulatory screening")
+    if not names:
+        st.info("The inventory is empty: add an AI system first, then screen it here.")
+        st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+        st.stop()
+    if raw_id:
+        st.warning(f"There is no AI system with id {plain(raw_id)}.")
+    choice = st.selectbox(
+        "Screen a system", list(names), format_func=names.get, index=None, key="scr_pick"
+    )
+    if choice is not None:
+        st.query_params["id"] = str(choice)
+        st.rerun()
+    st.page_link(REGULATORY, label="All screenings", icon=":material/gavel:")
+    st.stop()
+
+system = inventory_store.get_system(db, system_id)
+questionnaire = screening_questionnaire()
+eu_reference = load_eu_ai_act_reference()
+colorado_reference = load_colorado_reference()
+record = screening_store.current_screening(db, system_id)
+
+with st.container(horizontal=True):
+    st.page_link(
+        SYSTEM, label=system.name, icon=":material/arrow_back:", query_params={"id": system_id}
+    )
+    st.page_link(REGULATORY, label="All screenings", icon=":material/gavel:")
+st.title(f"Regulatory screening: {system.name}", anchor=False)
+show_flash()
+
+# --- the questionnaire's state: one session key per question (or per choice of a multi-select) --
+
+PREFIX = f"scr_{system_id}_"
+
+
+def widget_key(question: Question, value: str | None = None) -> str:
+    return f"{PREFIX}{question.id}" + (f"__{value}" if value else "")
+
+
+def load_answers_into_widgets(answers: dict[str, Any]) -> None:
+    for question in questionnaire.questions:
+        value = answers.get(question.id)
+        if question.type == "multiple_choice":
+            for choice in question.choices:
+                st.session_state[widget_key(question, choice.value)] = choice.value in (value or [])
+        elif question.type == "yes_no":
+            st.session_state[widget_key(question)] = (
+                None if value is None else ("yes" if value else "no")
+            )
+
+
+def answers_from_widgets() -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for question in questionnaire.questions:
+        if question.type == "multiple_choice":
+            chosen = [
+                choice.value
+                for choice in question.choices
+                if st.session_state.get(widget_key(question, choice.value))
+            ]
+            if chosen:
+                answers[question.id] = chosen
+        elif question.type == "yes_no":
+            value = st.session_state.get(widget_key(question))
+            if value is not None:
+                answers[question.id] = value
+    return answers
+
+
+if not st.session_state.get(f"{PREFIX}loaded"):
+    load_answers_into_widgets(record.answers if record else {})
+    st.session_state[f"{PREFIX}note"] = record.note if record else ""
+    st.session_state[f"{PREFIX}loaded"] = True
+
+
+def save_screening() -> None:
+    """Button callback: screen and save, or keep the messages for the fields."""
+    st.session_state.pop(f"{PREFIX}errors", None)
+    try:
+        saved = screening_store.record_screening(
+            db,
+            current_actor() or "",
+            system_id,
+            answers_from_widgets(),
+            st.session_state.get(f"{PREFIX}note", ""),
+            questionnaire,
+        )
+    except FieldErrors as error:
+        st.session_state[f"{PREFIX}errors"] = error.errors
+    except WorkbenchError as error:
+        st.session_state[f"{PREFIX}errors"] = {"form": str(error)}
+    else:
+        labels = {key: value.label for key, value in eu_reference.classes.items()}
+        flash(f"Screened {system.name}: {labels[saved.risk_class]}.")
+
+
+# --- the current result --------------------------------------------------------------------------
+
+
+def answer_label(question_id: str, values: list[str]) -> str:
+    question = questionnaire.question(question_id)
+    labels = {choice.value: choice.label for choice in question.choices}
+    return "; ".join(labels.get(value, value) for value in values)
+
+
+def show_result() -> None:
+    assert record is not None
+    outcome = record.outcome
+    eu = outcome.eu
+    class_badge(eu.risk_class)
+    st.markdown(eu_reference.classes[eu.risk_class].explanation)
+    if record.stale:
+        fields = ", ".join(STALE_FIELDS).replace("_", " ")
+        st.warning(
+            f"Stale: the system's {fields} changed on {record.changed_at:%Y-%m-%d %H:%M} UTC, "
+            "after this screening. Check the answers and screen it again.",
+            icon=":material/update:",
+        )
+    # Transparency and FRIA are only assessed for a system that may be used in the EU.
+    assessed = eu.risk_class not in ("prohibited", "out_of_scope")
+    facts = [
+        f"- **Basis:** {eu_reference.bases[eu.basis].label}" if eu.basis else None,
+        "- **Transparency duties:** "
+        + (answer_label("art50", list(eu.transparency_duties)) or "none")
+        if assessed
+        else None,
+        f"- **General-purpose AI model:** {eu_reference.gpai_levels[eu.gpai].label}",
+        "- **Fundamental rights impact assessment (Art. 27):** "
+        + ("required" if eu.fria_required else "not required")
+        if assessed
+        else None,
+    ]
+    st.markdown("\n".join(fact for fact in facts if fact))
+    st.caption(
+        f"Screened by {plain(record.screened_by)} on {record.screened_at:%Y-%m-%d %H:%M} UTC "
+        f"· questionnaire version {plain(record.questionnaire_version)}"
+    )
+    if record.note:
+        st.markdown(f"**Note.** {plain(record.note)}")
+
+    st.subheader("Why", anchor=False)
+    st.markdown("\n".join(f"{n}. {plain(reason)}" for n, reason in enumerate(eu.reasons, 1)))
+
+    if outcome.impact_assessment_suggested or outcome.suggested_controls:
+        st.subheader("What to do next", anchor=False)
+    if outcome.impact_assessment_suggested:
+        st.info(
+            "This result calls for an impact assessment"
+            + (" (the Art. 27 fundamental rights impact assessment)" if eu.fria_required else "")
+            + ". Our impact assessment covers what it asks for.",
+            icon=":material/assignment:",
+        )
+        st.page_link(
+            IMPACT_ASSESSMENTS,
+            label="Start or continue the impact assessment of this system",
+            icon=":material/diversity_3:",
+            query_params={"system": str(system_id)},
+        )
+    if outcome.suggested_controls:
+        controls = pd.DataFrame(
+            [
+                {"Control": control_id, "Title": catalog.control_by_id(control_id).title}
+                for control_id in outcome.suggested_controls
+            ]
+        )
+        st.markdown("**ISO/IEC 42001 Annex A controls that serve these duties**")
+        st.dataframe(
+            controls, hide_index=True, width="stretch", height=35 * (len(controls) + 1) + 3
+        )
+
+    st.subheader("Colorado AI Act", anchor=False)
+    colorado = outcome.colorado
+    if colorado is None:
+        st.markdown("Not applicable: the system is not used in Colorado (`colorado_applies`).")
+        return
+    st.badge(
+        "Colorado: high-risk" if colorado.high_risk else "Colorado: not high-risk",
+        color="orange" if colorado.high_risk else "green",
+    )
+    st.markdown("\n".join(f"- {plain(reason)}" for reason in colorado.reasons))
+    if colorado.impact_assessment_elements:
+        titles = impact_section_titles()
+        st.markdown(
+            "**What the Colorado impact assessment must cover, and where our impact assessment "
+            "answers it** (yearly, and within 90 days of a substantial modification)"
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Element": element.title,
+                        "Impact assessment section": titles.get(
+                            element.maps_to_section, element.maps_to_section
+                        ),
+                    }
+                    for element in colorado.impact_assessment_elements
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def show_checklist() -> None:
+    rows = screening_store.checklist(db, system_id)
+    if not rows:
+        st.info("This result carries no obligations for your roles.")
+        return
+    closed = sum(row.status in ("done", "not_applicable") for row in rows)
+    st.progress(closed / len(rows), text=f"{closed} of {len(rows)} obligations done or set aside")
+    table = pd.DataFrame(
+        [
+            {
+                "Obligation": row.item.title,
+                "Law": row.item.regime,
+                "Article": row.item.article,
+                "Applies from": row.item.applies_from,
+                "Status": OBLIGATION_STATUSES[row.status],
+                "Owner": row.owner,
+                "Evidence": row.evidence,
+                "Date source": row.item.source,
+                "Last checked": row.item.last_checked,
+            }
+            for row in rows
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=35 * (min(len(table), 25) + 1) + 3,
+        column_config={
+            "Obligation": st.column_config.TextColumn(width="medium"),
+            "Applies from": st.column_config.DateColumn(),
+            "Last checked": st.column_config.DateColumn(),
+        },
+    )
+    st.caption(
+        "Dates of the law move: each comes from the data file with its source and the date it "
+        "was last checked."
+    )
+
+    st.markdown("**Update an obligation**")
+    by_id = {row.item.id: row for row in rows}
+    chosen = st.selectbox(
+        "Obligation",
+        list(by_id),
+        format_func=lambda key: f"{by_id[key].item.title} ({by_id[key].item.article})",
+        key=f"{PREFIX}obligation",
+    )
+    row = by_id[chosen]
+    st.markdown(plain(row.item.summary))
+    if row.item.frequency:
+        st.caption(f"When: {plain(row.item.frequency)}")
+    errors: dict[str, str] = st.session_state.get(f"{PREFIX}obligation_errors_{chosen}", {})
+    actor = require_actor_notice()
+    with st.form(f"{PREFIX}obligation_form_{chosen}"):
+        statuses = list(OBLIGATION_STATUSES)
+        status = st.selectbox(
+            "Status",
+            statuses,
+            index=statuses.index(row.status),
+            format_func=labelled(OBLIGATION_STATUSES),
+            key=f"{PREFIX}status_{chosen}",
+        )
+        field_error(errors, "status")
+        owner = st.text_input(
+            "Owner", value=row.owner, max_chars=120, key=f"{PREFIX}owner_{chosen}"
+        )
+        field_error(errors, "owner")
+        evidence = st.text_area(
+            "Evidence",
+            value=row.evidence,
+            max_chars=2000,
+            help="Where an auditor finds the proof: a document, a link or a record reference.",
+            key=f"{PREFIX}evidence_{chosen}",
+        )
+        field_error(errors, "evidence")
+        submitted = st.form_submit_button("Save obligation", disabled=actor is None)
+    if submitted:
+        try:
+            changed = screening_store.update_obligation(
+                db, actor or "", system_id, chosen, status, owner, evidence
+            )
+        except FieldErrors as error:
+            st.session_state[f"{PREFIX}obligation_errors_{chosen}"] = error.errors
+            st.rerun()
+        except WorkbenchError as error:
+            st.error(str(error))
+        else:
+            st.session_state.pop(f"{PREFIX}obligation_errors_{chosen}", None)
+            flash(f"Saved: {row.item.title}." if changed else "Nothing changed.", "success")
+            st.rerun()
+    if errors:
+        st.error("Nothing was saved: see the message under the field.")
+
+
+def show_questionnaire() -> None:
+    st.caption(
+        "Answer from what the system is intended to do. Questions appear as they become "
+        "relevant; the result is worked out step by step from your answers, not scored."
+    )
+    errors: dict[str, str] = st.session_state.get(f"{PREFIX}errors", {})
+    answers = answers_from_widgets()
+    shown = {question.id for question in visible_questions(questionnaire, answers)}
+    for section in questionnaire.sections:
+        questions = [question for question in section.questions if question.id in shown]
+        if not questions:
+            continue
+        st.markdown(f"##### {plain(section.title)}")
+        for question in questions:
+            ask(question)
+            field_error(errors, question.id)
+    st.text_area(
+        "Note (optional): why these answers, what was checked, what is assumed",
+        key=f"{PREFIX}note",
+        max_chars=2000,
+    )
+    field_error(errors, "note")
+    preview(answers)
+    actor = require_actor_notice()
+    st.button(
+        "Screen and save",
+        type="primary",
+        on_click=save_screening,
+        disabled=actor is None,
+        icon=":material/gavel:",
+    )
+    if errors:
+        st.error(
+            "Nothing was saved: " + errors.get("form", "see the messages under the questions.")
+        )
+
+
+def ask(question: Question) -> None:
+    """One question: its text, why we ask, then the answer widgets (examples in the tooltips)."""
+    st.markdown(f"**{plain(question.text)}**", help=question_note(question.id))
+    st.caption(plain(question.help))
+    if question.type == "yes_no":
+        st.radio(
+            question.text,
+            ["yes", "no"],
+            format_func=str.capitalize,
+            horizontal=True,
+            index=None,
+            key=widget_key(question),
+            label_visibility="collapsed",
+        )
+        return
+    for choice in question.choices:
+        tips = [choice.example, option_note(question.id, choice.value)]
+        st.checkbox(
+            choice.label,
+            key=widget_key(question, choice.value),
+            help="\n\n".join(tip for tip in tips if tip) or None,
+        )
+    if any(choice.example for choice in question.choices):
+        st.caption("Point at the ? beside an option to see examples.")
+
+
+def question_note(question_id: str) -> str | None:
+    reference = eu_reference.questions.get(question_id)
+    if reference is None:
+        return None
+    parts = [
+        f"For example: {' · '.join(reference.examples)}" if reference.examples else "",
+        reference.note or "",
+        f"See {reference.article}." if reference.article else "",
+    ]
+    return "\n\n".join(part for part in parts if part) or None
+
+
+def option_note(question_id: str, value: str) -> str | None:
+    reference = eu_reference.questions.get(question_id)
+    if reference is None or value not in reference.options:
+        return None
+    option = reference.options[value]
+    parts = [option.note or "", f"See {option.article}." if option.article else ""]
+    return "\n\n".join(part for part in parts if part) or None
+
+
+def preview(answers: dict[str, Any]) -> None:
+    """The result these answers would give, before saving (nothing is stored)."""
+    if answer_problems(questionnaire, answers):
+        st.caption("Answer every question shown to see the result.")
+        return
+    outcome = evaluate(answers, questionnaire)
+    with st.container(horizontal=True):
+        st.markdown("**Result if you save now:**")
+        class_badge(outcome.risk_class)
+
+
+def show_history() -> None:
+    history = screening_store.screening_history(db, system_id)
+    labels = {key: value.label for key, value in eu_reference.classes.items()}
+    history = history.assign(risk_class=history["risk_class"].map(labels))
+    st.dataframe(
+        history,
+        hide_index=True,
+        width="stretch",
+        column_order=["screened_at", "screened_by", "risk_class", "fria_required", "note"],
+        column_config={
+            "screened_at": st.column_config.DatetimeColumn("Screened (UTC)"),
+            "screened_by": "By",
+            "risk_class": "Class",
+            "fria_required": st.column_config.CheckboxColumn("FRIA"),
+            "note": "Note",
+        },
+    )
+
+
+if record is None:
+    st.markdown(
+        "Not screened yet. Answer the questions below to find out whether the EU AI Act bans "
+        "this system, treats it as high-risk, or asks it to say it is AI, and whether the "
+        "Colorado AI Act applies."
+    )
+    show_questionnaire()
+else:
+    result_tab, checklist_tab, questions_tab, history_tab = st.tabs(
+        ["Result", "Obligations", "Answers (screen again)", "History"]
+    )
+    with result_tab:
+        show_result()
+    with checklist_tab:
+        show_checklist()
+    with questions_tab:
+        show_questionnaire()
+    with history_tab:
+        show_history()

@@ -1,0 +1,81 @@
+"""Screen a system in a real browser and see its class badge in the inventory."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from assessments.store import inventory as inventory_store
+from assessments.store.db import Database
+from tests.browser.helpers import assert_no_exception, set_actor, wait_idle
+from tests.factories import system_input
+
+pytestmark = pytest.mark.browser
+
+
+def answer(page: Page, question: str, option: str) -> None:
+    """Pick Yes or No in the radio group of a question (its label is the question text)."""
+    page.get_by_role("radiogroup", name=question).get_by_text(option, exact=True).click()
+    wait_idle(page)
+
+
+def tick(page: Page, label: str) -> None:
+    page.get_by_text(label, exact=True).click()
+    wait_idle(page)
+
+
+def test_screen_a_system_and_see_the_badge_in_the_inventory(browser, live_app_factory) -> None:
+    def prepare(database: Database) -> None:
+        inventory_store.create_system(database, "Ada", system_input(name="Shift Planner"))
+
+    app = live_app_factory(prepare)
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{app.url}/screening?id=1")
+    wait_idle(page)
+    set_actor(page, "Browser Tester")
+    expect(page.get_by_text("Not screened yet")).to_be_visible()
+
+    answer(page, "Does the system infer from its input how to produce outputs", "Yes")
+    tick(page, "Deployer: we use it under our own authority at work")
+    answer(page, "Is the system a regulated product", "No")
+    tick(
+        page,
+        "Employment: recruiting, promoting, dismissing, allocating tasks or monitoring workers",
+    )
+    answer(page, "Does the system evaluate individual people", "Yes")
+    answer(page, "Is your organisation a public body", "No")
+    answer(page, "Does your organisation provide a general-purpose AI model", "No")
+    answer(page, "Does your organisation do business in Colorado", "No")
+    expect(page.get_by_text("Result if you save now:")).to_be_visible()
+    page.get_by_role("button", name="Screen and save").click()
+    wait_idle(page)
+    expect(page.get_by_text("Screened Shift Planner: High risk.")).to_be_visible()
+    expect(page.get_by_text("EU AI Act: High risk").first).to_be_visible()
+    assert_no_exception(page)
+
+    # The inventory grid is drawn on a canvas: reach the class through its filter, then open
+    # the system and see the badge.
+    page.goto(f"{app.url}/inventory")
+    wait_idle(page)
+    page.get_by_label("EU AI Act class", exact=True).click()
+    page.get_by_role("option", name="Limited risk", exact=True).click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    expect(page.get_by_text("No system matches these filters")).to_be_visible()
+    page.get_by_label("EU AI Act class", exact=True).click()
+    page.get_by_role("option", name="High risk", exact=True).click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    expect(page.get_by_text("1 AI systems")).to_be_visible()
+    page.get_by_label("Open a system", exact=True).click()
+    page.get_by_role("option", name="Shift Planner", exact=True).click()
+    expect(page.get_by_role("heading", name="Shift Planner")).to_be_visible(timeout=15_000)
+    wait_idle(page)
+    expect(page.get_by_text("EU AI Act: High risk")).to_be_visible()
+    assert_no_exception(page)
+
+    page.goto(f"{app.url}/regulatory")
+    wait_idle(page)
+    expect(page.get_by_text("High risk: 1")).to_be_visible()
+    assert_no_exception(page)
+    page.close()

@@ -1,0 +1,210 @@
+"""The screening page, the regulatory overview and the class in the inventory, through AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assessments.demo import load_demo
+from assessments.store import inventory as inventory_store
+from assessments.store import screenings as screening_store
+from assessments.store.db import Database
+from tests.factories import system_input
+
+SCREENING = "pages/screening.py"
+REGULATORY = "pages/regulatory.py"
+
+
+def no_exceptions(at) -> None:
+    assert not at.exception, [item.value for item in at.exception]
+
+
+def texts(at) -> str:
+    """Every text on the page, with markdown escapes removed."""
+    return " ".join(
+        [item.value for item in at.markdown]
+        + [item.value for item in at.caption]
+        + [item.value for item in at.info]
+        + [item.value for item in at.warning]
+        + [item.value for item in at.error]
+        + [item.value for item in at.success]
+    ).replace("\\", "")
+
+
+def add_system(db_path: Path, **overrides: object) -> int:
+    database = Database(db_path)
+    system_id = inventory_store.create_system(database, "Ada", system_input(**overrides)).id
+    database.close()
+    return system_id
+
+
+def answer_high_risk_employment(at, system_id: int) -> None:
+    """Answer as a person would, one visible question after another."""
+    prefix = f"scr_{system_id}_"
+    at.radio(key=f"{prefix}ai_system").set_value("yes").run()
+    at.checkbox(key=f"{prefix}roles__deployer").check().run()
+    at.radio(key=f"{prefix}annex_i_product").set_value("no")
+    at.checkbox(key=f"{prefix}annex_iii_areas__employment").check().run()
+    at.radio(key=f"{prefix}profiles_natural_persons").set_value("yes")
+    at.radio(key=f"{prefix}public_body_or_public_service").set_value("no")
+    at.radio(key=f"{prefix}gpai_model_provider").set_value("no")
+    at.radio(key=f"{prefix}colorado_applies").set_value("no").run()
+
+
+def save_button(at):
+    return next(button for button in at.button if button.label == "Screen and save")
+
+
+def test_pages_work_on_an_empty_database(app_test) -> None:
+    at = app_test(SCREENING)
+    no_exceptions(at)
+    assert "The inventory is empty" in texts(at)
+    at = app_test(REGULATORY)
+    no_exceptions(at)
+    assert "No AI systems yet" in texts(at)
+
+
+def test_answer_the_questionnaire_and_see_the_class_and_reasons(app_test, db_path) -> None:
+    system_id = add_system(db_path)
+    at = app_test(SCREENING, id=str(system_id))
+    no_exceptions(at)
+    assert "Not screened yet" in texts(at)
+    assert at.radio(key=f"scr_{system_id}_ai_system")
+    assert not any(checkbox.key.startswith(f"scr_{system_id}_roles") for checkbox in at.checkbox), (
+        "roles must wait until the system is known to be an AI system"
+    )
+    answer_high_risk_employment(at, system_id)
+    no_exceptions(at)
+    assert "Result if you save now" in texts(at)
+    save_button(at).click().run()
+    no_exceptions(at)
+    page = texts(at)
+    assert "EU AI Act: High risk" in page
+    assert "Screened Loan Advisor: High risk." in page
+    assert "High-risk because: employment (Annex III), and it profiles people" in page
+    assert "Annex III use (Art. 6(2))" in page
+    assert "not required" in page  # the FRIA line
+    database = Database(db_path)
+    record = screening_store.current_screening(database, system_id)
+    database.close()
+    assert record is not None and record.risk_class == "high_risk"
+    assert record.screened_by == "Test User"
+
+
+def test_an_unanswered_question_is_named_and_nothing_is_saved(app_test, db_path) -> None:
+    system_id = add_system(db_path)
+    at = app_test(SCREENING, id=str(system_id))
+    at.radio(key=f"scr_{system_id}_ai_system").set_value("yes").run()
+    at.checkbox(key=f"scr_{system_id}_roles__provider").check().run()
+    save_button(at).click().run()
+    no_exceptions(at)
+    page = texts(at)
+    assert "please answer this question" in page
+    assert "Nothing was saved" in page
+    assert at.checkbox(key=f"scr_{system_id}_roles__provider").value is True
+    database = Database(db_path)
+    assert screening_store.current_screening(database, system_id) is None
+    database.close()
+
+
+def test_saving_needs_a_name(app_test, db_path) -> None:
+    system_id = add_system(db_path)
+    at = app_test(SCREENING, actor=None, id=str(system_id))
+    no_exceptions(at)
+    assert save_button(at).disabled
+
+
+def test_update_an_obligation_from_the_checklist(app_test, db_path) -> None:
+    system_id = add_system(db_path)
+    at = app_test(SCREENING, id=str(system_id))
+    answer_high_risk_employment(at, system_id)
+    save_button(at).click().run()
+    prefix = f"scr_{system_id}_"
+    at.selectbox(key=f"{prefix}obligation").set_value("ai_literacy").run()
+    at.selectbox(key=f"{prefix}status_ai_literacy").set_value("done")
+    at.text_input(key=f"{prefix}owner_ai_literacy").set_value("Priya Raman")
+    submit = f"FormSubmitter:{prefix}obligation_form_ai_literacy-Save obligation"
+    at.button(key=submit).click().run()
+    no_exceptions(at)
+    assert "name the evidence" in texts(at)
+    assert at.text_input(key=f"{prefix}owner_ai_literacy").value == "Priya Raman"
+    at.text_area(key=f"{prefix}evidence_ai_literacy").set_value("LMS report 2026-05")
+    at.button(key=submit).click().run()
+    no_exceptions(at)
+    assert "Saved: AI literacy." in texts(at)
+    assert "1 of 3 obligations done" in " ".join(str(p.proto.text) for p in at.get("progress"))
+    database = Database(db_path)
+    rows = {row.item.id: row for row in screening_store.checklist(database, system_id)}
+    database.close()
+    row = rows["ai_literacy"]
+    assert (row.status, row.owner, row.evidence) == ("done", "Priya Raman", "LMS report 2026-05")
+
+
+def test_a_stale_screening_is_flagged_on_its_page_and_the_system_page(app_test, db_path) -> None:
+    system_id = add_system(db_path)
+    database = Database(db_path)
+    screening_store.record_screening(
+        database,
+        "Ada",
+        system_id,
+        {
+            "ai_system": "yes",
+            "roles": ["deployer"],
+            "annex_i_product": "no",
+            "gpai_model_provider": "no",
+            "colorado_applies": "no",
+        },
+    )
+    current = inventory_store.get_system(database, system_id)
+    inventory_store.update_system(
+        database,
+        "Ada",
+        system_id,
+        current.as_input().model_copy(update={"purpose": "Now also decides on loans."}),
+    )
+    database.close()
+    at = app_test(SCREENING, id=str(system_id))
+    no_exceptions(at)
+    assert "Stale: the system's purpose" in texts(at)
+    at = app_test("pages/system.py", id=str(system_id))
+    no_exceptions(at)
+    page = texts(at)
+    assert "EU AI Act: Minimal risk" in page
+    assert "Screening stale" in page
+
+
+def test_demo_portfolio_overview_inventory_and_filters(app_test, db_path) -> None:
+    database = Database(db_path)
+    load_demo(database)
+    credit = inventory_store.find_system_by_name(database, "Retail Credit Scoring Engine")
+    database.close()
+    assert credit is not None
+
+    at = app_test(REGULATORY)
+    no_exceptions(at)
+    page = texts(at)
+    assert "High risk: 3" in page and "Prohibited: 1" in page
+    table = at.dataframe[0].value
+    assert len(table) == 14
+    at.multiselect(key="reg_classes").set_value(["prohibited"]).run()
+    table = at.dataframe[0].value
+    assert table["name"].tolist() == ["Retention Insights Attrition Predictor"]
+    at.multiselect(key="reg_classes").set_value([]).run()
+    at.toggle(key="reg_stale").set_value(True).run()
+    assert "Ask Northwind Customer Assistant" in at.dataframe[0].value["name"].tolist()
+
+    at = app_test("pages/inventory.py")
+    no_exceptions(at)
+    listed = at.dataframe[0].value
+    assert "eu_ai_act_class" in listed.columns
+    at.multiselect(key="inv_class").set_value(["high_risk"]).run()
+    assert sorted(at.dataframe[0].value["name"]) == [
+        "Clinical Triage Assist",
+        "Retail Credit Scoring Engine",
+        "Talent Match CV Screening",
+    ]
+
+    at = app_test(SCREENING, id=str(credit.id))
+    no_exceptions(at)
+    page = texts(at)
+    assert "Fundamental rights impact assessment (Art. 27):** required" in page
+    assert "calls for an impact assessment" in page
