@@ -1,0 +1,564 @@
+"""The facilitator's console, fit for the projector: the join code and QR code, who has voted
+(live), the reveal with the spread, rounds, the consensus with its dissent, and the minutes.
+
+Opened with ?id=<workshop>&key=<facilitator key>. The page draws the controls only for the
+key's holder, but every action is checked again by the store: hiding a button is not access
+control. The live count is a fragment that re-queries DuckDB every second (never cached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from assessments.charts.workshop import qr_png, vote_matrix_figure
+from assessments.criteria import ScaleName
+from assessments.errors import FieldErrors, NotFoundError, WorkbenchError, field_messages
+from assessments.reports.minutes import file_stem, minutes_markdown, minutes_pdf
+from assessments.risks import TIERS
+from assessments.store import workshops as workshop_store
+from assessments.store.criteria import current_criteria
+from assessments.workshops import (
+    CONFIDENCE,
+    DISSENT_MAX,
+    MAX_ROUNDS,
+    PHASE_RECORDED,
+    PHASE_REVEALED,
+    PHASE_VOTING,
+    PHASE_WAITING,
+    RATIONALE_MAX,
+    ConsensusInput,
+    Outcome,
+    VoteRecord,
+    WorkshopItem,
+    display_code,
+    is_local_only,
+    join_link,
+    vote_stats,
+)
+from pages.common import (
+    WORKSHOP_NEW_KEY,
+    WORKSHOPS,
+    current_actor,
+    database,
+    field_error,
+    flash,
+    plain,
+    show_flash,
+)
+
+PHASE_LABELS = {
+    PHASE_WAITING: "not started",
+    PHASE_VOTING: "voting",
+    PHASE_REVEALED: "revealed",
+    PHASE_RECORDED: "recorded",
+}
+
+db = database()
+raw_id = st.query_params.get("id")
+key = str(st.query_params.get("key") or "")
+try:
+    workshop = workshop_store.get_workshop(db, int(str(raw_id)))
+except (ValueError, NotFoundError):
+    st.title("Workshop console")
+    st.error(f"There is no workshop with id {plain(raw_id or '(none)')}.")
+    st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
+    st.stop()
+
+# A closed workshop can be reviewed by anyone (every round is revealed and nothing can change);
+# an open one needs the key, since its console steers the votes.
+if workshop.is_open and not workshop_store.is_facilitator(db, workshop.id, key):
+    st.title(workshop.title)
+    st.warning(
+        "This console is for the facilitator. Open it with the link you received when you "
+        "created the workshop, or paste the facilitator key.",
+        icon=":material/lock:",
+    )
+    with st.form("ws_key_form"):
+        st.text_input("Facilitator key", type="password", key="ws_key_typed")
+        if st.session_state.get("ws_key_error"):
+            field_error({"key": st.session_state["ws_key_error"]}, "key")
+        opened = st.form_submit_button("Open the console", type="primary")
+    if opened:
+        typed = str(st.session_state.get("ws_key_typed") or "").strip()
+        if workshop_store.is_facilitator(db, workshop.id, typed):
+            st.session_state.pop("ws_key_error", None)
+            st.query_params["key"] = typed
+        else:
+            st.session_state["ws_key_error"] = "That is not this workshop's facilitator key."
+        st.rerun()
+    st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
+    st.stop()
+
+actor = current_actor() or workshop.facilitator
+criteria = current_criteria(db)
+items = workshop_store.workshop_items(db, workshop.id)
+by_id = {item.risk_id: item for item in items}
+state = workshop_store.workshop_state(db, workshop.id)
+recorded = workshop_store.outcomes(db, workshop.id)
+people = workshop_store.participants(db, workshop.id)
+
+
+def act(action: Callable[[], object], success: str) -> None:
+    """Run a facilitator action; its refusal (a stale state, a wrong key) shows as a message."""
+    try:
+        action()
+    except WorkbenchError as error:
+        flash(str(error), "error")
+    else:
+        flash(success)
+    st.rerun()
+
+
+def step_label(scale: ScaleName) -> Callable[[int], str]:
+    return lambda value: f"{value} · {criteria.step(scale, value).label}"
+
+
+# --- header and projector block ------------------------------------------------------------------
+
+st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
+st.title(workshop.title)
+status = "open" if workshop.is_open else "closed"
+st.caption(
+    f"{status.capitalize()} · facilitated by {plain(workshop.facilitator)} · rating the "
+    f"{TIERS[workshop.tier].lower()} risk · {plain(', '.join(workshop.system_names))}"
+)
+show_flash()
+
+new_key = st.session_state.get(WORKSHOP_NEW_KEY.format(workshop.id))
+if new_key:
+    with st.container(border=True):
+        st.warning(
+            "Keep the facilitator key: it is shown only now and it is the only way to run this "
+            "workshop from another browser. It is also in this page's address; bookmark it. "
+            "Anyone who reads that address can run the workshop, so show this page full screen "
+            "(F11) on the projector.",
+            icon=":material/key:",
+        )
+        st.code(new_key, language=None)
+        if st.button("I have kept the key"):
+            st.session_state.pop(WORKSHOP_NEW_KEY.format(workshop.id), None)
+            st.rerun()
+
+projector = st.toggle(
+    "Projector view",
+    key="ws_projector",
+    help="Hide the agenda, minutes and closing controls. Show the browser full screen (F11) on "
+    "the projector: its address bar holds the facilitator key.",
+)
+
+if workshop.is_open:
+    link = join_link(st.context.url, workshop.code)
+    # Large until the first item starts; then compact, so the item and its votes fill the
+    # projector while late joiners can still read the code.
+    large = state.current is None
+    code_column, qr_column = st.columns([3, 1] if large else [5, 1], vertical_alignment="center")
+    with code_column:
+        st.markdown("Join on your phone or laptop with the code")
+        # The code comes from our own alphabet (no user text), so this HTML is safe.
+        st.markdown(
+            f"<div data-testid='ws-join-code' style='font-size:{4.5 if large else 2.2}rem;"
+            f"font-weight:700;letter-spacing:.12em;line-height:1.1'>"
+            f"{display_code(workshop.code)}</div>",
+            unsafe_allow_html=True,
+        )
+        st.markdown(f"or open [{plain(link)}]({link})")
+        if is_local_only(link):
+            st.caption(
+                "This address only works on this computer. For phones, open the console "
+                "through the machine's network name or IP address, and the link follows."
+            )
+    with qr_column:
+        st.image(qr_png(link), caption="Scan to join", width=220 if large else 120)
+else:
+    closed = workshop.closed_at.strftime("%Y-%m-%d %H:%M UTC") if workshop.closed_at else ""
+    st.info(
+        f"This workshop closed {closed}: its join code no longer works.", icon=":material/lock:"
+    )
+
+
+# --- live progress -------------------------------------------------------------------------------
+
+
+@st.fragment(run_every="1s")
+def live_progress(workshop_id: int, risk_id: int, round_number: int) -> None:
+    """Who has voted in the open round (never what), re-read from the database every second."""
+    progress = workshop_store.voting_progress(db, workshop_id, risk_id, round_number)
+    joined = progress[progress["joined"]]
+    voted = joined[joined["voted"]]
+    st.metric("Votes in", f"{len(voted)} of {len(joined)}")
+    if len(joined):
+        marks = [
+            f"{':material/check_circle:' if row.voted else ':material/hourglass_empty:'} "
+            f"{plain(row.name)}"
+            for row in joined.itertuples()
+        ]
+        st.markdown(" · ".join(marks))
+    else:
+        st.caption("Nobody has joined yet.")
+    missing = progress[~progress["joined"]]
+    if len(missing):
+        st.caption(f"Expected, not joined yet: {plain(', '.join(missing['name']))}")
+
+
+# --- the reveal ----------------------------------------------------------------------------------
+
+
+def votes_table(votes: list[VoteRecord]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Member": vote.participant,
+                "Likelihood": vote.likelihood,
+                "Severity": vote.severity,
+                "Level": vote.level,
+                "Confidence": CONFIDENCE[vote.confidence].split(":")[0],
+                "Comment": vote.comment,
+                "Submissions": vote.submissions,
+            }
+            for vote in votes
+        ]
+    )
+
+
+def reveal_panel(item: WorkshopItem, round_number: int, outcome: Outcome | None) -> None:
+    votes = workshop_store.revealed_votes(db, workshop.id, item.risk_id, round_number)
+    stats = vote_stats([(vote.likelihood, vote.severity) for vote in votes])
+    if stats is None:
+        st.info("Nobody voted in this round.")
+        return
+    consensus = (
+        (outcome.likelihood, outcome.severity)
+        if outcome is not None and outcome.round == round_number
+        else None
+    )
+    chart, numbers = st.columns([3, 2])
+    with chart:
+        st.plotly_chart(
+            vote_matrix_figure(criteria, votes, stats.median_cell, consensus),
+            key=f"ws_matrix_{item.risk_id}_{round_number}",
+            config={"displayModeBar": False},
+        )
+    with numbers:
+        median_level = criteria.level_for(*stats.median_cell).name
+        st.metric("Votes", stats.count)
+        st.metric(
+            "Median",
+            f"L{stats.median_cell[0]} × S{stats.median_cell[1]}",
+            help="The middle vote on each scale; between two steps it rounds up.",
+        )
+        st.caption(f"Median level: {median_level}")
+        st.metric(
+            "Interquartile range",
+            f"L {stats.likelihood.iqr:g} · S {stats.severity.iqr:g}",
+            help="How far apart the middle half of the votes lie, in steps (0 = all together).",
+        )
+        st.metric(
+            "Agreement",
+            f"{stats.agreement:.0%} ({stats.agreement_word})",
+            help="Share of votes within one step of the median on both scales.",
+        )
+    if stats.outliers:
+        st.markdown("**Outliers** (two or more steps from the median, outside the usual spread)")
+        for index in stats.outliers:
+            vote = votes[index]
+            comment = f": {plain(vote.comment)}" if vote.comment else " (no comment)"
+            st.markdown(
+                f"- {plain(vote.participant)}: L{vote.likelihood} × S{vote.severity}{comment}"
+            )
+    with st.expander(f"All {stats.count} votes with comments"):
+        st.dataframe(votes_table(votes), hide_index=True, width="stretch")
+    note_key = f"ws_note_{item.risk_id}_{round_number}"
+    saved_note = workshop_store.note_for(db, workshop.id, item.risk_id, round_number)
+    if workshop.is_open and not projector:
+        if note_key not in st.session_state:
+            st.session_state[note_key] = saved_note
+        st.text_area(
+            f"Discussion note, round {round_number}",
+            key=note_key,
+            placeholder="What the committee said about the spread: arguments, evidence, doubts.",
+        )
+        if st.button("Save the note", key=f"{note_key}_save"):
+            text = str(st.session_state.get(note_key) or "")
+            act(
+                lambda: workshop_store.save_note(
+                    db, actor, workshop.id, key, item.risk_id, round_number, text
+                ),
+                "Note saved.",
+            )
+    elif saved_note:
+        st.markdown(f"**Discussion:** {plain(saved_note)}")
+
+
+def consensus_form(item: WorkshopItem, round_number: int) -> None:
+    votes = workshop_store.revealed_votes(db, workshop.id, item.risk_id, round_number)
+    stats = vote_stats([(vote.likelihood, vote.severity) for vote in votes])
+    prefix = f"ws_consensus_{item.risk_id}_{round_number}_"
+    if stats is not None and prefix + "likelihood" not in st.session_state:
+        st.session_state[prefix + "likelihood"] = stats.median_cell[0]
+        st.session_state[prefix + "severity"] = stats.median_cell[1]
+    errors: dict[str, str] = st.session_state.get(prefix + "errors", {})
+    st.subheader("Record the consensus")
+    if stats is not None:
+        st.caption(
+            f"Defaults to the median of round {round_number} (L{stats.median_cell[0]} × "
+            f"S{stats.median_cell[1]}). Choosing another rating needs a reason."
+        )
+    if errors.get("form"):
+        st.error(errors["form"])
+    with st.form(prefix + "form"):
+        left, right = st.columns(2)
+        left.selectbox(
+            "Likelihood",
+            [step.value for step in criteria.likelihood],
+            format_func=step_label("likelihood"),
+            key=prefix + "likelihood",
+        )
+        with left:
+            field_error(errors, "likelihood")
+        right.selectbox(
+            "Severity",
+            [step.value for step in criteria.severity],
+            format_func=step_label("severity"),
+            key=prefix + "severity",
+        )
+        with right:
+            field_error(errors, "severity")
+        st.text_area(
+            "Rationale *",
+            key=prefix + "rationale",
+            max_chars=RATIONALE_MAX,
+            help="Why the committee settles on this rating; it goes into the risk's history.",
+        )
+        field_error(errors, "rationale")
+        st.text_area(
+            "Why not the median? (needed when the rating differs from it)",
+            key=prefix + "override_reason",
+            max_chars=RATIONALE_MAX,
+        )
+        field_error(errors, "override_reason")
+        st.multiselect(
+            "Dissenting members",
+            [person.name for person in people],
+            key=prefix + "dissenting",
+            help="The minutes name them, or show their member number if the workshop is "
+            "anonymised.",
+        )
+        field_error(errors, "dissenting")
+        st.text_area(
+            "Dissent",
+            key=prefix + "dissent",
+            max_chars=DISSENT_MAX,
+            help="What the dissenting members think and why, in their own terms.",
+        )
+        field_error(errors, "dissent")
+        st.text_area(
+            "Agreed actions (one per line)", key=prefix + "actions", placeholder="Owner: action"
+        )
+        field_error(errors, "actions")
+        submitted = st.form_submit_button("Record the consensus", type="primary")
+    if submitted:
+        values = {
+            "likelihood": st.session_state.get(prefix + "likelihood"),
+            "severity": st.session_state.get(prefix + "severity"),
+            "rationale": st.session_state.get(prefix + "rationale") or "",
+            "override_reason": st.session_state.get(prefix + "override_reason") or "",
+            "dissent": st.session_state.get(prefix + "dissent") or "",
+            "dissenting": st.session_state.get(prefix + "dissenting") or [],
+            "actions": str(st.session_state.get(prefix + "actions") or "").splitlines(),
+        }
+        new_errors: dict[str, str] = {}
+        try:
+            workshop_store.record_consensus(
+                db, actor, workshop.id, key, item.risk_id, ConsensusInput.model_validate(values)
+            )
+        except ValidationError as error:
+            new_errors = field_messages(error)
+        except FieldErrors as error:
+            new_errors = error.errors
+        except WorkbenchError as error:
+            new_errors = {"form": str(error)}
+        else:
+            flash("Consensus recorded in the risk's rating history.")
+        if new_errors and "form" not in new_errors:
+            new_errors["form"] = "Nothing was recorded: please correct the fields marked below."
+        st.session_state[prefix + "errors"] = new_errors
+        st.rerun()
+
+
+def outcome_summary(item: WorkshopItem, outcome: Outcome) -> None:
+    st.success(
+        f"Consensus recorded: L{outcome.likelihood} × S{outcome.severity} = {outcome.level} "
+        f"(by {outcome.recorded_by}).",
+        icon=":material/gavel:",
+    )
+    st.markdown(f"**Rationale:** {plain(outcome.rationale)}")
+    if outcome.override_reason:
+        st.markdown(f"**Why not the median:** {plain(outcome.override_reason)}")
+    if outcome.dissent:
+        who = f" ({plain(', '.join(outcome.dissenting))})" if outcome.dissenting else ""
+        st.markdown(f"**Dissent{who}:** {plain(outcome.dissent)}")
+    for action in outcome.actions:
+        st.markdown(f"- {plain(action)}")
+    st.markdown(f"[Open the risk and its rating history](risk?id={item.risk_id})")
+
+
+# --- the current item ----------------------------------------------------------------------------
+
+st.divider()
+current = state.current
+if not workshop.is_open and items:
+    # Reviewing a closed workshop: any item can be looked at (nothing is shown to anyone else).
+    started = [entry.risk_id for entry in items if state.items[entry.risk_id].rounds]
+    if started:
+        reviewed = st.selectbox(
+            "Item",
+            started,
+            index=started.index(current.risk_id) if current and current.risk_id in started else 0,
+            format_func=lambda risk_id: f"{by_id[risk_id].position}. {by_id[risk_id].title}",
+            key="ws_review_item",
+        )
+        current = state.items[reviewed]
+if current is None:
+    if not items:
+        st.info("This workshop has no items.")
+    elif workshop.is_open:
+        first = items[0]
+        st.info(
+            "No item is open yet. Starting an item shows it on every participant's screen "
+            "and opens its first round of votes.",
+            icon=":material/play_circle:",
+        )
+        if st.button(f"Start item 1: {first.title}", type="primary"):
+            act(
+                lambda: workshop_store.go_to_item(db, actor, workshop.id, key, first.risk_id),
+                "Item 1 is open for votes.",
+            )
+else:
+    item = by_id[current.risk_id]
+    outcome = recorded.get(item.risk_id)
+    st.header(f"Item {item.position} of {len(items)}: {item.title}")
+    st.caption(f"AI system: {plain(item.system_name)} · round {current.rounds}")
+    if item.description:
+        st.markdown(plain(item.description))
+    if current.phase == PHASE_VOTING and workshop.is_open:
+        live_progress(workshop.id, item.risk_id, current.rounds)
+        if st.button("Reveal the votes", type="primary", icon=":material/visibility:"):
+            act(
+                lambda: workshop_store.reveal_votes(db, actor, workshop.id, key, item.risk_id),
+                f"Round {current.rounds} revealed.",
+            )
+    revealed_rounds = sorted(current.revealed)
+    if revealed_rounds:
+        tabs = st.tabs([f"Round {number}" for number in revealed_rounds])
+        for tab, number in zip(tabs, revealed_rounds, strict=True):
+            with tab:
+                reveal_panel(item, number, outcome)
+    if current.phase == PHASE_REVEALED and workshop.is_open and not projector:
+        if current.rounds < MAX_ROUNDS and st.button(
+            f"Start round {current.rounds + 1} on this item",
+            help="Everyone rates again after the discussion; this round stays as it is.",
+        ):
+            act(
+                lambda: workshop_store.start_new_round(db, actor, workshop.id, key, item.risk_id),
+                f"Round {current.rounds + 1} is open for votes.",
+            )
+        consensus_form(item, current.rounds)
+    if outcome is not None:
+        outcome_summary(item, outcome)
+    later = [
+        candidate
+        for candidate in items
+        if candidate.position > item.position and not state.items[candidate.risk_id].recorded
+    ]
+    if workshop.is_open and current.phase == PHASE_RECORDED and later:
+        following = later[0]
+        if st.button(f"Next item: {following.title}", type="primary"):
+            act(
+                lambda: workshop_store.go_to_item(db, actor, workshop.id, key, following.risk_id),
+                f"Item {following.position} is open.",
+            )
+
+if projector:
+    st.stop()
+
+# --- agenda, closing, minutes --------------------------------------------------------------------
+
+st.divider()
+st.subheader("Agenda")
+for entry in items:
+    entry_state = state.items[entry.risk_id]
+    name_column, phase_column, go_column = st.columns([6, 2, 2], vertical_alignment="center")
+    marker = "▶ " if entry.risk_id == state.current_risk_id else ""
+    name_column.markdown(
+        f"{marker}**{entry.position}. {plain(entry.title)}** · {plain(entry.system_name)}"
+    )
+    label = PHASE_LABELS[entry_state.phase]
+    if entry_state.rounds > 1:
+        label += f" (round {entry_state.rounds})"
+    phase_column.caption(label)
+    movable = workshop.is_open and entry.risk_id != state.current_risk_id
+    if movable and go_column.button("Go to this item", key=f"ws_go_{entry.risk_id}"):
+        act(
+            lambda risk_id=entry.risk_id: workshop_store.go_to_item(
+                db, actor, workshop.id, key, risk_id
+            ),
+            "Everyone now sees that item.",
+        )
+
+
+@st.fragment(run_every="3s" if workshop.is_open else None)
+def participant_list(workshop_id: int) -> None:
+    """Who has joined so far (late joiners appear without a click while the workshop runs)."""
+    joined = workshop_store.participants(db, workshop_id)
+    st.subheader("Participants")
+    if joined:
+        st.markdown(", ".join(plain(person.name) for person in joined))
+    else:
+        st.caption("Nobody has joined yet.")
+
+
+participant_list(workshop.id)
+
+st.subheader("Minutes")
+st.caption(
+    "Attendees, each revealed round's ratings ("
+    + ("anonymised" if workshop.anonymise_names else "with names")
+    + "), consensus, dissent and actions."
+)
+pdf_column, markdown_column = st.columns(2)
+pdf_column.download_button(
+    "Minutes (PDF)",
+    data=lambda: minutes_pdf(workshop_store.workshop_record(db, workshop.id)),
+    file_name=f"{file_stem(workshop.id, workshop.title)}.pdf",
+    mime="application/pdf",
+    on_click="ignore",
+    icon=":material/picture_as_pdf:",
+)
+markdown_column.download_button(
+    "Minutes (Markdown)",
+    data=lambda: minutes_markdown(workshop_store.workshop_record(db, workshop.id)),
+    file_name=f"{file_stem(workshop.id, workshop.title)}.md",
+    mime="text/markdown",
+    on_click="ignore",
+    icon=":material/description:",
+)
+
+if workshop.is_open:
+    with st.expander("Close the workshop"):
+        st.write(
+            "Closing ends the workshop: the join code stops working and no more votes are "
+            "taken. Recorded consensus ratings stay in the risks' histories."
+        )
+        unrecorded = [entry for entry in items if not state.items[entry.risk_id].recorded]
+        if unrecorded:
+            st.warning(f"{len(unrecorded)} item(s) have no recorded consensus.")
+        sure = st.checkbox("Yes, close this workshop", key="ws_close_sure")
+        if st.button("Close the workshop", disabled=not sure, type="primary"):
+            act(
+                lambda: workshop_store.close_workshop(db, actor, workshop.id, key),
+                "The workshop is closed.",
+            )

@@ -1,0 +1,278 @@
+"""Committee workshops: the list, the minutes, and planning a new one (risks picked from the
+register or drafted on the spot)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from pydantic import ValidationError
+
+from assessments import catalog, vocab
+from assessments.errors import FieldErrors, WorkbenchError, field_messages
+from assessments.reports.minutes import file_stem, minutes_pdf
+from assessments.risks import TIERS, RiskInput
+from assessments.store import workshops as workshop_store
+from assessments.store.inventory import system_names
+from assessments.workshops import NAME_MAX, TITLE_MAX, WorkshopInput, display_code
+from pages.common import (
+    SYSTEM_EDIT,
+    WORKSHOP_CONSOLE,
+    WORKSHOP_JOIN,
+    WORKSHOP_NEW_KEY,
+    current_actor,
+    database,
+    field_error,
+    labelled,
+    plain,
+    require_actor_notice,
+    show_flash,
+)
+
+PREFIX = "ws_new_"
+DRAFTS = PREFIX + "drafts"
+ERRORS = PREFIX + "errors"
+DRAFT_ERRORS = PREFIX + "draft_errors"
+
+db = database()
+st.title("Committee workshops")
+st.caption(
+    "An ethics committee rates the same risks blind, each member on their own device; the "
+    "facilitator reveals the spread, the committee discusses and records one rating per risk, "
+    "with its dissent, in the risk's history."
+)
+show_flash()
+
+systems = system_names(db, include_retired=False)
+workshops = workshop_store.list_workshops(db)
+
+# --- the list ------------------------------------------------------------------------------------
+
+st.page_link(WORKSHOP_JOIN, label="Join a workshop as a participant", icon=":material/how_to_vote:")
+if workshops.empty:
+    st.info(
+        "No workshops yet. Plan the first one below: choose the risks, share the join code in "
+        "the room, and run the vote from the console.",
+        icon=":material/groups:",
+    )
+for row in workshops.itertuples():
+    with st.container(border=True):
+        heading, actions = st.columns([3, 2], vertical_alignment="center")
+        with heading:
+            st.markdown(f"**{plain(row.title)}**")
+            created = row.created_at.strftime("%Y-%m-%d")
+            code = f" · code {display_code(row.code)}" if row.status == "open" else ""
+            st.caption(
+                f"{row.status.capitalize()}{code} · {created} · {plain(row.facilitator)} · "
+                f"{plain(', '.join(row.system_names))} · {row.recorded} of {row.items} items "
+                f"recorded · {row.participants} participants"
+            )
+        with actions:
+            console, minutes = st.columns(2)
+            console.page_link(
+                WORKSHOP_CONSOLE,
+                label="Console" if row.status == "open" else "Review",
+                icon=":material/co_present:",
+                query_params={"id": str(row.id)},
+            )
+            minutes.download_button(
+                "Minutes",
+                data=lambda workshop_id=row.id: minutes_pdf(
+                    workshop_store.workshop_record(db, workshop_id)
+                ),
+                file_name=f"{file_stem(row.id, row.title)}.pdf",
+                mime="application/pdf",
+                on_click="ignore",
+                icon=":material/picture_as_pdf:",
+                key=f"ws_minutes_{row.id}",
+            )
+
+# --- planning a new workshop ---------------------------------------------------------------------
+
+st.subheader("Plan a workshop")
+if not systems:
+    st.info(
+        "Add an AI system first: a workshop rates the risks of one or more AI systems.",
+        icon=":material/memory:",
+    )
+    st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+    st.stop()
+
+errors: dict[str, str] = st.session_state.get(ERRORS, {})
+drafts: list[dict[str, Any]] = st.session_state.setdefault(DRAFTS, [])
+if not st.session_state.get(PREFIX + "facilitator"):
+    st.session_state[PREFIX + "facilitator"] = current_actor() or ""
+
+st.text_input("Title *", key=PREFIX + "title", max_chars=TITLE_MAX, placeholder="e.g. Q4 review")
+field_error(errors, "title")
+st.text_input("Facilitator *", key=PREFIX + "facilitator", max_chars=NAME_MAX)
+field_error(errors, "facilitator")
+chosen_systems: list[int] = st.multiselect(
+    "AI systems *",
+    list(systems),
+    format_func=lambda system_id: systems.get(system_id, str(system_id)),
+    key=PREFIX + "systems",
+)
+field_error(errors, "system_ids")
+
+candidates = workshop_store.candidate_risks(db, chosen_systems)
+labels = {
+    int(risk.id): f"{risk.title} · {risk.system_name}"
+    + (f" · {risk.level}" if isinstance(risk.level, str) else " · not rated")
+    for risk in candidates.itertuples()
+}
+# Keep only risks of the systems still chosen (the list of options follows the systems).
+picked = [risk_id for risk_id in st.session_state.get(PREFIX + "risks", []) if risk_id in labels]
+st.session_state[PREFIX + "risks"] = picked
+st.multiselect(
+    "Risks from the register",
+    list(labels),
+    format_func=lambda risk_id: labels.get(risk_id, str(risk_id)),
+    key=PREFIX + "risks",
+    placeholder="Choose the AI systems first" if not chosen_systems else "Choose risks",
+    help="The agenda follows this order; drafted risks come after them.",
+)
+field_error(errors, "risk_ids")
+if chosen_systems and candidates.empty:
+    st.caption("These AI systems have no open risks in the register yet: draft them below.")
+
+if drafts:
+    st.markdown("**Drafted risks** (added to the register when the workshop is created)")
+    for index, draft in enumerate(drafts):
+        text, remove = st.columns([5, 1], vertical_alignment="center")
+        text.markdown(f"- {plain(draft['title'])} · {plain(systems.get(draft['system_id'], ''))}")
+        if remove.button("Remove", key=f"{PREFIX}remove_{index}"):
+            drafts.pop(index)
+            st.rerun()
+field_error(errors, "drafts")
+
+with st.expander("Draft a new risk to rate", expanded=False):
+    draft_errors: dict[str, str] = st.session_state.get(DRAFT_ERRORS, {})
+    if not chosen_systems:
+        st.caption("Choose the AI systems first.")
+    else:
+        taxonomy = catalog.taxonomy()
+        with st.form(PREFIX + "draft_form", clear_on_submit=False):
+            st.selectbox(
+                "AI system *",
+                chosen_systems,
+                format_func=lambda system_id: systems.get(system_id, str(system_id)),
+                key=PREFIX + "draft_system",
+            )
+            st.text_input("Risk title *", key=PREFIX + "draft_title", max_chars=200)
+            field_error(draft_errors, "title")
+            st.text_area("Description", key=PREFIX + "draft_description")
+            left, right = st.columns(2)
+            left.selectbox(
+                "Harm category *",
+                list(taxonomy.harm_categories),
+                format_func=labelled(taxonomy.harm_categories),
+                key=PREFIX + "draft_harm",
+            )
+            right.selectbox(
+                "Risk source *",
+                list(taxonomy.risk_sources),
+                format_func=labelled(taxonomy.risk_sources),
+                key=PREFIX + "draft_source",
+            )
+            left.multiselect(
+                "Affected parties *",
+                list(taxonomy.affected_parties),
+                format_func=labelled(taxonomy.affected_parties),
+                key=PREFIX + "draft_parties",
+            )
+            with left:
+                field_error(draft_errors, "affected_parties")
+            right.selectbox(
+                "Lifecycle stage *",
+                list(vocab.LIFECYCLE_STAGES),
+                index=list(vocab.LIFECYCLE_STAGES).index("operation_monitoring"),
+                format_func=labelled(vocab.LIFECYCLE_STAGES),
+                key=PREFIX + "draft_stage",
+            )
+            right.text_input("Risk owner *", key=PREFIX + "draft_owner", max_chars=120)
+            with right:
+                field_error(draft_errors, "owner")
+            add = st.form_submit_button("Add to the agenda")
+        if add:
+            values = {
+                "system_id": st.session_state.get(PREFIX + "draft_system"),
+                "title": st.session_state.get(PREFIX + "draft_title") or "",
+                "description": st.session_state.get(PREFIX + "draft_description") or "",
+                "harm_category": st.session_state.get(PREFIX + "draft_harm"),
+                "risk_source": st.session_state.get(PREFIX + "draft_source"),
+                "affected_parties": st.session_state.get(PREFIX + "draft_parties") or [],
+                "lifecycle_stage": st.session_state.get(PREFIX + "draft_stage"),
+                "owner": st.session_state.get(PREFIX + "draft_owner") or "",
+                "origin": "workshop draft",
+            }
+            try:
+                drafted = RiskInput.model_validate(values)
+            except ValidationError as error:
+                st.session_state[DRAFT_ERRORS] = field_messages(error)
+            else:
+                drafts.append(drafted.model_dump())
+                st.session_state[DRAFT_ERRORS] = {}
+                for name in ("draft_title", "draft_description"):
+                    st.session_state.pop(PREFIX + name, None)
+            st.rerun()
+
+st.radio(
+    "What the committee rates *",
+    list(TIERS),
+    format_func=labelled(TIERS),
+    horizontal=True,
+    key=PREFIX + "tier",
+    help="The consensus is recorded as a rating of this tier in each risk's history.",
+)
+st.text_area(
+    "Expected participants (one name per line, optional)",
+    key=PREFIX + "expected",
+    help="The console lists who has not joined yet.",
+)
+field_error(errors, "expected_participants")
+st.checkbox(
+    "Anonymise names in the minutes and on the projector",
+    key=PREFIX + "anonymise",
+    help="Votes then show 'Member 1', 'Member 2', ...; the attendee list stays.",
+)
+if errors.get("form"):
+    st.error(errors["form"])
+actor = require_actor_notice()
+if st.button("Create the workshop", type="primary", disabled=actor is None):
+    values = {
+        "title": st.session_state.get(PREFIX + "title") or "",
+        "facilitator": st.session_state.get(PREFIX + "facilitator") or "",
+        "system_ids": list(chosen_systems),
+        "risk_ids": list(st.session_state.get(PREFIX + "risks") or []),
+        "drafts": drafts,
+        "tier": st.session_state.get(PREFIX + "tier") or "inherent",
+        "anonymise_names": bool(st.session_state.get(PREFIX + "anonymise")),
+        "expected_participants": str(st.session_state.get(PREFIX + "expected") or "").splitlines(),
+    }
+    new_errors: dict[str, str] = {}
+    created = None
+    try:
+        data = WorkshopInput.model_validate(values)
+        if data.risk_count() == 0:
+            raise FieldErrors({"risk_ids": "Choose at least one risk to rate, or draft one."})
+        created = workshop_store.create_workshop(db, str(actor), data)
+    except ValidationError as error:
+        new_errors = field_messages(error)
+    except FieldErrors as error:
+        new_errors = error.errors
+    except WorkbenchError as error:
+        new_errors = {"form": str(error)}
+    if created is not None:
+        for name in list(st.session_state):
+            if str(name).startswith(PREFIX):
+                del st.session_state[name]
+        st.session_state[WORKSHOP_NEW_KEY.format(created.workshop.id)] = created.facilitator_key
+        st.switch_page(
+            WORKSHOP_CONSOLE,
+            query_params={"id": str(created.workshop.id), "key": created.facilitator_key},
+        )
+    if new_errors and "form" not in new_errors:
+        new_errors["form"] = "Nothing was saved: please correct the fields marked above."
+    st.session_state[ERRORS] = new_errors
+    st.rerun()
