@@ -1,0 +1,1193 @@
+"""The leadership view's aggregations, every one a DuckDB query.
+
+Where things are read from, so the pages stay flat at 40,000 risks:
+- "now" reads `risk_current_ratings` (one row per risk and tier, kept in the same transaction
+  as the append-only history by store/risks.py), never ranks the history;
+- "as of" a date and the trends read the history `risk_ratings` (about 400,000 rows at the
+  largest scale): one window or aggregate pass in DuckDB, tens of milliseconds;
+- every rating is placed on the CURRENT criteria through `criteria_cell_map` (identity for
+  ratings under the current version) and gets the level of that cell from `criteria_cells`,
+  so all figures use one grid;
+- results come back as small frames (cells, counts, the first few hundred rows of a list).
+
+Caching that cannot go stale: `snapshot(...)` keeps results keyed by the database's data
+version, the count and highest id of `audit_events`. Every committed write records at least
+one audit event in its own transaction (Database.write refuses to commit otherwise), so any new
+rating, action or acceptance changes the key and the next read recomputes; repeated reruns with
+no new data (the common case on a projector) reuse the result. "Today" is part of the key too,
+because overdue actions and expiries depend on the date. A figure "as of" a past day is keyed
+instead by `history_version(day)`, which a rating dated after that day does not change, so last
+quarter's figures survive today's new ratings but not a backdated one or an edit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from assessments.analytics import (
+    LIST_LIMIT,
+    MOVEMENT_RISKS,
+    TOP_RISKS,
+    PeriodEnd,
+    PortfolioFilter,
+    end_of_day,
+    level_totals,
+    movement_frame,
+)
+from assessments.risk_checks import INACTIVE_RISK_STATUSES, OPEN_ACTION_STATUSES
+from assessments.store.criteria import current_criteria
+from assessments.store.db import Database
+
+T = TypeVar("T")
+TIER_ORDER = ("inherent", "residual", "target")
+NOT_SCREENED = "not_screened"
+_INACTIVE = ", ".join(f"'{status}'" for status in INACTIVE_RISK_STATUSES)
+_OPEN_ACTIONS = ", ".join(f"'{status}'" for status in OPEN_ACTION_STATUSES)
+
+# --- caching keyed by the data version -----------------------------------------------------------
+
+_CACHE_SIZE = 256
+_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def data_version(database: Database) -> tuple[int, int]:
+    """A token that changes with every committed write: (number of audit events, highest id).
+
+    The count alone grows with each commit (the trail is append-only and every write adds an
+    event); the id is kept for readability. Reading it costs well under a millisecond.
+    """
+    row = database.query_one("SELECT count(*), coalesce(max(id), 0) FROM audit_events")
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def snapshot(
+    database: Database,
+    name: str,
+    key: Sequence[Any],
+    compute: Callable[[], T],
+    *,
+    version: tuple[Any, ...] | None = None,
+) -> T:
+    """`compute()`, reused while no write has happened since and the day is the same.
+
+    Callers must not mutate what they get back (frames are shared between sessions).
+    """
+    full_key = (
+        str(database.path),
+        version if version is not None else data_version(database),
+        date.today(),
+        name,
+        *key,
+    )
+    with _cache_lock:
+        if full_key in _cache:
+            _cache.move_to_end(full_key)
+            return _cache[full_key]
+    value = compute()
+    with _cache_lock:
+        _cache[full_key] = value
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def clear_snapshots() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def history_version(database: Database, day: date) -> tuple[Any, ...]:
+    """A token for everything an "as of `day`" figure reads, which (unlike `data_version`)
+    does not change when a rating dated after that day is written.
+
+    Ratings are append-only, so the number rated by the end of `day` grows with any backdated
+    one. Risks, systems and actions are updated in place with a revision that only grows, so
+    their count and revision sum change with any edit; acceptances change by being added or
+    revoked; the criteria by a new version; screenings (the EU AI Act filter) are append-only.
+    A figure that reads anything else must not use this token.
+    """
+    params: dict[str, Any] = {"cutoff": end_of_day(day)}
+    screenings = "(SELECT count(*) FROM screenings)" if _has_table(database, "screenings") else "0"
+    row = database.query_one(
+        "SELECT (SELECT count(*) FROM risk_ratings WHERE rated_at < $cutoff),"
+        " (SELECT count(*) || '/' || coalesce(sum(revision), 0) FROM risks),"
+        " (SELECT count(*) || '/' || coalesce(sum(revision), 0) FROM ai_systems),"
+        " (SELECT count(*) || '/' || coalesce(sum(revision), 0) FROM risk_actions),"
+        " (SELECT count(*) || '/' || count(revoked_at) FROM risk_acceptances),"
+        f" (SELECT coalesce(max(version), 0) FROM criteria_versions), {screenings}",
+        params,
+    )
+    return ("as of", day, *(row or ()))
+
+
+def _version_for(database: Database, as_of: date | None) -> tuple[Any, ...] | None:
+    """The cache token of a figure: the data version for "now", the history version for a
+    past day (so a new rating today does not recompute last quarter's figures)."""
+    if as_of is None or as_of >= date.today():
+        return None
+    return history_version(database, as_of)
+
+
+# --- SQL building blocks -------------------------------------------------------------------------
+#
+# The rules are the register's (assessments/store/register.py), so a figure here and the
+# register never disagree: a rating is placed on the current matrix through criteria_cell_map;
+# the appetite is judged on the level a rating was given under its own criteria version; an
+# acceptance covers the residual rating it accepted (or a rating of that version no higher);
+# closed risks are not judged. What this module adds: any day "as of" (the ratings, acceptances
+# and actions as they stood then), risk-level filters (lifecycle stage) and the EU AI Act class.
+#
+# "As of" a day D reads the business dates, like the ratings' rated_at (when a rating applies,
+# which may be backdated): the latest rating per risk and tier rated by the end of D; the
+# acceptances approved by D, not yet expired and not revoked by D; an action is open on D when
+# it is open now or was completed after D, and overdue when also due before D. (A cancelled
+# action carries no cancellation date, so it never counts as open.) Risks, their status and
+# their filters are today's.
+
+
+def current_criteria_version(database: Database) -> int:
+    row = database.query_one("SELECT coalesce(max(version), 0) FROM criteria_versions")
+    return int(row[0]) if row else 0
+
+
+def _has_table(database: Database, name: str) -> bool:
+    row = database.query_one(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    )
+    return bool(row and row[0])
+
+
+def _class_condition(database: Database, column: str) -> str:
+    """SQL: the EU AI Act class of the system `column` is one of $eu_classes."""
+    if _has_table(database, "current_screenings"):
+        system_class = (
+            f"coalesce((SELECT cs.risk_class FROM current_screenings cs"
+            f" WHERE cs.system_id = {column}), '{NOT_SCREENED}')"
+        )
+    else:
+        system_class = f"'{NOT_SCREENED}'"
+    return f"list_contains($eu_classes::VARCHAR[], {system_class})"
+
+
+def _scope_sql(database: Database, filters: PortfolioFilter, params: dict[str, Any]) -> str:
+    """The risks in scope, with what the lists show about them (a CTE body)."""
+    conditions = ["TRUE"]
+    if not filters.include_closed:
+        conditions.append(f"r.status NOT IN ({_INACTIVE})")
+    for field, column in (
+        ("business_units", "s.business_unit"),
+        ("lifecycle_stages", "r.lifecycle_stage"),
+        ("harm_categories", "r.harm_category"),
+        ("owners", "r.owner"),
+    ):
+        values = getattr(filters, field)
+        if values:
+            params[field] = list(values)
+            conditions.append(f"list_contains(${field}::VARCHAR[], {column})")
+    if filters.system_ids:
+        params["system_ids"] = list(filters.system_ids)
+        conditions.append("list_contains($system_ids::INTEGER[], r.system_id)")
+    if filters.eu_ai_act_classes:
+        params["eu_classes"] = list(filters.eu_ai_act_classes)
+        conditions.append(_class_condition(database, "s.id"))
+    return (
+        "SELECT r.id AS risk_id, r.system_id, s.name AS system_name, s.business_unit, r.title,"
+        " r.owner, r.status, r.harm_category, r.lifecycle_stage, r.treatment_option"
+        " FROM risks r JOIN ai_systems s ON s.id = r.system_id"
+        f" WHERE {' AND '.join(conditions)}"
+    )
+
+
+# Orders ratings as `risk_current_ratings` does (latest rated_at, then the later id) in one
+# exact number: microseconds since 1970 times 2^63 plus the id (a HUGEINT holds both).
+_LATEST_KEY = "epoch_us(rated_at)::HUGEINT * 9223372036854775808 + id"
+
+
+def _source_sql(as_of: date | None, params: dict[str, Any], only: str | None = None) -> str:
+    """The rating in force per risk and tier: the current table, or the history as of a day
+    (the latest rating with rated_at before the end of that day; ties go to the later id,
+    the rule store/risks.py keeps `risk_current_ratings` by). The as-of form finds the ids
+    with one grouped pass and fetches those rows by key (a window over the whole history is
+    several times slower)."""
+    if as_of is None:
+        return (
+            "SELECT risk_id, tier, rating_id, likelihood, severity, level, level_rank,"
+            " criteria_version, rated_at FROM risk_current_ratings"
+        )
+    params["as_of_cutoff"] = end_of_day(as_of)
+    return (
+        "SELECT risk_id, tier, id AS rating_id, likelihood, severity, level, level_rank,"
+        " criteria_version, rated_at FROM risk_ratings WHERE id IN ("
+        f"SELECT arg_max(id, {_LATEST_KEY}) FROM risk_ratings WHERE rated_at < $as_of_cutoff"
+        + (f" AND risk_id IN ({only})" if only else "")
+        + " GROUP BY risk_id, tier)"
+    )
+
+
+def _placed_sql(source: str) -> str:
+    """Ratings placed on the current criteria ($version): the cell they occupy there and that
+    cell's level (likelihood, severity, level, level_rank, colour), next to the rating as
+    made (own_level, own_rank under `criteria_version`)."""
+    return (
+        "SELECT src.risk_id, src.tier, src.rating_id, src.criteria_version, src.rated_at,"
+        " src.level AS own_level, src.level_rank AS own_rank,"
+        " m.mapped_likelihood AS likelihood, m.mapped_severity AS severity, cell.level,"
+        " cell.level_rank, cell.colour, src.criteria_version <> $version AS mapped"
+        f" FROM ({source}) src"
+        " JOIN criteria_cell_map m ON m.from_version = src.criteria_version"
+        "  AND m.to_version = $version AND m.likelihood = src.likelihood"
+        "  AND m.severity = src.severity"
+        " JOIN criteria_cells cell ON cell.version = $version"
+        "  AND cell.likelihood = m.mapped_likelihood AND cell.severity = m.mapped_severity"
+    )
+
+
+def _effective(relation: str) -> str:
+    """Where a risk stands: its residual rating, else its inherent one (the register's
+    current tier), from a relation of placed ratings."""
+    return (
+        f"SELECT * FROM {relation} WHERE tier IN ('residual', 'inherent')"
+        " QUALIFY row_number() OVER (PARTITION BY risk_id ORDER BY tier = 'residual' DESC) = 1"
+    )
+
+
+def _acceptance_sql() -> str:
+    """Per risk: the end of the acceptance in force on $day that covers its residual rating."""
+    return (
+        "SELECT a.risk_id, max(a.valid_until) AS accepted_until"
+        " FROM risk_acceptances a"
+        " JOIN placed res ON res.risk_id = a.risk_id AND res.tier = 'residual'"
+        " WHERE a.approved_at <= $day AND a.valid_until >= $day"
+        "  AND (a.revoked_at IS NULL OR CAST(a.revoked_at AS DATE) > $day)"
+        "  AND (a.rating_id = res.rating_id"
+        "   OR (a.criteria_version = res.criteria_version AND a.level_rank >= res.own_rank))"
+        " GROUP BY a.risk_id"
+    )
+
+
+def _expired_sql() -> str:
+    """Per risk: the last day of the latest acceptance that had run out by $day."""
+    return (
+        "SELECT risk_id, max(valid_until) AS expired_on FROM risk_acceptances"
+        " WHERE valid_until < $day"
+        "  AND (revoked_at IS NULL OR CAST(revoked_at AS DATE) > valid_until)"
+        " GROUP BY risk_id"
+    )
+
+
+def _actions_sql(scoped_only: bool = False) -> str:
+    """Per risk on $day: open actions (planned or in progress then; a done action counts as
+    open before its completion day), overdue ones among them, and those done by then."""
+    open_then = f"(status IN ({_OPEN_ACTIONS}) OR (status = 'done' AND completed_at > $day))"
+    return (
+        "SELECT risk_id,"
+        f" count(*) FILTER (WHERE {open_then}) AS actions_open,"
+        f" count(*) FILTER (WHERE {open_then} AND due_date < $day) AS actions_overdue,"
+        " count(*) FILTER (WHERE status = 'done' AND completed_at <= $day) AS actions_done"
+        " FROM risk_actions"
+        + (" WHERE risk_id IN (SELECT risk_id FROM scoped)" if scoped_only else "")
+        + " GROUP BY risk_id"
+    )
+
+
+def _assessed_sql() -> str:
+    """Per risk in scope: where it stands (effective rating placed on the current matrix), the
+    appetite judged as the register judges it, acceptance, expiry and its last rating day."""
+    return (
+        "SELECT sc.*, e.tier AS effective_tier, e.level, e.level_rank, e.colour, e.likelihood,"
+        " e.severity, e.rated_at, e.mapped, e.own_level, e.own_rank, e.criteria_version,"
+        " latest.last_rated_at,"
+        " coalesce(tol.max_rank, gen.max_rank) AS acceptable_rank,"
+        " coalesce(e.own_rank > coalesce(tol.max_rank, gen.max_rank), FALSE) AS above_appetite,"
+        f" sc.status NOT IN ({_INACTIVE}) AS active,"
+        " acc.accepted_until, exp.expired_on"
+        " FROM scoped sc"
+        f" LEFT JOIN ({_effective('placed')}) e ON e.risk_id = sc.risk_id"
+        " LEFT JOIN (SELECT risk_id, max(rated_at) AS last_rated_at FROM placed"
+        "  GROUP BY risk_id) latest ON latest.risk_id = sc.risk_id"
+        " LEFT JOIN criteria_appetite gen ON gen.version = e.criteria_version"
+        "  AND gen.harm_category = ''"
+        " LEFT JOIN criteria_appetite tol ON tol.version = e.criteria_version"
+        "  AND tol.harm_category = sc.harm_category"
+        " LEFT JOIN acceptance acc ON acc.risk_id = sc.risk_id"
+        " LEFT JOIN expired exp ON exp.risk_id = sc.risk_id"
+    )
+
+
+def _day_params(params: dict[str, Any], as_of: date | None) -> date:
+    day = as_of or date.today()
+    params["day"] = day
+    return day
+
+
+def _with_total(relation: str, order: str) -> str:
+    """The first $limit rows of a CTE in `order`, each with the CTE's full row count in `total`;
+    a single row with only `total` = 0 when the CTE is empty (one pass, no window function)."""
+    return (
+        f"SELECT page.*, counted.total FROM (SELECT count(*) AS total FROM {relation}) counted"
+        f" LEFT JOIN (SELECT * FROM {relation} ORDER BY {order} LIMIT $limit) page ON TRUE"
+        f" ORDER BY {order}"
+    )
+
+
+def _split_total(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows and the total of a `_with_total` result (dropping the empty row it carries
+    when the page is empty)."""
+    total = int(frame["total"].iloc[0]) if len(frame) else 0
+    rows = frame.drop(columns="total")
+    rows = rows[rows.iloc[:, 0].notna()] if len(rows.columns) else rows
+    return rows.reset_index(drop=True), total
+
+
+def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Only the named parameters a statement mentions (DuckDB refuses the others)."""
+    return {name: value for name, value in params.items() if f"${name}" in sql}
+
+
+def _query(database: Database, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    return database.query_df(sql, _used(sql, params))
+
+
+def _base_ctes(
+    database: Database,
+    filters: PortfolioFilter,
+    as_of: date | None,
+    params: dict[str, Any],
+    restrict: str | None = None,
+) -> str:
+    """The CTEs every risk list and count builds on, ending in `assessed` and `actions`.
+
+    `scope_all` and `placed_all` hold every risk in scope and its ratings in force; `restrict`
+    (SQL over those two returning risk ids) narrows the rest to the few risks a list needs, so
+    acceptances and actions are only judged where they are shown.
+    """
+    params["version"] = current_criteria_version(database)
+    _day_params(params, as_of)
+    narrowed = f" WHERE risk_id IN ({restrict})" if restrict else ""
+    in_scope = " WHERE risk_id IN (SELECT risk_id FROM scoped)" if restrict else ""
+    return (
+        f"WITH scope_all AS ({_scope_sql(database, filters, params)}),"
+        f" placed_all AS ({_placed_sql(_source_sql(as_of, params))}"
+        "  WHERE src.risk_id IN (SELECT risk_id FROM scope_all)),"
+        f" scoped AS (SELECT * FROM scope_all{narrowed}),"
+        f" placed AS (SELECT * FROM placed_all{in_scope}),"
+        f" acceptance AS ({_acceptance_sql()}),"
+        f" expired AS ({_expired_sql()}),"
+        f" assessed AS ({_assessed_sql()}),"
+        f" actions AS ({_actions_sql(bool(restrict))})"
+    )
+
+
+# --- the portfolio heatmap -----------------------------------------------------------------------
+
+
+def heatmap_counts(
+    database: Database, filters: PortfolioFilter | None = None, as_of: date | None = None
+) -> pd.DataFrame:
+    """Every cell of the current matrix for each tier, with how many risks sit in it.
+
+    Columns: tier, likelihood, severity, level, level_rank, colour, count, mapped_count (how
+    many of those ratings were made under an older criteria version and placed on this grid),
+    the shape of `store.register.matrix_counts` plus the tier. Empty cells are included with
+    count 0, so a chart always shows the whole grid.
+    """
+    filters = filters or PortfolioFilter()
+
+    def compute() -> pd.DataFrame:
+        params: dict[str, Any] = {"version": current_criteria_version(database)}
+        sql = (
+            f"WITH scoped AS ({_scope_sql(database, filters, params)}),"
+            f" placed AS ({_placed_sql(_source_sql(as_of, params))}),"
+            " counts AS (SELECT p.tier, p.likelihood, p.severity, count(*) AS count,"
+            "  count(*) FILTER (WHERE p.mapped) AS mapped_count"
+            "  FROM placed p JOIN scoped USING (risk_id) GROUP BY ALL)"
+            " SELECT t.tier, cell.likelihood, cell.severity, cell.level, cell.level_rank,"
+            " cell.colour, coalesce(c.count, 0)::INTEGER AS count,"
+            " coalesce(c.mapped_count, 0)::INTEGER AS mapped_count"
+            " FROM (SELECT unnest(['inherent', 'residual', 'target']) AS tier) t"
+            " CROSS JOIN criteria_cells cell"
+            " LEFT JOIN counts c ON c.tier = t.tier AND c.likelihood = cell.likelihood"
+            "  AND c.severity = cell.severity"
+            " WHERE cell.version = $version"
+            " ORDER BY t.tier, cell.likelihood, cell.severity"
+        )
+        return _query(database, sql, params)
+
+    return snapshot(
+        database,
+        "heatmap",
+        (filters.cache_key(), as_of),
+        compute,
+        version=_version_for(database, as_of),
+    )
+
+
+RISK_LIST_COLUMNS = [
+    "risk_id",
+    "system_id",
+    "system_name",
+    "business_unit",
+    "title",
+    "owner",
+    "status",
+    "harm_category",
+    "treatment_option",
+    "actions_open",
+    "actions_overdue",
+    "actions_done",
+    "effective_tier",
+    "level",
+    "level_rank",
+    "colour",
+    "above_appetite",
+    "accepted_until",
+    "expired_on",
+    "last_rated_at",
+]
+
+
+def _risk_list_columns() -> str:
+    """The columns every risk list carries (RISK_LIST_COLUMNS), from `assessed a` and
+    `actions act`."""
+    return (
+        "a.risk_id, a.system_id, a.system_name, a.business_unit, a.title, a.owner, a.status,"
+        " a.harm_category, a.treatment_option,"
+        " coalesce(act.actions_open, 0)::INTEGER AS actions_open,"
+        " coalesce(act.actions_overdue, 0)::INTEGER AS actions_overdue,"
+        " coalesce(act.actions_done, 0)::INTEGER AS actions_done,"
+        " a.effective_tier, a.level, a.level_rank, a.colour, a.above_appetite,"
+        " a.accepted_until, a.expired_on, a.last_rated_at"
+    )
+
+
+def risks_in_heatmap_cell(
+    database: Database,
+    tier: str,
+    likelihood: int,
+    severity: int,
+    filters: PortfolioFilter | None = None,
+    as_of: date | None = None,
+    limit: int = LIST_LIMIT,
+) -> tuple[pd.DataFrame, int]:
+    """The risks whose `tier` rating sits in one cell of the current matrix, and how many.
+
+    Columns: RISK_LIST_COLUMNS (level and colour are where the risk stands: residual, else
+    inherent) plus cell_level, cell_likelihood, cell_severity, cell_rated_at, cell_mapped
+    (the `tier` rating itself). Ordered by system, then risk; at most `limit` rows, the second
+    value is the full count.
+    """
+    filters = filters or PortfolioFilter()
+
+    def compute() -> tuple[pd.DataFrame, int]:
+        params: dict[str, Any] = {
+            "tier": tier,
+            "likelihood": int(likelihood),
+            "severity": int(severity),
+            "limit": int(limit),
+        }
+        in_cell = (
+            "SELECT risk_id FROM placed_all WHERE tier = $tier AND likelihood = $likelihood"
+            " AND severity = $severity"
+        )
+        ctes = _base_ctes(database, filters, as_of, params, restrict=in_cell)
+        sql = (
+            f"{ctes}, cell_risks AS (SELECT {_risk_list_columns()}, p.level AS cell_level,"
+            " p.likelihood AS cell_likelihood, p.severity AS cell_severity,"
+            " p.rated_at AS cell_rated_at, p.mapped AS cell_mapped"
+            " FROM placed p JOIN assessed a ON a.risk_id = p.risk_id"
+            " LEFT JOIN actions act ON act.risk_id = p.risk_id"
+            " WHERE p.tier = $tier AND p.likelihood = $likelihood AND p.severity = $severity)"
+            f" {_with_total('cell_risks', 'lower(system_name), lower(title), risk_id')}"
+        )
+        return _split_total(_query(database, sql, params))
+
+    return snapshot(
+        database,
+        "cell",
+        (tier, int(likelihood), int(severity), filters.cache_key(), as_of, limit),
+        compute,
+        version=_version_for(database, as_of),
+    )
+
+
+# --- top risks and movement ----------------------------------------------------------------------
+
+
+def _tier_columns() -> str:
+    columns = []
+    for tier in TIER_ORDER:
+        columns.append(
+            f" any_value(p.level) FILTER (WHERE p.tier = '{tier}') AS {tier}_level,"
+            f" any_value(p.level_rank) FILTER (WHERE p.tier = '{tier}') AS {tier}_rank,"
+            f" any_value(p.colour) FILTER (WHERE p.tier = '{tier}') AS {tier}_colour,"
+            f" any_value(p.likelihood) FILTER (WHERE p.tier = '{tier}') AS {tier}_likelihood,"
+            f" any_value(p.severity) FILTER (WHERE p.tier = '{tier}') AS {tier}_severity"
+        )
+    return ",".join(columns)
+
+
+# Highest first: the level where the risk stands, then severity, then likelihood (all on the
+# current matrix), then the oldest risk.
+_TOP_ORDER = "level_rank DESC, severity DESC, likelihood DESC, risk_id"
+
+
+def top_risks(
+    database: Database,
+    filters: PortfolioFilter | None = None,
+    as_of: date | None = None,
+    limit: int = TOP_RISKS,
+) -> pd.DataFrame:
+    """The highest rated risks: where they stand (residual, else inherent) highest first, then
+    by severity and likelihood on the current matrix.
+
+    Columns: RISK_LIST_COLUMNS, acceptable_rank, and per tier <tier>_level, <tier>_rank,
+    <tier>_colour, <tier>_likelihood, <tier>_severity (placed on the current matrix).
+    """
+    filters = filters or PortfolioFilter()
+
+    def compute() -> pd.DataFrame:
+        params: dict[str, Any] = {"limit": int(limit)}
+        highest = (
+            f"SELECT risk_id FROM ({_effective('placed_all')}) ORDER BY {_TOP_ORDER} LIMIT $limit"
+        )
+        ctes = _base_ctes(database, filters, as_of, params, restrict=highest)
+        sql = (
+            f"{ctes}, top AS (SELECT * FROM assessed WHERE level_rank IS NOT NULL),"
+            f" tiers AS (SELECT p.risk_id, {_tier_columns()} FROM placed p"
+            "  WHERE p.risk_id IN (SELECT risk_id FROM top) GROUP BY p.risk_id)"
+            f" SELECT {_risk_list_columns()}, a.acceptable_rank, a.severity, a.likelihood,"
+            " tiers.* EXCLUDE (risk_id)"
+            " FROM top a LEFT JOIN tiers ON tiers.risk_id = a.risk_id"
+            " LEFT JOIN actions act ON act.risk_id = a.risk_id"
+            f" ORDER BY {_TOP_ORDER.replace('level_rank', 'a.level_rank')}"
+        )
+        return _query(database, sql, params)
+
+    return snapshot(
+        database,
+        "top",
+        (filters.cache_key(), as_of, limit),
+        compute,
+        version=_version_for(database, as_of),
+    )
+
+
+def movement(
+    database: Database,
+    filters: PortfolioFilter | None = None,
+    *,
+    system_id: int | None = None,
+    limit: int = MOVEMENT_RISKS,
+) -> pd.DataFrame:
+    """Each risk's place on the current matrix per tier: inherent -> residual -> target.
+
+    For one system (its highest risks in scope, up to `limit`) or the top risks of the
+    portfolio. Long format, one row per risk and rated tier: risk_id, title, system_name,
+    tier, likelihood, severity, level, level_rank, colour, rank (1 = the highest risk).
+    """
+    base = filters or PortfolioFilter()
+    if system_id is not None:
+        base = base.model_copy(update={"system_ids": (int(system_id),)})
+
+    def compute() -> pd.DataFrame:
+        chosen = limit if system_id is not None else max(limit, TOP_RISKS)
+        return movement_frame(top_risks(database, base, limit=chosen).head(limit))
+
+    return snapshot(database, "movement", (base.cache_key(), system_id, limit), compute)
+
+
+# --- what needs attention ------------------------------------------------------------------------
+
+# The risks behind each attention figure, as conditions on `assessed a` / `actions act`. The
+# keys shared with assessments.risk_checks.CHECKS mean exactly what the register's checks mean.
+ATTENTION_CONDITIONS: dict[str, str] = {
+    "above_appetite_no_acceptance": "a.active AND a.above_appetite AND a.accepted_until IS NULL",
+    "acceptance_expired": "a.active AND a.above_appetite AND a.accepted_until IS NULL"
+    " AND a.expired_on IS NOT NULL",
+    "action_overdue": "a.active AND coalesce(act.actions_overdue, 0) > 0",
+    "review_overdue": "a.active AND a.last_rated_at IS NOT NULL"
+    " AND CAST(a.last_rated_at AS DATE) < $day - to_months($months)",
+    "never_rated": "a.active AND a.last_rated_at IS NULL",
+}
+
+
+def _review_months(database: Database) -> int:
+    return current_criteria(database).review_interval_months
+
+
+_COUNT_COLUMNS = (
+    "risks",
+    "rated",
+    "above_appetite",
+    "accepted",
+    *ATTENTION_CONDITIONS,
+    "overdue_actions",
+    "systems",
+    "systems_without_rated_risk",
+    "mapped_ratings",
+)
+
+
+def _counts_sql() -> str:
+    """One row of headline figures over `assessed a` / `actions act` (the CTE `counts`)."""
+    attention = ", ".join(
+        f"count(*) FILTER (WHERE {condition})::INTEGER AS {key}"
+        for key, condition in ATTENTION_CONDITIONS.items()
+    )
+    return (
+        "SELECT count(*)::INTEGER AS risks,"
+        " count(*) FILTER (WHERE a.level_rank IS NOT NULL)::INTEGER AS rated,"
+        " count(*) FILTER (WHERE a.active AND a.above_appetite)::INTEGER AS above_appetite,"
+        " count(*) FILTER (WHERE a.active AND a.above_appetite"
+        "  AND a.accepted_until IS NOT NULL)::INTEGER AS accepted,"
+        f" {attention},"
+        " coalesce(sum(act.actions_overdue) FILTER (WHERE a.active), 0)::INTEGER"
+        "  AS overdue_actions,"
+        " count(DISTINCT a.system_id)::INTEGER AS systems,"
+        " (count(DISTINCT a.system_id) - count(DISTINCT a.system_id)"
+        "  FILTER (WHERE a.level_rank IS NOT NULL))::INTEGER AS systems_without_rated_risk,"
+        " (SELECT count(*) FROM placed WHERE mapped)::INTEGER AS mapped_ratings"
+        " FROM assessed a LEFT JOIN actions act ON act.risk_id = a.risk_id"
+    )
+
+
+def attention(
+    database: Database,
+    filters: PortfolioFilter | None = None,
+    as_of: date | None = None,
+    which: str | None = None,
+    limit: int = LIST_LIMIT,
+) -> tuple[dict[str, int], pd.DataFrame, int]:
+    """The headline figures on a day (today unless `as_of`) for the risks in scope, and the
+    risks behind one of them (`which`, a key of ATTENTION_CONDITIONS), in one pass.
+
+    Figures: risks, rated, above_appetite, accepted (above appetite, covered by an acceptance
+    in force), one per ATTENTION_CONDITIONS (how many risks), overdue_actions (how many
+    actions), systems, systems_without_rated_risk, mapped_ratings (ratings in force made under
+    older criteria). The list (RISK_LIST_COLUMNS, worst first, at most `limit` rows) and its
+    full count are empty without `which`.
+    """
+    if which is not None and which not in ATTENTION_CONDITIONS:
+        raise ValueError(f"Unknown attention list '{which}'.")
+    filters = filters or PortfolioFilter()
+
+    def compute() -> tuple[dict[str, int], pd.DataFrame, int]:
+        params: dict[str, Any] = {"months": _review_months(database), "limit": int(limit)}
+        ctes = _base_ctes(database, filters, as_of, params)
+        condition = ATTENTION_CONDITIONS[which] if which is not None else "FALSE"
+        order = "level_rank DESC NULLS LAST, actions_overdue DESC, lower(system_name), risk_id"
+        sql = (
+            f"{ctes}, counts AS ({_counts_sql()}),"
+            f" listed AS (SELECT {_risk_list_columns()} FROM assessed a"
+            f" LEFT JOIN actions act ON act.risk_id = a.risk_id WHERE {condition}),"
+            " page AS (SELECT * FROM listed ORDER BY"
+            f" {order} LIMIT $limit)"
+            " SELECT "
+            + ", ".join(f"counts.{name} AS figure_{name}" for name in _COUNT_COLUMNS)
+            + ", (SELECT count(*) FROM listed) AS total, page.*"
+            f" FROM counts LEFT JOIN page ON TRUE ORDER BY {order}"
+        )
+        frame = _query(database, sql, params)
+        figures = {name: int(frame[f"figure_{name}"].iloc[0]) for name in _COUNT_COLUMNS}
+        rows, total = _split_total(
+            frame.drop(columns=[f"figure_{name}" for name in _COUNT_COLUMNS])
+        )
+        return figures, rows, total
+
+    return snapshot(
+        database,
+        "attention",
+        (filters.cache_key(), as_of, which, limit),
+        compute,
+        version=_version_for(database, as_of),
+    )
+
+
+def attention_counts(
+    database: Database, filters: PortfolioFilter | None = None, as_of: date | None = None
+) -> dict[str, int]:
+    """The headline figures alone (see `attention`)."""
+    return attention(database, filters, as_of)[0]
+
+
+def attention_list(
+    database: Database,
+    which: str,
+    filters: PortfolioFilter | None = None,
+    as_of: date | None = None,
+    limit: int = LIST_LIMIT,
+) -> tuple[pd.DataFrame, int]:
+    """The risks behind one attention figure, worst first, and how many (see `attention`)."""
+    if which not in ATTENTION_CONDITIONS:
+        raise ValueError(f"Unknown attention list '{which}'.")
+    _, rows, total = attention(database, filters, as_of, which, limit)
+    return rows, total
+
+
+def _systems_scope(
+    database: Database, filters: PortfolioFilter, params: dict[str, Any]
+) -> list[str]:
+    """WHERE conditions on `ai_systems s` for the system-level filters (business unit, AI
+    system, EU AI Act class); retired systems are out of scope."""
+    conditions = ["s.status <> 'retired'"]
+    if filters.business_units:
+        params["business_units"] = list(filters.business_units)
+        conditions.append("list_contains($business_units::VARCHAR[], s.business_unit)")
+    if filters.system_ids:
+        params["system_ids"] = list(filters.system_ids)
+        conditions.append("list_contains($system_ids::INTEGER[], s.id)")
+    if filters.eu_ai_act_classes:
+        params["eu_classes"] = list(filters.eu_ai_act_classes)
+        conditions.append(_class_condition(database, "s.id"))
+    return conditions
+
+
+def systems_without_rated_risk(
+    database: Database, filters: PortfolioFilter | None = None, limit: int = LIST_LIMIT
+) -> tuple[pd.DataFrame, int]:
+    """AI systems in scope (not retired; the filters' business units, systems and EU AI Act
+    classes) none of whose open risks is rated: system_id, name, business_unit, owner, risks
+    (how many open risks it has, all unrated)."""
+    filters = filters or PortfolioFilter()
+
+    def compute() -> tuple[pd.DataFrame, int]:
+        params: dict[str, Any] = {"limit": int(limit)}
+        conditions = _systems_scope(database, filters, params)
+        sql = (
+            "WITH counted AS (SELECT r.system_id, count(*) AS risks,"
+            "  count(c.risk_id) AS rated FROM risks r"
+            "  LEFT JOIN (SELECT DISTINCT risk_id FROM risk_current_ratings) c"
+            "   ON c.risk_id = r.id"
+            f"  WHERE r.status NOT IN ({_INACTIVE}) GROUP BY r.system_id),"
+            " listed AS (SELECT s.id AS system_id, s.name, s.business_unit, s.owner,"
+            "  coalesce(counted.risks, 0)::INTEGER AS risks FROM ai_systems s"
+            "  LEFT JOIN counted ON counted.system_id = s.id"
+            f"  WHERE {' AND '.join(conditions)} AND coalesce(counted.rated, 0) = 0)"
+            f" {_with_total('listed', 'lower(name), system_id')}"
+        )
+        return _split_total(_query(database, sql, params))
+
+    return snapshot(database, "unrated_systems", (filters.cache_key(), limit), compute)
+
+
+def impact_overview(database: Database, filters: PortfolioFilter | None = None) -> dict[str, Any]:
+    """Impact assessments of the AI systems in scope, today (from store.impact).
+
+    Keys: systems, never_assessed, in_progress (a draft, submitted or returned version is the
+    latest), stale (the approved assessment is due for review or its system changed since),
+    levels (frame: level, level_rank, count of the latest approved impact level per system),
+    attention (frame: system_id, name, reason; never assessed or stale, first LIST_LIMIT).
+    """
+    from assessments.store import impact as impact_store
+
+    filters = filters or PortfolioFilter()
+
+    def compute() -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        conditions = _systems_scope(database, filters, params)
+        ids = _query(
+            database, f"SELECT s.id FROM ai_systems s WHERE {' AND '.join(conditions)}", params
+        )["id"]
+        status = impact_store.assessment_status_by_system(database)
+        status = status[status["system_id"].isin(ids)]
+        never = status["response_id"].isna()
+        stale = status["stale"].astype(bool)
+        in_progress = status["status"].isin(["draft", "submitted", "returned"])
+        approved = status[status["approved_level"].notna()]
+        levels = (
+            approved.groupby(["approved_level", "approved_level_rank"], as_index=False)
+            .size()
+            .rename(
+                columns={
+                    "approved_level": "level",
+                    "approved_level_rank": "level_rank",
+                    "size": "count",
+                }
+            )
+            .sort_values("level_rank", ignore_index=True)
+        )
+        reasons = pd.Series("", index=status.index, dtype="string")
+        reasons[never] = "Never assessed"
+        reasons[stale] = "Due or stale: " + status.loc[stale, "stale_reason"].astype("string")
+        flagged = status[never | stale].assign(reason=reasons[never | stale])
+        attention = flagged[["system_id", "system_name", "reason"]].rename(
+            columns={"system_name": "name"}
+        )
+        return {
+            "systems": len(status),
+            "never_assessed": int(never.sum()),
+            "in_progress": int(in_progress.sum()),
+            "stale": int(stale.sum()),
+            "levels": levels,
+            "attention": attention.head(LIST_LIMIT).reset_index(drop=True),
+        }
+
+    return snapshot(database, "impact", (filters.cache_key(),), compute)
+
+
+def level_distribution(
+    database: Database, filters: PortfolioFilter | None = None, as_of: date | None = None
+) -> pd.DataFrame:
+    """How many risks sit at each level per tier: tier, level, level_rank, colour, count.
+
+    The heatmap's numbers summed per level (a small frame: cells, not risks), every level listed.
+    """
+    return level_totals(heatmap_counts(database, filters, as_of))
+
+
+def level_changes(
+    database: Database,
+    since: date,
+    filters: PortfolioFilter | None = None,
+    limit: int = LIST_LIMIT,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Risks whose effective level (residual, else inherent) moved between `since` and now.
+
+    Returns the moved risks (risk_id, system_name, title, owner, level_then, rank_then,
+    level_now, rank_now, change: 'up', 'down' or 'new'), largest move first, and the counts
+    {'up', 'down', 'new', 'same'}.
+    """
+    filters = filters or PortfolioFilter()
+
+    def compute() -> tuple[pd.DataFrame, dict[str, int]]:
+        params: dict[str, Any] = {
+            "version": current_criteria_version(database),
+            "limit": int(limit),
+        }
+        scope = _scope_sql(database, filters, params)
+        in_scope = " WHERE src.risk_id IN (SELECT risk_id FROM scoped)"
+        params["since_cutoff"] = end_of_day(since)
+        # Only a risk with an inherent or residual rating dated after `since` can have moved:
+        # for every other risk the rating in force then is the one in force now.
+        then_source = _source_sql(since, params, only="SELECT risk_id FROM rated_since")
+        sql = (
+            f"WITH scoped AS ({scope}),"
+            f" placed_now AS ({_placed_sql(_source_sql(None, params))}{in_scope}),"
+            " rated_since AS (SELECT DISTINCT risk_id FROM placed_now"
+            "  WHERE tier IN ('residual', 'inherent') AND rated_at >= $since_cutoff),"
+            f" placed_then AS ({_placed_sql(then_source)}),"
+            f" now_state AS ({_effective('placed_now')}),"
+            f" then_state AS ({_effective('placed_then')}),"
+            " compared AS (SELECT sc.risk_id, sc.system_id, sc.system_name, sc.title, sc.owner,"
+            "  coalesce(t.level, CASE WHEN m.risk_id IS NULL THEN n.level END) AS level_then,"
+            "  coalesce(t.level_rank, CASE WHEN m.risk_id IS NULL THEN n.level_rank END)"
+            "   AS rank_then,"
+            "  n.level AS level_now, n.level_rank AS rank_now,"
+            "  CASE WHEN n.level_rank IS NULL THEN 'unrated'"
+            "   WHEN m.risk_id IS NULL THEN 'same'"
+            "   WHEN t.level_rank IS NULL THEN 'new'"
+            "   WHEN n.level_rank > t.level_rank THEN 'up'"
+            "   WHEN n.level_rank < t.level_rank THEN 'down' ELSE 'same' END AS change"
+            "  FROM scoped sc LEFT JOIN now_state n ON n.risk_id = sc.risk_id"
+            "  LEFT JOIN rated_since m ON m.risk_id = sc.risk_id"
+            "  LEFT JOIN then_state t ON t.risk_id = sc.risk_id),"
+            " summary AS (SELECT count(*) FILTER (WHERE change = 'up') AS n_up,"
+            "  count(*) FILTER (WHERE change = 'down') AS n_down,"
+            "  count(*) FILTER (WHERE change = 'new') AS n_new,"
+            "  count(*) FILTER (WHERE change = 'same') AS n_same FROM compared),"
+            " moved AS (SELECT * FROM compared WHERE change IN ('up', 'down', 'new')"
+            "  ORDER BY abs(coalesce(rank_now, 0) - coalesce(rank_then, 0)) DESC,"
+            "  rank_now DESC NULLS LAST, risk_id LIMIT $limit)"
+            " SELECT summary.*, moved.* FROM summary LEFT JOIN moved ON TRUE"
+            " ORDER BY abs(coalesce(moved.rank_now, 0) - coalesce(moved.rank_then, 0)) DESC,"
+            " moved.rank_now DESC NULLS LAST, moved.risk_id"
+        )
+        frame = _query(database, sql, params)
+        counts = {key: int(frame[f"n_{key}"].iloc[0]) for key in ("up", "down", "new", "same")}
+        moved = frame[frame["change"].notna()].drop(columns=["n_up", "n_down", "n_new", "n_same"])
+        return moved.reset_index(drop=True), counts
+
+    return snapshot(database, "changes", (since, filters.cache_key(), limit), compute)
+
+
+# --- trends from the history ---------------------------------------------------------------------
+
+
+def level_trend(
+    database: Database,
+    periods: Sequence[PeriodEnd],
+    tier: str = "residual",
+    filters: PortfolioFilter | None = None,
+) -> pd.DataFrame:
+    """How many risks stood at each level at the end of each period (from the history).
+
+    A rating is in force from its `rated_at` until the next rating of the same risk and tier;
+    every level of the current criteria is listed for every period (0 when none).
+    Columns: period_start, label, cutoff, level, level_rank, colour, count.
+    """
+    filters = filters or PortfolioFilter()
+    if not periods:
+        return pd.DataFrame(
+            columns=["period_start", "label", "cutoff", "level", "level_rank", "colour", "count"]
+        )
+    key = tuple((period.start, period.cutoff) for period in periods)
+    months_per_period = 3 if period_kind(periods) == "quarter" else 1
+
+    def compute() -> pd.DataFrame:
+        params: dict[str, Any] = {
+            "version": current_criteria_version(database),
+            "tier": tier,
+            "first": periods[0].start,
+            "step": months_per_period,
+            "last_index": len(periods) - 1,
+            "starts": [period.start for period in periods],
+            "labels": [period.label for period in periods],
+            "cutoffs": [period.cutoff for period in periods],
+        }
+        scope = _scope_sql(database, filters, params)
+        # A rating counts in the period holding its rated_at and in every later one until the
+        # period holding the next rating of the same risk and tier: +1 / -1 events per period,
+        # summed cumulatively (one window over the ratings of one tier, no range join).
+        index = "greatest(0, datediff('month', $first, date_trunc('month', {0})) // $step)"
+        sql = (
+            f"WITH scoped AS ({scope}),"
+            " history AS (SELECT h.likelihood, h.severity, h.criteria_version, h.rated_at,"
+            "  lead(h.rated_at) OVER (PARTITION BY h.risk_id ORDER BY h.rated_at, h.id) AS until"
+            "  FROM risk_ratings h WHERE h.tier = $tier"
+            "  AND h.risk_id IN (SELECT risk_id FROM scoped)),"
+            " placed AS (SELECT h.rated_at, h.until, cell.level_rank FROM history h"
+            "  JOIN criteria_cell_map m ON m.from_version = h.criteria_version"
+            "   AND m.to_version = $version AND m.likelihood = h.likelihood"
+            "   AND m.severity = h.severity"
+            "  JOIN criteria_cells cell ON cell.version = $version"
+            "   AND cell.likelihood = m.mapped_likelihood AND cell.severity = m.mapped_severity),"
+            f" events AS (SELECT {index.format('rated_at')} AS position, level_rank, 1 AS change"
+            "  FROM placed"
+            f"  UNION ALL SELECT {index.format('until')}, level_rank, -1 FROM placed"
+            "  WHERE until IS NOT NULL),"
+            " steps AS (SELECT position, level_rank, sum(change) AS change FROM events"
+            "  WHERE position <= $last_index GROUP BY ALL),"
+            " periods AS (SELECT unnest($starts::DATE[]) AS period_start,"
+            "  unnest($labels::VARCHAR[]) AS label, unnest($cutoffs::TIMESTAMP[]) AS cutoff,"
+            "  unnest(range(len($starts::DATE[]))) AS position),"
+            " grid AS (SELECT p.*, lv.name AS level, lv.level_rank, lv.colour FROM periods p"
+            "  CROSS JOIN criteria_levels lv WHERE lv.version = $version)"
+            " SELECT g.period_start, g.label, g.cutoff, g.level, g.level_rank, g.colour,"
+            " (sum(coalesce(s.change, 0)) OVER (PARTITION BY g.level_rank ORDER BY g.position"
+            "  ROWS UNBOUNDED PRECEDING))::INTEGER AS count"
+            " FROM grid g LEFT JOIN steps s ON s.position = g.position"
+            "  AND s.level_rank = g.level_rank"
+            " ORDER BY g.period_start, g.level_rank"
+        )
+        return _query(database, sql, params)
+
+    return snapshot(database, "trend", (tier, filters.cache_key(), key), compute)
+
+
+def period_kind(periods: Sequence[PeriodEnd]) -> str:
+    """'quarter' when the periods start three months apart, else 'month'."""
+    if len(periods) > 1:
+        first, second = periods[0].start, periods[1].start
+        if (second.year - first.year) * 12 + second.month - first.month == 3:
+            return "quarter"
+    elif periods and periods[0].label.startswith("Q"):
+        return "quarter"
+    return "month"
+
+
+def risk_path(database: Database, risk_id: int) -> pd.DataFrame:
+    """Every rating of one risk on the current criteria, oldest first.
+
+    Columns: rating_id, tier, rated_at, likelihood, severity (mapped), level, level_rank,
+    colour, method, workshop_id, rated_by, criteria_version, mapped.
+    """
+
+    def compute() -> pd.DataFrame:
+        params: dict[str, Any] = {
+            "version": current_criteria_version(database),
+            "risk_id": int(risk_id),
+        }
+        sql = (
+            "SELECT h.id AS rating_id, h.tier, h.rated_at, m.mapped_likelihood AS likelihood,"
+            " m.mapped_severity AS severity, cell.level, cell.level_rank, cell.colour,"
+            " h.method, h.workshop_id, h.rated_by, h.criteria_version,"
+            " h.criteria_version <> $version AS mapped"
+            " FROM risk_ratings h"
+            " JOIN criteria_cell_map m ON m.from_version = h.criteria_version"
+            "  AND m.to_version = $version AND m.likelihood = h.likelihood"
+            "  AND m.severity = h.severity"
+            " JOIN criteria_cells cell ON cell.version = $version"
+            "  AND cell.likelihood = m.mapped_likelihood AND cell.severity = m.mapped_severity"
+            " WHERE h.risk_id = $risk_id ORDER BY h.rated_at, h.id"
+        )
+        return _query(database, sql, params)
+
+    return snapshot(database, "risk_path", (int(risk_id),), compute)
+
+
+def system_path(
+    database: Database, system_id: int, filters: PortfolioFilter | None = None
+) -> pd.DataFrame:
+    """One system's path: at each moment one of its ratings changed, the highest level per tier
+    over its risks in scope (the system is as exposed as its worst risk).
+
+    Columns: moment, tier, level_rank, level, colour, risks (how many risks had a rating of
+    that tier then), above (how many of those were above the appetite for their category).
+    """
+    base = filters or PortfolioFilter()
+    filters = base.model_copy(update={"system_ids": (int(system_id),)})
+
+    def compute() -> pd.DataFrame:
+        params: dict[str, Any] = {"version": current_criteria_version(database)}
+        scope = _scope_sql(database, filters, params)
+        sql = (
+            f"WITH scoped AS ({scope}),"
+            " history AS (SELECT h.risk_id, h.tier, h.rated_at, cell.level_rank,"
+            "  lead(h.rated_at) OVER (PARTITION BY h.risk_id, h.tier ORDER BY h.rated_at, h.id)"
+            "   AS until,"
+            "  cell.level_rank > coalesce(tol.max_rank, gen.max_rank) AS above"
+            "  FROM risk_ratings h JOIN scoped sc ON sc.risk_id = h.risk_id"
+            "  JOIN criteria_cell_map m ON m.from_version = h.criteria_version"
+            "   AND m.to_version = $version AND m.likelihood = h.likelihood"
+            "   AND m.severity = h.severity"
+            "  JOIN criteria_cells cell ON cell.version = $version"
+            "   AND cell.likelihood = m.mapped_likelihood AND cell.severity = m.mapped_severity"
+            "  LEFT JOIN criteria_appetite gen ON gen.version = $version"
+            "   AND gen.harm_category = ''"
+            "  LEFT JOIN criteria_appetite tol ON tol.version = $version"
+            "   AND tol.harm_category = sc.harm_category),"
+            " moments AS (SELECT DISTINCT rated_at AS moment FROM history),"
+            " states AS (SELECT m.moment, h.tier, max(h.level_rank) AS level_rank,"
+            "  count(*) AS risks, count(*) FILTER (WHERE h.above) AS above"
+            "  FROM moments m JOIN history h ON h.rated_at <= m.moment"
+            "   AND (h.until IS NULL OR h.until > m.moment) GROUP BY ALL)"
+            " SELECT st.moment, st.tier, st.level_rank, lv.name AS level, lv.colour,"
+            " st.risks::INTEGER AS risks, st.above::INTEGER AS above"
+            " FROM states st JOIN criteria_levels lv ON lv.version = $version"
+            "  AND lv.level_rank = st.level_rank"
+            " ORDER BY st.moment, st.tier"
+        )
+        return _query(database, sql, params)
+
+    return snapshot(database, "system_path", (int(system_id), filters.cache_key()), compute)
+
+
+def decisions(
+    database: Database, *, risk_id: int | None = None, system_id: int | None = None
+) -> pd.DataFrame:
+    """The decisions to mark on a path: acceptances, workshop consensus ratings and treatment
+    actions done, for one risk or one system's risks, oldest first.
+
+    Columns: moment, kind ('acceptance', 'workshop', 'action_done'), risk_id, title, detail.
+    """
+    if (risk_id is None) == (system_id is None):
+        raise ValueError("Give either a risk or a system.")
+
+    def compute() -> pd.DataFrame:
+        params: dict[str, Any] = {}
+        if risk_id is not None:
+            params["risk_id"] = int(risk_id)
+            chosen = "SELECT id, title FROM risks WHERE id = $risk_id"
+        else:
+            params["system_id"] = int(system_id)
+            chosen = "SELECT id, title FROM risks WHERE system_id = $system_id"
+        sql = (
+            f"WITH chosen AS ({chosen})"
+            " SELECT a.approved_at::TIMESTAMP AS moment, 'acceptance' AS kind, a.risk_id,"
+            " c.title, 'Residual ' || a.level || ' accepted by ' || a.approved_by || ' until '"
+            " || strftime(a.valid_until, '%d %b %Y')"
+            " || CASE WHEN a.revoked_at IS NOT NULL THEN ' (revoked '"
+            "  || strftime(a.revoked_at, '%d %b %Y') || ')' ELSE '' END AS detail"
+            " FROM risk_acceptances a JOIN chosen c ON c.id = a.risk_id"
+            " UNION ALL"
+            " SELECT h.rated_at, 'workshop', h.risk_id, c.title,"
+            " 'Workshop consensus: ' || h.tier || ' ' || h.level"
+            " || ' (L' || h.likelihood || ' x S' || h.severity || ')'"
+            " FROM risk_ratings h JOIN chosen c ON c.id = h.risk_id WHERE h.method = 'workshop'"
+            " UNION ALL"
+            " SELECT t.completed_at::TIMESTAMP, 'action_done', t.risk_id, c.title,"
+            " 'Treatment done: ' || t.title"
+            " FROM risk_actions t JOIN chosen c ON c.id = t.risk_id"
+            " WHERE t.status = 'done' AND t.completed_at IS NOT NULL"
+            " ORDER BY moment, kind, risk_id"
+        )
+        return _query(database, sql, params)
+
+    return snapshot(database, "decisions", (risk_id, system_id), compute)
+
+
+def history_span(database: Database) -> tuple[date, date] | None:
+    """The first and last day any rating applies to (None without ratings)."""
+
+    def compute() -> tuple[date, date] | None:
+        row = database.query_one("SELECT min(rated_at), max(rated_at) FROM risk_ratings")
+        if row is None or row[0] is None:
+            return None
+        return (row[0].date(), row[1].date())
+
+    return snapshot(database, "span", (), compute)
+
+
+# --- filter options and appetite -----------------------------------------------------------------
+
+
+def filter_options(database: Database) -> dict[str, Any]:
+    """What the filters offer: business units, systems (id -> name), owners, lifecycle stages
+    and harm categories that occur on risks, and EU AI Act classes when screenings exist."""
+
+    def compute() -> dict[str, Any]:
+        rows = database.query_rows(
+            "SELECT 'unit', business_unit FROM (SELECT DISTINCT business_unit FROM ai_systems)"
+            " UNION ALL SELECT 'owner', owner FROM (SELECT DISTINCT owner FROM risks)"
+            " UNION ALL SELECT 'stage', lifecycle_stage"
+            "  FROM (SELECT DISTINCT lifecycle_stage FROM risks)"
+            " UNION ALL SELECT 'harm', harm_category"
+            "  FROM (SELECT DISTINCT harm_category FROM risks)"
+        )
+        found: dict[str, list[str]] = {"unit": [], "owner": [], "stage": [], "harm": []}
+        for kind, value in rows:
+            found[kind].append(str(value))
+        systems = database.query_rows(
+            "SELECT s.id, s.name FROM ai_systems s"
+            " WHERE EXISTS (SELECT 1 FROM risks r WHERE r.system_id = s.id) ORDER BY lower(s.name)"
+        )
+        classes: list[str] = []
+        if _has_table(database, "current_screenings"):
+            classes = [
+                str(value)
+                for (value,) in database.query_rows(
+                    "SELECT DISTINCT risk_class FROM current_screenings ORDER BY 1"
+                )
+            ]
+        return {
+            "business_units": sorted(found["unit"], key=str.lower),
+            "owners": sorted(found["owner"], key=str.lower),
+            "lifecycle_stages": sorted(found["stage"]),
+            "harm_categories": sorted(found["harm"]),
+            "systems": {int(system_id): str(name) for system_id, name in systems},
+            "eu_ai_act_classes": classes,
+        }
+
+    return snapshot(database, "options", (), compute)
+
+
+def risk_summary(database: Database, risk_id: int) -> dict[str, Any] | None:
+    """What a path chart needs to know about one risk: title, system, harm category and the
+    rank of the level acceptable for it (its tolerance, else the appetite)."""
+    row = database.query_records(
+        "SELECT r.id, r.title, r.harm_category, r.system_id, s.name AS system_name,"
+        " coalesce(tol.max_rank, gen.max_rank) AS appetite_rank"
+        " FROM risks r JOIN ai_systems s ON s.id = r.system_id"
+        " LEFT JOIN criteria_appetite gen ON gen.version = $version AND gen.harm_category = ''"
+        " LEFT JOIN criteria_appetite tol ON tol.version = $version"
+        "  AND tol.harm_category = r.harm_category"
+        " WHERE r.id = $risk_id",
+        {"version": current_criteria_version(database), "risk_id": int(risk_id)},
+    )
+    return row[0] if row else None
+
+
+def as_of_bounds(database: Database) -> tuple[date, date]:
+    """The dates an "as of" view can be asked for: from the first rating to today."""
+    span = history_span(database)
+    today = date.today()
+    if span is None:
+        return (today - timedelta(days=365), today)
+    return (min(span[0], today), today)

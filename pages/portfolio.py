@@ -1,0 +1,522 @@
+"""Portfolio: every risk of every AI system on the current criteria, for a management review
+(ISO/IEC 42001 9.3): heatmaps with drill-down, what needs attention, movement, top risks, and
+the whole view "as of" an earlier day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from assessments.analytics import (
+    ATTENTION_HELP,
+    ATTENTION_LABELS,
+    MOVEMENT_RISKS,
+    SHORT_LIST,
+    PortfolioFilter,
+    level_totals,
+    previous_quarter_end,
+)
+from assessments.charts.leadership import distribution_figure, movement_figure, movement_legend
+from assessments.charts.risk_matrix import newest_selection, risk_matrix_figure, selected_cell
+from assessments.criteria import RiskCriteria
+from assessments.risks import TIERS
+from assessments.store import analytics as analytics_store
+from assessments.store import criteria as criteria_store
+from pages.common import (
+    HOME,
+    IMPACT_ASSESSMENTS,
+    REGISTER,
+    RISK_NEW,
+    SYSTEM,
+    TRENDS,
+    database,
+    plain,
+)
+from pages.leadership_widgets import (
+    RISK_URL,
+    cached,
+    cached_figure,
+    portfolio_filters,
+    show_risk_table,
+)
+
+TIER_TITLES = {tier: label.split(" (")[0] for tier, label in TIERS.items()}
+LAYOUTS = {"residual": "Residual", "inherent": "Inherent", "target": "Target", "all": "All three"}
+
+db = database()
+criteria = criteria_store.current_criteria(db)
+options = analytics_store.filter_options(db)
+
+st.title("Portfolio")
+st.caption(
+    "Where the AI portfolio stands against the risk appetite: for a management review "
+    "(ISO/IEC 42001 9.3). Every rating is placed on the current criteria, the same rule the "
+    "register uses."
+)
+
+if not options["systems"]:
+    st.info(
+        "No risks yet: the portfolio shows the risks identified for your AI systems. Identify "
+        "the risks of a system first, or load the demo portfolio from Home."
+    )
+    with st.container(horizontal=True):
+        st.page_link(RISK_NEW, label="Identify risks", icon=":material/add_alert:")
+        st.page_link(HOME, label="Load the demo portfolio", icon=":material/home:")
+    st.stop()
+
+with st.container(border=True):
+    filters, spare = portfolio_filters(options, "pf")
+    low, high = analytics_store.as_of_bounds(db)
+    chosen_day = spare.date_input(
+        "As of",
+        value=None,
+        min_value=low,
+        max_value=high,
+        key="pf_as_of",
+        format="YYYY-MM-DD",
+        help="Leave empty for today. Pick a past day to see the heatmaps and figures as they "
+        "stood at the end of that day: the ratings, acceptances and actions recorded by then.",
+    )
+
+today = date.today()
+as_of = chosen_day if chosen_day is not None and chosen_day < today else None
+day = as_of or today
+if as_of is not None:
+    st.info(
+        f"As of {as_of:%d %B %Y}: the portfolio as it stood at the end of that day. Clear "
+        "'As of' to return to today.",
+        icon=":material/history:",
+    )
+
+# The list shown further down is chosen there; read its choice now so the figures and that
+# list come from one pass over the portfolio.
+chosen_list = st.session_state.get("pf_list", next(iter(ATTENTION_LABELS)))
+counts, listed, listed_total = analytics_store.attention(
+    db,
+    filters,
+    as_of,
+    chosen_list if chosen_list in ATTENTION_LABELS else None,
+    limit=SHORT_LIST,
+)
+quarter_end = previous_quarter_end(day)
+before = analytics_store.attention_counts(db, filters, quarter_end)
+
+if counts["risks"] == 0:
+    st.info(
+        "No risk matches these filters"
+        + (" on that day" if as_of else "")
+        + ". Clear a filter to see more."
+    )
+    st.stop()
+
+# --- what needs attention ------------------------------------------------------------------------
+
+st.subheader("What needs attention", anchor=False)
+st.caption(
+    f"Each figure's change is against the end of last quarter ({quarter_end:%d %b %Y}); a rise "
+    "in a figure that needs attention shows in red, a fall in green."
+)
+since = f"since {quarter_end:%d %b %Y}"
+with st.container(horizontal=True):
+    st.metric(
+        "Risks in scope",
+        f"{counts['risks']:,}",
+        delta=counts["risks"] - before["risks"],
+        delta_color="off",
+        delta_description=since,
+        help=f"{counts['rated']:,} rated; closed risks are left out unless included above.",
+    )
+    for key, label in ATTENTION_LABELS.items():
+        overdue = (
+            f" {counts['overdue_actions']:,} actions are overdue."
+            if key == "action_overdue"
+            else ""
+        )
+        st.metric(
+            label,
+            f"{counts[key]:,}",
+            delta=counts[key] - before[key],
+            delta_color="inverse",
+            delta_description=since,
+            help=ATTENTION_HELP[key] + overdue,
+        )
+    st.metric(
+        "Systems with no rated risk",
+        f"{counts['systems_without_rated_risk']:,}",
+        delta=counts["systems_without_rated_risk"] - before["systems_without_rated_risk"],
+        delta_color="inverse",
+        delta_description=since,
+        help="AI systems in scope whose open risks are all unrated (or that have none).",
+    )
+
+if as_of is None:
+    impact = analytics_store.impact_overview(db, filters)
+    impact_columns = st.columns([1, 1, 2])
+    with impact_columns[0]:
+        st.metric(
+            "Systems with no impact assessment",
+            f"{impact['never_assessed']:,}",
+            help="AI systems in scope (not retired) that were never assessed.",
+        )
+    with impact_columns[1]:
+        st.metric(
+            "Impact assessments due or stale",
+            f"{impact['stale']:,}",
+            help="The approved assessment is past its review date, or the system changed in a "
+            "way that matters since it was approved.",
+        )
+        st.page_link(
+            IMPACT_ASSESSMENTS, label="Open impact assessments", icon=":material/diversity_3:"
+        )
+    with impact_columns[2]:
+        levels = impact["levels"]
+        if levels.empty:
+            st.caption("No approved impact assessment yet: no impact levels to show.")
+        else:
+            st.plotly_chart(
+                cached_figure(
+                    "impact_levels",
+                    (filters.cache_key(),),
+                    lambda: distribution_figure(
+                        [f"Impact level {level}" for level in levels["level"]],
+                        levels["count"].astype(int).tolist(),
+                        ["#8FA9C8"] * len(levels),
+                        title="Approved impact levels",
+                        noun="systems",
+                        height=80 + 45 * len(levels),
+                    ),
+                ),
+                config={"displayModeBar": False},
+                key="pf_impact_levels",
+            )
+else:
+    st.caption("Impact assessment figures are shown for today only; clear 'As of' to see them.")
+
+# --- heatmaps with drill-down --------------------------------------------------------------------
+
+
+def cell_heading(tier: str, likelihood: int, severity: int, criteria: RiskCriteria) -> str:
+    level = criteria.level_for(likelihood, severity)
+    return (
+        f"{TIER_TITLES[tier]} · {level.name}: likelihood {likelihood} "
+        f"({criteria.likelihood[likelihood - 1].label}) × severity {severity} "
+        f"({criteria.severity[severity - 1].label})"
+    )
+
+
+def heatmap_figure(tier: str, tier_cells: pd.DataFrame, height: int) -> go.Figure:
+    """A tier's clickable matrix; the clicked cell darkens (Plotly's own selection style), so
+    the figure stays the same whatever is selected and the selection survives reruns."""
+    figure = risk_matrix_figure(
+        tier_cells,
+        criteria,
+        f"{TIER_TITLES[tier]}: {int(tier_cells['count'].sum()):,} rated",
+        height=height,
+    )
+    figure.update_traces(selected={"marker": {"opacity": 0.35}}, selector={"name": "cells"})
+    return figure
+
+
+def level_summary(
+    tier: str, cells: pd.DataFrame, filters: PortfolioFilter, as_of: date | None
+) -> None:
+    """Beside a single heatmap: how many risks sit at each level, and the appetite."""
+    totals = level_totals(cells)
+    totals = totals[totals["tier"] == tier]
+    st.plotly_chart(
+        cached_figure(
+            "levels",
+            (tier, filters.cache_key(), as_of),
+            lambda: distribution_figure(
+                totals["level"].tolist()[::-1],
+                totals["count"].astype(int).tolist()[::-1],
+                totals["colour"].tolist()[::-1],
+                title=f"{TIER_TITLES[tier]} risks per level",
+                height=90 + 55 * len(totals),
+            ),
+        ),
+        config={"displayModeBar": False},
+        key=f"pf_levels_{tier}",
+    )
+    tolerances = "; ".join(
+        f"{category}: up to {level}" for category, level in criteria.tolerances.items()
+    )
+    st.markdown(
+        plain(f"Appetite: up to {criteria.appetite}")
+        + (plain(f" (tolerance for {tolerances})") if tolerances else "")
+        + "."
+    )
+
+
+@st.fragment
+def heatmaps(filters: PortfolioFilter, as_of: date | None) -> None:
+    """The matrices of the chosen tiers; a click on a cell lists its risks (reruns only this)."""
+    cells = analytics_store.heatmap_counts(db, filters, as_of)
+    layout = st.segmented_control(
+        "Heatmap of",
+        list(LAYOUTS),
+        format_func=LAYOUTS.get,
+        default="residual",
+        key="pf_layout",
+        help="Residual: with the controls in place (what the appetite judges). Inherent: before "
+        "controls. Target: after the planned actions. 'All three' puts them side by side.",
+    )
+    tiers = list(TIERS) if layout in (None, "all") else [layout]
+    # A chart's key carries a generation: when a cell of another chart is chosen, bumping it
+    # gives this chart a fresh widget, which clears its old selection on screen.
+    generations = st.session_state.setdefault("pf_map_generation", dict.fromkeys(TIERS, 0))
+    keys = {tier: f"pf_map_{tier}_{generations[tier]}" for tier in tiers}
+    clicked = {tier: selected_cell(st.session_state.get(keys[tier])) for tier in tiers}
+    choice = newest_selection(
+        st.session_state.get("pf_seen_cells", {}),
+        clicked,
+        st.session_state.get("pf_active_cell"),
+    )
+    for tier in tiers:
+        if choice is not None and tier != choice[0] and clicked[tier] is not None:
+            generations[tier] += 1
+            keys[tier] = f"pf_map_{tier}_{generations[tier]}"
+            clicked[tier] = None
+    st.session_state["pf_seen_cells"] = clicked
+    st.session_state["pf_active_cell"] = choice
+    height = 470 if len(tiers) > 1 else 580
+    columns = st.columns(len(tiers)) if len(tiers) > 1 else st.columns([3, 2])
+    for column, tier in zip(columns, tiers, strict=False):
+        tier_cells = cells[cells["tier"] == tier]
+        with column:
+            st.plotly_chart(
+                cached_figure(
+                    "heatmap",
+                    (tier, filters.cache_key(), as_of, height),
+                    lambda tier=tier, tier_cells=tier_cells: heatmap_figure(
+                        tier, tier_cells, height
+                    ),
+                ),
+                key=keys[tier],
+                on_select="rerun",
+                selection_mode="points",
+                config={"displayModeBar": False},
+            )
+    if len(tiers) == 1:
+        with columns[1]:
+            level_summary(tiers[0], cells, filters, as_of)
+    mapped = int(cells[cells["tier"].isin(tiers)]["mapped_count"].sum())
+    note = f"Criteria: {criteria.name} (version {criteria.version})."
+    if mapped:
+        note += (
+            f" {mapped:,} of these ratings were made under an older criteria version and are "
+            "placed on the current matrix (each scale mapped by its relative position, as set "
+            "when the criteria changed); the ratings themselves are never rewritten."
+        )
+    else:
+        note += " Every rating shown was made under the current criteria."
+    st.caption(plain(note) + " Click a cell to list its risks.")
+    if choice is None:
+        return
+    tier, (likelihood, severity) = choice
+    in_cell, total = analytics_store.risks_in_heatmap_cell(
+        db, tier, likelihood, severity, filters, as_of
+    )
+    st.markdown(f"**{plain(cell_heading(tier, likelihood, severity, criteria))}**")
+    if in_cell.empty:
+        st.info("No risk sits in this cell. Click another cell, or this one again to clear it.")
+        return
+    st.caption(
+        f"{total:,} risk{'s' if total != 1 else ''} in this cell. Level and treatment show "
+        "where each risk stands now (residual, else inherent); click a column to sort."
+    )
+    show_risk_table(
+        in_cell,
+        criteria,
+        key="pf_cell_table",
+        total=total,
+        cache_key=(tier, likelihood, severity, filters.cache_key(), as_of),
+    )
+
+
+st.subheader("Heatmaps", anchor=False)
+heatmaps(filters, as_of)
+
+st.subheader("The risks behind the figures", anchor=False)
+LIST_CHOICES = {**ATTENTION_LABELS, "systems_without_rated_risk": "Systems with no rated risk"}
+if as_of is None:
+    LIST_CHOICES["impact"] = "Systems needing an impact assessment"
+which = st.selectbox(
+    "List the risks behind a figure",
+    list(LIST_CHOICES),
+    format_func=LIST_CHOICES.get,
+    key="pf_list",
+)
+if which == "systems_without_rated_risk":
+    systems_frame, systems_total = analytics_store.systems_without_rated_risk(
+        db, filters, limit=SHORT_LIST
+    )
+    if systems_frame.empty:
+        st.success("Every AI system in scope has at least one rated risk.")
+    else:
+        st.dataframe(
+            systems_frame.assign(link="system?id=" + systems_frame["system_id"].astype(str))[
+                ["link", "name", "business_unit", "owner", "risks"]
+            ],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "link": st.column_config.LinkColumn(
+                    "System", display_text=r"system\?id=(\d+)", width="small"
+                ),
+                "name": "AI system",
+                "business_unit": "Business unit",
+                "owner": "Owner",
+                "risks": st.column_config.NumberColumn("Unrated risks"),
+            },
+        )
+elif which == "impact":
+    flagged = impact["attention"]
+    if flagged.empty:
+        st.success("Every AI system in scope has a current, approved impact assessment.")
+    else:
+        st.dataframe(
+            flagged.assign(link="system?id=" + flagged["system_id"].astype(str))[
+                ["link", "name", "reason"]
+            ],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "link": st.column_config.LinkColumn(
+                    "System", display_text=r"system\?id=(\d+)", width="small"
+                ),
+                "name": "AI system",
+                "reason": st.column_config.TextColumn("Why", width="large"),
+            },
+        )
+else:
+    if which != chosen_list:  # the choice was reset (its option is not offered as of a day)
+        listed, listed_total = analytics_store.attention_list(
+            db, which, filters, as_of, limit=SHORT_LIST
+        )
+    if listed.empty:
+        st.success(f"None: {ATTENTION_LABELS[which].lower()} — nothing to act on here.")
+    else:
+        show_risk_table(
+            listed,
+            criteria,
+            key="pf_attention_table",
+            total=listed_total,
+            height=320,
+            cache_key=(which, filters.cache_key(), as_of),
+        )
+
+
+# --- movement and change -------------------------------------------------------------------------
+
+st.subheader("Movement: inherent → residual → target", anchor=False)
+scope_systems = {
+    system_id: name
+    for system_id, name in options["systems"].items()
+    if not filters.system_ids or system_id in filters.system_ids
+}
+TOP_RISKS_CHOICE = 0  # the "top risks" choice (None would read as "nothing chosen")
+movement_choice = st.selectbox(
+    "Show the movement of",
+    [TOP_RISKS_CHOICE, *scope_systems],
+    format_func=lambda key: (
+        f"The top {MOVEMENT_RISKS} risks" if key == TOP_RISKS_CHOICE else scope_systems[key]
+    ),
+    key="pf_movement",
+)
+movement_for = None if movement_choice == TOP_RISKS_CHOICE else movement_choice
+moves = analytics_store.movement(db, filters, system_id=movement_for)
+if moves.empty:
+    st.info("No rated risk to show here.")
+else:
+    chart, legend = st.columns([5, 3])
+    with chart:
+        st.plotly_chart(
+            cached_figure(
+                "movement",
+                (filters.cache_key(), movement_for),
+                lambda: movement_figure(moves, criteria),
+            ),
+            config={"displayModeBar": False},
+            key="pf_movement_chart",
+        )
+    with legend:
+        st.caption(
+            "Each numbered square is a risk's residual rating; the open circle (I) is its "
+            "inherent rating and the open diamond (T) its target. Arrows run inherent → "
+            "residual → target."
+        )
+        table = cached(
+            "movement_legend",
+            (filters.cache_key(), movement_for),
+            lambda: movement_legend(moves).assign(
+                risk_id=lambda frame: frame["risk_id"].map(RISK_URL.format)
+            ),
+        )
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "No.": st.column_config.NumberColumn("No.", width="small"),
+                "risk_id": st.column_config.LinkColumn(
+                    "Open", display_text=r"risk\?id=(\d+)", width="small"
+                ),
+            },
+        )
+        if movement_for is not None:
+            st.page_link(
+                SYSTEM,
+                label="Open the AI system",
+                query_params={"id": movement_for},
+                icon=":material/memory:",
+            )
+        st.page_link(TRENDS, label="See paths over time", icon=":material/trending_down:")
+
+st.subheader(f"What moved since {quarter_end:%d %b %Y}", anchor=False)
+moved, change_counts = analytics_store.level_changes(db, quarter_end, filters, limit=SHORT_LIST)
+if as_of is not None:
+    st.caption("Compared with today's ratings, not with the 'As of' day.")
+with st.container(horizontal=True):
+    st.metric("Risen a level or more", f"{change_counts['up']:,}", delta_color="off")
+    st.metric("Fallen a level or more", f"{change_counts['down']:,}", delta_color="off")
+    st.metric("Rated for the first time", f"{change_counts['new']:,}", delta_color="off")
+    st.metric("Unchanged", f"{change_counts['same']:,}", delta_color="off")
+if not moved.empty:
+    words = {"up": "Risen", "down": "Fallen", "new": "New"}
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Open": moved["risk_id"].map(RISK_URL.format),
+                "AI system": moved["system_name"],
+                "Risk": moved["title"],
+                "Then": moved["level_then"].fillna("not rated"),
+                "Now": moved["level_now"],
+                "Change": moved["change"].map(words),
+                "Owner": moved["owner"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        height=300 if len(moved) > 8 else "auto",
+        column_config={
+            "Open": st.column_config.LinkColumn(
+                "Risk", display_text=r"risk\?id=(\d+)", width="small"
+            ),
+            "Risk": st.column_config.TextColumn("Risk title", width="large"),
+        },
+    )
+
+# --- top risks -----------------------------------------------------------------------------------
+
+st.subheader("Top risks", anchor=False)
+top = analytics_store.top_risks(db, filters, as_of)
+st.caption(
+    "The highest risks where they stand now (residual, else inherent), then by severity and "
+    "likelihood. Click a column to sort."
+)
+show_risk_table(top, criteria, key="pf_top_table", cache_key=(filters.cache_key(), as_of))
+st.page_link(REGISTER, label="Open the full risk register", icon=":material/table_view:")

@@ -1,0 +1,247 @@
+"""Trends from the append-only rating history: how many risks stood at each level over time,
+and one risk's or one system's path (inherent, residual, target) against the appetite with the
+decisions marked. `?risk=<id>` or `?system=<id>` opens that path."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from assessments.analytics import (
+    DEFAULT_TREND_TIER,
+    PERIODS,
+    TREND_TIERS,
+    end_of_day,
+    period_ends,
+)
+from assessments.charts.leadership import DECISION_STYLE, level_trend_figure, path_figure
+from assessments.store import analytics as analytics_store
+from assessments.store import criteria as criteria_store
+from pages.common import HOME, PORTFOLIO, RISK, RISK_NEW, database, plain
+from pages.leadership_widgets import cached_figure, portfolio_filters
+
+ALL_RISKS = 0  # the "all its risks" choice (None would read as "nothing chosen")
+SPANS = {12: "Last 12 months", 24: "Last 2 years", 36: "Last 3 years", 60: "Last 5 years"}
+
+db = database()
+criteria = criteria_store.current_criteria(db)
+options = analytics_store.filter_options(db)
+
+st.title("Trends")
+st.caption(
+    "From the rating history, which is never overwritten: how the portfolio's levels moved, "
+    "and each risk's path from inherent to residual to target against the appetite."
+)
+
+span = analytics_store.history_span(db)
+if not options["systems"] or span is None:
+    st.info(
+        "No rating history yet: trends appear once risks have been rated. Identify and rate "
+        "the risks of an AI system, or load the demo portfolio from Home."
+    )
+    with st.container(horizontal=True):
+        st.page_link(RISK_NEW, label="Identify risks", icon=":material/add_alert:")
+        st.page_link(HOME, label="Load the demo portfolio", icon=":material/home:")
+    st.stop()
+
+# --- risks per level over time -------------------------------------------------------------------
+
+st.subheader("Risks per level over time", anchor=False)
+with st.container(border=True):
+    filters, _ = portfolio_filters(options, "tr")
+    settings = st.columns(3)
+    tier = settings[0].segmented_control(
+        "Rating",
+        list(TREND_TIERS),
+        format_func=TREND_TIERS.get,
+        default=DEFAULT_TREND_TIER,
+        key="tr_tier",
+    )
+    period = settings[1].segmented_control(
+        "Period", list(PERIODS), format_func=PERIODS.get, default="month", key="tr_period"
+    )
+    months = settings[2].selectbox(
+        "Span", list(SPANS), index=1, format_func=SPANS.get, key="tr_span"
+    )
+tier = tier or DEFAULT_TREND_TIER
+period = period or "month"
+today = date.today()
+first = max(span[0], date(today.year - (months // 12), today.month, 1))
+periods = period_ends(first, today, period, today)
+trend = analytics_store.level_trend(db, periods, tier, filters)
+appetite_rank = criteria.level_rank(criteria.appetite)
+if trend["count"].sum() == 0:
+    st.info(
+        "No rating of this kind in this period for these filters. Choose another rating, "
+        "a longer span, or clear a filter."
+    )
+else:
+    st.plotly_chart(
+        cached_figure(
+            "level_trend",
+            (filters.cache_key(), tier, period, months, today),
+            lambda: level_trend_figure(
+                trend,
+                tier_name=TREND_TIERS[tier],
+                appetite_rank=appetite_rank,
+                appetite_level=criteria.appetite,
+            ),
+        ),
+        config={"displayModeBar": False},
+        key="tr_levels",
+    )
+    tolerances = ", ".join(
+        f"{category}: {level}" for category, level in criteria.tolerances.items()
+    )
+    st.caption(
+        plain(
+            f"Each bar counts the risks by the level of their latest {TREND_TIERS[tier].lower()} "
+            f"rating at the end of the period (the current period: today), on the current "
+            f"criteria. The dashed line counts those above the appetite ({criteria.appetite})"
+            + (
+                f"; stricter tolerances for some harm categories ({tolerances}) are not in this "
+                "line"
+                if tolerances
+                else ""
+            )
+            + "."
+        )
+    )
+    st.page_link(
+        PORTFOLIO,
+        label="See the whole portfolio as it stood on a past day ('As of' on the Portfolio)",
+        icon=":material/history:",
+    )
+
+# --- one risk's or one system's path -------------------------------------------------------------
+
+st.subheader("A path over time", anchor=False)
+systems: dict[int, str] = options["systems"]
+params = st.query_params
+linked_risk = params.get("risk")
+linked_system = params.get("system")
+if linked_risk and linked_risk.isdigit() and st.session_state.get("tr_linked") != linked_risk:
+    summary = analytics_store.risk_summary(db, int(linked_risk))
+    if summary is not None:
+        st.session_state["tr_path_system"] = int(summary["system_id"])
+        st.session_state["tr_path_risk"] = int(summary["id"])
+    st.session_state["tr_linked"] = linked_risk
+elif (
+    linked_system
+    and linked_system.isdigit()
+    and int(linked_system) in systems
+    and st.session_state.get("tr_linked") != f"s{linked_system}"
+):
+    st.session_state["tr_path_system"] = int(linked_system)
+    st.session_state["tr_path_risk"] = ALL_RISKS
+    st.session_state["tr_linked"] = f"s{linked_system}"
+
+choice = st.columns(2)
+system_id = choice[0].selectbox(
+    "AI system",
+    list(systems),
+    format_func=systems.get,
+    index=None,
+    placeholder="Choose an AI system…",
+    key="tr_path_system",
+)
+if system_id is None:
+    st.info(
+        "Choose an AI system to see its path: the highest level among its risks over time, "
+        "per rating. Then choose one of its risks to follow that risk alone."
+    )
+    st.stop()
+
+top = analytics_store.top_risks(
+    db, filters.model_copy(update={"system_ids": (int(system_id),)}), limit=200
+)
+risk_names = dict(zip(top["risk_id"].astype(int), top["title"], strict=True))
+if st.session_state.get("tr_path_risk") not in (ALL_RISKS, *risk_names):
+    st.session_state["tr_path_risk"] = ALL_RISKS
+chosen_risk = choice[1].selectbox(
+    "Risk",
+    [ALL_RISKS, *risk_names],
+    format_func=lambda key: (
+        "All its risks (the highest level per rating)"
+        if key == ALL_RISKS
+        else f"R-{key} · {risk_names[key]}"
+    ),
+    key="tr_path_risk",
+)
+risk_id = None if chosen_risk == ALL_RISKS else chosen_risk
+
+if risk_id is None:
+    path = analytics_store.system_path(db, int(system_id), filters)
+    decisions = analytics_store.decisions(db, system_id=int(system_id))
+    title = f"{systems[system_id]}: the highest level among its risks"
+    appetite = appetite_rank
+    explanation = (
+        "Each line is the highest level among the system's risks for that rating, as it stood "
+        "after every change."
+    )
+else:
+    ratings = analytics_store.risk_path(db, int(risk_id))
+    path = ratings.rename(columns={"rated_at": "moment"})
+    decisions = analytics_store.decisions(db, risk_id=int(risk_id))
+    summary = analytics_store.risk_summary(db, int(risk_id)) or {}
+    title = f"R-{risk_id} · {risk_names[risk_id]}"
+    appetite = int(summary.get("appetite_rank") or appetite_rank)
+    explanation = (
+        "Each line steps to a new level when the risk was rated again; the appetite line is "
+        "the level acceptable for its harm category."
+    )
+
+if path.empty:
+    st.info(
+        "No rating in the history for this choice yet: rate the risk (inherent, residual, "
+        "target) and its path appears here."
+    )
+    st.stop()
+
+st.plotly_chart(
+    cached_figure(
+        "path",
+        (system_id, risk_id, filters.cache_key(), today),
+        lambda: path_figure(
+            path,
+            decisions,
+            criteria,
+            appetite_rank=appetite,
+            now=end_of_day(today),
+            title=title,
+            changes_only=risk_id is None,
+        ),
+    ),
+    config={"displayModeBar": False},
+    key="tr_path",
+)
+st.caption(
+    explanation
+    + " Markers along the top are decisions: acceptances (star), workshop consensus ratings "
+    "(hexagon) and treatment actions done (triangle)."
+)
+if risk_id is not None:
+    st.page_link(
+        RISK, label="Open the risk", query_params={"id": int(risk_id)}, icon=":material/warning:"
+    )
+if not decisions.empty:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "When": decisions["moment"],
+                "Decision": decisions["kind"].map(
+                    lambda kind: DECISION_STYLE.get(kind, {}).get("name", kind)
+                ),
+                "Risk": "R-" + decisions["risk_id"].astype(str) + " · " + decisions["title"],
+                "What": decisions["detail"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "When": st.column_config.DateColumn("When", format="YYYY-MM-DD"),
+            "What": st.column_config.TextColumn("What", width="large"),
+        },
+    )

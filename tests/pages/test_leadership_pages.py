@@ -1,0 +1,179 @@
+"""The leadership pages through AppTest: empty states, filters, a seeded heatmap selection that
+lists exactly that cell's risks, the 'as of' view, and the trend and path charts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from assessments.store import analytics as analytics_store
+from assessments.store.db import Database
+from tests.leadership_fixtures import Portfolio, build_portfolio
+
+PORTFOLIO = "pages/portfolio.py"
+TRENDS = "pages/trends.py"
+
+
+def no_exceptions(at) -> None:
+    assert not at.exception, [item.value for item in at.exception]
+
+
+def metrics(at) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def texts(at) -> str:
+    return " ".join(
+        item.value
+        for kind in (at.markdown, at.caption, at.info, at.success, at.subheader)
+        for item in kind
+    ).replace("\\", "")
+
+
+def risk_tables(at) -> list:
+    """The risk tables on the page, in page order: the selected cell's (when a cell is
+    selected), the list behind a figure (when it has rows), then the top risks."""
+    return [frame.value for frame in at.dataframe if "Treatment" in frame.value.columns]
+
+
+@pytest.fixture
+def portfolio(db_path: Path) -> Portfolio:
+    analytics_store.clear_snapshots()
+    database = Database(db_path)
+    built = build_portfolio(database)
+    database.close()
+    return built
+
+
+def test_empty_database_says_what_to_do(app_test) -> None:
+    at = app_test(PORTFOLIO)
+    no_exceptions(at)
+    assert "No risks yet" in at.info[0].value
+    at.switch_page(TRENDS).run()
+    no_exceptions(at)
+    assert "No rating history yet" in at.info[0].value
+
+
+def test_portfolio_figures_and_filters(app_test, portfolio: Portfolio) -> None:
+    at = app_test(PORTFOLIO)
+    no_exceptions(at)
+    shown = metrics(at)
+    assert shown["Risks in scope"] == "4"
+    assert shown["Above appetite, no valid acceptance"] == "1"
+    assert shown["Acceptance expired"] == "1"
+    assert shown["Risks with an overdue action"] == "1"
+    assert shown["Never rated"] == "1"
+    assert shown["Systems with no impact assessment"] == "3"
+    assert "Every rating shown was made under the current criteria" in texts(at)
+    listed, top = risk_tables(at)
+    assert listed["AI system"].tolist() == ["Alpha Scoring"]
+    assert listed["Acceptance"].tolist()[0].startswith("Acceptance expired")
+    assert top["Risk"].tolist() == [
+        "Account data exposed through the model",
+        "Unsafe advice in an edge case",
+        "Older applicants scored lower",
+    ]
+    assert top["Open"].tolist()[0] == f"risk?id={portfolio.r2}"
+
+    at.multiselect(key="pf_units").set_value(["People & HR"]).run()
+    no_exceptions(at)
+    assert metrics(at)["Risks in scope"] == "2"
+    at.toggle(key="pf_closed").set_value(True).run()
+    assert metrics(at)["Risks in scope"] == "3"
+    at.multiselect(key="pf_owners").set_value(["Ben Okafor"]).run()  # he owns a Lending risk
+    no_exceptions(at)
+    assert "No risk matches these filters" in at.info[0].value
+
+
+def test_a_heatmap_selection_lists_exactly_that_cells_risks(app_test, portfolio: Portfolio) -> None:
+    at = app_test(PORTFOLIO)
+    at.session_state["pf_map_residual_0"] = {
+        "selection": {"points": [{"x": 4, "y": 4, "customdata": [4, 4]}]}
+    }
+    at.run()
+    no_exceptions(at)
+    assert "Residual · High: likelihood 4 (Likely) × severity 4 (Major)" in texts(at)
+    listed = risk_tables(at)[0]
+    assert listed["Risk"].tolist() == ["Account data exposed through the model"]
+    assert listed["Owner"].tolist() == ["Ben Okafor"]
+    assert listed["Level"].tolist() == ["High"]
+    assert listed["Treatment"].tolist()[0].startswith("Open · no treatment chosen")
+
+    at.segmented_control(key="pf_layout").set_value("inherent").run()
+    at.session_state["pf_map_inherent_0"] = {
+        "selection": {"points": [{"x": 3, "y": 2, "customdata": [2, 3]}]}
+    }
+    at.run()
+    no_exceptions(at)
+    assert risk_tables(at)[0]["Risk"].tolist() == ["Unsafe advice in an edge case"]
+
+
+def test_as_of_shows_the_portfolio_as_it_stood(app_test, portfolio: Portfolio) -> None:
+    at = app_test(PORTFOLIO)
+    end_m9 = portfolio.m8 - timedelta(days=1)
+    at.date_input(key="pf_as_of").set_value(end_m9).run()
+    no_exceptions(at)
+    assert f"As of {end_m9:%d %B %Y}" in at.info[0].value
+    shown = metrics(at)
+    assert shown["Above appetite, no valid acceptance"] == "1"  # R1, Medium against Low
+    assert shown["Never rated"] == "3"  # only R1 was rated then
+    assert "Systems with no impact assessment" not in shown  # today's figures only
+    assert risk_tables(at)[0]["Risk"].tolist() == ["Older applicants scored lower"]
+
+
+def test_lists_behind_the_figures(app_test, portfolio: Portfolio) -> None:
+    at = app_test(PORTFOLIO)
+    at.selectbox(key="pf_list").set_value("systems_without_rated_risk").run()
+    no_exceptions(at)
+    unrated = next(frame.value for frame in at.dataframe if "name" in frame.value.columns)
+    assert unrated["name"].tolist() == ["Gamma Chat"]
+    at.selectbox(key="pf_list").set_value("impact").run()
+    no_exceptions(at)
+    at.selectbox(key="pf_list").set_value("review_overdue").run()
+    no_exceptions(at)
+    assert any("nothing to act on" in item.value for item in at.success)
+
+
+def test_movement_for_one_system(app_test, portfolio: Portfolio) -> None:
+    at = app_test(PORTFOLIO)
+    at.selectbox(key="pf_movement").set_value(portfolio.alpha).run()
+    no_exceptions(at)
+    legend = next(frame.value for frame in at.dataframe if "No." in frame.value.columns)
+    assert legend["Risk"].tolist() == [
+        "Account data exposed through the model",
+        "Older applicants scored lower",
+    ]
+    assert legend[["Inherent", "Residual", "Target"]].values.tolist() == [
+        ["Critical", "High", "not rated"],
+        ["High", "Low", "Low"],
+    ]
+
+
+def test_trends_page_and_paths(app_test, portfolio: Portfolio) -> None:
+    at = app_test(TRENDS)
+    no_exceptions(at)
+    assert "Choose an AI system" in at.info[0].value
+    at.segmented_control(key="tr_period").set_value("quarter").run()
+    at.segmented_control(key="tr_tier").set_value("inherent").run()
+    no_exceptions(at)
+
+    at = app_test(TRENDS, system=str(portfolio.alpha))
+    no_exceptions(at)
+    assert at.selectbox(key="tr_path_system").value == portfolio.alpha
+    assert "Each line is the highest level among the system's risks" in texts(at)
+    decisions = next(frame.value for frame in at.dataframe if "Decision" in frame.value.columns)
+    assert decisions["Decision"].tolist() == ["Acceptance", "Treatment done"]
+
+    at = app_test(TRENDS, risk=str(portfolio.r1))
+    no_exceptions(at)
+    assert at.selectbox(key="tr_path_risk").value == portfolio.r1
+    assert "appetite line is the level acceptable for its harm category" in texts(at)
+
+
+def test_trends_of_a_filter_without_history(app_test, portfolio: Portfolio) -> None:
+    at = app_test(TRENDS)
+    at.multiselect(key="tr_owners").set_value(["Cy Lindqvist"]).run()
+    no_exceptions(at)
+    assert any("No rating of this kind" in item.value for item in at.info)
