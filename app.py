@@ -9,9 +9,25 @@ import streamlit as st
 from pages.common import (
     AUDIT_LOG,
     HOME,
+    IMPACT_ASSESSMENTS,
+    IMPACT_RESULT,
+    IMPACT_WIZARD,
     INVENTORY,
+    PORTFOLIO,
+    READINESS,
+    REGISTER,
+    REGULATORY,
+    RISK,
+    RISK_CRITERIA,
+    RISK_NEW,
+    SCREENING,
+    SOA,
     SYSTEM,
     SYSTEM_EDIT,
+    TRENDS,
+    WORKSHOP_CONSOLE,
+    WORKSHOP_JOIN,
+    WORKSHOPS,
     identity_sidebar,
     leave_legacy_pages_mode,
 )
@@ -38,10 +54,38 @@ def page_sections() -> dict[str, list[st.Page]]:
         "Overview": [
             page(HOME, "Home", ":material/home:", default=True),
         ],
+        "Leadership": [
+            page(PORTFOLIO, "Portfolio", ":material/grid_view:"),
+            page(TRENDS, "Trends", ":material/trending_down:"),
+        ],
         "Inventory": [
             page(INVENTORY, "AI systems", ":material/list:"),
             page(SYSTEM_EDIT, "Add AI system", ":material/add:"),
             page(SYSTEM, "AI system", ":material/memory:", visibility="hidden"),
+        ],
+        "Risk": [
+            page(RISK_NEW, "Identify risks", ":material/add_alert:"),
+            page(REGISTER, "Risk register", ":material/table_view:"),
+            page(RISK, "Risk", ":material/warning:", visibility="hidden"),
+            page(RISK_CRITERIA, "Risk criteria", ":material/tune:"),
+        ],
+        "Impact": [
+            page(IMPACT_ASSESSMENTS, "Impact assessments", ":material/diversity_3:"),
+            page(IMPACT_WIZARD, "Impact questions", ":material/edit_note:", visibility="hidden"),
+            page(IMPACT_RESULT, "Impact result", ":material/assessment:", visibility="hidden"),
+        ],
+        "Compliance": [
+            page(REGULATORY, "Regulatory screening", ":material/gavel:"),
+            page(SCREENING, "Screening", ":material/gavel:", visibility="hidden"),
+            page(SOA, "Statement of Applicability", ":material/fact_check:"),
+            page(READINESS, "Clause readiness", ":material/checklist:"),
+        ],
+        "Committee": [
+            page(WORKSHOPS, "Workshops", ":material/groups:"),
+            page(WORKSHOP_JOIN, "Join a workshop", ":material/how_to_vote:"),
+            page(
+                WORKSHOP_CONSOLE, "Workshop console", ":material/co_present:", visibility="hidden"
+            ),
         ],
         "Assurance": [
             page(AUDIT_LOG, "Audit log", ":material/history:"),

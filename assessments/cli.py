@@ -11,8 +11,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from assessments.bench import configure_bench
 from assessments.config import database_path
 from assessments.errors import DatabaseBusyError, WorkbenchError
+from assessments.impact_cli import configure_questionnaires
+from assessments.screening_cli import configure_screen
 from assessments.store.db import Database
 
 CLI_ACTOR = "command line"
@@ -41,6 +44,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     print(f"Demo portfolio loaded into {database.path} ({report.total} records added).")
+    if getattr(args, "systems", None):
+        from assessments.store.synthetic import generate_portfolio
+
+        batch = generate_portfolio(database, args.systems)
+        for line in batch.lines():
+            print(line)
     return 0
 
 
@@ -96,8 +105,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("give 0 or more")
+    return value
+
+
 # Features register sub-commands here: name -> (help, configure(parser)).
 EXTRA_COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = []
+EXTRA_COMMANDS.append(
+    ("screen", "screen an AI system against a regulation (EU AI Act)", configure_screen)
+)
+EXTRA_COMMANDS.append(
+    ("questionnaires", "check the questionnaire files in data/", configure_questionnaires)
+)
+EXTRA_COMMANDS.append(
+    ("bench", "time the leadership pages at three scales (S, M, L)", configure_bench)
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="load the demo portfolio (safe to run twice)")
+    demo.add_argument(
+        "--systems",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="also make sure N synthetic AI systems exist (about 20 risks and 200 ratings each)",
+    )
     demo.set_defaults(handler=cmd_demo)
 
     export = commands.add_parser("export", help="export data as CSV, JSON or XLSX")

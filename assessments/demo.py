@@ -14,9 +14,14 @@ from typing import Any
 import yaml
 
 from assessments.config import data_dir
+from assessments.demo_screenings import apply_changes_after_screening, load_screenings
+from assessments.impact_demo import load_impact_assessments
 from assessments.inventory import AISystemInput
+from assessments.risk_demo import load_risks
+from assessments.soa_demo import load_soa
 from assessments.store.db import Database, Transaction
 from assessments.store.inventory import insert_system
+from assessments.workshop_demo import load_workshops
 
 DEMO_ACTOR = "Demo loader"
 
@@ -59,7 +64,15 @@ class DemoReport:
 # Each feature appends its step; steps run in order, each in its own transaction.
 DEMO_STEPS: list[tuple[str, Callable[[Transaction], int]]] = [
     ("AI systems", load_systems),
+    ("Risks", load_risks),
+    ("Regulatory screenings", load_screenings),
+    ("Changes after screening", apply_changes_after_screening),
+    ("Impact assessments", load_impact_assessments),
 ]
+# After the demo risks: it makes every control their treatments use applicable.
+DEMO_STEPS.append(("Statement of Applicability", load_soa))
+# After the demo risks: the workshops rate them and add consensus ratings to their histories.
+DEMO_STEPS.append(("Committee workshops", load_workshops))
 
 
 def _run_step(transaction: Transaction, step: Callable[[Transaction], int]) -> int:

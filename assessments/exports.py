@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assessments.compliance import export_readiness, export_soa
+from assessments.reports.impact_export import ASSESSMENT_FORMATS, assessments_export
+from assessments.reports.risk_register import (
+    CRITERIA_FORMATS,
+    RATING_FORMATS,
+    RISK_FORMATS,
+    criteria_export,
+    ratings_export,
+    risks_export,
+)
 from assessments.reports.tabular import encode
+from assessments.reports.workshop_export import WORKSHOP_FORMATS, workshops_export
 from assessments.store.db import Database
 from assessments.store.inventory import export_frame as inventory_frame
 
@@ -25,6 +36,13 @@ def _inventory(database: Database, fmt: str) -> bytes:
 EXPORTS: dict[str, Export] = {
     "inventory": Export(("csv", "json", "xlsx"), _inventory, "ai-inventory"),
 }
+EXPORTS["criteria"] = Export(CRITERIA_FORMATS, criteria_export, "risk-criteria")
+EXPORTS["risks"] = Export(RISK_FORMATS, risks_export, "risk-register")
+EXPORTS["ratings"] = Export(RATING_FORMATS, ratings_export, "risk-ratings")
+EXPORTS["assessments"] = Export(ASSESSMENT_FORMATS, assessments_export, "impact-assessments")
+EXPORTS["soa"] = Export(("csv", "json", "xlsx"), export_soa, "statement-of-applicability")
+EXPORTS["readiness"] = Export(("csv", "json", "xlsx"), export_readiness, "clause-readiness")
+EXPORTS["workshops"] = Export(WORKSHOP_FORMATS, workshops_export, "workshops")
 
 
 def build_export(database: Database, what: str, fmt: str) -> bytes:

@@ -198,6 +198,8 @@ class SystemFilter(BaseModel):
     deployment_contexts: list[str] = Field(default_factory=list)
     personal_data: bool | None = None
     review_overdue: bool = False
+    # EU AI Act classes of the current screening; "not_screened" selects systems never screened.
+    eu_ai_act_classes: list[str] = Field(default_factory=list)
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:

@@ -44,3 +44,28 @@ def next_steps(inventory: dict[str, int]) -> list[NextStep]:
         NextStep("Keep the inventory complete: add any AI system not listed yet.", "system_edit")
     )
     return steps
+
+
+def impact_next_steps(impact: dict[str, int]) -> list[NextStep]:
+    """Impact assessment suggestions from `store.impact.status_counts`, most urgent first."""
+
+    def count(key: str, one: str, many: str) -> str:
+        number = impact.get(key, 0)
+        return f"{number} {one if number == 1 else many}"
+
+    steps: list[NextStep] = []
+    if impact.get("stale", 0):
+        text = count("stale", "approved impact assessment is", "approved impact assessments are")
+        steps.append(NextStep(f"{text} out of date: re-assess.", "impact_stale"))
+    if impact.get("returned", 0):
+        text = count("returned", "impact assessment was", "impact assessments were")
+        steps.append(
+            NextStep(f"{text} returned for changes: revise and resubmit.", "impact_returned")
+        )
+    if impact.get("awaiting_approval", 0):
+        text = count("awaiting_approval", "impact assessment waits", "impact assessments wait")
+        steps.append(NextStep(f"{text} for approval: review and sign off.", "impact_submitted"))
+    if impact.get("never_assessed", 0):
+        text = count("never_assessed", "AI system in scope has", "AI systems in scope have")
+        steps.append(NextStep(f"{text} no impact assessment yet: start one.", "impact_never"))
+    return steps

@@ -15,9 +15,11 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from assessments.config import database_path
 from assessments.errors import DatabaseBusyError
+from assessments.regulatory import CLASS_COLOURS, class_label
 from assessments.store.db import ACTOR_MAX_LENGTH, Database
 
 ACTOR_KEY = "actor_name"
+_ACTOR_KEPT = "_actor_name_kept"
 
 # Page files, so links and switches name pages in one place.
 HOME = "pages/home.py"
@@ -25,6 +27,24 @@ INVENTORY = "pages/inventory.py"
 SYSTEM = "pages/system.py"
 SYSTEM_EDIT = "pages/system_edit.py"
 AUDIT_LOG = "pages/audit_log.py"
+SOA = "pages/soa.py"  # ?control=<Annex A id> opens that control in the editor
+READINESS = "pages/readiness.py"
+RISK_CRITERIA = "pages/criteria.py"
+RISK_NEW = "pages/risk_new.py"  # ?system=<id> preselects the AI system
+RISK = "pages/risk.py"  # ?id=<risk id>
+REGISTER = "pages/register.py"  # ?system=<id> preselects the AI system
+PORTFOLIO = "pages/portfolio.py"
+TRENDS = "pages/trends.py"  # ?risk=<risk id> or ?system=<id> opens that path
+SCREENING = "pages/screening.py"
+REGULATORY = "pages/regulatory.py"
+IMPACT_ASSESSMENTS = "pages/impact_assessments.py"
+IMPACT_WIZARD = "pages/impact_wizard.py"  # ?id=<response id>&section=<section id>
+IMPACT_RESULT = "pages/impact_result.py"  # ?id=<response id>
+WORKSHOPS = "pages/workshops.py"
+WORKSHOP_CONSOLE = "pages/workshop_console.py"  # ?id=<workshop id>&key=<facilitator key>
+WORKSHOP_JOIN = "pages/workshop_join.py"  # ?code=<join code>&token=<participant token>
+# Session key holding a new workshop's facilitator key until its facilitator confirms keeping it.
+WORKSHOP_NEW_KEY = "workshop_new_key_{}"
 
 
 def leave_legacy_pages_mode(*, rerun: bool) -> None:
@@ -67,6 +87,12 @@ def current_actor() -> str | None:
 
 def identity_sidebar() -> None:
     """Ask for the user's name once per browser session; it is the actor on every write."""
+    # st.switch_page drops every widget's value (Streamlit clears widget state on a page change
+    # it did not get from the browser), so the name is also kept under a plain key and put back.
+    if ACTOR_KEY in st.session_state:
+        st.session_state[_ACTOR_KEPT] = st.session_state[ACTOR_KEY]
+    elif st.session_state.get(_ACTOR_KEPT):
+        st.session_state[ACTOR_KEY] = st.session_state[_ACTOR_KEPT]
     with st.sidebar:
         st.text_input(
             "Your name",
@@ -128,3 +154,13 @@ def show_flash() -> None:
     if entry:
         kind, message = entry
         getattr(st, kind)(message)
+
+
+def class_badge(risk_class: str | None) -> None:
+    """The EU AI Act class of a system as a badge: the same colour everywhere, always with its
+    label (colour alone never carries the meaning)."""
+    st.badge(
+        f"EU AI Act: {class_label(risk_class)}",
+        icon=":material/gavel:",
+        color=CLASS_COLOURS.get(risk_class or "", "gray"),
+    )

@@ -5,14 +5,26 @@ from __future__ import annotations
 import streamlit as st
 
 from assessments.demo import load_demo
-from assessments.overview import next_steps
+from assessments.overview import impact_next_steps, next_steps
+from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
-from pages.common import INVENTORY, SYSTEM_EDIT, database, require_actor_notice, show_flash
+from pages.common import (
+    IMPACT_ASSESSMENTS,
+    INVENTORY,
+    SYSTEM_EDIT,
+    database,
+    require_actor_notice,
+    show_flash,
+)
 
 TARGETS = {
     "system_edit": (SYSTEM_EDIT, {}),
     "inventory_overdue": (INVENTORY, {"review": "overdue"}),
     "inventory_planned": (INVENTORY, {"status": "planned"}),
+    "impact_stale": (IMPACT_ASSESSMENTS, {"filter": "stale"}),
+    "impact_returned": (IMPACT_ASSESSMENTS, {"filter": "returned"}),
+    "impact_submitted": (IMPACT_ASSESSMENTS, {"filter": "submitted"}),
+    "impact_never": (IMPACT_ASSESSMENTS, {"filter": "never"}),
 }
 
 db = database()
@@ -61,8 +73,22 @@ st.caption(
     f"{counts['business_units']} business units · {counts['retired']} retired systems kept "
     "with their history"
 )
+impact_counts = impact_store.status_counts(db)
+impact_cols = st.columns(5)
+impact_cols[0].metric(
+    "Impact approved",
+    impact_counts["current"],
+    help="Systems whose impact assessment is approved and still current.",
+)
+impact_cols[1].metric(
+    "Impact stale",
+    impact_counts["stale"],
+    help="Approved, but the system changed materially or the review date has passed.",
+)
+impact_cols[2].metric("Impact to sign off", impact_counts["awaiting_approval"])
+impact_cols[3].metric("Impact not assessed", impact_counts["never_assessed"])
 
 st.subheader("What to do next")
-for step in next_steps(counts):
+for step in [*impact_next_steps(impact_counts), *next_steps(counts)]:
     page, params = TARGETS.get(step.target, (INVENTORY, {}))
     st.page_link(page, label=step.text, icon=":material/arrow_forward:", query_params=params)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from assessments import vocab
 from assessments.inventory import SystemFilter
+from assessments.regulatory import CLASS_COLOURS, CLASS_ORDER, NOT_SCREENED, class_label
 from assessments.reports.tabular import encode
 from assessments.store import inventory as inventory_store
 from pages.common import SYSTEM, SYSTEM_EDIT, database, labelled, show_flash
@@ -50,6 +51,14 @@ personal = more[0].selectbox("Personal data", ["Any", "Yes", "No"], key="inv_per
 overdue = more[1].toggle(
     "Review overdue only", value=params.get("review") == "overdue", key="inv_overdue"
 )
+class_keys = [*CLASS_ORDER, NOT_SCREENED]
+eu_classes = more[2].multiselect(
+    "EU AI Act class",
+    class_keys,
+    default=[params["class"]] if params.get("class") in class_keys else None,
+    format_func=class_label,
+    key="inv_class",
+)
 
 filters = SystemFilter(
     search=search,
@@ -60,6 +69,7 @@ filters = SystemFilter(
     deployment_contexts=contexts,
     personal_data={"Any": None, "Yes": True, "No": False}[personal],
     review_overdue=overdue,
+    eu_ai_act_classes=eu_classes,
 )
 systems = inventory_store.list_systems(db, filters)
 
@@ -77,6 +87,9 @@ shown = systems.assign(
     lifecycle_stage=systems["lifecycle_stage"].map(labelled(vocab.LIFECYCLE_STAGES)),
     ai_technique=systems["ai_technique"].map(labelled(vocab.AI_TECHNIQUES)),
     deployment_context=systems["deployment_context"].map(labelled(vocab.DEPLOYMENT_CONTEXTS)),
+    eu_ai_act_class=[
+        [value if isinstance(value, str) else NOT_SCREENED] for value in systems["eu_ai_act_class"]
+    ],
 )
 st.caption(f"{len(systems)} AI systems · select a row to open it")
 selection = st.dataframe(
@@ -90,6 +103,7 @@ selection = st.dataframe(
         "business_unit",
         "owner",
         "status",
+        "eu_ai_act_class",
         "lifecycle_stage",
         "ai_technique",
         "deployment_context",
@@ -101,6 +115,12 @@ selection = st.dataframe(
         "business_unit": "Business unit",
         "owner": "Owner",
         "status": "Status",
+        "eu_ai_act_class": st.column_config.MultiselectColumn(
+            "EU AI Act class",
+            options=class_keys,
+            color=[CLASS_COLOURS.get(key, "gray") for key in class_keys],
+            format_func=class_label,
+        ),
         "lifecycle_stage": "Lifecycle stage",
         "ai_technique": "Technique",
         "deployment_context": "Context",

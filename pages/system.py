@@ -11,15 +11,20 @@ from assessments.errors import WorkbenchError
 from assessments.inventory import FIELD_LABELS
 from assessments.store import audit as audit_store
 from assessments.store import inventory as inventory_store
+from assessments.store import screenings as screening_store
 from pages.common import (
     INVENTORY,
+    SCREENING,
     SYSTEM_EDIT,
+    class_badge,
     database,
     flash,
     plain,
     require_actor_notice,
     show_flash,
 )
+from pages.impact_widgets import system_impact_section
+from pages.risk_widgets import system_risks_section
 
 db = database()
 names = inventory_store.system_names(db)
@@ -46,7 +51,12 @@ system = inventory_store.get_system(db, system_id)
 st.page_link(INVENTORY, label="All AI systems", icon=":material/arrow_back:")
 st.title(system.name, anchor=False)
 status_colour = {"active": "green", "planned": "blue", "retired": "gray"}[system.status]
-st.badge(vocab.label(vocab.SYSTEM_STATUSES, system.status), color=status_colour)
+screening = screening_store.current_screening(db, system.id)
+with st.container(horizontal=True):
+    st.badge(vocab.label(vocab.SYSTEM_STATUSES, system.status), color=status_colour)
+    class_badge(screening.risk_class if screening else None)
+    if screening and screening.stale:
+        st.badge("Screening stale: screen again", icon=":material/update:", color="yellow")
 show_flash()
 st.markdown(f"**Purpose and intended use.** {plain(system.purpose)}")
 if system.description:
@@ -91,6 +101,12 @@ with right:
 
 with st.container(horizontal=True):
     st.page_link(SYSTEM_EDIT, label="Edit", icon=":material/edit:", query_params={"id": system.id})
+    st.page_link(
+        SCREENING,
+        label="Regulatory screening",
+        icon=":material/gavel:",
+        query_params={"id": system.id},
+    )
     if system.status != "retired":
         with st.popover("Retire…", icon=":material/archive:"):
             st.write(
@@ -106,6 +122,9 @@ with st.container(horizontal=True):
                 else:
                     flash(f"Retired {system.name}.")
                     st.rerun()
+
+system_impact_section(db, system)
+system_risks_section(db, system.id)
 
 st.subheader("Change history")
 events = audit_store.entity_history(db, "ai_system", system.id)

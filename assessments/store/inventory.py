@@ -38,10 +38,16 @@ EXPORT_COLUMNS: list[str] = [
     "suppliers",
     "status",
     "next_review",
+    "eu_ai_act_class",
 ]
 
 _INPUT_FIELDS = list(AISystemInput.model_fields)
 _SELECT = "SELECT * FROM ai_systems"
+# The EU AI Act class of each system's current screening (view of migration 004).
+_WITH_SCREENING = (
+    "LEFT JOIN (SELECT system_id, risk_class AS eu_ai_act_class FROM current_screenings)"
+    " screening ON screening.system_id = ai_systems.id"
+)
 
 
 def _snapshot(system: AISystem) -> dict[str, Any]:
@@ -220,11 +226,17 @@ def list_systems(database: Database, filters: SystemFilter | None = None) -> pd.
         params.append(filters.personal_data)
     if filters.review_overdue:
         conditions.append("next_review < current_date AND status <> 'retired'")
+    if filters.eu_ai_act_classes:
+        conditions.append(
+            _in_clause(
+                "coalesce(eu_ai_act_class, 'not_screened')", filters.eu_ai_act_classes, params
+            )
+        )
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     return database.query_df(
         "SELECT id, name, business_unit, owner, status, lifecycle_stage, ai_technique, autonomy,"
-        " deployment_context, personal_data, special_category_data, next_review, updated_at"
-        f" FROM ai_systems {where} ORDER BY lower(name)",
+        " deployment_context, personal_data, special_category_data, next_review, updated_at,"
+        f" eu_ai_act_class FROM ai_systems {_WITH_SCREENING} {where} ORDER BY lower(name)",
         params,
     )
 
@@ -273,8 +285,9 @@ def export_frame(database: Database) -> pd.DataFrame:
         " array_to_string(stakeholders, ';') AS stakeholders, personal_data,"
         " special_category_data, deployment_context, array_to_string(geography, ';') AS geography,"
         " array_to_string(suppliers, ';') AS suppliers, status,"
-        " strftime(next_review, '%Y-%m-%d') AS next_review"
-        " FROM ai_systems ORDER BY id"
+        " strftime(next_review, '%Y-%m-%d') AS next_review,"
+        " coalesce(eu_ai_act_class, '') AS eu_ai_act_class"
+        f" FROM ai_systems {_WITH_SCREENING} ORDER BY id"
     )
 
 
