@@ -243,6 +243,8 @@ class RiskFilter(BaseModel):
     harm_categories: list[str] = Field(default_factory=list)
     business_units: list[str] = Field(default_factory=list)
     search: str = ""
+    # EU AI Act class of the risk's system (screening keys; "not_screened" for none yet).
+    eu_ai_act_classes: list[str] = Field(default_factory=list)
     above_appetite_only: bool = False
     # Only risks with at least one open problem of the consistency checks (not notes).
     with_findings_only: bool = False

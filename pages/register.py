@@ -7,13 +7,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assessments import catalog
+from assessments import catalog, regulatory
 from assessments.charts.risk_matrix import newest_selection, risk_matrix_figure, selected_cell
 from assessments.reports.risk_register import risks_export
 from assessments.reports.tabular import encode
 from assessments.risk_checks import CHECKS
 from assessments.risks import RISK_STATUSES, RiskFilter
 from assessments.store import criteria as criteria_store
+from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
 from assessments.store import register as register_store
 from pages.common import (
@@ -29,7 +30,7 @@ from pages.common import (
 )
 from pages.risk_widgets import level_styles, styled_levels
 
-TABLE_LIMIT = 2000
+TABLE_LIMIT = 500
 FINDINGS_LIMIT = 200
 HEATMAP_TIERS = {
     "inherent": "Inherent (before controls)",
@@ -114,14 +115,26 @@ harms = row[4].multiselect(
     format_func=labelled(terms.harm_categories),
     key="reg_harm",
 )
-more = st.columns([2, 2, 2, 4])
+more = st.columns([2, 2, 2, 2, 2])
 units = (
     more[0].multiselect("Business unit", facets["business_unit"], key="reg_unit")
     if system_id is None
     else []
 )
-above_only = more[1].toggle("Above appetite only", key="reg_above")
-findings_only = more[2].toggle("With findings only", key="reg_findings")
+class_labels = {**regulatory.class_labels(), regulatory.NOT_SCREENED: regulatory.NOT_SCREENED_LABEL}
+classes = (
+    more[1].multiselect(
+        "EU AI Act class",
+        list(class_labels),
+        format_func=labelled(class_labels),
+        key="reg_class",
+        help="The class of the risk's AI system in its latest regulatory screening.",
+    )
+    if system_id is None
+    else []
+)
+above_only = more[2].toggle("Above appetite only", key="reg_above")
+findings_only = more[3].toggle("With findings only", key="reg_findings")
 
 filters = RiskFilter(
     system_ids=[system_id] if system_id is not None else [],
@@ -131,11 +144,13 @@ filters = RiskFilter(
     statuses=statuses,
     harm_categories=harms,
     business_units=units,
+    eu_ai_act_classes=classes,
     search=search,
     above_appetite_only=above_only,
     with_findings_only=findings_only,
 )
-register = register_store.register_frame(db, filters)
+summary = register_store.register_summary(db, filters)
+register = register_store.register_frame(db, filters, limit=TABLE_LIMIT)
 
 if register.empty:
     if system_id is not None and register_store.risk_count(db, system_id) == 0:
@@ -154,11 +169,36 @@ if register.empty:
     st.stop()
 
 with st.container(horizontal=True):
-    st.metric("Risks", len(register))
-    st.metric("Above appetite", int(register["above_appetite"].sum()))
-    st.metric("With open findings", int((register["findings"] > 0).sum()))
-    st.metric("Accepted (in force)", int(register["accepted_until"].notna().sum()))
-    st.metric("Overdue actions", int(register["overdue_actions"].sum()))
+    st.metric("Risks", f"{summary['risks']:,}")
+    st.metric("Above appetite", f"{summary['above_appetite']:,}")
+    st.metric("With open findings", f"{summary['with_findings']:,}")
+    st.metric("Accepted (in force)", f"{summary['accepted']:,}")
+    st.metric("Overdue actions", f"{summary['overdue_actions']:,}")
+
+# Impact assessments of the systems shown: stale or missing ones belong next to their risks.
+assessments = impact_store.assessment_status_by_system(db).set_index("system_id")
+shown_systems = assessments.loc[assessments.index.isin(register["system_id"].unique())]
+stale = shown_systems[shown_systems["stale"]]
+if not stale.empty:
+    st.warning(
+        "Impact assessment out of date for "
+        + "; ".join(plain(f"{row.system_name} ({row.stale_reason})") for row in stale.itertuples())
+        + ": re-assess before relying on these risk ratings.",
+        icon=":material/update:",
+    )
+
+
+def impact_label(assessments: pd.DataFrame, system_id: int) -> str:
+    """The system's impact assessment as a few words: its latest state, and stale if so."""
+    if system_id not in assessments.index:
+        return ""
+    row = assessments.loc[system_id]
+    if pd.isna(row["response_id"]):
+        return "None yet"
+    text = str(row["status"]).replace("_", " ").capitalize()
+    if pd.notna(row["level"]):
+        text += f", level {row['level']}"
+    return text + (" (stale)" if row["stale"] else "")
 
 
 def clear_cell() -> None:
@@ -258,10 +298,13 @@ st.subheader("Risks", anchor=False)
 older = register["current_criteria_version"].dropna()
 show_versions = bool((older != criteria.version).any())
 table = register.head(TABLE_LIMIT)
+impact_column = table["system_id"].map(lambda system: impact_label(assessments, system))
 display = pd.DataFrame(
     {
         "Risk": table["risk_id"].map(lambda value: f"R-{value}"),
         "AI system": table["system_name"],
+        "EU AI Act": table["eu_ai_act_class"].map(regulatory.class_label),
+        "Impact assessment": impact_column,
         "Title": table["title"],
         "Inherent": table["inherent_level"].fillna(""),
         "Residual": table["residual_level"].fillna(""),
@@ -281,15 +324,20 @@ display = pd.DataFrame(
 if not show_versions:
     display = display.drop(columns=["Criteria"])
 if system_id is not None:
-    display = display.drop(columns=["AI system"])
+    display = display.drop(columns=["AI system", "EU AI Act", "Impact assessment"])
+    st.caption(
+        f"EU AI Act: {regulatory.class_label(table['eu_ai_act_class'].iloc[0])} · "
+        f"Impact assessment: {impact_label(assessments, system_id) or 'none yet'}"
+    )
 styles = level_styles(criteria.levels)
 caption = (
-    f"{len(register)} risks · worst first · click a column to sort · select a row to open the risk"
+    f"{summary['risks']:,} risks · worst first · click a column to sort · select a row to open "
+    "the risk"
 )
-if len(register) > TABLE_LIMIT:
+if summary["risks"] > TABLE_LIMIT:
     caption = (
-        f"Showing the {TABLE_LIMIT:,} worst of {len(register):,} risks: narrow the filters, or "
-        "download the whole register below."
+        f"Showing the {TABLE_LIMIT:,} worst of {summary['risks']:,} risks: narrow the filters, "
+        "or download the whole register below."
     )
 st.caption(caption)
 selection = st.dataframe(
@@ -357,8 +405,8 @@ with st.container(horizontal=True):
     )
 
 
-def findings_table(rows: pd.DataFrame) -> None:
-    """Findings in a table that wraps long sentences, at most FINDINGS_LIMIT rows."""
+def findings_table(rows: pd.DataFrame, total: int) -> None:
+    """Findings in a table that wraps long sentences (the first FINDINGS_LIMIT of `total`)."""
     listed = rows.head(FINDINGS_LIMIT)
     st.table(
         pd.DataFrame(
@@ -370,30 +418,31 @@ def findings_table(rows: pd.DataFrame) -> None:
             }
         ).set_index("Risk")
     )
-    if len(rows) > FINDINGS_LIMIT:
-        st.caption(f"The first {FINDINGS_LIMIT} of {len(rows):,}; download them all below.")
+    if total > len(listed):
+        st.caption(f"The first {len(listed)} of {total:,}; download them all below.")
 
 
-findings = register_store.consistency_checks(db, filters=filters)
-problems = findings[findings["kind"] == "problem"]
-notes = findings[findings["kind"] == "note"]
-st.subheader(f"Consistency findings ({len(problems)})", anchor=False)
+problems = register_store.consistency_checks(
+    db, filters=filters, kind="problem", limit=FINDINGS_LIMIT
+)
+notes = register_store.consistency_checks(db, filters=filters, kind="note", limit=FINDINGS_LIMIT)
+st.subheader(f"Consistency findings ({summary['findings']:,})", anchor=False)
 if problems.empty:
     st.success("No problem: every risk shown is rated, reviewed, treated and accepted as needed.")
 else:
     st.caption("What the checks found in the risks shown: fix each on the risk's page.")
-    findings_table(problems)
+    findings_table(problems, summary["findings"])
 if not notes.empty:
-    with st.expander(f"Notes ({len(notes)}): ratings made under older criteria"):
+    with st.expander(f"Notes ({summary['notes']:,}): ratings made under older criteria"):
         st.caption(
             "Nothing to fix: these ratings keep the values they were given and are only placed "
             "on the current matrix for the heatmaps. Re-rate when convenient."
         )
-        findings_table(notes)
-if not findings.empty:
+        findings_table(notes, summary["notes"])
+if summary["findings"] or summary["notes"]:
     st.download_button(
         "Download findings (CSV)",
-        data=lambda: encode(findings, "csv"),
+        data=lambda: encode(register_store.consistency_checks(db, filters=filters), "csv"),
         file_name="risk-findings.csv",
         mime="text/csv",
         on_click="ignore",

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from assessments.regulatory import NOT_SCREENED
 from assessments.risk_checks import (
     CHECKS,
     INACTIVE_RISK_STATUSES,
@@ -53,6 +54,7 @@ REGISTER_COLUMNS = [
     "system_id",
     "system_name",
     "business_unit",
+    "eu_ai_act_class",
     "title",
     "description",
     "harm_category",
@@ -137,7 +139,8 @@ def _register_ctes(params: _Params, as_of: date) -> str:
     return f"""
 WITH cur AS ({_current_pivot()}),
 base AS (
-    SELECT r.id AS risk_id, r.system_id, s.name AS system_name, s.business_unit, r.title,
+    SELECT r.id AS risk_id, r.system_id, s.name AS system_name, s.business_unit,
+        coalesce(cs.risk_class, '{NOT_SCREENED}') AS eu_ai_act_class, r.title,
         r.description, r.harm_category, r.risk_source, r.affected_parties, r.lifecycle_stage,
         r.owner, r.status, r.library_id, r.treatment_option, r.controls,
         c.* EXCLUDE (risk_id),
@@ -151,6 +154,7 @@ base AS (
              ELSE c.inherent_criteria_version END AS current_criteria_version
     FROM risks r
     JOIN ai_systems s ON s.id = r.system_id
+    LEFT JOIN current_screenings cs ON cs.system_id = r.system_id
     LEFT JOIN cur c ON c.risk_id = r.id
 ),
 judged AS (
@@ -227,6 +231,7 @@ def _filter_conditions(
         ("statuses", "status", filters.statuses),
         ("harm_categories", "harm_category", filters.harm_categories),
         ("business_units", "business_unit", filters.business_units),
+        ("eu_ai_act_classes", "eu_ai_act_class", filters.eu_ai_act_classes),
     ]
     if filters.levels:
         lists.append(("levels", _level_column(filters.level_tier), filters.levels))
@@ -406,8 +411,13 @@ def consistency_checks(
     risk_ids: Iterable[int] | None = None,
     as_of: date | None = None,
     filters: RiskFilter | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Every finding of the consistency checks, one row each (`CHECK_COLUMNS`).
+
+    `kind` ('problem' or 'note') and `limit` keep only those findings, or the first ones, so a
+    page listing a few hundred of many thousands fetches only what it shows.
 
     `check` is a stable key of `assessments.risk_checks.CHECKS`; `kind` is 'problem' or
     'note'; `message` is a plain sentence. `as_of` (default today) is the day due dates,
@@ -424,9 +434,15 @@ def consistency_checks(
         + f"""
 SELECT f.risk_id, s.system_id, s.system_name, s.title, f."check", {_CHECK_KIND} AS kind,
     f.message
-FROM findings f JOIN selected s ON s.risk_id = f.risk_id
-ORDER BY s.system_name, f.risk_id, {_CHECK_ORDER}, f.message"""
+FROM findings f JOIN selected s ON s.risk_id = f.risk_id"""
     )
+    if kind is not None:
+        if kind not in {"problem", "note"}:
+            raise ValueError(f"kind is 'problem' or 'note', not '{kind}'")
+        sql += f"\nWHERE {_CHECK_KIND} = {params.add('kind', kind)}"
+    sql += f"\nORDER BY s.system_name, f.risk_id, {_CHECK_ORDER}, f.message"
+    if limit is not None:
+        sql += f"\nLIMIT {params.add('row_limit', int(limit))}"
     frame = database.query_df(sql, params.values)
     return frame[CHECK_COLUMNS]
 
@@ -437,8 +453,9 @@ def register_frame(
     *,
     risk_ids: Iterable[int] | None = None,
     as_of: date | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
-    """One row per risk (`REGISTER_COLUMNS`), worst first.
+    """One row per risk (`REGISTER_COLUMNS`), worst first (the first `limit` rows if given).
 
     Per tier: `<tier>_likelihood/_severity/_level/_level_rank/_criteria_version/_rated_at`
     (empty when that tier is not rated). `current_*` is the residual rating where there is one,
@@ -467,6 +484,8 @@ FROM selected s
 LEFT JOIN finding_totals n ON n.risk_id = s.risk_id
 ORDER BY s.above_appetite DESC, s.current_level_rank DESC NULLS LAST, s.system_name, s.risk_id"""
     )
+    if limit is not None:
+        sql += f"\nLIMIT {params.add('row_limit', int(limit))}"
     frame = database.query_df(sql, params.values)
     frame = frame[REGISTER_COLUMNS].copy()
     for column in ("affected_parties", "controls"):
@@ -475,6 +494,38 @@ ORDER BY s.above_appetite DESC, s.current_level_rank DESC NULLS LAST, s.system_n
         frame[column] = frame[column].astype("int64")
     frame["above_appetite"] = frame["above_appetite"].astype(bool)
     return frame.reset_index(drop=True)
+
+
+def register_summary(
+    database: Database, filters: RiskFilter | None = None, *, as_of: date | None = None
+) -> dict[str, int]:
+    """Headline counts of the risks the filters keep, aggregated in DuckDB: risks, above
+    appetite, with open findings, accepted (in force), overdue actions, findings, notes."""
+    day = as_of or date.today()
+    version, months = _review_months(database)
+    params = _Params()
+    sql = (
+        _selected_cte(params, day, filters, None, (version, months))
+        + ",\n"
+        + _checks_sql(params, day, version, months).lstrip()
+        + f""",
+finding_totals AS (
+    SELECT f.risk_id,
+        count(*) FILTER (WHERE {_CHECK_KIND} = 'problem') AS findings,
+        count(*) FILTER (WHERE {_CHECK_KIND} = 'note') AS notes
+    FROM findings f GROUP BY f.risk_id
+)
+SELECT count(*) AS risks,
+    count(*) FILTER (WHERE s.above_appetite) AS above_appetite,
+    count(*) FILTER (WHERE coalesce(n.findings, 0) > 0) AS with_findings,
+    count(*) FILTER (WHERE s.accepted_until IS NOT NULL) AS accepted,
+    coalesce(sum(s.overdue_actions), 0) AS overdue_actions,
+    coalesce(sum(n.findings), 0) AS findings,
+    coalesce(sum(n.notes), 0) AS notes
+FROM selected s LEFT JOIN finding_totals n ON n.risk_id = s.risk_id"""
+    )
+    row = database.query_records(sql, params.values)[0]
+    return {key: int(value or 0) for key, value in row.items()}
 
 
 def _rated_rows(tier: str) -> str:

@@ -401,3 +401,62 @@ def test_current_tier_heatmap_uses_residual_else_inherent(db: Database, systems)
     assert register.risks_in_cell(db, "residual", 4, 4).empty
     with pytest.raises(ValueError, match="not a tier"):
         register.matrix_counts(db, "planned")
+
+
+def test_summary_limit_and_finding_kinds_are_computed_in_sql(
+    db: Database, systems: tuple[int, int]
+) -> None:
+    lending, hiring = systems
+    above = add_risk(db, lending, title="Above")
+    rate(db, above, "inherent", 5, 5)
+    below = add_risk(db, hiring, title="Below")
+    rate(db, below, "inherent", 1, 1)
+    add_risk(db, hiring, title="Never rated")
+    summary = register.register_summary(db)
+    full = register.register_frame(db)
+    assert summary["risks"] == len(full) == 3
+    assert summary["above_appetite"] == int(full["above_appetite"].sum()) == 1
+    assert summary["findings"] == int(full["findings"].sum())
+    assert summary["with_findings"] == int((full["findings"] > 0).sum())
+    first = register.register_frame(db, limit=1)
+    assert first["title"].tolist() == ["Above"]
+    problems = register.consistency_checks(db, kind="problem")
+    assert set(problems["kind"]) == {"problem"} and len(problems) == summary["findings"]
+    assert len(register.consistency_checks(db, kind="problem", limit=1)) == 1
+    with pytest.raises(ValueError):
+        register.consistency_checks(db, kind="other")
+
+
+def test_filter_on_the_eu_ai_act_class_of_the_system(
+    db: Database, systems: tuple[int, int]
+) -> None:
+    from assessments.store import screenings
+
+    lending, hiring = systems
+    add_risk(db, lending, title="Lending risk")
+    add_risk(db, hiring, title="Hiring risk")
+    screenings.record_screening(
+        db,
+        "Ada",
+        hiring,
+        {
+            "ai_system": True,
+            "roles": ["deployer"],
+            "exclusions": [],
+            "prohibited": [],
+            "annex_i_product": False,
+            "annex_iii_areas": ["employment"],
+            "profiles_natural_persons": True,
+            "art50": [],
+            "gpai_model_provider": False,
+            "public_body_or_public_service": False,
+            "colorado_applies": False,
+        },
+    )
+    frame = register.register_frame(db)
+    classes = dict(zip(frame["title"], frame["eu_ai_act_class"], strict=True))
+    assert classes == {"Lending risk": "not_screened", "Hiring risk": "high_risk"}
+    only_high = register.register_frame(db, RiskFilter(eu_ai_act_classes=["high_risk"]))
+    assert only_high["title"].tolist() == ["Hiring risk"]
+    unscreened = register.register_frame(db, RiskFilter(eu_ai_act_classes=["not_screened"]))
+    assert unscreened["title"].tolist() == ["Lending risk"]
