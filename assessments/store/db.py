@@ -181,6 +181,10 @@ class Database:
             columns = [column[0] for column in result.description]
             return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
+    def _pause_before_retry(self, attempt: int) -> None:
+        self.write_retries += 1
+        time.sleep(random.uniform(0.002, 0.02) * attempt)
+
     def write(self, actor: str, work: Callable[[Transaction], T]) -> T:
         """Run `work` in one transaction with its audit events; retry on a transaction conflict.
 
@@ -196,12 +200,22 @@ class Database:
                     result = work(transaction)
                     if transaction.audit_count == 0 and not transaction.wrote_nothing:
                         raise RuntimeError("A write must record an audit event; nothing was saved.")
-                    cursor.execute("COMMIT")
                 except Exception as error:
                     _rollback_quietly(cursor)
                     if _is_retryable(error) and attempt < WRITE_ATTEMPTS:
-                        self.write_retries += 1
-                        time.sleep(random.uniform(0.002, 0.02) * attempt)
+                        self._pause_before_retry(attempt)
+                        continue
+                    raise
+                try:
+                    cursor.execute("COMMIT")
+                except duckdb.Error as error:
+                    # A clash with a concurrent transaction (a conflict, or a unique key taken
+                    # meanwhile) shows only at COMMIT: run the unit again, so it reads the
+                    # winner's state and either succeeds or refuses with its own message.
+                    _rollback_quietly(cursor)
+                    clash = _is_retryable(error) or isinstance(error, duckdb.ConstraintException)
+                    if clash and attempt < WRITE_ATTEMPTS:
+                        self._pause_before_retry(attempt)
                         continue
                     raise
                 for callback in transaction.after_commit:

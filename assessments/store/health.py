@@ -7,23 +7,55 @@ from dataclasses import dataclass, field
 from assessments.store.db import Database
 from assessments.store.schema import current_version, latest_version
 
-# (entity name in the audit trail, table, id column): every row must have a 'create' event,
-# or be covered by a 'generate' event (store/synthetic.py): rows made in bulk by a
-# deterministic generator get ONE event per table and batch naming their id range
-# (after_state first_id..last_id) with the seed that reproduces them.
-AUDITED_TABLES: list[tuple[str, str, str]] = [
-    ("ai_system", "ai_systems", "id"),
-    ("screening", "screenings", "id"),
-    ("obligation_update", "obligation_updates", "id"),
-    ("impact_response", "impact_responses", "id"),
-    ("impact_answer", "impact_answers", "id"),
+
+@dataclass(frozen=True)
+class AuditRule:
+    """Which audit event proves that a row of `table` was written through the audited path.
+
+    By default a 'create' event of `entity` whose entity_id is the row's id. `key_path` reads
+    the row id from the event's after-state instead (a rating is audited on its risk, with the
+    rating id inside). Rows made in bulk by the deterministic generator (store/synthetic.py)
+    are covered by ONE 'generate' event of `generated_entity` per batch naming the id range
+    (after_state first_id..last_id) and the seed that reproduces them.
+    """
+
+    entity: str
+    table: str
+    id_column: str = "id"
+    action: str = "create"
+    key_path: str | None = None
+    generated_entity: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.table if self.key_path else self.entity
+
+
+AUDITED_TABLES: list[AuditRule] = [
+    AuditRule("ai_system", "ai_systems", generated_entity="ai_system"),
+    AuditRule("risk", "risks", generated_entity="risk"),
+    AuditRule(
+        "risk", "risk_ratings", action="rate", key_path="$.id", generated_entity="risk_rating"
+    ),
+    AuditRule("risk_action", "risk_actions", generated_entity="risk_action"),
+    AuditRule(
+        "risk",
+        "risk_acceptances",
+        action="accept",
+        key_path="$.acceptance_id",
+        generated_entity="risk_acceptance",
+    ),
+    AuditRule("screening", "screenings"),
+    AuditRule("obligation_update", "obligation_updates"),
+    AuditRule("impact_response", "impact_responses"),
+    AuditRule("impact_answer", "impact_answers"),
     # SoA lines and readiness ratings are audited per control / clause item (the first version
     # is the 'create'), so the check runs on their current tables.
-    ("soa_control", "soa_current", "control_id"),
-    ("clause_readiness", "readiness_current", "item_id"),
-    ("workshop", "workshops", "id"),
-    ("workshop_participant", "workshop_participants", "id"),
-    ("workshop_vote", "workshop_votes", "id"),
+    AuditRule("soa_control", "soa_current", "control_id"),
+    AuditRule("clause_readiness", "readiness_current", "item_id"),
+    AuditRule("workshop", "workshops"),
+    AuditRule("workshop_participant", "workshop_participants"),
+    AuditRule("workshop_vote", "workshop_votes"),
 ]
 
 
@@ -57,16 +89,30 @@ def check(database: Database) -> HealthReport:
     for (table,) in tables:
         row = database.query_one(f'SELECT count(*) FROM "{table}"')
         report.row_counts[table] = int(row[0]) if row else 0
-    for entity, table, id_column in AUDITED_TABLES:
-        row = database.query_one(
-            f"SELECT count(*) FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM audit_events a"
-            f" WHERE a.entity = ? AND a.entity_id = CAST(t.{id_column} AS VARCHAR)"
-            " AND a.action = 'create')"
-            " AND NOT EXISTS (SELECT 1 FROM audit_events g WHERE g.entity = ?"
-            f" AND g.action = 'generate' AND TRY_CAST(t.{id_column} AS BIGINT) BETWEEN"
-            " CAST(json_extract_string(g.after_state, '$.first_id') AS BIGINT)"
-            " AND CAST(json_extract_string(g.after_state, '$.last_id') AS BIGINT))",
-            [entity, entity],
-        )
-        report.unaudited[entity] = int(row[0]) if row else 0
+    for rule in AUDITED_TABLES:
+        report.unaudited[rule.label] = _unaudited_rows(database, rule)
     return report
+
+
+def _unaudited_rows(database: Database, rule: AuditRule) -> int:
+    """Rows of the rule's table with no audit event proving how they were written."""
+    key = (
+        f"json_extract_string(a.after_state, '{rule.key_path}')" if rule.key_path else "a.entity_id"
+    )
+    generated = ""
+    params: list[object] = [rule.entity, rule.action]
+    if rule.generated_entity:
+        generated = (
+            " AND NOT EXISTS (SELECT 1 FROM audit_events g WHERE g.entity = ?"
+            f" AND g.action = 'generate' AND TRY_CAST(t.{rule.id_column} AS BIGINT) BETWEEN"
+            " CAST(json_extract_string(g.after_state, '$.first_id') AS BIGINT)"
+            " AND CAST(json_extract_string(g.after_state, '$.last_id') AS BIGINT))"
+        )
+        params.append(rule.generated_entity)
+    row = database.query_one(
+        f"SELECT count(*) FROM {rule.table} t WHERE NOT EXISTS (SELECT 1 FROM audit_events a"
+        f" WHERE a.entity = ? AND a.action = ? AND {key} = CAST(t.{rule.id_column} AS VARCHAR))"
+        + generated,
+        params,
+    )
+    return int(row[0]) if row else 0

@@ -236,3 +236,28 @@ def test_last_changed_reads_material_changes_from_the_audit_trail(db: Database) 
     assert store.last_changed(db, ["owner"], system_id=first.id)
     with pytest.raises(ValueError):
         store.last_changed(db, ["colour"])
+
+
+def test_concurrent_creates_of_the_same_name_end_in_one_system_and_a_clear_refusal(
+    db: Database,
+) -> None:
+    """The unique name is only checked at COMMIT between concurrent transactions: the loser is
+    run again, sees the winner's row and refuses with the duplicate-name message."""
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            store.create_system(db, "Ada", system_input(name="Same Name"))
+            outcomes.append("created")
+        except ConflictError as error:
+            outcomes.append(error.field or "")
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["created"] + ["name"] * 7
+    assert store.counts(db)["total"] == 1
