@@ -75,18 +75,9 @@ DEMO_STEPS.append(("Statement of Applicability", load_soa))
 DEMO_STEPS.append(("Committee workshops", load_workshops))
 
 
-def _run_step(transaction: Transaction, step: Callable[[Transaction], int]) -> int:
-    added = step(transaction)
-    if added == 0:
-        transaction.nothing_to_write()
-    return added
-
-
 def load_demo(database: Database, actor: str = DEMO_ACTOR) -> DemoReport:
     """Load every demo step; returns how many records each step added."""
     report = DemoReport()
     for name, step in DEMO_STEPS:
-        report.added[name] = database.write(
-            actor, lambda transaction, step=step: _run_step(transaction, step)
-        )
+        report.added[name] = database.write(actor, step)
     return report

@@ -80,8 +80,6 @@ def load_impact_demo(database: Database) -> int:
     def run(step) -> int:
         def work(transaction: Transaction) -> int:
             added = step(transaction)
-            if not added:
-                transaction.nothing_to_write()
             return added
 
         return database.write("Demo loader", work)

@@ -46,7 +46,7 @@ def _insert_version(transaction: Transaction, criteria: RiskCriteria, note: str)
         "INSERT INTO criteria_versions VALUES (?, ?, ?, ?, ?, ?)",
         [version, saved.name, json.dumps(definition), note, transaction.at, transaction.actor],
     )
-    transaction.cursor.executemany(
+    transaction.executemany(
         "INSERT INTO criteria_cells VALUES (?, ?, ?, ?, ?, ?)",
         [
             [
@@ -60,7 +60,7 @@ def _insert_version(transaction: Transaction, criteria: RiskCriteria, note: str)
             for cell in saved.cells()
         ],
     )
-    transaction.cursor.executemany(
+    transaction.executemany(
         "INSERT INTO criteria_levels VALUES (?, ?, ?, ?)",
         [
             [version, level.name, rank, level.colour]
@@ -70,7 +70,7 @@ def _insert_version(transaction: Transaction, criteria: RiskCriteria, note: str)
     appetite = [[version, "", saved.level_rank(saved.appetite)]] + [
         [version, category, saved.level_rank(level)] for category, level in saved.tolerances.items()
     ]
-    transaction.cursor.executemany("INSERT INTO criteria_appetite VALUES (?, ?, ?)", appetite)
+    transaction.executemany("INSERT INTO criteria_appetite VALUES (?, ?, ?)", appetite)
     older = [
         _parse(definition_text, int(old_version))
         for old_version, definition_text in transaction.fetchall(
@@ -83,7 +83,7 @@ def _insert_version(transaction: Transaction, criteria: RiskCriteria, note: str)
             for severity in range(1, len(old.severity) + 1):
                 mapped = map_rating(old, saved, likelihood, severity)
                 mapping.append([old.version, version, likelihood, severity, *mapped])
-    transaction.cursor.executemany(
+    transaction.executemany(
         "INSERT INTO criteria_cell_map VALUES (?, ?, ?, ?, ?, ?)", mapping
     )
     before = None
@@ -107,7 +107,6 @@ def seed_default_criteria(database: Database) -> None:
     def work(transaction: Transaction) -> None:
         exists = transaction.fetchone("SELECT count(*) FROM criteria_versions")
         if exists and exists[0]:
-            transaction.nothing_to_write()
             return
         _insert_version(transaction, default_criteria(), "Default criteria, created on first start")
 

@@ -52,12 +52,17 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _is_retryable(error: Exception) -> bool:
-    """A conflict between concurrent transactions: the whole unit of work can run again."""
-    if isinstance(error, duckdb.TransactionException):
-        return True
-    message = str(error).lower()
-    return "conflict" in message or "write-write" in message
+_WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.I)
+
+
+def _is_clash(error: Exception) -> bool:
+    """A clash with a concurrent transaction: a write-write conflict, or a unique key another
+    transaction took meanwhile. Running the whole unit again reads the winner's state, so it
+    then succeeds or refuses with its own message (e.g. 'name already exists')."""
+    return (
+        isinstance(error, duckdb.TransactionException | duckdb.ConstraintException)
+        or "Conflict on" in str(error)
+    )
 
 
 def busy_message(path: Path, error: Exception) -> str:
@@ -78,21 +83,24 @@ class Transaction:
     actor: str
     at: datetime
     audit_count: int = 0
-    wrote_nothing: bool = False
+    writes: int = 0
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None):
+        if _WRITE_STATEMENT.match(sql):
+            self.writes += 1
         return self.cursor.execute(sql, params) if params is not None else self.cursor.execute(sql)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if _WRITE_STATEMENT.match(sql):
+            self.writes += 1
+        self.cursor.executemany(sql, rows)
 
     def fetchone(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None:
         return self.execute(sql, params).fetchone()
 
     def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         return self.execute(sql, params).fetchall()
-
-    def nothing_to_write(self) -> None:
-        """Declare that this unit of work found nothing to change (so no audit event is due)."""
-        self.wrote_nothing = True
 
     def audit(
         self,
@@ -188,8 +196,8 @@ class Database:
     def write(self, actor: str, work: Callable[[Transaction], T]) -> T:
         """Run `work` in one transaction with its audit events; retry on a transaction conflict.
 
-        `work` must be safe to run again: it reads what it needs inside the transaction. It must
-        record at least one audit event (or declare `nothing_to_write`), or nothing is committed.
+        `work` must be safe to run again: it reads what it needs inside the transaction. A unit
+        that writes anything must record at least one audit event, or nothing is committed.
         """
         actor = clean_actor(actor)
         for attempt in range(1, WRITE_ATTEMPTS + 1):
@@ -198,23 +206,19 @@ class Database:
                 cursor.execute("BEGIN TRANSACTION")
                 try:
                     result = work(transaction)
-                    if transaction.audit_count == 0 and not transaction.wrote_nothing:
+                    if transaction.writes and transaction.audit_count == 0:
                         raise RuntimeError("A write must record an audit event; nothing was saved.")
                 except Exception as error:
                     _rollback_quietly(cursor)
-                    if _is_retryable(error) and attempt < WRITE_ATTEMPTS:
+                    if _is_clash(error) and attempt < WRITE_ATTEMPTS:
                         self._pause_before_retry(attempt)
                         continue
                     raise
                 try:
                     cursor.execute("COMMIT")
                 except duckdb.Error as error:
-                    # A clash with a concurrent transaction (a conflict, or a unique key taken
-                    # meanwhile) shows only at COMMIT: run the unit again, so it reads the
-                    # winner's state and either succeeds or refuses with its own message.
                     _rollback_quietly(cursor)
-                    clash = _is_retryable(error) or isinstance(error, duckdb.ConstraintException)
-                    if clash and attempt < WRITE_ATTEMPTS:
+                    if _is_clash(error) and attempt < WRITE_ATTEMPTS:
                         self._pause_before_retry(attempt)
                         continue
                     raise

@@ -400,7 +400,6 @@ def write_answer(
     normalised = prepare_answer(questionnaire, answers, question_id, value)
     previous = answers.get(question_id)
     if previous == normalised:
-        transaction.nothing_to_write()
         return AnswerOutcome(normalised, changed=False)
     _insert_answer(transaction, response, question_id, normalised, previous, actor=actor, at=when)
     if normalised is None:
@@ -534,8 +533,6 @@ def import_answers(database: Database, actor: str, response_id: int, text: str) 
                 actor=transaction.actor,
                 at=transaction.at,
             )
-        else:
-            transaction.nothing_to_write()
         return outcome
 
     return database.write(actor, work)
@@ -862,7 +859,6 @@ def add_suggested_risk(
             [response.system_id, *origins],
         )
         if existing and existing[0] is not None:
-            transaction.nothing_to_write()
             return int(existing[0])
         system = _system_in(transaction, response.system_id)
         risk = insert_risk(

@@ -117,7 +117,6 @@ def replace_system(
             "Reload the page to see their change, then make yours again."
         )
     if data == current.as_input():
-        transaction.nothing_to_write()
         return current
     if data.name.lower() != current.name.lower() and _name_taken(transaction, data.name, system_id):
         raise _duplicate(data.name)
@@ -319,8 +318,6 @@ def import_systems(database: Database, actor: str, systems: list[AISystemInput])
                 continue
             replace_system(transaction, int(existing[0]), data, action="import")
             updated.append(data.name)
-        if not created and not updated:
-            transaction.nothing_to_write()
         return ImportOutcome(created, updated, unchanged)
 
     return database.write(actor, work)

@@ -97,7 +97,6 @@ def update_risk(
         current = _require_risk(transaction, risk_id)
         _check_revision(current, expected_revision)
         if current.as_input() == data:
-            transaction.nothing_to_write()
             return current
         if data.system_id != current.system_id:
             raise FieldErrors({"system_id": "A risk stays with its AI system; add a new one."})
@@ -211,7 +210,6 @@ def apply_treatment(
         treatment.controls,
         treatment.note,
     ):
-        transaction.nothing_to_write()
         return current
     transaction.execute(
         "UPDATE risks SET treatment_option = ?, controls = ?, treatment_note = ?,"

@@ -386,8 +386,6 @@ def update_obligation(
 
     def work(transaction: Transaction) -> bool:
         changed = insert_obligation_update(transaction, system_id, obligation_id, update)
-        if not changed:
-            transaction.nothing_to_write()
         return changed
 
     return database.write(actor, work)

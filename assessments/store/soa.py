@@ -206,8 +206,6 @@ def save_entry(
                     " change, then make yours again."
                 )
         saved = insert_entry(transaction, data)
-        if saved is None:
-            transaction.nothing_to_write()
         return saved
 
     return database.write(actor, work)
@@ -243,8 +241,6 @@ def make_treated_controls_applicable(
                 summary=f"{control_id} made applicable: risk treatments use it",
             ):
                 fixed.append(control_id)
-        if not fixed:
-            transaction.nothing_to_write()
         return fixed
 
     return database.write(actor, work)
@@ -370,8 +366,6 @@ def save_ratings(
                     )
             if insert_rating(transaction, data) is not None:
                 changed.append(data.item_id)
-        if not changed:
-            transaction.nothing_to_write()
         return changed
 
     return database.write(actor, work)

@@ -451,7 +451,6 @@ def generate_in_transaction(
     span = _id_range(transaction, "synthetic_systems")
     if span[2] == 0:
         transaction.execute("DROP TABLE synthetic_systems")
-        transaction.nothing_to_write()
         return batch
     for sql in (
         _LIBRARY_SQL,

@@ -392,11 +392,11 @@ def insert_workshop(
     )
     assert row is not None
     workshop_id = int(row[0])
-    transaction.cursor.executemany(
+    transaction.executemany(
         "INSERT INTO workshop_systems VALUES (?, ?)",
         [[workshop_id, system_id] for system_id in data.system_ids],
     )
-    transaction.cursor.executemany(
+    transaction.executemany(
         "INSERT INTO workshop_items VALUES (?, ?, ?)",
         [[workshop_id, risk_id, position] for position, risk_id in enumerate(risk_ids, start=1)],
     )

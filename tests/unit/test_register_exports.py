@@ -188,7 +188,6 @@ def test_demo_risks_load_once_with_a_year_of_history(db: Database) -> None:
 
     def again(transaction) -> int:
         count = load_risks(transaction)
-        transaction.nothing_to_write()
         return count
 
     assert db.write("Demo loader", again) == 0

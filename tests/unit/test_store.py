@@ -261,3 +261,15 @@ def test_concurrent_creates_of_the_same_name_end_in_one_system_and_a_clear_refus
         thread.join()
     assert sorted(outcomes) == ["created"] + ["name"] * 7
     assert store.counts(db)["total"] == 1
+
+
+def test_a_unit_that_writes_without_an_audit_event_is_refused_even_after_reads(
+    db: Database,
+) -> None:
+    def read_then_write(transaction):
+        transaction.fetchone("SELECT count(*) FROM ai_systems")
+        transaction.execute("INSERT INTO schema_version VALUES (998, 'x', now())")
+
+    with pytest.raises(RuntimeError, match="audit event"):
+        db.write("Ada", read_then_write)
+    assert db.write("Ada", lambda transaction: transaction.fetchone("SELECT 1")) == (1,)

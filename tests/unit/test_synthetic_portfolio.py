@@ -114,14 +114,11 @@ def test_one_audit_event_per_table_and_the_check_passes(db: Database, generated)
 def test_rows_outside_a_generated_range_still_need_their_own_event(db: Database) -> None:
     generate_portfolio(db, 2)
 
-    def sneak_in(transaction) -> None:
-        transaction.execute(
-            "INSERT INTO ai_systems SELECT * REPLACE (id + 1000 AS id, name || ' copy' AS name)"
-            " FROM ai_systems WHERE id = (SELECT min(id) FROM ai_systems)"
-        )
-        transaction.nothing_to_write()
-
-    db.write("Someone", sneak_in)
+    # Written past the audited path on purpose (Database.write refuses unaudited writes).
+    db.query_rows(
+        "INSERT INTO ai_systems SELECT * REPLACE (id + 1000 AS id, name || ' copy' AS name)"
+        " FROM ai_systems WHERE id = (SELECT min(id) FROM ai_systems)"
+    )
     report = health.check(db)
     assert report.unaudited["ai_system"] == 1 and not report.ok
 

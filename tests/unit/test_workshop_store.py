@@ -715,7 +715,6 @@ def again(step):
 
     def work(transaction):
         count = step(transaction)
-        transaction.nothing_to_write()
         return count
 
     return work
