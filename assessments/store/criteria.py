@@ -83,9 +83,7 @@ def _insert_version(transaction: Transaction, criteria: RiskCriteria, note: str)
             for severity in range(1, len(old.severity) + 1):
                 mapped = map_rating(old, saved, likelihood, severity)
                 mapping.append([old.version, version, likelihood, severity, *mapped])
-    transaction.executemany(
-        "INSERT INTO criteria_cell_map VALUES (?, ?, ?, ?, ?, ?)", mapping
-    )
+    transaction.executemany("INSERT INTO criteria_cell_map VALUES (?, ?, ?, ?, ?, ?)", mapping)
     before = None
     if previous_version:
         before_row = transaction.fetchone(

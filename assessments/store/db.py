@@ -59,10 +59,9 @@ def _is_clash(error: Exception) -> bool:
     """A clash with a concurrent transaction: a write-write conflict, or a unique key another
     transaction took meanwhile. Running the whole unit again reads the winner's state, so it
     then succeeds or refuses with its own message (e.g. 'name already exists')."""
-    return (
-        isinstance(error, duckdb.TransactionException | duckdb.ConstraintException)
-        or "Conflict on" in str(error)
-    )
+    return isinstance(
+        error, duckdb.TransactionException | duckdb.ConstraintException
+    ) or "Conflict on" in str(error)
 
 
 def busy_message(path: Path, error: Exception) -> str:
