@@ -6,7 +6,6 @@ and `identity_sidebar` without touching the pages.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from assessments.config import database_path
 from assessments.errors import DatabaseBusyError
 from assessments.regulatory import CLASS_COLOURS, class_label
 from assessments.store.db import ACTOR_MAX_LENGTH, Database
+from assessments.text import escape_markdown
 
 ACTOR_KEY = "actor_name"
 _ACTOR_KEPT = "_actor_name_kept"
@@ -117,12 +117,9 @@ def require_actor_notice() -> str | None:
     return actor
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
-
-
 def plain(text: object) -> str:
     """User text made safe for markdown rendering: never interpreted as markup or HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return escape_markdown(text)
 
 
 def field_error(errors: Mapping[str, str], field: str) -> None:
