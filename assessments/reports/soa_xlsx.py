@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from assessments.reports.tabular import WORKBOOK_OPTIONS
 from assessments.soa import (
     IMPLEMENTATION_STATUSES,
     INCLUSION_REASONS,
@@ -85,9 +86,7 @@ class _Book:
         import xlsxwriter
 
         self.buffer = io.BytesIO()
-        self.workbook = xlsxwriter.Workbook(
-            self.buffer, {"in_memory": True, "strings_to_urls": False}
-        )
+        self.workbook = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
         self.workbook.set_properties({"title": title})
         add = self.workbook.add_format
         self.header = add(

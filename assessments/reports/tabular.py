@@ -18,6 +18,22 @@ from typing import Any
 import pandas as pd
 
 FORMATS = ("csv", "json", "xlsx")
+# Spreadsheets run a cell that starts with one of these as a formula ("CSV injection").
+FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
+# User text is never a formula or a link in our workbooks.
+WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False}
+
+
+def neutral_text(text: str) -> str:
+    """Text a spreadsheet shows as typed: a leading formula character gets a quote prefix."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def restore_text(text: str) -> str:
+    """The inverse of `neutral_text`, for reading our own CSV files back."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
 
 
 def _plain(value: Any) -> Any:
@@ -48,7 +64,8 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _csv_cell(value: Any) -> str:
+def _text_cell(value: Any) -> str:
+    """A cell as text: empty for missing, true/false, JSON for lists and mappings."""
     value = _plain(value)
     if value is None:
         return ""
@@ -57,6 +74,10 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _csv_cell(value: Any) -> str:
+    return neutral_text(_text_cell(value))
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
@@ -87,7 +108,7 @@ def to_xlsx(
     import xlsxwriter
 
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     header = workbook.add_format(
         {"bold": True, "bg_color": "#DCE8E6", "border": 1, "text_wrap": True, "valign": "top"}
     )
@@ -103,14 +124,14 @@ def to_xlsx(
             sheet.write(0, column_index, column, header)
         for row_index, row in enumerate(frame.itertuples(index=False, name=None), start=1):
             for column_index, value in enumerate(row):
-                cell = _csv_cell(value) if not isinstance(_plain(value), int | float) else value
+                cell = _text_cell(value) if not isinstance(_plain(value), int | float) else value
                 if isinstance(_plain(value), bool):
                     cell = "true" if value else "false"
                 style = wrap if columns[column_index] in wrapped else top
                 sheet.write(row_index, column_index, cell, style)
         for column_index, column in enumerate(columns):
             longest = max(
-                [len(str(column))] + [len(_csv_cell(value)) for value in frame[column].head(200)]
+                [len(str(column))] + [len(_text_cell(value)) for value in frame[column].head(200)]
             )
             width = 60 if column in wrapped else min(max(10, longest + 2), 45)
             sheet.set_column(column_index, column_index, width)
@@ -138,7 +159,11 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     if suffix == ".csv":
         with path.open(newline="", encoding="utf-8-sig") as handle:
             return [
-                {key.strip(): (value or "") for key, value in row.items() if key is not None}
+                {
+                    key.strip(): restore_text(value or "")
+                    for key, value in row.items()
+                    if key is not None
+                }
                 for row in csv.DictReader(handle)
             ]
     if suffix in {".xlsx", ".xlsm"}:

@@ -152,3 +152,26 @@ def test_check_and_busy_database(db_path: Path, capsys) -> None:
     holder.close()
     assert result.returncode == 3
     assert result.stderr.count("\n") == 1 and "is in use by process" in result.stderr
+
+
+def test_exports_never_turn_user_text_into_formulas(db_path: Path, tmp_path: Path, capsys) -> None:
+    from assessments.store import inventory as store
+    from tests.factories import system_input
+
+    database = Database(db_path)
+    store.create_system(
+        database, "Ada", system_input(name='=HYPERLINK("http://x","y")', owner="+1 owner")
+    )
+    database.close()
+    _, out, _ = run(capsys, "export", "inventory", "--format", "csv")
+    row = next(csv.DictReader(out.splitlines()))
+    assert row["name"] == "'=HYPERLINK(\"http://x\",\"y\")" and row["owner"] == "'+1 owner"
+    target = tmp_path / "inventory.xlsx"
+    run(capsys, "export", "inventory", "--format", "xlsx", "--out", str(target))
+    cell = load_workbook(target).active["B2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x","y")'
+    exported = tmp_path / "inventory.csv"
+    run(capsys, "export", "inventory", "--format", "csv", "--out", str(exported))
+    from assessments.importing import parse_inventory
+
+    assert parse_inventory(exported)[0].name == '=HYPERLINK("http://x","y")'
