@@ -58,7 +58,10 @@ class DemoReport:
         return sum(self.added.values())
 
     def lines(self) -> list[str]:
-        return [f"{name}: {count} added" for name, count in self.added.items()]
+        return [
+            f"{name}: {count} {'record' if count == 1 else 'records'} added"
+            for name, count in self.added.items()
+        ]
 
 
 # Each feature appends its step; steps run in order, each in its own transaction.

@@ -107,7 +107,7 @@ def parse_inventory(path: Path) -> list[AISystemInput]:
             except ValidationError as error:
                 row_errors.extend(
                     RowError(index, column, reason)
-                    for column, reason in field_errors(error).items()
+                    for column, reason in field_errors(error, values).items()
                 )
         errors.extend(row_errors)
     if errors:

@@ -6,6 +6,7 @@ of every risk, impact assessment and workshop.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -158,17 +159,32 @@ class AISystemInput(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> AISystemInput:
-        if self.special_category_data and not self.personal_data:
-            raise ValueError(
-                "special_category_data: special-category data is personal data; "
-                "tick 'Personal data' as well"
-            )
-        if (self.status == "retired") != (self.lifecycle_stage == "retired"):
-            raise ValueError(
-                "status: a retired system has both status 'retired' and lifecycle stage "
-                "'retired'; set both or neither"
-            )
+        problems = cross_field_problems(self.model_dump())
+        if problems:
+            field, message = next(iter(problems.items()))
+            raise ValueError(f"{field}: {message}")
         return self
+
+
+def _ticked(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in {"true", "yes", "1"}
+
+
+def cross_field_problems(values: Mapping[str, Any]) -> dict[str, str]:
+    """Rules between fields, checked on raw values too, so a form shows them together with
+    the field errors instead of one round later."""
+    problems: dict[str, str] = {}
+    if _ticked(values.get("special_category_data")) and not _ticked(values.get("personal_data")):
+        problems["special_category_data"] = (
+            "special-category data is personal data; tick 'Personal data' as well"
+        )
+    retired_status = values.get("status", "active") == "retired"
+    if retired_status != (values.get("lifecycle_stage") == "retired"):
+        problems["status"] = (
+            "a retired system has both status 'retired' and lifecycle stage 'retired'; "
+            "set both or neither"
+        )
+    return problems
 
 
 class AISystem(AISystemInput):
@@ -202,9 +218,15 @@ class SystemFilter(BaseModel):
     eu_ai_act_classes: list[str] = Field(default_factory=list)
 
 
-def field_errors(error: ValidationError) -> dict[str, str]:
-    """Validation errors of an AI system, one sentence per field."""
-    return field_messages(error)
+def field_errors(
+    error: ValidationError, values: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """Validation errors of an AI system, one sentence per field; given the raw `values`, the
+    rules between fields are reported in the same round."""
+    messages = field_messages(error)
+    for field, message in cross_field_problems(values or {}).items():
+        messages.setdefault(field, message)
+    return messages
 
 
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:

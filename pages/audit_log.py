@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from assessments.audit import describe_value, field_changes
+from assessments.audit import describe_value, entity_label, field_changes
 from assessments.store import audit as audit_store
-from pages.common import database, options_with_all
+from pages.common import database, options_with_all, plain
 
 db = database()
 st.title("Audit log")
@@ -21,7 +21,12 @@ st.caption(
 
 facets = audit_store.audit_facets(db)
 columns = st.columns([1, 1, 2])
-entity = columns[0].selectbox("Record type", options_with_all(facets["entity"]), key="aud_entity")
+entity = columns[0].selectbox(
+    "Record type",
+    options_with_all(facets["entity"]),
+    format_func=lambda key: key if key == "All" else entity_label(key),
+    key="aud_entity",
+)
 actor = columns[1].selectbox("Who", options_with_all(facets["actor"]), key="aud_actor")
 today = date.today()
 period = columns[2].date_input(
@@ -47,9 +52,13 @@ if events.empty:
         st.info("No event matches these filters.")
     st.stop()
 
-st.caption(f"{len(events)} events, newest first · select one to see what changed")
+noun = "event" if len(events) == 1 else "events"
+st.caption(f"{len(events)} {noun}, newest first · select one to see what changed")
+shown = events[["at", "actor", "action", "entity", "entity_id", "summary"]].assign(
+    entity=events["entity"].map(entity_label)
+)
 selection = st.dataframe(
-    events[["at", "actor", "action", "entity", "entity_id", "summary"]],
+    shown,
     hide_index=True,
     key="aud_table",
     on_select="rerun",
@@ -68,7 +77,10 @@ if rows:
     event = events.iloc[rows[0]]
     before = json.loads(event["before"]) if event["before"] else None
     after = json.loads(event["after"]) if event["after"] else None
-    st.subheader(f"Event {event['id']}: {event['action']} {event['entity']} {event['entity_id']}")
+    st.subheader(
+        f"Event {event['id']}: {event['action']} · {entity_label(event['entity'])} "
+        f"{plain(event['entity_id'])}"
+    )
     changes = field_changes(before, after)
     if changes:
         st.dataframe(

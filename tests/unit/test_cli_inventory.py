@@ -41,9 +41,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_demo_loads_once(db_path: Path, capsys) -> None:
     code, out, _ = run(capsys, "demo")
-    assert code == 0 and "AI systems: 14 added" in out
+    assert code == 0 and "AI systems: 14 records added" in out
     code, out, _ = run(capsys, "demo")
-    assert code == 0 and "AI systems: 0 added" in out
+    assert code == 0 and "AI systems: 0 records added" in out
     database = Database(db_path)
     assert database.query_one("SELECT count(*) FROM ai_systems")[0] == 14
     database.close()

@@ -71,3 +71,16 @@ def test_material_change_detects_purpose_and_data_flags() -> None:
     assert is_material_change(before, {**before, "purpose": "Something else"})
     assert is_material_change(before, {**before, "personal_data": False})
     assert not is_material_change(before, {**before, "owner": "Someone else"})
+
+
+def test_field_and_cross_field_errors_come_together() -> None:
+    values = {
+        **system_input().model_dump(),
+        "suppliers": ["x" * 300],
+        "personal_data": False,
+        "special_category_data": True,
+    }
+    with pytest.raises(ValidationError) as caught:
+        AISystemInput.model_validate(values)
+    errors = field_errors(caught.value, values)
+    assert set(errors) == {"suppliers", "special_category_data"}
