@@ -35,6 +35,7 @@ from assessments.store.workshops import (
 from assessments.workshops import (
     ConsensusInput,
     JoinInput,
+    NoteInput,
     Participant,
     VoteInput,
     Workshop,
@@ -177,7 +178,12 @@ def _replay_item(
             insert_reveal(transaction, workshop, risk_id, at=next(clock))
             if round_spec.get("note"):
                 insert_note(
-                    transaction, workshop, risk_id, number, round_spec["note"], at=next(clock)
+                    transaction,
+                    workshop,
+                    risk_id,
+                    number,
+                    NoteInput(note=round_spec["note"]),
+                    at=next(clock),
                 )
     if entry.get("consensus"):
         with _acting_as(transaction, facilitator):

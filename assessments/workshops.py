@@ -21,11 +21,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assessments.criteria import OutOfScaleError, RiskCriteria
 from assessments.errors import ConflictError, WorkbenchError
 from assessments.risks import TIERS, RiskInput
+from assessments.text import escape_markdown
 
 # Crockford's base32: digits and capitals without I, L, O and U, so a code read off a projector
 # cannot be mistyped as a look-alike. Six symbols give 32**6, about a billion codes.
@@ -71,7 +72,16 @@ PHASE_RECORDED = "recorded"
 # A vote is an outlier when it lies outside Tukey's fences AND at least this many steps from
 # the median: on a five-step scale a one-step difference is ordinary disagreement, not an outlier.
 OUTLIER_MIN_STEPS = 2
-AGREEMENT_WORDS = ((0.8, "strong"), (0.6, "moderate"), (0.0, "weak"))
+# Agreement: see `vote_stats`. "Strong" needs this share of at least this many votes: two or
+# three people landing together is too little to call the committee's view settled.
+AGREEMENT_STRONG = 0.8
+AGREEMENT_MODERATE = 0.6
+AGREEMENT_MIN_VOTES_FOR_STRONG = 4
+AGREEMENT_RULE = (
+    "Share of the votes that give the same risk level as the median cell and lie within one "
+    "step of it on both scales. Strong: 80 % or more of at least "
+    f"{AGREEMENT_MIN_VOTES_FOR_STRONG} votes; moderate: 60 % or more; weak: less."
+)
 
 
 class WorkshopAccessError(WorkbenchError):
@@ -186,6 +196,12 @@ class WorkshopInput(BaseModel):
             raise ValueError(f"at most {EXPECTED_MAX} expected participants")
         return cleaned
 
+    @model_validator(mode="after")
+    def _something_to_rate(self) -> WorkshopInput:
+        if self.risk_count() == 0:
+            raise ValueError("risk_ids: Choose at least one risk to rate, or draft one.")
+        return self
+
     def risk_count(self) -> int:
         return len(self.risk_ids) + len(self.drafts)
 
@@ -219,6 +235,14 @@ class VoteInput(BaseModel):
         if value not in CONFIDENCE:
             raise ValueError(f"choose one of {', '.join(CONFIDENCE)}")
         return value
+
+
+class NoteInput(BaseModel):
+    """The facilitator's discussion note of one round (empty clears it)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    note: str = Field(default="", max_length=NOTE_MAX)
 
 
 class ConsensusInput(BaseModel):
@@ -452,6 +476,27 @@ def check_record(state: WorkshopState, risk_id: int) -> int:
     return item.rounds
 
 
+def next_item(
+    items: Sequence[WorkshopItem], state: WorkshopState, risk_id: int
+) -> WorkshopItem | None:
+    """Where the facilitator goes after the item `risk_id`: the first item further down the
+    agenda whose consensus is not recorded yet (None when there is none; earlier items left
+    open stay reachable from the agenda)."""
+    here = next((item.position for item in items if item.risk_id == risk_id), None)
+    if here is None:
+        return None
+    later = sorted(
+        (
+            item
+            for item in items
+            if item.position > here
+            and not (item.risk_id in state.items and state.items[item.risk_id].recorded)
+        ),
+        key=lambda item: item.position,
+    )
+    return later[0] if later else None
+
+
 def check_note(state: WorkshopState, risk_id: int, round_number: int) -> None:
     _require_open(state)
     item = state.item(risk_id)
@@ -483,18 +528,38 @@ class VoteStats:
     likelihood: Spread
     severity: Spread
     median_cell: tuple[int, int]
-    agreement: float
+    median_level: str | None
+    agreeing: int
     outliers: tuple[int, ...]
 
     @property
+    def agreement(self) -> float:
+        """The share of votes that agree (`AGREEMENT_RULE`), from 0 to 1."""
+        return self.agreeing / self.count
+
+    @property
+    def too_few_for_strong(self) -> bool:
+        return self.count < AGREEMENT_MIN_VOTES_FOR_STRONG
+
+    @property
     def agreement_word(self) -> str:
-        return next(word for threshold, word in AGREEMENT_WORDS if self.agreement >= threshold)
+        if self.agreement >= AGREEMENT_STRONG and not self.too_few_for_strong:
+            return "strong"
+        return "moderate" if self.agreement >= AGREEMENT_MODERATE else "weak"
+
+    @property
+    def agreement_text(self) -> str:
+        """'86% (strong)'; with too few votes to call it strong, it says so."""
+        word = self.agreement_word
+        if self.agreement >= AGREEMENT_STRONG and self.too_few_for_strong:
+            word += f": fewer than {AGREEMENT_MIN_VOTES_FOR_STRONG} votes"
+        return f"{self.agreement:.0%} ({word})"
 
     def summary(self) -> str:
         likelihood, severity = self.median_cell
         return (
             f"{self.count} vote{'s' if self.count != 1 else ''}; median L{likelihood} × "
-            f"S{severity}; agreement {self.agreement:.0%} ({self.agreement_word})"
+            f"S{severity}; agreement {self.agreement_text}"
         )
 
 
@@ -520,22 +585,38 @@ def _is_outlier(value: int, axis: Spread, centre: int) -> bool:
     return (value < low or value > high) and abs(value - centre) >= OUTLIER_MIN_STEPS
 
 
-def vote_stats(votes: Sequence[tuple[int, int]]) -> VoteStats | None:
-    """Statistics of (likelihood, severity) votes; None when there are none.
+def _level_name(criteria: RiskCriteria, likelihood: int, severity: int) -> str | None:
+    try:
+        return criteria.level_for(likelihood, severity).name
+    except ValueError:
+        return None
 
-    Agreement is the share of votes within one step of the median cell on both scales: easy
-    to say aloud ("five of seven of us are within one step") and 100 % when everyone agrees.
+
+def vote_stats(votes: Sequence[tuple[int, int]], criteria: RiskCriteria) -> VoteStats | None:
+    """Statistics of (likelihood, severity) votes on the criteria they were cast under; None
+    when there are none.
+
+    Agreement (`AGREEMENT_RULE`) is the share of votes that give the median cell's risk level
+    AND lie within one step of it on both scales: a split across levels (Medium against High)
+    is disagreement however close the cells are, and two far-apart cells that happen to share
+    a level are not agreement either. Easy to say aloud ("five of seven of us are at High,
+    next to the median") and 100 % when everyone agrees. With fewer than
+    `AGREEMENT_MIN_VOTES_FOR_STRONG` votes it is never called strong.
     """
     if not votes:
         return None
     likelihoods = [likelihood for likelihood, _ in votes]
     severities = [severity for _, severity in votes]
     centre = (median_step(likelihoods), median_step(severities))
+    centre_level = _level_name(criteria, *centre)
     likelihood_spread, severity_spread = spread(likelihoods), spread(severities)
-    close = sum(
+    agreeing = sum(
         1
         for likelihood, severity in votes
-        if abs(likelihood - centre[0]) <= 1 and abs(severity - centre[1]) <= 1
+        if abs(likelihood - centre[0]) <= 1
+        and abs(severity - centre[1]) <= 1
+        and centre_level is not None
+        and _level_name(criteria, likelihood, severity) == centre_level
     )
     outliers = tuple(
         index
@@ -548,7 +629,8 @@ def vote_stats(votes: Sequence[tuple[int, int]]) -> VoteStats | None:
         likelihood=likelihood_spread,
         severity=severity_spread,
         median_cell=centre,
-        agreement=close / len(votes),
+        median_level=centre_level,
+        agreeing=agreeing,
         outliers=outliers,
     )
 
@@ -580,6 +662,34 @@ def shown_names(participants: Sequence[tuple[int, str]], anonymise: bool) -> dic
     if anonymise:
         return pseudonyms([pid for pid, _ in participants])
     return dict(participants)
+
+
+def shown_by_name(participants: Sequence[tuple[int, str]], anonymise: bool) -> dict[str, str]:
+    """Real name -> the name shown for them (the same pseudonyms as `shown_names`): for what
+    the record keeps by name, such as the dissenting members. The console, the minutes and the
+    export all go through this, so an anonymised workshop never shows a real name beside a
+    position it took."""
+    by_id = shown_names(participants, anonymise)
+    return {name: by_id[pid] for pid, name in participants}
+
+
+# --- people's text in Markdown (pages, Markdown minutes) -----------------------------------------
+
+# Streamlit's Markdown (GitHub-flavoured) turns a bare web or email address into a link even when
+# its punctuation is escaped, and then shows the escapes inside the link: "Review http://x.org"
+# became a link to "http://x%5C.org". Every ':' is escaped and followed by an invisible word
+# joiner (U+2060), as are "www" before its dot and the character before "@": no address (nor an
+# emoji or icon code) is recognised, and the text reads exactly as typed. Built on the product's
+# escaper, whatever it does with ':' itself (the text is split on ':' first).
+WORD_JOINER = "\u2060"
+_WWW_OR_MAIL = re.compile(r"(?<=www)(?=\\\.)|(?=@)", re.IGNORECASE)
+
+
+def markdown_text(text: object) -> str:
+    """People's text (a title, a name, a comment) for Markdown: shown exactly as typed, never
+    as markup, and no address in it turns into a link."""
+    parts = (_WWW_OR_MAIL.sub(WORD_JOINER, escape_markdown(part)) for part in str(text).split(":"))
+    return ("\\:" + WORD_JOINER).join(parts)
 
 
 # --- the record of a workshop (minutes, export) --------------------------------------------------
@@ -641,13 +751,17 @@ class VoteRecord(BaseModel):
 
 
 class RoundRecord(BaseModel):
+    """One round of an item: its counting votes (once revealed), its note, and the criteria
+    version it was voted under (which the statistics use, as the console did)."""
+
     number: int
     revealed: bool
+    criteria: RiskCriteria
     votes: list[VoteRecord] = Field(default_factory=list)
     note: str = ""
 
     def stats(self) -> VoteStats | None:
-        return vote_stats([(vote.likelihood, vote.severity) for vote in self.votes])
+        return vote_stats([(vote.likelihood, vote.severity) for vote in self.votes], self.criteria)
 
 
 class Outcome(BaseModel):
@@ -687,8 +801,7 @@ class WorkshopRecord(BaseModel):
 
     def shown_name(self, name: str) -> str:
         """A participant's name as this workshop's reports show it (a pseudonym if anonymised)."""
-        if not self.workshop.anonymise_names:
-            return name
-        names = shown_names([(p.id, p.name) for p in self.participants], True)
-        by_name = {p.name: names[p.id] for p in self.participants}
-        return by_name.get(name, name)
+        shown = shown_by_name(
+            [(p.id, p.name) for p in self.participants], self.workshop.anonymise_names
+        )
+        return shown.get(name, name)

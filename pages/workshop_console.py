@@ -1,9 +1,13 @@
 """The facilitator's console, fit for the projector: the join code and QR code, who has voted
 (live), the reveal with the spread, rounds, the consensus with its dissent, and the minutes.
 
-Opened with ?id=<workshop>&key=<facilitator key>. The page draws the controls only for the
-key's holder, but every action is checked again by the store: hiding a button is not access
-control. The live count is a fragment that re-queries DuckDB every second (never cached).
+Opened with ?id=<workshop> (without a usable id it lists the workshops to open). The
+facilitator key is typed into a password field (or handed over by the planning page) and kept
+in this browser session only, never in the address, where it would stay in the browser's
+history and show on the projector. The page draws the controls only
+for the key's holder, but every action is checked again by the store: hiding a button is not
+access control. Every action records the name given in the sidebar. The live count is a
+fragment that re-queries DuckDB every second (never cached).
 """
 
 from __future__ import annotations
@@ -16,37 +20,48 @@ from pydantic import ValidationError
 
 from assessments.charts.workshop import qr_png, vote_matrix_figure
 from assessments.criteria import ScaleName
-from assessments.errors import FieldErrors, NotFoundError, WorkbenchError, field_messages
+from assessments.errors import FieldErrors, WorkbenchError, field_messages
 from assessments.reports.minutes import file_stem, minutes_markdown, minutes_pdf
 from assessments.risks import TIERS
 from assessments.store import workshops as workshop_store
 from assessments.store.criteria import current_criteria
 from assessments.workshops import (
+    AGREEMENT_MIN_VOTES_FOR_STRONG,
+    AGREEMENT_RULE,
     CONFIDENCE,
     DISSENT_MAX,
     MAX_ROUNDS,
+    NOTE_MAX,
     PHASE_RECORDED,
     PHASE_REVEALED,
     PHASE_VOTING,
     PHASE_WAITING,
     RATIONALE_MAX,
     ConsensusInput,
+    NoteInput,
     Outcome,
     VoteRecord,
     WorkshopItem,
     display_code,
     is_local_only,
     join_link,
+    markdown_text,
+    next_item,
+    scale_problems,
+    shown_by_name,
     vote_stats,
 )
 from pages.common import (
+    WORKSHOP_CONSOLE,
+    WORKSHOP_KEY,
     WORKSHOP_NEW_KEY,
     WORKSHOPS,
-    current_actor,
     database,
     field_error,
     flash,
     plain,
+    record_from_query,
+    require_actor_notice,
     show_flash,
 )
 
@@ -58,26 +73,52 @@ PHASE_LABELS = {
 }
 
 db = database()
-raw_id = st.query_params.get("id")
-key = str(st.query_params.get("key") or "")
-try:
-    workshop = workshop_store.get_workshop(db, int(str(raw_id)))
-except (ValueError, NotFoundError):
-    st.title("Workshop console")
-    st.error(f"There is no workshop with id {plain(raw_id or '(none)')}.")
+
+
+def workshop_choices() -> None:
+    """Without a usable id: the workshops to open, newest open ones first."""
+    listed = workshop_store.list_workshops(db)
+    if listed.empty:
+        st.caption("There are no workshops yet: plan one on the Workshops page.")
+    for row in listed.itertuples():
+        st.page_link(
+            WORKSHOP_CONSOLE,
+            label=f"{markdown_text(row.title)} ({row.status}, {row.created_at:%Y-%m-%d})",
+            icon=":material/co_present:" if row.status == "open" else ":material/lock:",
+            query_params={"id": str(row.id)},
+        )
     st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
-    st.stop()
+
+
+workshop = record_from_query(
+    lambda workshop_id: workshop_store.get_workshop(db, workshop_id),
+    title="Workshop console",
+    noun="workshop",
+    hint="Choose the workshop to open its console:",
+    alternatives=workshop_choices,
+)
+
+key_slot = WORKSHOP_KEY.format(workshop.id)
+# Addresses made before the key left the URL carried it as ?key=: drop it from the address
+# unused, so the console never teaches anyone to put the key in a link.
+key_in_address = "key" in st.query_params
+if key_in_address:
+    del st.query_params["key"]
+key = str(st.session_state.get(key_slot) or "")
 
 # A closed workshop can be reviewed by anyone (every round is revealed and nothing can change);
 # an open one needs the key, since its console steers the votes.
 if workshop.is_open and not workshop_store.is_facilitator(db, workshop.id, key):
-    st.title(workshop.title)
+    st.title(markdown_text(workshop.title))
     st.warning(
-        "This console is for the facilitator. Open it with the link you received when you "
-        "created the workshop, or paste the facilitator key.",
+        "This console is for the facilitator: type the facilitator key you kept when you "
+        "created the workshop. This browser tab keeps it until it is reloaded or closed; it "
+        "is never put in the page's address.",
         icon=":material/lock:",
     )
-    with st.form("ws_key_form"):
+    if key_in_address:
+        st.info("The key in the address was removed from it and not used: type it below.")
+    with st.form("ws_key_form", clear_on_submit=True):
         st.text_input("Facilitator key", type="password", key="ws_key_typed")
         if st.session_state.get("ws_key_error"):
             field_error({"key": st.session_state["ws_key_error"]}, "key")
@@ -86,20 +127,22 @@ if workshop.is_open and not workshop_store.is_facilitator(db, workshop.id, key):
         typed = str(st.session_state.get("ws_key_typed") or "").strip()
         if workshop_store.is_facilitator(db, workshop.id, typed):
             st.session_state.pop("ws_key_error", None)
-            st.query_params["key"] = typed
+            st.session_state[key_slot] = typed
         else:
             st.session_state["ws_key_error"] = "That is not this workshop's facilitator key."
         st.rerun()
     st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
     st.stop()
 
-actor = current_actor() or workshop.facilitator
 criteria = current_criteria(db)
 items = workshop_store.workshop_items(db, workshop.id)
 by_id = {item.risk_id: item for item in items}
 state = workshop_store.workshop_state(db, workshop.id)
 recorded = workshop_store.outcomes(db, workshop.id)
 people = workshop_store.participants(db, workshop.id)
+# Who a dissenting member is shown as: a pseudonym when the workshop is anonymised, exactly as
+# in the minutes and the export.
+shown_name = shown_by_name([(p.id, p.name) for p in people], workshop.anonymise_names)
 
 
 def act(action: Callable[[], object], success: str) -> None:
@@ -120,22 +163,26 @@ def step_label(scale: ScaleName) -> Callable[[int], str]:
 # --- header and projector block ------------------------------------------------------------------
 
 st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
-st.title(workshop.title)
+st.title(markdown_text(workshop.title))
 status = "open" if workshop.is_open else "closed"
 st.caption(
-    f"{status.capitalize()} · facilitated by {plain(workshop.facilitator)} · rating the "
-    f"{TIERS[workshop.tier].lower()} risk · {plain(', '.join(workshop.system_names))}"
+    f"{status.capitalize()} · facilitated by {markdown_text(workshop.facilitator)} · rating the "
+    f"{TIERS[workshop.tier].lower()} risk · {markdown_text(', '.join(workshop.system_names))}"
 )
 show_flash()
+# Every facilitator action records who did it: the name given in the sidebar, as on every page.
+actor = require_actor_notice() if workshop.is_open else None
+no_actor = actor is None
 
 new_key = st.session_state.get(WORKSHOP_NEW_KEY.format(workshop.id))
 if new_key:
     with st.container(border=True):
         st.warning(
-            "Keep the facilitator key: it is shown only now and it is the only way to run this "
-            "workshop from another browser. It is also in this page's address; bookmark it. "
-            "Anyone who reads that address can run the workshop, so show this page full screen "
-            "(F11) on the projector.",
+            "Keep the facilitator key: it is shown only now, and it is the only way to run this "
+            "workshop from another browser, or from this one after a reload. This browser tab "
+            "holds it until the page is reloaded or closed; then the console asks for it again "
+            "in a password field. It is never put in the page's address, so the projector and "
+            "the browser's history do not show it. Hide this box before the room can see it.",
             icon=":material/key:",
         )
         st.code(new_key, language=None)
@@ -146,8 +193,7 @@ if new_key:
 projector = st.toggle(
     "Projector view",
     key="ws_projector",
-    help="Hide the agenda, minutes and closing controls. Show the browser full screen (F11) on "
-    "the projector: its address bar holds the facilitator key.",
+    help="Hide the agenda, minutes and closing controls, for the screen the room sees.",
 )
 
 if workshop.is_open:
@@ -165,7 +211,10 @@ if workshop.is_open:
             f"{display_code(workshop.code)}</div>",
             unsafe_allow_html=True,
         )
-        st.markdown(f"or open [{plain(link)}]({link})")
+        # Inside a link's text no address is linked again, so the colons need no word joiner
+        # (which would travel with the address when someone copies the text).
+        shown_link = "\\:".join(plain(part) for part in link.split(":"))
+        st.markdown(f"or open [{shown_link}]({link})")
         if is_local_only(link):
             st.caption(
                 "This address only works on this computer. For phones, open the console "
@@ -193,7 +242,7 @@ def live_progress(workshop_id: int, risk_id: int, round_number: int) -> None:
     if len(joined):
         marks = [
             f"{':material/check_circle:' if row.voted else ':material/hourglass_empty:'} "
-            f"{plain(row.name)}"
+            f"{markdown_text(row.name)}"
             for row in joined.itertuples()
         ]
         st.markdown(" · ".join(marks))
@@ -201,7 +250,7 @@ def live_progress(workshop_id: int, risk_id: int, round_number: int) -> None:
         st.caption("Nobody has joined yet.")
     missing = progress[~progress["joined"]]
     if len(missing):
-        st.caption(f"Expected, not joined yet: {plain(', '.join(missing['name']))}")
+        st.caption(f"Expected, not joined yet: {markdown_text(', '.join(missing['name']))}")
 
 
 # --- the reveal ----------------------------------------------------------------------------------
@@ -226,10 +275,18 @@ def votes_table(votes: list[VoteRecord]) -> pd.DataFrame:
 
 def reveal_panel(item: WorkshopItem, round_number: int, outcome: Outcome | None) -> None:
     votes = workshop_store.revealed_votes(db, workshop.id, item.risk_id, round_number)
-    stats = vote_stats([(vote.likelihood, vote.severity) for vote in votes])
+    # The round's votes were cast on the criteria version current when it opened.
+    rules = workshop_store.round_criteria(db, workshop.id, item.risk_id, round_number)
+    stats = vote_stats([(vote.likelihood, vote.severity) for vote in votes], rules)
     if stats is None:
         st.info("Nobody voted in this round.")
         return
+    if rules.version != criteria.version:
+        st.caption(
+            f"Round {round_number} was rated under criteria version {rules.version} "
+            f"({plain(rules.name)}); the criteria have changed since, and the consensus is "
+            f"recorded under the current version {criteria.version}."
+        )
     consensus = (
         (outcome.likelihood, outcome.severity)
         if outcome is not None and outcome.round == round_number
@@ -238,19 +295,18 @@ def reveal_panel(item: WorkshopItem, round_number: int, outcome: Outcome | None)
     chart, numbers = st.columns([3, 2])
     with chart:
         st.plotly_chart(
-            vote_matrix_figure(criteria, votes, stats.median_cell, consensus),
+            vote_matrix_figure(rules, votes, stats.median_cell, consensus),
             key=f"ws_matrix_{item.risk_id}_{round_number}",
             config={"displayModeBar": False},
         )
     with numbers:
-        median_level = criteria.level_for(*stats.median_cell).name
         st.metric("Votes", stats.count)
         st.metric(
             "Median",
             f"L{stats.median_cell[0]} × S{stats.median_cell[1]}",
             help="The middle vote on each scale; between two steps it rounds up.",
         )
-        st.caption(f"Median level: {median_level}")
+        st.caption(f"Median level: {plain(stats.median_level or 'off the scale')}")
         st.metric(
             "Interquartile range",
             f"L {stats.likelihood.iqr:g} · S {stats.severity.iqr:g}",
@@ -259,16 +315,25 @@ def reveal_panel(item: WorkshopItem, round_number: int, outcome: Outcome | None)
         st.metric(
             "Agreement",
             f"{stats.agreement:.0%} ({stats.agreement_word})",
-            help="Share of votes within one step of the median on both scales.",
+            help=AGREEMENT_RULE,
+        )
+        st.caption(
+            f"{stats.agreeing} of {stats.count} vote{'s' if stats.count != 1 else ''} give "
+            f"{plain(stats.median_level or 'the median level')} and lie within one step of the "
+            "median."
+            + (
+                f" Fewer than {AGREEMENT_MIN_VOTES_FOR_STRONG} votes: never called strong."
+                if stats.too_few_for_strong
+                else ""
+            )
         )
     if stats.outliers:
         st.markdown("**Outliers** (two or more steps from the median, outside the usual spread)")
         for index in stats.outliers:
             vote = votes[index]
-            comment = f": {plain(vote.comment)}" if vote.comment else " (no comment)"
-            st.markdown(
-                f"- {plain(vote.participant)}: L{vote.likelihood} × S{vote.severity}{comment}"
-            )
+            comment = f": {markdown_text(vote.comment)}" if vote.comment else " (no comment)"
+            who = markdown_text(vote.participant)
+            st.markdown(f"- {who}: L{vote.likelihood} × S{vote.severity}{comment}")
     with st.expander(f"All {stats.count} votes with comments"):
         st.dataframe(votes_table(votes), hide_index=True, width="stretch")
     note_key = f"ws_note_{item.risk_id}_{round_number}"
@@ -279,25 +344,44 @@ def reveal_panel(item: WorkshopItem, round_number: int, outcome: Outcome | None)
         st.text_area(
             f"Discussion note, round {round_number}",
             key=note_key,
+            max_chars=NOTE_MAX,
             placeholder="What the committee said about the spread: arguments, evidence, doubts.",
         )
-        if st.button("Save the note", key=f"{note_key}_save"):
-            text = str(st.session_state.get(note_key) or "")
-            act(
-                lambda: workshop_store.save_note(
-                    db, actor, workshop.id, key, item.risk_id, round_number, text
-                ),
-                "Note saved.",
-            )
+        field_error(st.session_state.get(f"{note_key}_errors", {}), "note")
+        if st.button("Save the note", key=f"{note_key}_save", disabled=no_actor):
+            save_note(item, round_number, note_key)
     elif saved_note:
-        st.markdown(f"**Discussion:** {plain(saved_note)}")
+        st.markdown(f"**Discussion:** {markdown_text(saved_note)}")
+
+
+def save_note(item: WorkshopItem, round_number: int, note_key: str) -> None:
+    """Validate the note (the message goes beside the field, the text stays) and save it."""
+    try:
+        note = NoteInput(note=str(st.session_state.get(note_key) or ""))
+    except ValidationError as error:
+        st.session_state[f"{note_key}_errors"] = field_messages(error)
+        st.rerun()
+    st.session_state.pop(f"{note_key}_errors", None)
+    act(
+        lambda: workshop_store.save_note(
+            db, str(actor), workshop.id, key, item.risk_id, round_number, note
+        ),
+        "Note saved.",
+    )
 
 
 def consensus_form(item: WorkshopItem, round_number: int) -> None:
     votes = workshop_store.revealed_votes(db, workshop.id, item.risk_id, round_number)
-    stats = vote_stats([(vote.likelihood, vote.severity) for vote in votes])
+    rules = workshop_store.round_criteria(db, workshop.id, item.risk_id, round_number)
+    stats = vote_stats([(vote.likelihood, vote.severity) for vote in votes], rules)
     prefix = f"ws_consensus_{item.risk_id}_{round_number}_"
-    if stats is not None and prefix + "likelihood" not in st.session_state:
+    # The median is the default, if it is on today's scales (the criteria may have changed
+    # since the round opened, and the consensus is recorded under today's).
+    if (
+        stats is not None
+        and prefix + "likelihood" not in st.session_state
+        and not scale_problems(criteria, *stats.median_cell)
+    ):
         st.session_state[prefix + "likelihood"] = stats.median_cell[0]
         st.session_state[prefix + "severity"] = stats.median_cell[1]
     errors: dict[str, str] = st.session_state.get(prefix + "errors", {})
@@ -343,9 +427,12 @@ def consensus_form(item: WorkshopItem, round_number: int) -> None:
         st.multiselect(
             "Dissenting members",
             [person.name for person in people],
+            format_func=lambda name: shown_name.get(name, name),
             key=prefix + "dissenting",
-            help="The minutes name them, or show their member number if the workshop is "
-            "anonymised.",
+            help="Anonymised workshops show members by number here, as in the reveal and the "
+            "minutes; each member's own screen tells them their number."
+            if workshop.anonymise_names
+            else "The minutes name them.",
         )
         field_error(errors, "dissenting")
         st.text_area(
@@ -359,7 +446,7 @@ def consensus_form(item: WorkshopItem, round_number: int) -> None:
             "Agreed actions (one per line)", key=prefix + "actions", placeholder="Owner: action"
         )
         field_error(errors, "actions")
-        submitted = st.form_submit_button("Record the consensus", type="primary")
+        submitted = st.form_submit_button("Record the consensus", type="primary", disabled=no_actor)
     if submitted:
         values = {
             "likelihood": st.session_state.get(prefix + "likelihood"),
@@ -373,7 +460,12 @@ def consensus_form(item: WorkshopItem, round_number: int) -> None:
         new_errors: dict[str, str] = {}
         try:
             workshop_store.record_consensus(
-                db, actor, workshop.id, key, item.risk_id, ConsensusInput.model_validate(values)
+                db,
+                str(actor),
+                workshop.id,
+                key,
+                item.risk_id,
+                ConsensusInput.model_validate(values),
             )
         except ValidationError as error:
             new_errors = field_messages(error)
@@ -391,19 +483,24 @@ def consensus_form(item: WorkshopItem, round_number: int) -> None:
 
 def outcome_summary(item: WorkshopItem, outcome: Outcome) -> None:
     st.success(
-        f"Consensus recorded: L{outcome.likelihood} × S{outcome.severity} = {outcome.level} "
-        f"(by {outcome.recorded_by}).",
+        f"Consensus recorded: L{outcome.likelihood} × S{outcome.severity} = "
+        f"{plain(outcome.level)} (by {markdown_text(outcome.recorded_by)}).",
         icon=":material/gavel:",
     )
-    st.markdown(f"**Rationale:** {plain(outcome.rationale)}")
+    st.markdown(f"**Rationale:** {markdown_text(outcome.rationale)}")
     if outcome.override_reason:
-        st.markdown(f"**Why not the median:** {plain(outcome.override_reason)}")
+        st.markdown(f"**Why not the median:** {markdown_text(outcome.override_reason)}")
     if outcome.dissent:
-        who = f" ({plain(', '.join(outcome.dissenting))})" if outcome.dissenting else ""
-        st.markdown(f"**Dissent{who}:** {plain(outcome.dissent)}")
+        names = ", ".join(shown_name.get(name, name) for name in outcome.dissenting)
+        who = f" ({markdown_text(names)})" if names else ""
+        st.markdown(f"**Dissent{who}:** {markdown_text(outcome.dissent)}")
     for action in outcome.actions:
-        st.markdown(f"- {plain(action)}")
+        st.markdown(f"- {markdown_text(action)}")
     st.markdown(f"[Open the risk and its rating history](risk?id={item.risk_id})")
+
+
+def round_tab(number: int, latest: int) -> str:
+    return f"Round {number} (latest)" if number == latest else f"Round {number}"
 
 
 # --- the current item ----------------------------------------------------------------------------
@@ -432,28 +529,37 @@ if current is None:
             "and opens its first round of votes.",
             icon=":material/play_circle:",
         )
-        if st.button(f"Start item 1: {first.title}", type="primary"):
+        if st.button(
+            f"Start item 1: {markdown_text(first.title)}", type="primary", disabled=no_actor
+        ):
             act(
-                lambda: workshop_store.go_to_item(db, actor, workshop.id, key, first.risk_id),
+                lambda: workshop_store.go_to_item(db, str(actor), workshop.id, key, first.risk_id),
                 "Item 1 is open for votes.",
             )
 else:
     item = by_id[current.risk_id]
     outcome = recorded.get(item.risk_id)
-    st.header(f"Item {item.position} of {len(items)}: {item.title}")
-    st.caption(f"AI system: {plain(item.system_name)} · round {current.rounds}")
+    st.header(f"Item {item.position} of {len(items)}: {markdown_text(item.title)}")
+    st.caption(f"AI system: {markdown_text(item.system_name)} · round {current.rounds}")
     if item.description:
-        st.markdown(plain(item.description))
+        st.markdown(markdown_text(item.description))
     if current.phase == PHASE_VOTING and workshop.is_open:
         live_progress(workshop.id, item.risk_id, current.rounds)
-        if st.button("Reveal the votes", type="primary", icon=":material/visibility:"):
+        if st.button(
+            "Reveal the votes", type="primary", icon=":material/visibility:", disabled=no_actor
+        ):
             act(
-                lambda: workshop_store.reveal_votes(db, actor, workshop.id, key, item.risk_id),
+                lambda: workshop_store.reveal_votes(db, str(actor), workshop.id, key, item.risk_id),
                 f"Round {current.rounds} revealed.",
             )
     revealed_rounds = sorted(current.revealed)
-    if revealed_rounds:
-        tabs = st.tabs([f"Round {number}" for number in revealed_rounds])
+    if len(revealed_rounds) == 1:
+        reveal_panel(item, revealed_rounds[0], outcome)
+    elif revealed_rounds:
+        # The newest round is what the room discusses: its tab opens, and a new reveal (a new
+        # set of tabs) opens on it again. Earlier rounds stay a click away, unchanged.
+        labels = [round_tab(number, revealed_rounds[-1]) for number in revealed_rounds]
+        tabs = st.tabs(labels, default=labels[-1])
         for tab, number in zip(tabs, revealed_rounds, strict=True):
             with tab:
                 reveal_panel(item, number, outcome)
@@ -461,26 +567,26 @@ else:
         if current.rounds < MAX_ROUNDS and st.button(
             f"Start round {current.rounds + 1} on this item",
             help="Everyone rates again after the discussion; this round stays as it is.",
+            disabled=no_actor,
         ):
             act(
-                lambda: workshop_store.start_new_round(db, actor, workshop.id, key, item.risk_id),
+                lambda: workshop_store.start_new_round(
+                    db, str(actor), workshop.id, key, item.risk_id
+                ),
                 f"Round {current.rounds + 1} is open for votes.",
             )
         consensus_form(item, current.rounds)
     if outcome is not None:
         outcome_summary(item, outcome)
-    later = [
-        candidate
-        for candidate in items
-        if candidate.position > item.position and not state.items[candidate.risk_id].recorded
-    ]
-    if workshop.is_open and current.phase == PHASE_RECORDED and later:
-        following = later[0]
-        if st.button(f"Next item: {following.title}", type="primary"):
-            act(
-                lambda: workshop_store.go_to_item(db, actor, workshop.id, key, following.risk_id),
-                f"Item {following.position} is open.",
-            )
+    recorded_here = workshop.is_open and current.phase == PHASE_RECORDED
+    following = next_item(items, state, item.risk_id) if recorded_here else None
+    if following is not None and st.button(
+        f"Next item: {markdown_text(following.title)}", type="primary", disabled=no_actor
+    ):
+        act(
+            lambda: workshop_store.go_to_item(db, str(actor), workshop.id, key, following.risk_id),
+            f"Item {following.position} is open.",
+        )
 
 if projector:
     st.stop()
@@ -493,18 +599,19 @@ for entry in items:
     entry_state = state.items[entry.risk_id]
     name_column, phase_column, go_column = st.columns([6, 2, 2], vertical_alignment="center")
     marker = "▶ " if entry.risk_id == state.current_risk_id else ""
-    name_column.markdown(
-        f"{marker}**{entry.position}. {plain(entry.title)}** · {plain(entry.system_name)}"
-    )
+    title, system = markdown_text(entry.title), markdown_text(entry.system_name)
+    name_column.markdown(f"{marker}**{entry.position}. {title}** · {system}")
     label = PHASE_LABELS[entry_state.phase]
     if entry_state.rounds > 1:
         label += f" (round {entry_state.rounds})"
     phase_column.caption(label)
     movable = workshop.is_open and entry.risk_id != state.current_risk_id
-    if movable and go_column.button("Go to this item", key=f"ws_go_{entry.risk_id}"):
+    if movable and go_column.button(
+        "Go to this item", key=f"ws_go_{entry.risk_id}", disabled=no_actor
+    ):
         act(
             lambda risk_id=entry.risk_id: workshop_store.go_to_item(
-                db, actor, workshop.id, key, risk_id
+                db, str(actor), workshop.id, key, risk_id
             ),
             "Everyone now sees that item.",
         )
@@ -516,7 +623,7 @@ def participant_list(workshop_id: int) -> None:
     joined = workshop_store.participants(db, workshop_id)
     st.subheader("Participants")
     if joined:
-        st.markdown(", ".join(plain(person.name) for person in joined))
+        st.markdown(", ".join(markdown_text(person.name) for person in joined))
     else:
         st.caption("Nobody has joined yet.")
 
@@ -557,8 +664,8 @@ if workshop.is_open:
         if unrecorded:
             st.warning(f"{len(unrecorded)} item(s) have no recorded consensus.")
         sure = st.checkbox("Yes, close this workshop", key="ws_close_sure")
-        if st.button("Close the workshop", disabled=not sure, type="primary"):
+        if st.button("Close the workshop", disabled=not sure or no_actor, type="primary"):
             act(
-                lambda: workshop_store.close_workshop(db, actor, workshop.id, key),
+                lambda: workshop_store.close_workshop(db, str(actor), workshop.id, key),
                 "The workshop is closed.",
             )

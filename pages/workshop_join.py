@@ -2,8 +2,10 @@
 
 The join code and the participant's token live in the URL (?code=...&token=...), so a reload
 or a lost connection brings the member back to where they were. A small fragment polls the
-workshop's state and redraws the page when the facilitator moves on; the vote form itself is
-outside it, so nothing a member types is disturbed by the polling.
+workshop's state version (one max() over the workshop's event ids, nothing else) and
+reruns the page only when the facilitator has done something; the vote form itself is outside
+it, so nothing a member types is disturbed by the polling. The form shows the criteria version
+the round opened under, so a change to the criteria mid-workshop never moves its scale.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pydantic import ValidationError
 
 from assessments.errors import ConflictError, FieldErrors, WorkbenchError, field_messages
 from assessments.store import workshops as workshop_store
-from assessments.store.criteria import current_criteria
 from assessments.workshops import (
     COMMENT_MAX,
     CONFIDENCE,
@@ -27,7 +28,9 @@ from assessments.workshops import (
     VoteInput,
     WorkshopAccessError,
     display_code,
+    markdown_text,
     normalise_code,
+    shown_names,
     vote_stats,
 )
 from pages.common import database, field_error, flash, labelled, plain, show_flash
@@ -37,6 +40,21 @@ TIER_HINTS = {
     "inherent": "before any controls",
     "residual": "with the controls in place today",
     "target": "once the planned actions are done",
+}
+# The line above the scales: which tier the committee rates and what that asks of a member.
+TIER_LINES = {
+    "inherent": (
+        "**You rate the inherent risk:** how likely this harm is and how bad it would be "
+        "before any controls, as if nothing were done to prevent or soften it."
+    ),
+    "residual": (
+        "**You rate the residual risk:** how likely this harm is and how bad it would be "
+        "with the controls in place today, counting only safeguards that already work."
+    ),
+    "target": (
+        "**You rate the target risk:** how likely this harm will be and how bad it would be "
+        "once the planned actions are done."
+    ),
 }
 
 db = database()
@@ -84,10 +102,9 @@ if token:
         st.warning(str(error))
 
 if participant is None:
-    st.title(workshop.title)
-    st.caption(
-        f"Workshop {display_code(workshop.code)} · facilitated by {plain(workshop.facilitator)}"
-    )
+    st.title(markdown_text(workshop.title))
+    facilitator = markdown_text(workshop.facilitator)
+    st.caption(f"Workshop {display_code(workshop.code)} · facilitated by {facilitator}")
     st.write(
         "Give your name to join. You will rate each risk on your own: nobody sees any vote "
         "until the facilitator reveals them."
@@ -115,28 +132,38 @@ if participant is None:
             st.session_state.pop("ws_join_errors", None)
             st.query_params["code"] = workshop.code
             st.query_params["token"] = result.token
-            flash(f"Welcome, {result.participant.name}.")
+            flash(f"Welcome, {result.participant.name}.")  # flash shows it literally
             st.rerun()
         st.session_state["ws_join_errors"] = new_errors
         st.rerun()
     st.stop()
 
 assert participant is not None
+# The version first, then the state it stands for: a change landing in between makes the
+# next poll redraw, never leaves the page behind.
+drawn_version = workshop_store.state_version(db, workshop.id)
 state = workshop_store.workshop_state(db, workshop.id)
 items = {item.risk_id: item for item in workshop_store.workshop_items(db, workshop.id)}
-criteria = current_criteria(db)
 
 
 @st.fragment(run_every=POLL_EVERY)
-def follow_the_facilitator(workshop_id: int, drawn: tuple) -> None:
-    """Redraw the page when the facilitator opens, reveals, records or closes (polled)."""
-    if workshop_store.workshop_state(db, workshop_id).signature() != drawn:
+def follow_the_facilitator(workshop_id: int, drawn: int) -> None:
+    """Redraw the page when the facilitator opens, reveals, records or closes. Each poll is
+    one small query and draws nothing; only a change reruns the page."""
+    if workshop_store.state_version(db, workshop_id) != drawn:
         st.rerun()
 
 
-st.caption(f"{plain(workshop.title)} · you are **{plain(participant.name)}**")
+st.caption(f"{markdown_text(workshop.title)} · you are **{markdown_text(participant.name)}**")
+if workshop.anonymise_names:
+    people = workshop_store.participants(db, workshop.id)
+    pseudonym = shown_names([(p.id, p.name) for p in people], True)[participant.id]
+    st.caption(
+        f"This workshop is anonymised: the reveal and the minutes show your votes as "
+        f"**{pseudonym}**."
+    )
 show_flash()
-follow_the_facilitator(workshop.id, state.signature())
+follow_the_facilitator(workshop.id, drawn_version)
 
 current = state.current
 if current is None:
@@ -149,10 +176,11 @@ if current is None:
 
 item = items[current.risk_id]
 round_number = current.rounds
-st.subheader(f"Item {item.position} of {len(items)}: {item.title}")
-st.caption(f"AI system: {plain(item.system_name)}")
+criteria = workshop_store.round_criteria(db, workshop.id, item.risk_id, round_number)
+st.subheader(f"Item {item.position} of {len(items)}: {markdown_text(item.title)}")
+st.caption(f"AI system: {markdown_text(item.system_name)}")
 if item.description:
-    st.markdown(plain(item.description))
+    st.markdown(markdown_text(item.description))
 
 mine = workshop_store.own_vote(db, participant.id, item.risk_id, round_number)
 
@@ -164,10 +192,9 @@ if current.phase == PHASE_VOTING:
             icon=":material/replay:",
         )
     if mine:
-        level = criteria.level_for(mine["likelihood"], mine["severity"]).name
         st.success(
             f"Your vote is in: likelihood {mine['likelihood']}, severity {mine['severity']} "
-            f"({level}). You can change it until the votes are revealed.",
+            f"({plain(mine['level'])}). You can change it until the votes are revealed.",
             icon=":material/check_circle:",
         )
     prefix = f"ws_vote_{workshop.id}_{item.risk_id}_{round_number}_"
@@ -182,11 +209,14 @@ if current.phase == PHASE_VOTING:
     if vote_errors.get("form"):
         st.error(vote_errors["form"])
     with st.form(prefix + "form"):
+        st.markdown(TIER_LINES[workshop.tier])
         st.radio(
             "Likelihood",
             [step.value for step in criteria.likelihood],
-            format_func=lambda value: f"{value} · {criteria.step('likelihood', value).label}",
-            captions=[step.description for step in criteria.likelihood],
+            format_func=lambda value: (
+                f"{value} · {plain(criteria.step('likelihood', value).label)}"
+            ),
+            captions=[plain(step.description) for step in criteria.likelihood],
             index=None,
             key=prefix + "likelihood",
             help=f"How likely is it that this harm happens, {TIER_HINTS[workshop.tier]}?",
@@ -195,8 +225,8 @@ if current.phase == PHASE_VOTING:
         st.radio(
             "Severity",
             [step.value for step in criteria.severity],
-            format_func=lambda value: f"{value} · {criteria.step('severity', value).label}",
-            captions=[step.description for step in criteria.severity],
+            format_func=lambda value: f"{value} · {plain(criteria.step('severity', value).label)}",
+            captions=[plain(step.description) for step in criteria.severity],
             index=None,
             key=prefix + "severity",
             help=f"How bad would it be for the people affected, {TIER_HINTS[workshop.tier]}?",
@@ -248,13 +278,14 @@ if current.phase == PHASE_VOTING:
 elif current.phase in (PHASE_REVEALED, PHASE_RECORDED):
     revealed = current.last_revealed_round or round_number
     votes = workshop_store.revealed_votes(db, workshop.id, item.risk_id, revealed)
-    stats = vote_stats([(vote.likelihood, vote.severity) for vote in votes])
+    rules = workshop_store.round_criteria(db, workshop.id, item.risk_id, revealed)
+    stats = vote_stats([(vote.likelihood, vote.severity) for vote in votes], rules)
     if current.phase == PHASE_RECORDED:
         outcome = workshop_store.outcomes(db, workshop.id).get(item.risk_id)
         if outcome is not None:
             st.success(
                 f"The committee recorded likelihood {outcome.likelihood}, severity "
-                f"{outcome.severity} ({outcome.level}). Waiting for the next item.",
+                f"{outcome.severity} ({plain(outcome.level)}). Waiting for the next item.",
                 icon=":material/gavel:",
             )
     else:

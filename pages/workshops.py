@@ -14,17 +14,23 @@ from assessments.reports.minutes import file_stem, minutes_pdf
 from assessments.risks import TIERS, RiskInput
 from assessments.store import workshops as workshop_store
 from assessments.store.inventory import system_names
-from assessments.workshops import NAME_MAX, TITLE_MAX, WorkshopInput, display_code
+from assessments.workshops import (
+    NAME_MAX,
+    TITLE_MAX,
+    WorkshopInput,
+    display_code,
+    markdown_text,
+)
 from pages.common import (
     SYSTEM_EDIT,
     WORKSHOP_CONSOLE,
     WORKSHOP_JOIN,
+    WORKSHOP_KEY,
     WORKSHOP_NEW_KEY,
     current_actor,
     database,
     field_error,
     labelled,
-    plain,
     require_actor_notice,
     show_flash,
 )
@@ -59,13 +65,14 @@ for row in workshops.itertuples():
     with st.container(border=True):
         heading, actions = st.columns([3, 2], vertical_alignment="center")
         with heading:
-            st.markdown(f"**{plain(row.title)}**")
+            st.markdown(f"**{markdown_text(row.title)}**")
             created = row.created_at.strftime("%Y-%m-%d")
             code = f" · code {display_code(row.code)}" if row.status == "open" else ""
+            facilitator = markdown_text(row.facilitator)
+            covered = markdown_text(", ".join(row.system_names))
             st.caption(
-                f"{row.status.capitalize()}{code} · {created} · {plain(row.facilitator)} · "
-                f"{plain(', '.join(row.system_names))} · {row.recorded} of {row.items} items "
-                f"recorded · {row.participants} participants"
+                f"{row.status.capitalize()}{code} · {created} · {facilitator} · {covered} · "
+                f"{row.recorded} of {row.items} items recorded · {row.participants} participants"
             )
         with actions:
             console, minutes = st.columns(2)
@@ -98,20 +105,43 @@ if not systems:
     st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
     st.stop()
 
+
+def forget_errors(*fields: str) -> None:
+    """The user changed a field: the message the last attempt left beside it no longer
+    applies (the next attempt checks everything again)."""
+    kept = st.session_state.get(ERRORS) or {}
+    st.session_state[ERRORS] = {field: text for field, text in kept.items() if field not in fields}
+
+
 errors: dict[str, str] = st.session_state.get(ERRORS, {})
 drafts: list[dict[str, Any]] = st.session_state.setdefault(DRAFTS, [])
 if not st.session_state.get(PREFIX + "facilitator"):
     st.session_state[PREFIX + "facilitator"] = current_actor() or ""
 
-st.text_input("Title *", key=PREFIX + "title", max_chars=TITLE_MAX, placeholder="e.g. Q4 review")
+st.text_input(
+    "Title *",
+    key=PREFIX + "title",
+    max_chars=TITLE_MAX,
+    placeholder="e.g. Q4 review",
+    on_change=forget_errors,
+    args=("title",),
+)
 field_error(errors, "title")
-st.text_input("Facilitator *", key=PREFIX + "facilitator", max_chars=NAME_MAX)
+st.text_input(
+    "Facilitator *",
+    key=PREFIX + "facilitator",
+    max_chars=NAME_MAX,
+    on_change=forget_errors,
+    args=("facilitator",),
+)
 field_error(errors, "facilitator")
 chosen_systems: list[int] = st.multiselect(
     "AI systems *",
     list(systems),
     format_func=lambda system_id: systems.get(system_id, str(system_id)),
     key=PREFIX + "systems",
+    on_change=forget_errors,
+    args=("system_ids",),
 )
 field_error(errors, "system_ids")
 
@@ -131,6 +161,8 @@ st.multiselect(
     key=PREFIX + "risks",
     placeholder="Choose the AI systems first" if not chosen_systems else "Choose risks",
     help="The agenda follows this order; drafted risks come after them.",
+    on_change=forget_errors,
+    args=("risk_ids",),
 )
 field_error(errors, "risk_ids")
 if chosen_systems and candidates.empty:
@@ -140,9 +172,11 @@ if drafts:
     st.markdown("**Drafted risks** (added to the register when the workshop is created)")
     for index, draft in enumerate(drafts):
         text, remove = st.columns([5, 1], vertical_alignment="center")
-        text.markdown(f"- {plain(draft['title'])} · {plain(systems.get(draft['system_id'], ''))}")
+        system = systems.get(draft["system_id"], "")
+        text.markdown(f"- {markdown_text(draft['title'])} · {markdown_text(system)}")
         if remove.button("Remove", key=f"{PREFIX}remove_{index}"):
             drafts.pop(index)
+            forget_errors("drafts")
             st.rerun()
 field_error(errors, "drafts")
 
@@ -213,6 +247,8 @@ with st.expander("Draft a new risk to rate", expanded=False):
             else:
                 drafts.append(drafted.model_dump())
                 st.session_state[DRAFT_ERRORS] = {}
+                # A drafted risk is something to rate: "choose at least one risk" is answered.
+                forget_errors("risk_ids", "drafts")
                 for name in ("draft_title", "draft_description"):
                     st.session_state.pop(PREFIX + name, None)
             st.rerun()
@@ -224,11 +260,15 @@ st.radio(
     horizontal=True,
     key=PREFIX + "tier",
     help="The consensus is recorded as a rating of this tier in each risk's history.",
+    on_change=forget_errors,
+    args=("tier",),
 )
 st.text_area(
     "Expected participants (one name per line, optional)",
     key=PREFIX + "expected",
     help="The console lists who has not joined yet.",
+    on_change=forget_errors,
+    args=("expected_participants",),
 )
 field_error(errors, "expected_participants")
 st.checkbox(
@@ -236,6 +276,10 @@ st.checkbox(
     key=PREFIX + "anonymise",
     help="Votes then show 'Member 1', 'Member 2', ...; the attendee list stays.",
 )
+# The summary follows the field messages still on screen: once every marked field has been
+# changed, it goes too. A refusal that belongs to no field stays until the next attempt.
+if any(field != "form" for field in errors):
+    st.error("Nothing was saved: please correct the fields marked above.")
 if errors.get("form"):
     st.error(errors["form"])
 actor = require_actor_notice()
@@ -254,8 +298,6 @@ if st.button("Create the workshop", type="primary", disabled=actor is None):
     created = None
     try:
         data = WorkshopInput.model_validate(values)
-        if data.risk_count() == 0:
-            raise FieldErrors({"risk_ids": "Choose at least one risk to rate, or draft one."})
         created = workshop_store.create_workshop(db, str(actor), data)
     except ValidationError as error:
         new_errors = field_messages(error)
@@ -267,12 +309,11 @@ if st.button("Create the workshop", type="primary", disabled=actor is None):
         for name in list(st.session_state):
             if str(name).startswith(PREFIX):
                 del st.session_state[name]
-        st.session_state[WORKSHOP_NEW_KEY.format(created.workshop.id)] = created.facilitator_key
-        st.switch_page(
-            WORKSHOP_CONSOLE,
-            query_params={"id": str(created.workshop.id), "key": created.facilitator_key},
-        )
-    if new_errors and "form" not in new_errors:
-        new_errors["form"] = "Nothing was saved: please correct the fields marked above."
+        # The key stays in this session, never in the address (browser history, the
+        # projector's address bar); the console shows it once so the facilitator can keep it.
+        workshop_id = created.workshop.id
+        st.session_state[WORKSHOP_KEY.format(workshop_id)] = created.facilitator_key
+        st.session_state[WORKSHOP_NEW_KEY.format(workshop_id)] = created.facilitator_key
+        st.switch_page(WORKSHOP_CONSOLE, query_params={"id": str(workshop_id)})
     st.session_state[ERRORS] = new_errors
     st.rerun()

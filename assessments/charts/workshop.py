@@ -14,11 +14,17 @@ from assessments.workshops import VoteRecord, cell_counts
 MARK_COLOUR = "#1F3A5F"
 MEDIAN_COLOUR = "#111111"
 CONSENSUS_COLOUR = "#0B6E4F"
+# Where the consensus star sits in its cell, in cell widths from the centre: in the lower-left
+# corner, clear of the vote bubble at the centre.
+CONSENSUS_OFFSET = 0.32
 
 
-def _mark_size(count: int, largest: int) -> float:
-    """Marker diameter in pixels: the area grows with the number of votes on the cell."""
-    return 22 + 34 * math.sqrt(count / max(largest, 1))
+def _mark_size(count: int, largest: int, cell_pixels: float) -> float:
+    """Marker diameter in pixels: the area grows with the number of votes on the cell, and
+    the biggest bubble stays well inside its cell (clear of the corner where the consensus
+    star sits)."""
+    biggest = max(24.0, min(56.0, 0.58 * cell_pixels))
+    return 22 + (biggest - 22) * math.sqrt(count / max(largest, 1))
 
 
 def vote_matrix_figure(
@@ -29,9 +35,14 @@ def vote_matrix_figure(
     *,
     height: int = 460,
 ) -> go.Figure:
-    """The criteria's grid coloured by level, one mark per voted cell sized by how many votes
-    it holds (with the count on it and every voter and comment on hover), the median cell
-    outlined and, once recorded, the consensus starred. Likelihood runs up, severity across."""
+    """The criteria's grid coloured by level, one bubble per voted cell sized by how many votes
+    it holds (the count on it, every voter and comment on hover), the median cell outlined and,
+    once recorded, the consensus cell outlined in green with a star in its corner. Likelihood
+    runs up, severity across.
+
+    Every vote stays visible: the bubbles are drawn last, over everything else, and nothing is
+    written inside the cells (the level names are in the legend, beside their colours).
+    """
     figure = go.Figure()
     severity_steps = len(criteria.severity)
     likelihood_steps = len(criteria.likelihood)
@@ -47,17 +58,61 @@ def vote_matrix_figure(
             line={"color": "#FFFFFF", "width": 2},
             layer="below",
         )
-        figure.add_annotation(
-            x=cell["severity"] + 0.45,
-            y=cell["likelihood"] + 0.42,
-            text=cell["level"],
-            showarrow=False,
-            xanchor="right",
-            yanchor="top",
-            font={"size": 10, "color": "#333333"},
+    for level in criteria.levels:
+        # A legend entry only (no data): the level's name beside its colour.
+        figure.add_trace(
+            go.Scatter(
+                name=level.name,
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker={"symbol": "square", "size": 14, "color": level.colour, "opacity": 0.55},
+                hoverinfo="skip",
+            )
+        )
+    if median_cell is not None:
+        likelihood, severity = median_cell
+        figure.add_shape(
+            type="rect",
+            x0=severity - 0.47,
+            x1=severity + 0.47,
+            y0=likelihood - 0.47,
+            y1=likelihood + 0.47,
+            line={"color": MEDIAN_COLOUR, "width": 3},
+            fillcolor="rgba(0,0,0,0)",
+            name="Median",
+            showlegend=True,
+        )
+    if consensus_cell is not None:
+        likelihood, severity = consensus_cell
+        figure.add_shape(
+            type="rect",
+            x0=severity - 0.40,
+            x1=severity + 0.40,
+            y0=likelihood - 0.40,
+            y1=likelihood + 0.40,
+            line={"color": CONSENSUS_COLOUR, "width": 3, "dash": "dash"},
+            fillcolor="rgba(0,0,0,0)",
+        )
+        figure.add_trace(
+            go.Scatter(
+                name="Consensus",
+                x=[severity - CONSENSUS_OFFSET],
+                y=[likelihood - CONSENSUS_OFFSET],
+                mode="markers",
+                marker={
+                    "symbol": "star",
+                    "size": 18,
+                    "color": CONSENSUS_COLOUR,
+                    "line": {"color": "#FFFFFF", "width": 1},
+                },
+                hovertemplate=f"Consensus: L{likelihood} × S{severity}<extra></extra>",
+            )
         )
     counts = cell_counts([(vote.likelihood, vote.severity) for vote in votes])
     largest = max(counts.values(), default=1)
+    # The plot area's height (less the legend, axis title and margins) over the steps.
+    cell_pixels = (height - 110) / max(likelihood_steps, 1)
     voters: dict[tuple[int, int], list[str]] = {}
     for vote in votes:
         # Plotly renders a few HTML tags in hover text: people's words are escaped first.
@@ -68,54 +123,22 @@ def vote_matrix_figure(
     cells = sorted(counts)
     figure.add_trace(
         go.Scatter(
-            name="Votes",
+            name=f"Votes ({len(votes)})",
             x=[severity for _, severity in cells],
             y=[likelihood for likelihood, _ in cells],
             mode="markers+text",
             text=[str(counts[cell]) for cell in cells],
             textfont={"color": "#FFFFFF", "size": 15},
             marker={
-                "size": [_mark_size(counts[cell], largest) for cell in cells],
+                "size": [_mark_size(counts[cell], largest, cell_pixels) for cell in cells],
                 "color": MARK_COLOUR,
-                "opacity": 0.85,
+                "opacity": 0.9,
                 "line": {"color": "#FFFFFF", "width": 1.5},
             },
             customdata=["<br>".join(voters[cell]) for cell in cells],
             hovertemplate="L%{y} × S%{x}: %{text} vote(s)<br>%{customdata}<extra></extra>",
         )
     )
-    if median_cell is not None:
-        figure.add_trace(
-            go.Scatter(
-                name="Median",
-                x=[median_cell[1]],
-                y=[median_cell[0]],
-                mode="markers",
-                marker={
-                    "symbol": "square-open",
-                    "size": 74,
-                    "color": MEDIAN_COLOUR,
-                    "line": {"width": 3},
-                },
-                hovertemplate="Median: L%{y} × S%{x}<extra></extra>",
-            )
-        )
-    if consensus_cell is not None:
-        figure.add_trace(
-            go.Scatter(
-                name="Consensus",
-                x=[consensus_cell[1]],
-                y=[consensus_cell[0]],
-                mode="markers",
-                marker={
-                    "symbol": "star",
-                    "size": 26,
-                    "color": CONSENSUS_COLOUR,
-                    "line": {"color": "#FFFFFF", "width": 1.5},
-                },
-                hovertemplate="Consensus: L%{y} × S%{x}<extra></extra>",
-            )
-        )
     figure.update_xaxes(
         title="Severity",
         range=[0.5, severity_steps + 0.5],

@@ -20,14 +20,22 @@ from fpdf.fonts import FontFace
 from assessments.config import data_dir
 from assessments.risks import TIERS
 from assessments.workshops import (
+    AGREEMENT_RULE,
     CONFIDENCE,
     ItemRecord,
     RoundRecord,
     VoteStats,
     WorkshopRecord,
+    markdown_text,
 )
 
 FONT = "DejaVu"
+
+
+def literal(text: object) -> str:
+    """People's text in the Markdown minutes, on one line (table cells, list items): escaped
+    as the workshop pages escape it (`markdown_text`, built on the product's escaper)."""
+    return markdown_text(" ".join(str(text).split()))
 
 
 @dataclass(frozen=True)
@@ -67,11 +75,11 @@ def _date(record: WorkshopRecord) -> str:
 
 
 def stats_line(stats: VoteStats) -> str:
+    """The round's numbers as the console shows them (the same agreement rule)."""
     return (
         f"Median L{stats.median_cell[0]} × S{stats.median_cell[1]}; interquartile range "
         f"likelihood {stats.likelihood.iqr:g}, severity {stats.severity.iqr:g}; agreement "
-        f"{stats.agreement:.0%} ({stats.agreement_word}: share of votes within one step of the "
-        "median on both scales)."
+        f"{stats.agreement_text}."
     )
 
 
@@ -99,6 +107,7 @@ def _header_facts(record: WorkshopRecord) -> list[tuple[str, str]]:
             "Names in the ratings",
             "anonymised (Member 1, Member 2, ...)" if workshop.anonymise_names else "shown",
         ),
+        ("Agreement", AGREEMENT_RULE),
     ]
     if workshop.closed_at:
         facts.insert(2, ("Closed", workshop.closed_at.strftime("%Y-%m-%d %H:%M UTC")))
@@ -107,43 +116,34 @@ def _header_facts(record: WorkshopRecord) -> list[tuple[str, str]]:
 
 # --- Markdown ------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-
-
-def _md(text: object) -> str:
-    """User text as literal Markdown: one line, special characters escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
 
 def minutes_markdown(record: WorkshopRecord) -> str:
     workshop = record.workshop
-    lines = [f"# Minutes: {_md(workshop.title)}", ""]
-    lines += [f"- **{label}:** {_md(value)}" for label, value in _header_facts(record)]
+    lines = [f"# Minutes: {literal(workshop.title)}", ""]
+    lines += [f"- **{label}:** {literal(value)}" for label, value in _header_facts(record)]
     lines += ["", "## Attendees", ""]
     people = attendees(record)
-    lines += [f"- {_md(name)}" for name in people] or ["- Nobody joined."]
+    lines += [f"- {literal(name)}" for name in people] or ["- Nobody joined."]
     missing = absentees(record)
     if missing:
-        lines += ["", f"Expected but did not join: {_md(', '.join(missing))}."]
+        lines += ["", f"Expected but did not join: {literal(', '.join(missing))}."]
     lines += ["", "## Items", ""]
     lines += ["| # | Risk | AI system | Consensus | Dissent |", "|---|---|---|---|---|"]
     for entry in record.items:
         outcome = entry.outcome
         consensus = (
-            f"L{outcome.likelihood} × S{outcome.severity} = {_md(outcome.level)}"
+            f"L{outcome.likelihood} × S{outcome.severity} = {literal(outcome.level)}"
             if outcome
             else "not recorded"
         )
         dissent = "yes" if outcome and outcome.dissent else "no" if outcome else ""
-        lines.append(
-            f"| {entry.item.position} | {_md(entry.item.title)} | {_md(entry.item.system_name)}"
-            f" | {consensus} | {dissent} |"
-        )
+        title, system = literal(entry.item.title), literal(entry.item.system_name)
+        lines.append(f"| {entry.item.position} | {title} | {system} | {consensus} | {dissent} |")
     for entry in record.items:
         lines += ["", *_item_markdown(record, entry)]
     lines += ["", "## Actions", ""]
     agreed = actions(record)
-    lines += [f"- {_md(action.text)} (item: {_md(action.item)})" for action in agreed] or [
+    lines += [f"- {literal(action.text)} (item: {literal(action.item)})" for action in agreed] or [
         "No actions were agreed."
     ]
     lines.append("")
@@ -152,9 +152,13 @@ def minutes_markdown(record: WorkshopRecord) -> str:
 
 def _item_markdown(record: WorkshopRecord, entry: ItemRecord) -> list[str]:
     item = entry.item
-    lines = [f"## {item.position}. {_md(item.title)}", "", f"AI system: {_md(item.system_name)}"]
+    lines = [
+        f"## {item.position}. {literal(item.title)}",
+        "",
+        f"AI system: {literal(item.system_name)}",
+    ]
     if item.description:
-        lines += ["", _md(item.description)]
+        lines += ["", literal(item.description)]
     if not entry.rounds:
         lines += ["", "Not discussed."]
     for round_record in entry.rounds:
@@ -169,8 +173,8 @@ def _item_markdown(record: WorkshopRecord, entry: ItemRecord) -> list[str]:
                 "|---|---|---|---|---|---|",
             ]
             lines += [
-                f"| {_md(vote.participant)} | {vote.likelihood} | {vote.severity} |"
-                f" {_md(vote.level)} | {vote.confidence} | {_md(vote.comment)} |"
+                f"| {literal(vote.participant)} | {vote.likelihood} | {vote.severity} |"
+                f" {literal(vote.level)} | {vote.confidence} | {literal(vote.comment)} |"
                 for vote in round_record.votes
             ]
             stats = round_record.stats()
@@ -178,25 +182,32 @@ def _item_markdown(record: WorkshopRecord, entry: ItemRecord) -> list[str]:
                 lines += ["", stats_line(stats)]
                 outliers = outlier_lines(round_record, stats)
                 if outliers:
-                    lines += ["", "Outliers:", *[f"- {_md(line)}" for line in outliers]]
+                    lines += [
+                        "",
+                        "Outliers:",
+                        *[f"- {literal(line)}" for line in outliers],
+                    ]
         if round_record.note:
-            lines += ["", f"Discussion: {_md(round_record.note)}"]
+            lines += ["", f"Discussion: {literal(round_record.note)}"]
     outcome = entry.outcome
     lines += ["", "### Consensus", ""]
     if outcome is None:
         lines.append("No consensus was recorded.")
         return lines
     lines.append(
-        f"**L{outcome.likelihood} × S{outcome.severity} = {_md(outcome.level)}** "
+        f"**L{outcome.likelihood} × S{outcome.severity} = {literal(outcome.level)}** "
         f"(after round {outcome.round}; median L{outcome.median_likelihood} × "
-        f"S{outcome.median_severity}), recorded by {_md(outcome.recorded_by)}."
+        f"S{outcome.median_severity}), recorded by {literal(outcome.recorded_by)}."
     )
-    lines += ["", f"Rationale: {_md(outcome.rationale)}"]
+    lines += ["", f"Rationale: {literal(outcome.rationale)}"]
     if outcome.override_reason:
-        lines += ["", f"Why not the median: {_md(outcome.override_reason)}"]
+        lines += ["", f"Why not the median: {literal(outcome.override_reason)}"]
     if outcome.dissent:
         who = ", ".join(record.shown_name(name) for name in outcome.dissenting)
-        lines += ["", f"Dissent{f' ({_md(who)})' if who else ''}: {_md(outcome.dissent)}"]
+        lines += [
+            "",
+            f"Dissent{f' ({literal(who)})' if who else ''}: {literal(outcome.dissent)}",
+        ]
     else:
         lines += ["", "No dissent was recorded."]
     return lines

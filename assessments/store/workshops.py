@@ -13,18 +13,18 @@ facilitator key. Tokens and the key are stored only as hashes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import duckdb
 import pandas as pd
 
 from assessments.criteria import RiskCriteria
 from assessments.errors import ConflictError, FieldErrors, NotFoundError
 from assessments.risks import RatingInput
-from assessments.store.criteria import criteria_in_transaction, current_criteria
+from assessments.store.criteria import criteria_in_transaction, criteria_version, current_criteria
 from assessments.store.db import Database, Transaction
 from assessments.store.risks import insert_rating, insert_risk
 from assessments.workshops import (
@@ -39,6 +39,7 @@ from assessments.workshops import (
     Event,
     ItemRecord,
     JoinInput,
+    NoteInput,
     Outcome,
     Participant,
     RoundRecord,
@@ -65,12 +66,11 @@ from assessments.workshops import (
     scale_problems,
     secret_hash,
     secret_matches,
+    shown_by_name,
     shown_names,
     vote_refusal,
     vote_stats,
 )
-
-T = TypeVar("T")
 
 ENTITY = "workshop"
 PARTICIPANT_ENTITY = "workshop_participant"
@@ -113,16 +113,6 @@ def _rows(source: Source, sql: str, params: Sequence[Any]) -> list[tuple]:
     if isinstance(source, Transaction):
         return source.fetchall(sql, params)
     return source.query_rows(sql, params)
-
-
-def _write(database: Database, actor: str, work: Callable[[Transaction], T]) -> T:
-    """`Database.write`, run once more when a unique key was taken by a concurrent transaction
-    (two people joining under one name, two tabs recording one consensus): the second run
-    reads the committed row and refuses with a message instead of a constraint error."""
-    try:
-        return database.write(actor, work)
-    except duckdb.ConstraintException:
-        return database.write(actor, work)
 
 
 def _dicts(source: Source, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
@@ -263,6 +253,69 @@ def workshop_state(database: Database, workshop_id: int) -> WorkshopState:
     return _state(database, workshop_id)
 
 
+def state_version(database: Database, workshop_id: int) -> int:
+    """A number that grows with every change a participant's screen shows: each facilitator
+    action (focus, new round, reveal, record, close) appends an event. The one small query a
+    participant's page polls; read it BEFORE the state it draws, so a change landing in
+    between makes the next poll redraw instead of being missed."""
+    row = database.query_one(
+        "SELECT coalesce(max(id), 0) FROM workshop_events WHERE workshop_id = ?", [workshop_id]
+    )
+    return int(row[0]) if row else 0
+
+
+# --- the criteria a round is rated under ---------------------------------------------------------
+
+
+def _criteria_of_version(source: Source, version: int) -> RiskCriteria:
+    """A saved criteria version (immutable): the process's parsed copy on a plain read, the
+    stored definition (the export shape, which RiskCriteria accepts back) inside a write."""
+    if isinstance(source, Database):
+        return criteria_version(source, version)
+    row = source.fetchone("SELECT definition FROM criteria_versions WHERE version = ?", [version])
+    if row is None:
+        raise NotFoundError(f"There is no criteria version {version}.")
+    return RiskCriteria.model_validate({**json.loads(row[0]), "version": version})
+
+
+def _criteria_lookup(source: Source) -> Callable[[int], RiskCriteria]:
+    """Version -> criteria, each version read once per call."""
+    found: dict[int, RiskCriteria] = {}
+
+    def lookup(version: int) -> RiskCriteria:
+        if version not in found:
+            found[version] = _criteria_of_version(source, version)
+        return found[version]
+
+    return lookup
+
+
+def _round_criteria(
+    source: Source, workshop_id: int, risk_id: int, round_number: int
+) -> RiskCriteria:
+    rows = _rows(
+        source,
+        "SELECT criteria_version FROM workshop_rounds"
+        " WHERE workshop_id = ? AND risk_id = ? AND round = ?",
+        [workshop_id, risk_id, round_number],
+    )
+    if rows:
+        return _criteria_of_version(source, int(rows[0][0]))
+    # A round that has not opened yet would open under today's criteria.
+    if isinstance(source, Transaction):
+        return criteria_in_transaction(source)
+    return current_criteria(source)
+
+
+def round_criteria(
+    database: Database, workshop_id: int, risk_id: int, round_number: int
+) -> RiskCriteria:
+    """The criteria a round's votes are cast, checked, levelled and charted under: the version
+    that was current when the round opened. Criteria saved during the workshop apply from the
+    next round on, so a scale never changes under the members' feet."""
+    return _round_criteria(database, workshop_id, risk_id, round_number)
+
+
 # --- access --------------------------------------------------------------------------------------
 
 
@@ -366,8 +419,6 @@ def insert_workshop(
     for draft in data.drafts:
         if draft.system_id not in data.system_ids:
             errors["drafts"] = f"The drafted risk '{draft.title}' belongs to another AI system."
-    if data.risk_count() == 0:
-        errors["risk_ids"] = "Choose at least one risk to rate, or draft one."
     if errors:
         raise FieldErrors(errors)
     risk_ids += [insert_risk(transaction, draft).id for draft in data.drafts]
@@ -418,7 +469,7 @@ def insert_workshop(
 
 def create_workshop(database: Database, actor: str, data: WorkshopInput) -> CreatedWorkshop:
     """Set up a workshop; the returned facilitator key is shown once and never stored in clear."""
-    return _write(database, actor, lambda transaction: insert_workshop(transaction, data))
+    return database.write(actor, lambda transaction: insert_workshop(transaction, data))
 
 
 def insert_participant(
@@ -461,13 +512,18 @@ def insert_participant(
 
 
 def join_workshop(database: Database, code: str, data: JoinInput) -> JoinedParticipant:
-    """A participant joins with the workshop's code and their name; late joiners are welcome."""
+    """A participant joins with the workshop's code and their name; late joiners are welcome.
+
+    Two people pressing Join under one name at once both pass the check above; the unique
+    (workshop, name) key fails the second COMMIT, `Database.write` runs it again, and the
+    second run finds the first one's row and refuses with the message beside the name field.
+    """
 
     def work(transaction: Transaction) -> JoinedParticipant:
         workshop = _open_by_code(transaction, code)
         return insert_participant(transaction, workshop, data)
 
-    return _write(database, data.name, work)
+    return database.write(data.name, work)
 
 
 # --- votes ---------------------------------------------------------------------------------------
@@ -483,11 +539,12 @@ def insert_vote(
     *,
     submitted_at: datetime | None = None,
 ) -> int:
-    """Append one submission after checking the round is open and the values on the scale."""
+    """Append one submission after checking the round is open and the values on the scales of
+    the criteria version the round opened under (kept with the vote)."""
     refusal = vote_refusal(_state(transaction, workshop.id), risk_id, round_number)
     if refusal:
         raise ConflictError(refusal)
-    criteria = criteria_in_transaction(transaction)
+    criteria = _round_criteria(transaction, workshop.id, risk_id, round_number)
     problems = scale_problems(criteria, vote.likelihood, vote.severity)
     if problems:
         raise FieldErrors(problems)
@@ -546,14 +603,19 @@ def submit_vote(
 def own_vote(
     database: Database, participant_id: int, risk_id: int, round_number: int
 ) -> dict[str, Any] | None:
-    """A participant's own counting vote in a round (to prefill their form after a reload)."""
+    """A participant's own counting vote in a round (to prefill their form after a reload),
+    with its level under the criteria version it was cast under."""
     rows = database.query_records(
-        "SELECT likelihood, severity, confidence, comment, submitted_at,"
+        "SELECT likelihood, severity, confidence, comment, submitted_at, criteria_version,"
         " count(*) OVER () AS submissions FROM workshop_votes"
-        " WHERE participant_id = ? AND risk_id = ? AND round = ? ORDER BY id DESC",
+        " WHERE participant_id = ? AND risk_id = ? AND round = ? ORDER BY id DESC LIMIT 1",
         [participant_id, risk_id, round_number],
     )
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    mine = rows[0]
+    criteria = _criteria_of_version(database, int(mine["criteria_version"]))
+    return {**mine, "level": _level_name(criteria, mine["likelihood"], mine["severity"])}
 
 
 def voting_progress(
@@ -578,27 +640,30 @@ def voting_progress(
 
 
 def _counted_votes(
-    source: Source, workshop_id: int, criteria: RiskCriteria, names: dict[int, str]
+    source: Source, workshop_id: int, names: dict[int, str]
 ) -> dict[tuple[int, int], list[VoteRecord]]:
-    """The votes that count, grouped by (risk id, round), in the order people joined."""
+    """The votes that count, grouped by (risk id, round), in the order people joined; each
+    vote's level comes from the criteria version it was cast under."""
     rows = _rows(
         source,
         "SELECT c.risk_id, c.round, c.participant_id, c.likelihood, c.severity, c.confidence,"
         " c.comment, c.submitted_at, (SELECT count(*) FROM workshop_votes a"
         " WHERE a.participant_id = c.participant_id AND a.risk_id = c.risk_id"
-        f" AND a.round = c.round) AS submissions FROM ({_COUNTED_VOTES}) c"
+        f" AND a.round = c.round) AS submissions, c.criteria_version FROM ({_COUNTED_VOTES}) c"
         " ORDER BY c.risk_id, c.round, c.participant_id",
         [workshop_id],
     )
+    criteria_of = _criteria_lookup(source)
     grouped: dict[tuple[int, int], list[VoteRecord]] = {}
-    for risk_id, round_number, pid, likelihood, severity, confidence, comment, at, count in rows:
+    for row in rows:
+        risk_id, round_number, pid, likelihood, severity, confidence, comment, at, count = row[:9]
         grouped.setdefault((risk_id, round_number), []).append(
             VoteRecord(
                 participant_id=pid,
                 participant=names.get(pid, f"participant {pid}"),
                 likelihood=likelihood,
                 severity=severity,
-                level=_level_name(criteria, likelihood, severity),
+                level=_level_name(criteria_of(int(row[9])), likelihood, severity),
                 confidence=confidence,
                 comment=comment,
                 submitted_at=at,
@@ -609,10 +674,12 @@ def _counted_votes(
 
 
 def _level_name(criteria: RiskCriteria, likelihood: int, severity: int) -> str:
+    """The level of a vote under its own criteria version (a vote is checked against that
+    version when cast, so 'off the scale' only shows for data written by hand)."""
     try:
         return criteria.level_for(likelihood, severity).name
     except ValueError:
-        return "off the current scale"
+        return f"off the scale of criteria version {criteria.version}"
 
 
 def count_votes(database: Database, workshop_id: int, risk_id: int, round_number: int) -> int:
@@ -623,19 +690,6 @@ def count_votes(database: Database, workshop_id: int, risk_id: int, round_number
         [workshop_id, risk_id, round_number],
     )
     return int(row[0]) if row else 0
-
-
-def all_submissions(database: Database, workshop_id: int) -> pd.DataFrame:
-    """Every submission ever made (the full history, for checks and audits), oldest first."""
-    return database.query_df(
-        "SELECT v.id, p.name AS participant, v.risk_id, v.round, v.likelihood, v.severity,"
-        " v.confidence, v.comment, v.submitted_at,"
-        " v.id IN (SELECT max(id) FROM workshop_votes WHERE workshop_id = ?"
-        " GROUP BY participant_id, risk_id, round) AS counts"
-        " FROM workshop_votes v JOIN workshop_participants p ON p.id = v.participant_id"
-        " WHERE v.workshop_id = ? ORDER BY v.id",
-        [workshop_id, workshop_id],
-    )
 
 
 def revealed_votes(
@@ -650,7 +704,7 @@ def revealed_votes(
     workshop = get_workshop(database, workshop_id)
     people = participants(database, workshop_id)
     names = shown_names([(p.id, p.name) for p in people], workshop.anonymise_names)
-    votes = _counted_votes(database, workshop_id, current_criteria(database), names)
+    votes = _counted_votes(database, workshop_id, names)
     return votes.get((risk_id, round_number), [])
 
 
@@ -680,20 +734,43 @@ def _event(
     )
 
 
+def _open_round(
+    transaction: Transaction,
+    workshop: Workshop,
+    risk_id: int,
+    round_number: int,
+    *,
+    at: datetime | None = None,
+) -> int:
+    """Open a round and fix the criteria version it is rated under; returns that version."""
+    when = at or transaction.at
+    _event(transaction, workshop.id, EVENT_OPEN_ROUND, risk_id, round_number, occurred_at=when)
+    version = criteria_in_transaction(transaction).version
+    transaction.execute(
+        "INSERT INTO workshop_rounds (workshop_id, risk_id, round, criteria_version, opened_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [workshop.id, risk_id, round_number, version, when],
+    )
+    return version
+
+
 def insert_focus(
     transaction: Transaction, workshop: Workshop, risk_id: int, *, at: datetime | None = None
 ) -> None:
     """Put an item on everyone's screen; its first round opens the first time."""
     opens_round = check_focus(_state(transaction, workshop.id), risk_id)
     _event(transaction, workshop.id, EVENT_FOCUS, risk_id, occurred_at=at)
-    if opens_round:
-        _event(transaction, workshop.id, EVENT_OPEN_ROUND, risk_id, 1, occurred_at=at)
+    version = _open_round(transaction, workshop, risk_id, 1, at=at) if opens_round else None
     transaction.audit(
         "focus",
         ENTITY,
         workshop.id,
         None,
-        {"risk_id": risk_id, "round_opened": 1 if opens_round else None},
+        {
+            "risk_id": risk_id,
+            "round_opened": 1 if opens_round else None,
+            "criteria_version": version,
+        },
         f"Workshop '{workshop.title}': now on risk {risk_id}",
     )
 
@@ -703,13 +780,13 @@ def insert_new_round(
 ) -> int:
     round_number = check_new_round(_state(transaction, workshop.id), risk_id)
     _event(transaction, workshop.id, EVENT_FOCUS, risk_id, occurred_at=at)
-    _event(transaction, workshop.id, EVENT_OPEN_ROUND, risk_id, round_number, occurred_at=at)
+    version = _open_round(transaction, workshop, risk_id, round_number, at=at)
     transaction.audit(
         "open_round",
         ENTITY,
         workshop.id,
         None,
-        {"risk_id": risk_id, "round": round_number},
+        {"risk_id": risk_id, "round": round_number, "criteria_version": version},
         f"Workshop '{workshop.title}': round {round_number} on risk {risk_id}",
     )
     return round_number
@@ -743,12 +820,12 @@ def insert_note(
     workshop: Workshop,
     risk_id: int,
     round_number: int,
-    note: str,
+    note: NoteInput,
     *,
     at: datetime | None = None,
 ) -> None:
     check_note(_state(transaction, workshop.id), risk_id, round_number)
-    text = note.strip()
+    text = note.note
     transaction.execute(
         "INSERT INTO workshop_notes (workshop_id, risk_id, round, note, written_at, written_by)"
         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -778,10 +855,15 @@ def insert_consensus(
     round_number = check_record(state, risk_id)
     people = _participants(transaction, workshop.id)
     names = {p.id: p.name for p in people}
+    # The consensus is a new rating in the risk's history, made now: under today's criteria
+    # (as insert_rating computes its level), whichever version the rounds were voted under.
     criteria = criteria_in_transaction(transaction)
-    votes = _counted_votes(transaction, workshop.id, criteria, names)
+    votes = _counted_votes(transaction, workshop.id, names)
     final = votes.get((risk_id, round_number), [])
-    stats = vote_stats([(vote.likelihood, vote.severity) for vote in final])
+    stats = vote_stats(
+        [(vote.likelihood, vote.severity) for vote in final],
+        _round_criteria(transaction, workshop.id, risk_id, round_number),
+    )
     median_cell = stats.median_cell if stats else None
     problems = {
         **scale_problems(criteria, consensus.likelihood, consensus.severity),
@@ -857,12 +939,19 @@ def insert_consensus(
         recorded_at=recorded_at,
         recorded_by=transaction.actor,
     )
+    # Anyone can read the audit log: in an anonymised workshop it names the dissenting
+    # members by the pseudonyms the console and the minutes use, never by name. (The rating's
+    # participants list keeps real names: it says who attended and voted, not what anyone
+    # voted, as the minutes' attendee list does.)
+    shown = shown_by_name([(p.id, p.name) for p in people], workshop.anonymise_names)
+    audited = outcome.model_dump(mode="json")
+    audited["dissenting"] = [shown.get(name, name) for name in consensus.dissenting]
     transaction.audit(
         "record",
         ENTITY,
         workshop.id,
         None,
-        outcome.model_dump(mode="json"),
+        audited,
         f"Workshop '{workshop.title}': consensus on risk {risk_id} L{consensus.likelihood} × "
         f"S{consensus.severity} = {rating['level']}",
     )
@@ -896,7 +985,7 @@ def _as_facilitator(
         workshop = _require_facilitator(transaction, workshop_id, key)
         return action(transaction, workshop)
 
-    return _write(database, actor, work)
+    return database.write(actor, work)
 
 
 def go_to_item(database: Database, actor: str, workshop_id: int, key: str, risk_id: int) -> None:
@@ -927,7 +1016,7 @@ def save_note(
     key: str,
     risk_id: int,
     round_number: int,
-    note: str,
+    note: NoteInput,
 ) -> None:
     """Keep the discussion note of a round (a new row; the latest is the note)."""
     _as_facilitator(
@@ -994,7 +1083,7 @@ def workshop_record(database: Database, workshop_id: int) -> WorkshopRecord:
     people = _participants(read, workshop_id)
     shown = shown_names([(p.id, p.name) for p in people], workshop.anonymise_names)
     state = _state(read, workshop_id)
-    votes = _counted_votes(read, workshop_id, criteria, shown)
+    votes = _counted_votes(read, workshop_id, shown)
     notes = _notes(read, workshop_id)
     recorded = _outcomes(database, workshop_id)
     items = []
@@ -1004,6 +1093,7 @@ def workshop_record(database: Database, workshop_id: int) -> WorkshopRecord:
             RoundRecord(
                 number=number,
                 revealed=number in item_state.revealed,
+                criteria=_round_criteria(read, workshop_id, item.risk_id, number),
                 votes=votes.get((item.risk_id, number), [])
                 if number in item_state.revealed
                 else [],

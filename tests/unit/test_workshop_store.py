@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 from pydantic import ValidationError
 
+from assessments.criteria import presets
 from assessments.demo import DEMO_STEPS
 from assessments.errors import ConflictError, FieldErrors, NotFoundError
 from assessments.exports import build_export
@@ -18,15 +19,21 @@ from assessments.reports.minutes import minutes_markdown, minutes_pdf
 from assessments.store import inventory
 from assessments.store import risks as risk_store
 from assessments.store import workshops as store
+from assessments.store.criteria import save_criteria
 from assessments.store.db import Database
+from assessments.store.schema import MIGRATIONS_DIR
 from assessments.workshop_demo import load_workshops
 from assessments.workshops import (
+    AGREEMENT_MIN_VOTES_FOR_STRONG,
+    AGREEMENT_RULE,
     ConsensusInput,
     JoinInput,
+    NoteInput,
     VoteInput,
     WorkshopAccessError,
     WorkshopInput,
     display_code,
+    markdown_text,
 )
 from tests.factories import system_input
 from tests.risk_factories import risk_input
@@ -100,6 +107,24 @@ def count_rows(db: Database, table: str) -> int:
     return int(row[0]) if row else 0
 
 
+def submissions(db: Database, workshop_id: int) -> list[dict]:
+    """Every submission, oldest first, and whether it is the one that counts: read straight
+    from the table, since the store has (and must have) no read that skips the blind."""
+    return db.query_records(
+        "SELECT v.id, p.name AS participant, v.risk_id, v.round, v.likelihood, v.severity,"
+        " v.criteria_version, v.id IN (SELECT max(id) FROM workshop_votes WHERE workshop_id = ?"
+        " GROUP BY participant_id, risk_id, round) AS counts"
+        " FROM workshop_votes v JOIN workshop_participants p ON p.id = v.participant_id"
+        " WHERE v.workshop_id = ? ORDER BY v.id",
+        [workshop_id, workshop_id],
+    )
+
+
+def unescaped(markdown: str) -> str:
+    """Markdown minutes as a person reads them (escapes and word joiners removed)."""
+    return markdown.replace("\\", "").replace("\u2060", "")
+
+
 # --- creating, joining and access ----------------------------------------------------------------
 
 
@@ -132,9 +157,6 @@ def test_a_workshop_needs_risks_of_its_own_systems(db: Database) -> None:
     other = inventory.create_system(db, "Ada", system_input(name="Other system"))
     foreign = risk_store.create_risk(db, "Ada", risk_input(other.id)).id
     base = {"title": "W", "facilitator": FACILITATOR, "system_ids": [first.id]}
-    with pytest.raises(FieldErrors) as empty:
-        store.create_workshop(db, FACILITATOR, WorkshopInput(**base))
-    assert "risk_ids" in empty.value.errors
     with pytest.raises(FieldErrors, match="does not cover"):
         store.create_workshop(db, FACILITATOR, WorkshopInput(**base, risk_ids=[foreign]))
     with pytest.raises(FieldErrors, match="no risk"):
@@ -222,7 +244,9 @@ def test_only_the_facilitator_key_can_run_the_workshop(db: Database) -> None:
             lambda k: store.go_to_item(db, "Mallory", setup.workshop_id, k, risk),
             lambda k: store.reveal_votes(db, "Mallory", setup.workshop_id, k, risk),
             lambda k: store.start_new_round(db, "Mallory", setup.workshop_id, k, risk),
-            lambda k: store.save_note(db, "Mallory", setup.workshop_id, k, risk, 1, "x"),
+            lambda k: store.save_note(
+                db, "Mallory", setup.workshop_id, k, risk, 1, NoteInput(note="x")
+            ),
             lambda k: store.record_consensus(db, "Mallory", setup.workshop_id, k, risk, consensus),
             lambda k: store.close_workshop(db, "Mallory", setup.workshop_id, k),
         ):
@@ -289,9 +313,9 @@ def test_every_submission_is_kept_and_the_latest_counts(db: Database) -> None:
         "Absent Person": False,
     }
     assert store.count_votes(db, setup.workshop_id, setup.risk_ids[0], 1) == 2
-    history = store.all_submissions(db, setup.workshop_id)
+    history = submissions(db, setup.workshop_id)
     assert len(history) == 4
-    assert history[history["counts"]]["id"].tolist() == [history["id"].iloc[2], ada_last]
+    assert [row["id"] for row in history if row["counts"]] == [history[2]["id"], ada_last]
     store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[0])
     counted = store.revealed_votes(db, setup.workshop_id, setup.risk_ids[0], 1)
     by_name = {entry.participant: entry for entry in counted}
@@ -332,6 +356,125 @@ def test_a_late_joiner_can_vote_in_the_open_round(db: Database) -> None:
     assert store.count_votes(db, setup.workshop_id, setup.risk_ids[0], 1) == 1
 
 
+# --- the criteria version of a round ------------------------------------------------------------
+
+
+def test_a_round_keeps_the_criteria_it_opened_under(db: Database) -> None:
+    """The criteria change to 3 x 3 while round 1 runs on 5 x 5: round 1 still takes, levels
+    and shows 5 x 5 votes; the next round opens on 3 x 3 and refuses a 5."""
+    setup = make_workshop(db)
+    ada, bo = join(setup, "Ada"), join(setup, "Bo")
+    start(setup)
+    risk = setup.risk_ids[0]
+    vote(setup, ada, 5, 5)
+    five_by_five = store.round_criteria(db, setup.workshop_id, risk, 1)
+    three_by_three = save_criteria(db, "Ada", presets()["preset_3x3"], "Smaller scales")
+    assert three_by_three.version > five_by_five.version
+    assert store.round_criteria(db, setup.workshop_id, risk, 1).version == five_by_five.version
+    vote(setup, bo, 4, 5)  # on round 1's scale, though off today's
+    with pytest.raises(FieldErrors) as off_scale:
+        vote(setup, bo, 6, 5)
+    assert set(off_scale.value.errors) == {"likelihood"}
+    ada_id = store.participant_for(db, setup.code, ada)[1].id
+    assert store.own_vote(db, ada_id, risk, 1)["level"] == five_by_five.level_for(5, 5).name
+    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    revealed = store.revealed_votes(db, setup.workshop_id, risk, 1)
+    assert [vote.level for vote in revealed] == [
+        five_by_five.level_for(5, 5).name,
+        five_by_five.level_for(4, 5).name,
+    ]
+    assert {row["criteria_version"] for row in submissions(db, setup.workshop_id)} == {
+        five_by_five.version
+    }
+
+    store.start_new_round(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    assert store.round_criteria(db, setup.workshop_id, risk, 2).version == three_by_three.version
+    with pytest.raises(FieldErrors) as refused:
+        vote(setup, ada, 5, 5, round_number=2)
+    assert set(refused.value.errors) == {"likelihood", "severity"}
+    assert "1 to 3" in refused.value.errors["likelihood"]
+    vote(setup, ada, 3, 3, round_number=2)
+    assert store.own_vote(db, ada_id, risk, 2)["level"] == three_by_three.level_for(3, 3).name
+    assert [row["criteria_version"] for row in submissions(db, setup.workshop_id)][-1] == (
+        three_by_three.version
+    )
+
+
+def test_rounds_opened_before_the_migration_get_the_version_of_their_votes(db: Database) -> None:
+    """Migration 007 fills workshop_rounds for rounds opened before it existed."""
+    setup = make_workshop(db)
+    ada = join(setup, "Ada")
+    start(setup)
+    vote(setup, ada, 2, 2)
+    start(setup, 1)  # item 2's round 1: no votes
+    expected = db.query_rows(
+        "SELECT workshop_id, risk_id, round, criteria_version FROM workshop_rounds ORDER BY risk_id"
+    )
+    sql = (MIGRATIONS_DIR / "007_workshop_criteria_version.sql").read_text()
+    with db.cursor() as cursor:
+        cursor.execute("DROP TABLE workshop_rounds")
+        cursor.execute(sql)
+    assert (
+        db.query_rows(
+            "SELECT workshop_id, risk_id, round, criteria_version FROM workshop_rounds"
+            " ORDER BY risk_id"
+        )
+        == expected
+    )
+    assert len(expected) == 2
+
+
+# --- what a participant's page polls -------------------------------------------------------------
+
+
+def test_the_state_version_moves_with_every_facilitator_step_and_nothing_else(
+    db: Database,
+) -> None:
+    setup = make_workshop(db)
+    risk = setup.risk_ids[0]
+    seen = [store.state_version(db, setup.workshop_id)]
+
+    def moved() -> bool:
+        seen.append(store.state_version(db, setup.workshop_id))
+        return seen[-1] > seen[-2]
+
+    ada = join(setup, "Ada")
+    assert not moved()  # a join changes nobody else's screen
+    start(setup)
+    assert moved()
+    vote(setup, ada, 3, 3)
+    assert not moved()  # a vote is blind: no other screen changes
+    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    assert moved()
+    store.save_note(db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note="n"))
+    assert not moved()  # notes stay on the console
+    store.start_new_round(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    assert moved()
+    vote(setup, ada, 3, 3, round_number=2)
+    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    assert moved()
+    store.record_consensus(
+        db,
+        FACILITATOR,
+        setup.workshop_id,
+        setup.key,
+        risk,
+        ConsensusInput(likelihood=3, severity=3, rationale="Agreed."),
+    )
+    assert moved()
+    store.close_workshop(db, FACILITATOR, setup.workshop_id, setup.key)
+    assert moved()
+    other = store.create_workshop(
+        db,
+        FACILITATOR,
+        WorkshopInput(
+            title="Other", facilitator=FACILITATOR, system_ids=[setup.system_id], risk_ids=[risk]
+        ),
+    )
+    store.go_to_item(db, FACILITATOR, other.workshop.id, other.facilitator_key, risk)
+    assert not moved()  # another workshop's steps do not touch this one
+
+
 # --- rounds, consensus and the risk history ------------------------------------------------------
 
 
@@ -342,13 +485,30 @@ def run_two_rounds(setup: Setup) -> dict[str, str]:
     for name, (likelihood, severity) in zip(tokens, [(2, 3), (4, 5), (3, 4)], strict=True):
         vote(setup, tokens[name], likelihood, severity, comment=f"{name} round 1")
     store.reveal_votes(db := setup.db, FACILITATOR, setup.workshop_id, setup.key, risk)
-    store.save_note(db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, "First draft")
-    store.save_note(db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, "Spread discussed")
+    for note in ("First draft", "Spread discussed"):
+        store.save_note(
+            db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note=note)
+        )
     assert store.start_new_round(db, FACILITATOR, setup.workshop_id, setup.key, risk) == 2
     for name, (likelihood, severity) in zip(tokens, [(3, 4), (3, 5), (3, 4)], strict=True):
         vote(setup, tokens[name], likelihood, severity, round_number=2)
     store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
     return tokens
+
+
+def test_a_note_is_validated_by_its_model_and_kept_trimmed(db: Database) -> None:
+    setup = make_workshop(db)
+    ada = join(setup, "Ada")
+    start(setup)
+    vote(setup, ada, 3, 3)
+    risk = setup.risk_ids[0]
+    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    with pytest.raises(ValidationError, match="at most 4000"):
+        NoteInput(note="x" * 4001)
+    store.save_note(
+        db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note="  Spread.  ")
+    )
+    assert store.note_for(db, setup.workshop_id, risk, 1) == "Spread."
 
 
 def test_a_second_round_is_kept_apart_from_the_first(db: Database) -> None:
@@ -503,7 +663,7 @@ def finished_workshop(db: Database, *, anonymise: bool) -> Setup:
 
 def test_minutes_name_the_voters_when_names_are_shown(db: Database) -> None:
     setup = finished_workshop(db, anonymise=False)
-    text = minutes_markdown(store.workshop_record(db, setup.workshop_id))
+    text = unescaped(minutes_markdown(store.workshop_record(db, setup.workshop_id)))
     assert "## Attendees\n\n- Ada\n- Bo\n- Cy" in text
     assert "Expected but did not join: Absent Person." in text
     assert "### Round 1" in text and "### Round 2" in text
@@ -517,7 +677,7 @@ def test_minutes_name_the_voters_when_names_are_shown(db: Database) -> None:
 def test_anonymised_minutes_hide_who_voted_what(db: Database) -> None:
     setup = finished_workshop(db, anonymise=True)
     record = store.workshop_record(db, setup.workshop_id)
-    text = minutes_markdown(record)
+    text = unescaped(minutes_markdown(record))
     assert "| Member 2 | 4 | 5 |" in text
     assert "| Bo |" not in text
     assert "Dissent (Member 2)" in text
@@ -528,6 +688,63 @@ def test_anonymised_minutes_hide_who_voted_what(db: Database) -> None:
         "Member 2",
         "Member 3",
     }
+
+
+def test_minutes_state_the_agreement_rule_the_console_uses(db: Database) -> None:
+    setup = finished_workshop(db, anonymise=False)
+    record = store.workshop_record(db, setup.workshop_id)
+    text = unescaped(minutes_markdown(record))
+    assert f"- **Agreement:** {AGREEMENT_RULE}" in text
+    # Round 1 is split over Medium, High and Critical; round 2 is all High next to the median,
+    # but three votes are too few to call that strong.
+    assert "agreement 33% (weak)" in text
+    assert f"agreement 100% (moderate: fewer than {AGREEMENT_MIN_VOTES_FOR_STRONG} votes)" in text
+    first, second = record.items[0].rounds
+    assert first.criteria.version == second.criteria.version == 1
+
+
+@pytest.mark.parametrize("anonymise", [False, True])
+def test_the_audit_names_dissenters_as_the_workshop_shows_them(
+    db: Database, anonymise: bool
+) -> None:
+    """The audit log is open to every user: an anonymised workshop's consensus event names
+    the dissenting member by pseudonym. The rating's participants (who voted, not what) keep
+    their names, like the minutes' attendee list."""
+    setup = finished_workshop(db, anonymise=anonymise)
+    rows = db.query_rows(
+        "SELECT after_state FROM audit_events WHERE entity = 'workshop' AND action = 'record'"
+    )
+    assert len(rows) == 1
+    audited = json.loads(rows[0][0])
+    assert audited["dissenting"] == (["Member 2"] if anonymise else ["Bo"])
+    assert audited["dissent"] == "Sees it as severe."
+    # The outcome itself keeps the real name, so the pseudonym follows the join order.
+    outcome = store.outcomes(db, setup.workshop_id)[setup.risk_ids[0]]
+    assert outcome.dissenting == ["Bo"]
+    history = risk_store.rating_history(db, setup.risk_ids[0])
+    assert sorted(history.iloc[0]["participants"]) == ["Ada", "Bo", "Cy"]
+
+
+def test_markdown_minutes_escape_what_people_typed_with_the_product_escaper(
+    db: Database,
+) -> None:
+    setup = make_workshop(db)
+    ada = join(setup, "Ada <b>Park</b>")
+    start(setup)
+    comment = "See [the log](http://x.example) | *now*: 2. not a list, www.x.example or a@b.example"
+    vote(setup, ada, 3, 3, comment=comment)
+    risk = setup.risk_ids[0]
+    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    note = "# Not a heading, `code` and :red[colour]"
+    store.save_note(db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note=note))
+    text = minutes_markdown(store.workshop_record(db, setup.workshop_id))
+    for typed in (comment, note, "Ada <b>Park</b>"):
+        assert markdown_text(typed) in text
+    assert comment not in text and "](http" not in text and "<b>" not in text
+    # No bare address is left for Markdown to link, no colour directive to colour.
+    assert "http://" not in text and "www." not in text and "a@" not in text
+    assert ":red[" not in text
+    assert comment in unescaped(text)
 
 
 def test_minutes_pdf_holds_the_same_content(db: Database, tmp_path) -> None:
@@ -612,14 +829,14 @@ def test_thirty_concurrent_votes_all_kept_one_counts_each(db: Database) -> None:
         thread.join(timeout=120)
     assert not failures, failures
     assert len(returned) == 30
-    history = store.all_submissions(db, setup.workshop_id)
-    assert len(history) == 30 and sorted(history["id"]) == sorted(returned.values())
-    counted = history[history["counts"]]
-    assert len(counted) == 10
+    history = submissions(db, setup.workshop_id)
+    assert len(history) == 30
+    assert sorted(row["id"] for row in history) == sorted(returned.values())
+    assert sum(row["counts"] for row in history) == 10
     for name in names:
-        mine = history[history["participant"] == name]
+        mine = [row for row in history if row["participant"] == name]
         assert len(mine) == 3
-        assert counted[counted["participant"] == name]["id"].item() == mine["id"].max()
+        assert [row["id"] for row in mine if row["counts"]] == [max(row["id"] for row in mine)]
     assert store.count_votes(db, setup.workshop_id, setup.risk_ids[0], 1) == 10
     store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[0])
     assert len(store.revealed_votes(db, setup.workshop_id, setup.risk_ids[0], 1)) == 10

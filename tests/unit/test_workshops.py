@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 
 import pytest
@@ -10,8 +11,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from assessments.criteria import default_criteria
-from assessments.errors import ConflictError
+from assessments.errors import ConflictError, field_messages
 from assessments.workshops import (
+    AGREEMENT_MIN_VOTES_FOR_STRONG,
     CODE_ALPHABET,
     CODE_LENGTH,
     EVENT_CLOSE,
@@ -24,11 +26,14 @@ from assessments.workshops import (
     PHASE_REVEALED,
     PHASE_VOTING,
     PHASE_WAITING,
+    WORD_JOINER,
     ConsensusInput,
     Event,
     JoinInput,
+    NoteInput,
     VoteInput,
     WorkshopInput,
+    WorkshopItem,
     check_focus,
     check_new_round,
     check_record,
@@ -39,15 +44,18 @@ from assessments.workshops import (
     is_local_only,
     is_well_formed_code,
     join_link,
+    markdown_text,
     median_confidence,
     median_step,
     new_join_code,
     new_secret,
+    next_item,
     normalise_code,
     pseudonyms,
     scale_problems,
     secret_hash,
     secret_matches,
+    shown_by_name,
     shown_names,
     spread,
     vote_refusal,
@@ -154,9 +162,25 @@ def test_workshop_input_cleans_expected_names_and_checks_the_tier() -> None:
     assert data.system_ids == [1, 2] and data.risk_ids == [5]
     assert data.expected_participants == ["Ada", "Bo Chen"]
     with pytest.raises(ValidationError, match="tier"):
-        WorkshopInput(title="R", facilitator="H", system_ids=[1], tier="hoped-for")
+        WorkshopInput(title="R", facilitator="H", system_ids=[1], risk_ids=[5], tier="hoped-for")
     with pytest.raises(ValidationError):
-        WorkshopInput(title="R", facilitator="H", system_ids=[])
+        WorkshopInput(title="R", facilitator="H", system_ids=[], risk_ids=[5])
+
+
+def test_a_workshop_needs_something_to_rate_and_says_so_beside_the_risks() -> None:
+    with pytest.raises(ValidationError) as nothing:
+        WorkshopInput(title="R", facilitator="H", system_ids=[1])
+    assert field_messages(nothing.value) == {
+        "risk_ids": "Choose at least one risk to rate, or draft one."
+    }
+
+
+def test_a_note_has_a_length_limit_and_is_trimmed() -> None:
+    assert NoteInput(note="  Spread discussed.  ").note == "Spread discussed."
+    assert NoteInput(note="").note == ""
+    with pytest.raises(ValidationError) as too_long:
+        NoteInput(note="x" * 4001)
+    assert field_messages(too_long.value) == {"note": "at most 4000 characters, please"}
 
 
 def test_departing_from_the_median_needs_a_reason() -> None:
@@ -278,6 +302,32 @@ def test_rounds_are_limited() -> None:
         check_new_round(derive_state([10], events, []), 10)
 
 
+def agenda(*risk_ids: int) -> list[WorkshopItem]:
+    return [
+        WorkshopItem(
+            risk_id=risk_id,
+            position=position,
+            title=f"Risk {risk_id}",
+            system_id=1,
+            system_name="S",
+            harm_category="fairness",
+        )
+        for position, risk_id in enumerate(risk_ids, start=1)
+    ]
+
+
+def test_the_next_item_is_the_first_later_one_not_yet_recorded() -> None:
+    items = agenda(10, 20, 30)
+    state = derive_state([10, 20, 30], [Event(kind=EVENT_FOCUS, risk_id=10)], [20])
+    following = next_item(items, state, 10)
+    assert following is not None and following.risk_id == 30  # 20 is recorded already
+    assert next_item(items, state, 30) is None  # the end of the agenda
+    fresh = derive_state([10, 20, 30], [], [])
+    assert next_item(items, fresh, 20) == items[2]
+    assert next_item(items, fresh, 99) is None  # not on the agenda
+    assert next_item(items, derive_state([10, 20, 30], [], [20, 30]), 10) is None
+
+
 def test_the_signature_changes_with_what_participants_must_see() -> None:
     focus = Event(kind=EVENT_FOCUS, risk_id=10)
     round_one = Event(kind=EVENT_OPEN_ROUND, risk_id=10, round=1)
@@ -295,41 +345,72 @@ def test_the_signature_changes_with_what_participants_must_see() -> None:
 
 def test_stats_of_a_known_round() -> None:
     votes = [(3, 4), (4, 4), (2, 3), (3, 3), (4, 5), (2, 4), (3, 4)]
-    stats = vote_stats(votes)
+    stats = vote_stats(votes, default_criteria())
     assert stats is not None
     assert stats.count == 7
-    assert stats.median_cell == (3, 4)
+    assert stats.median_cell == (3, 4) and stats.median_level == "High"
     assert stats.likelihood.median == 3 and stats.likelihood.iqr == 1.0
     assert stats.severity.q1 == 3.5 and stats.severity.q3 == 4.0
-    # Every vote lies within one step of the median cell (3, 4) on both scales.
-    assert stats.agreement == 1.0 and stats.agreement_word == "strong"
+    # Every vote is within one step of the median cell, but the room is split across Medium,
+    # High and Critical: only the three votes at High next to the median agree.
+    assert stats.agreeing == 3 and stats.agreement_word == "weak"
     assert stats.outliers == ()
+
+
+def test_two_members_split_across_levels_do_not_agree() -> None:
+    """The new-user test: L3 × S3 (Medium) and L4 × S4 (High) was shown as 100 % strong."""
+    stats = vote_stats([(3, 3), (4, 4)], default_criteria())
+    assert stats is not None
+    assert stats.median_cell == (4, 4) and stats.median_level == "High"
+    assert stats.agreement == 0.5 and stats.agreement_word == "weak"
+    assert stats.agreement_text == "50% (weak)"
+
+
+def test_a_unanimous_handful_is_not_called_strong() -> None:
+    three = vote_stats([(2, 2)] * 3, default_criteria())
+    four = vote_stats([(2, 2)] * 4, default_criteria())
+    assert three is not None and four is not None
+    assert three.agreement == 1.0 and three.agreement_word == "moderate"
+    assert three.agreement_text == (
+        f"100% (moderate: fewer than {AGREEMENT_MIN_VOTES_FOR_STRONG} votes)"
+    )
+    assert four.agreement_word == "strong" and four.agreement_text == "100% (strong)"
+    assert "fewer than" in three.summary() and "agreement 100% (strong)" in four.summary()
+
+
+def test_votes_far_from_the_median_do_not_agree_even_at_the_same_level() -> None:
+    # L1 × S4 is Low like the median L1 × S1, but three steps away from it.
+    stats = vote_stats([(1, 1)] * 3 + [(1, 4)], default_criteria())
+    assert stats is not None
+    assert stats.median_level == "Low" and stats.agreeing == 3
+    assert stats.agreement_word == "moderate"
 
 
 def test_a_lone_far_vote_is_an_outlier_and_lowers_agreement() -> None:
     votes = [(2, 3), (2, 3), (2, 3), (3, 3), (2, 2), (2, 3), (5, 3)]
-    stats = vote_stats(votes)
+    stats = vote_stats(votes, default_criteria())
     assert stats is not None
     assert stats.median_cell == (2, 3)
     assert stats.outliers == (6,)
-    assert stats.agreement == pytest.approx(6 / 7)
+    # (2, 2) is Low and (5, 3) High: five of seven give Medium next to the median.
+    assert stats.agreement == pytest.approx(5 / 7)
 
 
 def test_one_step_off_a_unanimous_room_is_not_an_outlier() -> None:
-    stats = vote_stats([(3, 3)] * 5 + [(4, 3)])
+    stats = vote_stats([(3, 3)] * 5 + [(4, 3)], default_criteria())
     assert stats is not None and stats.outliers == ()
 
 
 def test_a_split_room_has_weak_agreement() -> None:
-    stats = vote_stats([(1, 1), (1, 1), (5, 5), (5, 5)])
+    stats = vote_stats([(1, 1), (1, 1), (5, 5), (5, 5)], default_criteria())
     assert stats is not None
     assert stats.agreement == 0.0 and stats.agreement_word == "weak"
     assert stats.likelihood.iqr == 4.0
 
 
 def test_no_votes_no_stats_and_one_vote_is_its_own_median() -> None:
-    assert vote_stats([]) is None
-    single = vote_stats([(2, 5)])
+    assert vote_stats([], default_criteria()) is None
+    single = vote_stats([(2, 5)], default_criteria())
     assert single is not None
     assert single.median_cell == (2, 5) and single.likelihood.iqr == 0
     with pytest.raises(ValueError):
@@ -347,7 +428,7 @@ votes_strategy = st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5)), min_s
 
 @given(votes_strategy)
 def test_stats_stay_within_the_votes(votes: list[tuple[int, int]]) -> None:
-    stats = vote_stats(votes)
+    stats = vote_stats(votes, default_criteria())
     assert stats is not None
     likelihoods = [likelihood for likelihood, _ in votes]
     severities = [severity for _, severity in votes]
@@ -359,6 +440,12 @@ def test_stats_stay_within_the_votes(votes: list[tuple[int, int]]) -> None:
     assert all(0 <= index < len(votes) for index in stats.outliers)
     if len(set(votes)) == 1:
         assert stats.agreement == 1.0 and not stats.outliers
+    if stats.agreement_word == "strong":
+        assert len(votes) >= AGREEMENT_MIN_VOTES_FOR_STRONG
+    # A vote agrees only at the median's level: a room spread over levels cannot be unanimous.
+    levels = {default_criteria().level_for(*vote).name for vote in votes}
+    if len(levels) > 1:
+        assert stats.agreement < 1.0
 
 
 def test_median_confidence_and_pseudonyms() -> None:
@@ -369,6 +456,31 @@ def test_median_confidence_and_pseudonyms() -> None:
     people = [(7, "Ada"), (3, "Bo")]
     assert shown_names(people, anonymise=False) == {7: "Ada", 3: "Bo"}
     assert shown_names(people, anonymise=True) == {7: "Member 1", 3: "Member 2"}
+    assert shown_by_name(people, anonymise=False) == {"Ada": "Ada", "Bo": "Bo"}
+    assert shown_by_name(people, anonymise=True) == {"Ada": "Member 1", "Bo": "Member 2"}
+
+
+# --- people's text in Markdown --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Review http://x.example/a_b",
+        "HTTPS://X.EXAMPLE",
+        "see www.example.org today",
+        "write to a@b.example",
+        "**bold** [link](http://x) :red[alarm] :material/home: 10:30",
+    ],
+)
+def test_text_shows_as_typed_and_never_as_a_link(typed: str) -> None:
+    shown = markdown_text(typed)
+    # Nothing Markdown could link or style is left bare ...
+    for bare in ("://", "www.", "WWW.", "**", "[", ":red", ":material", "10:30"):
+        assert not re.search(r"(?<!\\)" + re.escape(bare), shown), bare
+    assert not re.search(r"[\w.+-]@", shown)  # an email address needs its name before the @
+    # ... and a reader sees exactly what was typed (escapes resolved, word joiners invisible).
+    assert re.sub(r"\\(.)", r"\1", shown).replace(WORD_JOINER, "") == typed
 
 
 # --- the reveal chart ----------------------------------------------------------------------------
@@ -394,10 +506,55 @@ def test_the_vote_matrix_has_one_mark_per_voted_cell_sized_by_count() -> None:
 
     votes = [cast("Ada", 3, 4), cast("Bo", 3, 4), cast("Cy", 5, 2, "<b>worst</b> case")]
     figure = vote_matrix_figure(default_criteria(), votes, (3, 4), (3, 4))
-    marks, median, consensus = figure.data
+    marks = figure.data[-1]
     assert list(zip(marks.y, marks.x, marks.text, strict=True)) == [(3, 4, "2"), (5, 2, "1")]
     assert marks.marker.size[0] > marks.marker.size[1]
     assert "&lt;b&gt;worst&lt;/b&gt;" in marks.customdata[1]  # people's words never become HTML
-    assert (median.y[0], median.x[0]) == (3, 4) and consensus.name == "Consensus"
-    assert len(figure.layout.shapes) == 25
+    assert len(figure.layout.shapes) == 25 + 2  # the grid, the median and consensus outlines
     assert qr_png("http://example.org/workshop_join?code=ABC123").startswith(b"\x89PNG")
+
+
+def test_every_vote_stays_visible_on_the_matrix() -> None:
+    """The new-user test: 7 votes, 6 visible (the consensus star sat on a one-vote bubble),
+    and level names under the bubbles."""
+    from datetime import datetime
+
+    from assessments.charts.workshop import vote_matrix_figure
+    from assessments.workshops import VoteRecord
+
+    cells = [(3, 3), (3, 3), (3, 3), (3, 4), (3, 4), (2, 3), (4, 4)]
+    votes = [
+        VoteRecord(
+            participant_id=number,
+            participant=f"Member {number}",
+            likelihood=likelihood,
+            severity=severity,
+            level="Medium",
+            confidence="medium",
+            submitted_at=datetime(2026, 1, 1),
+        )
+        for number, (likelihood, severity) in enumerate(cells, start=1)
+    ]
+    criteria = default_criteria()
+    figure = vote_matrix_figure(criteria, votes, median_cell=(3, 3), consensus_cell=(4, 4))
+    marks = figure.data[-1]
+    # The bubbles are drawn last, over everything; each voted cell has one, with its count.
+    assert marks.name.startswith("Votes (7")
+    assert dict(zip(zip(marks.y, marks.x, strict=True), marks.text, strict=True)) == {
+        (2, 3): "1",
+        (3, 3): "3",
+        (3, 4): "2",
+        (4, 4): "1",
+    }
+    assert sum(int(count) for count in marks.text) == len(votes)
+    # The consensus star sits in its cell's corner, never on a bubble's centre.
+    star = next(trace for trace in figure.data if trace.name.startswith("Consensus"))
+    spot = (star.y[0], star.x[0])
+    assert spot not in set(zip(marks.y, marks.x, strict=True))
+    assert abs(spot[0] - 4) < 0.5 and abs(spot[1] - 4) < 0.5
+    # Nothing is written inside the cells: the level names are in the legend.
+    assert not figure.layout.annotations
+    legend = {trace.name for trace in figure.data if trace.showlegend is not False}
+    assert set(criteria.level_names()) <= legend
+    # The biggest bubble stays inside its cell (a fifth of the plot's height, less margins).
+    assert max(marks.marker.size) < (460 - 110) / 5
