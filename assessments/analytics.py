@@ -3,7 +3,8 @@
 The aggregations themselves run in DuckDB (assessments/store/analytics.py); this module holds
 the pure parts around them so they can be tested without a database: the filter model, period
 boundaries for trends and "since last quarter", turning a chart click into a matrix cell, the
-words for a risk's treatment status and the change between two dates.
+words for a risk's treatment status, a system's impact assessment and the change between two
+dates.
 
 One scoring rule everywhere: every figure places ratings on the organisation's CURRENT
 criteria (a rating made under an older version is mapped through `criteria_cell_map`, as
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -25,8 +26,14 @@ from assessments.risks import ACTION_STATUSES, RISK_STATUSES, TIERS
 
 Period = Literal["month", "quarter"]
 PERIODS: dict[str, str] = {"month": "Monthly", "quarter": "Quarterly"}
-TREND_TIERS: dict[str, str] = {tier: label.split(" (")[0] for tier, label in TIERS.items()}
-DEFAULT_TREND_TIER = "residual"
+# Where a risk stands: its residual rating, else its inherent one (the register's "current"
+# tier, store/register.py CURRENT_TIER): what the register and the portfolio judge.
+CURRENT_TIER = "residual_or_inherent"
+TREND_TIERS: dict[str, str] = {
+    CURRENT_TIER: "Current",
+    **{tier: label.split(" (")[0] for tier, label in TIERS.items()},
+}
+DEFAULT_TREND_TIER = CURRENT_TIER
 # How many rows a drill-down or list sends to the browser; the page says when there are more.
 LIST_LIMIT = 500
 # How many rows an attention list shows on a page (a short list; the register has them all).
@@ -38,7 +45,7 @@ MOVEMENT_RISKS = 10
 # The attention figures, in the order a page shows them; the keys shared with
 # assessments.risk_checks mean exactly what the register's consistency checks mean.
 ATTENTION_LABELS: dict[str, str] = {
-    "above_appetite_no_acceptance": "Above appetite, no valid acceptance",
+    "above_appetite_no_acceptance": "Above appetite, not accepted",
     "acceptance_expired": CHECK_LABELS["acceptance_expired"],
     "action_overdue": "Risks with an overdue action",
     "review_overdue": CHECK_LABELS["review_overdue"],
@@ -54,14 +61,21 @@ ATTENTION_HELP: dict[str, str] = {
     "review_overdue": "No rating of any tier within the review interval of the criteria.",
     "never_rated": "Identified but not rated yet.",
 }
+# Systems with no rated risk, as the portfolio explains it.
+SYSTEMS_UNRATED_LABEL = "Systems with no rated risk"
+SYSTEMS_UNRATED_HELP = (
+    "AI systems in scope (not retired, matching the system filters) none of whose risks in "
+    "scope has a rating: no risk identified yet, or only unrated ones."
+)
 
 
 class PortfolioFilter(BaseModel):
     """What leadership narrows the portfolio by (empty = everything).
 
     Business unit, AI system and EU AI Act class describe the system; lifecycle stage, harm
-    category and owner describe the risk (the stage where the risk arises). Closed risks are
-    left out unless asked for: they no longer need a decision.
+    category and owner describe the risk (the stage where the risk arises). Closed risks and
+    the risks of retired AI systems are left out unless asked for (`include_closed`): they no
+    longer need a decision. Naming a retired system in `system_ids` brings its risks back.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -96,6 +110,12 @@ class PortfolioFilter(BaseModel):
 
     def cache_key(self) -> str:
         return self.model_dump_json()
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """'1 risk', '2 risks', '1,204 risks' (or the given plural form: 'actions are')."""
+    word = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count:,} {word}"
 
 
 def end_of_day(day: date) -> datetime:
@@ -177,6 +197,20 @@ def treatment_status(
     return " · ".join(parts)
 
 
+def action_status(status: str, actions_open: int, actions_overdue: int, actions_done: int) -> str:
+    """A risk's status and its actions in a few words, for a narrow column: 'In treatment ·
+    2 open, 1 overdue · 3 done', or 'Open · no action'."""
+    parts = [RISK_STATUSES.get(status, status)]
+    if actions_open:
+        overdue = f", {actions_overdue} overdue" if actions_overdue else ""
+        parts.append(f"{actions_open} open{overdue}")
+    if actions_done:
+        parts.append(f"{actions_done} {ACTION_STATUSES['done'].lower()}")
+    if len(parts) == 1:
+        parts.append("no action")
+    return " · ".join(parts)
+
+
 def acceptance_text(state: str | None, valid_until: date | None) -> str:
     """Whether the residual risk is accepted: in force until a day, expired, or not at all."""
     if state == "in_force" and valid_until is not None:
@@ -184,6 +218,27 @@ def acceptance_text(state: str | None, valid_until: date | None) -> str:
     if state == "expired" and valid_until is not None:
         return f"Acceptance expired {valid_until:%d %b %Y}"
     return "Not accepted"
+
+
+def impact_text(status: Mapping[str, Any] | None) -> str:
+    """A system's impact assessment in a few words: the state of its latest version, its level
+    and whether it is stale; 'None yet' when never assessed, '' when nothing is known.
+
+    `status` is a row of `store.impact.assessment_status_by_system` (response_id, status,
+    level, stale)."""
+    if status is None:
+        return ""
+    if _missing(status.get("response_id")):
+        return "None yet"
+    text = str(status.get("status")).replace("_", " ").capitalize()
+    level = status.get("level")
+    if not _missing(level):
+        text += f", level {level}"
+    return text + (" (stale)" if bool(status.get("stale")) else "")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
 
 
 def level_totals(cells: pd.DataFrame) -> pd.DataFrame:

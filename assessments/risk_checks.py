@@ -30,12 +30,18 @@ _CHECKS = [
     ConsistencyCheck(
         key="never_rated",
         label="Never rated",
-        advice="Rate the inherent risk (before controls).",
+        advice="Rate the inherent risk (before controls) to start.",
     ),
     ConsistencyCheck(
         key="residual_above_inherent",
         label="Residual above inherent",
         advice="Controls should not make a risk worse: re-rate the inherent risk or explain.",
+    ),
+    ConsistencyCheck(
+        key="target_above_residual",
+        label="Target above residual",
+        advice="A target is where the planned actions should bring the risk: re-rate the target "
+        "at or below the residual rating, or explain why it is expected to get worse.",
     ),
     ConsistencyCheck(
         key="residual_lowered_without_treatment",
@@ -82,3 +88,6 @@ NON_REDUCING_TREATMENTS: tuple[str, ...] = ("retain", "pursue")
 OPEN_ACTION_STATUSES: tuple[str, ...] = ("planned", "in_progress")
 # Risk statuses the checks leave alone.
 INACTIVE_RISK_STATUSES: tuple[str, ...] = ("closed",)
+# AI system statuses outside the AIMS scope (vocab.SYSTEM_STATUSES): their risks are left alone
+# too, and out of the figures unless included.
+INACTIVE_SYSTEM_STATUSES: tuple[str, ...] = ("retired",)

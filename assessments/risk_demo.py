@@ -24,6 +24,7 @@ from assessments.risks import (
 )
 from assessments.store.criteria import criteria_in_transaction
 from assessments.store.db import Transaction
+from assessments.store.inventory import system_id_by_name, system_in_transaction
 from assessments.store.risks import (
     apply_treatment,
     insert_acceptance,
@@ -185,21 +186,16 @@ def _add_history(
 
 def load_risks(transaction: Transaction) -> int:
     """Add the demo risks that are missing, with their history; returns the records added."""
-    systems = {
-        str(name).casefold(): (int(system_id), str(stage))
-        for system_id, name, stage in transaction.fetchall(
-            "SELECT id, name, lifecycle_stage FROM ai_systems"
-        )
-    }
     scales = (default_criteria(), criteria_in_transaction(transaction))
     now = transaction.at
     today = now.date()
     added = 0
     for entry in demo_risks():
-        system = systems.get(entry.system.casefold())
+        system_id = system_id_by_name(transaction, entry.system)
+        system = None if system_id is None else system_in_transaction(transaction, system_id)
         if system is None:
             continue
-        system_id, stage = system
+        stage = system.lifecycle_stage
         exists = transaction.fetchone(
             "SELECT 1 FROM risks WHERE system_id = ? AND lower(title) = lower(?)",
             [system_id, entry.title],

@@ -8,15 +8,20 @@ management accept what remains above the appetite.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assessments import catalog, vocab
+from assessments.risk_checks import INACTIVE_RISK_STATUSES
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
 PERSON_MAX = 120
+# A rating's rationale must say something someone else can follow: the rating forms refuse a
+# shorter one (workshop consensus records carry their own rules).
+RATIONALE_MIN = 10
+# The longest an acceptance of a residual risk may run before management decides again.
+ACCEPTANCE_MAX_YEARS = 3
 
 TIERS: dict[str, str] = {
     "inherent": "Inherent (before controls)",
@@ -186,7 +191,8 @@ class TreatmentInput(BaseModel):
 
 
 class ActionInput(BaseModel):
-    """A planned step of the treatment, with an owner and a due date."""
+    """A planned step of the treatment, with an owner and a due date (and, once done, the day
+    it was completed)."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
@@ -201,21 +207,19 @@ class ActionInput(BaseModel):
     def _known_status(cls, value: str) -> str:
         return _known(ACTION_STATUSES, value, "action status")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _completion(cls, values: Any) -> Any:
-        """A done action is dated (today unless given); an open one has no completion date."""
-        if not isinstance(values, dict):
-            return values
-        if values.get("status") == "done" and not values.get("completed_at"):
-            return {**values, "completed_at": date.today()}
-        if values.get("status", "planned") != "done" and values.get("completed_at"):
+    @model_validator(mode="after")
+    def _completion(self) -> ActionInput:
+        """Only a done action has a completion date. A done action without one is dated by the
+        store when it saves it: today when it becomes done, else the date it already has."""
+        if self.status != "done" and self.completed_at is not None:
             raise ValueError("completed_at: only a done action has a completion date")
-        return values
+        return self
 
 
 class AcceptanceInput(BaseModel):
-    """Management's decision to retain the current residual risk until a date."""
+    """Management's decision to retain the current residual risk until a date: after the day
+    it was approved and at most ACCEPTANCE_MAX_YEARS later (a decision is taken again at least
+    that often; the risk page also warns beyond the criteria's review interval)."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
@@ -229,11 +233,39 @@ class AcceptanceInput(BaseModel):
     def _dates(self) -> AcceptanceInput:
         if self.valid_until <= self.approved_at:
             raise ValueError("valid_until: the acceptance must end after the day it was approved")
+        latest = latest_acceptance_end(self.approved_at)
+        if self.valid_until > latest:
+            raise ValueError(
+                f"valid_until: an acceptance runs at most {ACCEPTANCE_MAX_YEARS} years, so until "
+                f"{latest.isoformat()} at the latest; management decides again after that"
+            )
         return self
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+def latest_acceptance_end(approved_at: date) -> date:
+    """The last day an acceptance approved on `approved_at` may run (ACCEPTANCE_MAX_YEARS)."""
+    return add_months(approved_at, 12 * ACCEPTANCE_MAX_YEARS)
+
+
 class RiskFilter(BaseModel):
-    """What the register can be narrowed by (empty = everything)."""
+    """What the register can be narrowed by (empty = every risk but the closed ones).
+
+    A closed risk needs no decision, so it is left out of the register, its figures and its
+    heatmaps unless `include_closed` is set or the status filter names a closed status (the
+    same rule as the portfolio's `include_closed`).
+    """
 
     system_ids: list[int] = Field(default_factory=list)
     levels: list[str] = Field(default_factory=list)
@@ -248,3 +280,13 @@ class RiskFilter(BaseModel):
     above_appetite_only: bool = False
     # Only risks with at least one open problem of the consistency checks (not notes).
     with_findings_only: bool = False
+    include_closed: bool = False
+
+    def cache_key(self) -> str:
+        return self.model_dump_json()
+
+    def includes_closed(self) -> bool:
+        """Whether closed risks are in scope: asked for, or named by the status filter."""
+        return self.include_closed or any(
+            status in INACTIVE_RISK_STATUSES for status in self.statuses
+        )

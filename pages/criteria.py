@@ -91,6 +91,12 @@ def restart(draft: Draft, started_from: int) -> None:
     start_generation(draft, started_from)
 
 
+def rebase(version: int) -> None:
+    """Keep the draft, now knowingly based on `version` (saved by someone else meanwhile)."""
+    st.session_state[ERRORS] = {}
+    st.session_state[STARTED_FROM] = version
+
+
 if DRAFT not in st.session_state:
     st.session_state[ERRORS] = {}
     start_generation(draft_from(current), current.version)
@@ -182,7 +188,13 @@ def save(actor: str, draft: Draft) -> None:
         new_errors["form"] = error.problems
     if not new_errors:
         try:
-            saved = criteria_store.save_criteria(db, actor, candidate, note)
+            saved = criteria_store.save_criteria(
+                db,
+                actor,
+                candidate,
+                note,
+                expected_version=st.session_state.get(STARTED_FROM),
+            )
         except ConflictError as error:
             new_errors[error.field or "form"] = str(error) if error.field else [str(error)]
         except WorkbenchError as error:
@@ -219,15 +231,24 @@ with edit_tab:
     if st.session_state.get(STARTED_FROM) != current.version:
         st.warning(
             f"Version {current.version} was saved by someone else after you started this draft "
-            f"(from version {st.session_state.get(STARTED_FROM)}). Saving now would replace "
-            "their changes with yours.",
+            f"(from version {st.session_state.get(STARTED_FROM)}). Saving is refused until you "
+            "either start again from it or confirm your draft after checking it, so their "
+            "changes are not lost unnoticed.",
             icon=":material/sync_problem:",
         )
-        st.button(
-            "Discard my draft and start from the current version",
-            on_click=restart,
-            args=(draft_from(current), current.version),
-        )
+        with st.container(horizontal=True):
+            st.button(
+                "Discard my draft and start from the current version",
+                on_click=restart,
+                args=(draft_from(current), current.version),
+            )
+            st.button(
+                f"Keep my draft: I have checked version {current.version}",
+                on_click=rebase,
+                args=(current.version,),
+                help="Your draft then replaces version "
+                f"{current.version} when you save it; the comparison below shows what changes.",
+            )
     st.markdown(
         "Edit a draft here; nothing changes until you save it as a new version. Ratings already "
         "made keep their version."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -10,10 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from assessments import catalog, vocab
-from assessments.analytics import PortfolioFilter, acceptance_text, treatment_status
+from assessments import catalog, regulatory, vocab
+from assessments.analytics import PortfolioFilter, acceptance_text, action_status, plural
 from assessments.criteria import RiskCriteria
-from assessments.regulatory import class_label
 from assessments.store import analytics as analytics_store
 from pages.common import database, labelled
 from pages.risk_widgets import level_styles, styled_levels
@@ -34,11 +34,41 @@ def cached_figure(name: str, key: Sequence[Hashable], build: Callable[[], go.Fig
     return cached(f"figure:{name}", key, build)
 
 
+RETIRED_MARK = " (retired)"
+INCLUDE_LABEL = "Include closed risks and retired systems"
+INCLUDE_HELP = (
+    "Closed risks and the risks of retired AI systems need no decision, so they are left out "
+    "of every figure unless you include them here (choosing a retired system by name brings its "
+    "risks back too). They are never counted above the appetite."
+)
+
+
+def system_choices(options: Mapping[str, Any], include_retired: bool) -> dict[int, str]:
+    """The AI systems a filter offers: those in scope, and the retired ones (marked) when
+    retired systems are included."""
+    systems: dict[int, str] = dict(options["systems"])
+    if include_retired:
+        retired = options.get("retired_systems", {})
+        systems.update({key: f"{name}{RETIRED_MARK}" for key, name in retired.items()})
+    return dict(sorted(systems.items(), key=lambda item: item[1].lower()))
+
+
+def _keep_offered(key: str, offered: Sequence[Any]) -> None:
+    """Drop a remembered choice that is no longer offered (a retired system once retired
+    systems are left out again), so the widget never holds a value it does not show."""
+    chosen = st.session_state.get(key)
+    if isinstance(chosen, list) and any(value not in offered for value in chosen):
+        st.session_state[key] = [value for value in chosen if value in offered]
+
+
 def portfolio_filters(options: Mapping[str, Any], prefix: str) -> tuple[PortfolioFilter, Any]:
     """The filters: system-level ones first, then risk-level ones, then whether to include
-    closed risks. Also returns a free column of the last row for a page's own widget."""
+    closed risks and retired systems. Also returns a free column of the last row for a page's
+    own widget."""
     terms = catalog.taxonomy()
-    systems: dict[int, str] = options["systems"]
+    include_key = f"{prefix}_closed"
+    systems = system_choices(options, bool(st.session_state.get(include_key)))
+    _keep_offered(f"{prefix}_systems", list(systems))
     first = st.columns(3)
     units = first[0].multiselect(
         "Business unit", options["business_units"], key=f"{prefix}_units", placeholder="All"
@@ -49,11 +79,14 @@ def portfolio_filters(options: Mapping[str, Any], prefix: str) -> tuple[Portfoli
         format_func=systems.get,
         key=f"{prefix}_systems",
         placeholder="All",
+        help="AI systems with identified risks; retired ones are offered when they are "
+        "included (below).",
     )
+    class_options = regulatory.class_filter_options()
     classes = first[2].multiselect(
         "EU AI Act class",
-        options["eu_ai_act_classes"] + ["not_screened"],
-        format_func=class_label,
+        list(class_options),
+        format_func=labelled(class_options),
         key=f"{prefix}_classes",
         placeholder="All",
         help="The class of each system's current screening (Regulatory screening).",
@@ -77,12 +110,8 @@ def portfolio_filters(options: Mapping[str, Any], prefix: str) -> tuple[Portfoli
     owners = second[2].multiselect(
         "Risk owner", options["owners"], key=f"{prefix}_owners", placeholder="All"
     )
-    third = st.columns([1, 1, 1], vertical_alignment="bottom")
-    include_closed = third[1].toggle(
-        "Include closed risks",
-        key=f"{prefix}_closed",
-        help="Closed risks need no decision, so they are left out unless you ask.",
-    )
+    third = st.columns([1, 2], vertical_alignment="bottom")
+    include_closed = third[1].toggle(INCLUDE_LABEL, key=include_key, help=INCLUDE_HELP)
     filters = PortfolioFilter(
         business_units=units,
         system_ids=system_ids,
@@ -95,34 +124,66 @@ def portfolio_filters(options: Mapping[str, Any], prefix: str) -> tuple[Portfoli
     return filters, third[0]
 
 
+APPETITE_WORDS = {
+    "not_accepted": "Above · not accepted",
+    "accepted": "Above · accepted",
+    "expired": "Above · expired",
+    "within": "Within",
+    "unrated": "",
+}
+APPETITE_HELP = (
+    "Where the risk stands (residual, else inherent) against the appetite or the tolerance of "
+    "its harm category, and whether an acceptance in force covers it ('expired': its last "
+    "acceptance ran out). A closed risk, or one of a retired system, is never above it."
+)
+
+
+def appetite_state(above: bool, accepted_until: Any, expired_on: Any) -> str:
+    """A key of APPETITE_WORDS: where a risk stands against the appetite and its acceptance."""
+    if not above:
+        return "within"
+    if pd.notna(accepted_until):
+        return "accepted"
+    return "expired" if pd.notna(expired_on) else "not_accepted"
+
+
 def risk_table_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """Risk list rows (store.analytics.RISK_LIST_COLUMNS) as people read them."""
+    """Risk list rows (store.analytics.RISK_LIST_COLUMNS) as people read them: the columns a
+    decision needs first (risk, system, level, appetite and acceptance, treatment, owner), the
+    rest after them."""
     options = catalog.taxonomy().treatment_options
     harms = catalog.taxonomy().harm_categories
+    appetite = [
+        APPETITE_WORDS["unrated" if pd.isna(level) else appetite_state(bool(above), until, gone)]
+        for level, above, until, gone in zip(
+            rows["level"],
+            rows["above_appetite"],
+            rows["accepted_until"],
+            rows["expired_on"],
+            strict=True,
+        )
+    ]
     return pd.DataFrame(
         {
             "Open": [RISK_URL.format(int(value)) for value in rows["risk_id"]],
-            "AI system": rows["system_name"],
             "Risk": rows["title"],
+            "AI system": rows["system_name"],
             "Level": rows["level"].fillna("not rated"),
-            "Above appetite": rows["above_appetite"].astype(bool),
+            "Appetite": appetite,
             "Treatment": [
-                treatment_status(
-                    status,
-                    None if pd.isna(option) else str(option),
-                    int(opened),
-                    int(overdue),
-                    int(done),
-                    options,
-                )
-                for status, option, opened, overdue, done in zip(
+                action_status(status, int(opened), int(overdue), int(done))
+                for status, opened, overdue, done in zip(
                     rows["status"],
-                    rows["treatment_option"],
                     rows["actions_open"],
                     rows["actions_overdue"],
                     rows["actions_done"],
                     strict=True,
                 )
+            ],
+            "Owner": rows["owner"],
+            "Option": [
+                "none chosen" if pd.isna(option) else options.get(str(option), str(option))
+                for option in rows["treatment_option"]
             ],
             "Acceptance": [
                 acceptance_text(
@@ -135,7 +196,6 @@ def risk_table_frame(rows: pd.DataFrame) -> pd.DataFrame:
                 )
                 for until, expired in zip(rows["accepted_until"], rows["expired_on"], strict=True)
             ],
-            "Owner": rows["owner"],
             "Harm category": rows["harm_category"].map(labelled(harms)),
         }
     )
@@ -149,16 +209,53 @@ def _day(value: Any) -> date | None:
 
 RISK_TABLE_CONFIG: dict[str, Any] = {
     "Open": st.column_config.LinkColumn(
-        "Risk", display_text=r"risk\?id=(\d+)", help="Open the risk", width="small"
+        "Risk", display_text=r"risk\?id=(\d+)", help="Open the risk", width=56
     ),
-    "Risk": st.column_config.TextColumn("Risk title", width="large"),
-    "Treatment": st.column_config.TextColumn("Treatment status", width="medium"),
-    "Above appetite": st.column_config.CheckboxColumn(
-        "Above appetite",
-        help="Where the risk stands (residual, else inherent) is above the appetite or the "
-        "tolerance of its harm category.",
+    "Risk": st.column_config.TextColumn("Risk title", width=200),
+    "AI system": st.column_config.TextColumn("AI system", width=130),
+    "Level": st.column_config.TextColumn("Level", width=70),
+    "Appetite": st.column_config.TextColumn("Appetite", width=140, help=APPETITE_HELP),
+    "Treatment": st.column_config.TextColumn(
+        "Treatment",
+        width=220,
+        help="The risk's status and its treatment actions (open, overdue, done).",
     ),
+    "Owner": st.column_config.TextColumn("Owner", width=110),
+    "Option": st.column_config.TextColumn("Treatment option", width=190),
+    "Acceptance": st.column_config.TextColumn("Acceptance", width=200),
 }
+
+
+def level_bars(
+    title: str,
+    labels: Sequence[str],
+    counts: Sequence[int],
+    colours: Sequence[str] | None = None,
+    *,
+    noun: str = "risk",
+) -> None:
+    """A small bar list (a label, a bar, its count per row) drawn in HTML: as readable as a
+    chart for a handful of rows, without a Plotly figure to load in the browser. Labels are
+    escaped; colours are the criteria's validated '#RRGGBB' values."""
+    largest = max([*counts, 1])
+    rows = []
+    for index, (label, count) in enumerate(zip(labels, counts, strict=True)):
+        colour = colours[index] if colours else "#8FA9C8"
+        width = 0 if count == 0 else max(2, round(78 * count / largest))
+        rows.append(
+            f'<span style="white-space:nowrap">{html.escape(str(label))}</span>'
+            '<span style="white-space:nowrap">'
+            f'<span style="display:inline-block;height:1.15rem;width:{width}%;'
+            f"background:{colour};border:1px solid #1B1B1F;vertical-align:middle;"
+            f'{"" if width else "border:none;"}"></span>'
+            f'&nbsp;<span title="{html.escape(plural(count, noun))}">{count:,}</span></span>'
+        )
+    st.markdown(
+        f'<div style="font-weight:600;margin-bottom:0.4rem">{html.escape(title)}</div>'
+        '<div style="display:grid;grid-template-columns:max-content 1fr;gap:0.45rem 0.7rem;'
+        f'align-items:center">{"".join(rows)}</div>',
+        unsafe_allow_html=True,
+    )
 
 
 def show_risk_table(

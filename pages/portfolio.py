@@ -1,6 +1,7 @@
 """Portfolio: every risk of every AI system on the current criteria, for a management review
-(ISO/IEC 42001 9.3): heatmaps with drill-down, what needs attention, movement, top risks, and
-the whole view "as of" an earlier day."""
+(ISO/IEC 42001 9.3): what needs attention, heatmaps with drill-down, movement, what moved and
+the top risks, today or "as of" an earlier day (every risk section then shows that day; the
+impact assessments, which have no history here, are shown for today only and say so)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,21 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from assessments import catalog
 from assessments.analytics import (
     ATTENTION_HELP,
     ATTENTION_LABELS,
     MOVEMENT_RISKS,
     SHORT_LIST,
+    SYSTEMS_UNRATED_HELP,
+    SYSTEMS_UNRATED_LABEL,
     PortfolioFilter,
     level_totals,
+    plural,
     previous_quarter_end,
 )
-from assessments.charts.leadership import distribution_figure, movement_figure, movement_legend
+from assessments.charts.leadership import movement_figure, movement_legend
 from assessments.charts.risk_matrix import newest_selection, risk_matrix_figure, selected_cell
-from assessments.criteria import RiskCriteria
 from assessments.risks import TIERS
 from assessments.store import analytics as analytics_store
 from assessments.store import criteria as criteria_store
@@ -39,9 +43,12 @@ from pages.leadership_widgets import (
     RISK_URL,
     cached,
     cached_figure,
+    level_bars,
     portfolio_filters,
     show_risk_table,
+    system_choices,
 )
+from pages.risk_widgets import DATE_ANY_MIN, cell_heading
 
 TIER_TITLES = {tier: label.split(" (")[0] for tier, label in TIERS.items()}
 LAYOUTS = {"residual": "Residual", "inherent": "Inherent", "target": "Target", "all": "All three"}
@@ -49,6 +56,7 @@ LAYOUTS = {"residual": "Residual", "inherent": "Inherent", "target": "Target", "
 db = database()
 criteria = criteria_store.current_criteria(db)
 options = analytics_store.filter_options(db)
+harm_labels = catalog.taxonomy().harm_categories
 
 st.title("Portfolio")
 st.caption(
@@ -57,7 +65,7 @@ st.caption(
     "register uses."
 )
 
-if not options["systems"]:
+if not options["systems"] and not options["retired_systems"]:
     st.info(
         "No risks yet: the portfolio shows the risks identified for your AI systems. Identify "
         "the risks of a system first, or load the demo portfolio from Home."
@@ -67,59 +75,67 @@ if not options["systems"]:
         st.page_link(HOME, label="Load the demo portfolio", icon=":material/home:")
     st.stop()
 
+today = date.today()
 with st.container(border=True):
     filters, spare = portfolio_filters(options, "pf")
-    low, high = analytics_store.as_of_bounds(db)
     chosen_day = spare.date_input(
         "As of",
         value=None,
-        min_value=low,
-        max_value=high,
+        min_value=DATE_ANY_MIN,
+        max_value=today,
         key="pf_as_of",
         format="YYYY-MM-DD",
-        help="Leave empty for today. Pick a past day to see the heatmaps and figures as they "
-        "stood at the end of that day: the ratings, acceptances and actions recorded by then.",
+        help=f"Any day from {DATE_ANY_MIN:%Y} up to today; leave empty for today. Every risk "
+        "section then shows the portfolio at the end of that day: the risks known by then, "
+        "their ratings, acceptances and actions as they stood.",
     )
 
-today = date.today()
 as_of = chosen_day if chosen_day is not None and chosen_day < today else None
 day = as_of or today
 if as_of is not None:
     st.info(
-        f"As of {as_of:%d %B %Y}: the portfolio as it stood at the end of that day. Clear "
-        "'As of' to return to today.",
+        f"As of {as_of:%d %B %Y}: every section below shows the portfolio as it stood at the "
+        "end of that day (the risks known by then; their ratings, acceptances and actions "
+        "then). A risk's status and treatment option are today's. Clear 'As of' to return "
+        "to today.",
         icon=":material/history:",
     )
 
 # The list shown further down is chosen there; read its choice now so the figures and that
 # list come from one pass over the portfolio.
 chosen_list = st.session_state.get("pf_list", next(iter(ATTENTION_LABELS)))
-counts, listed, listed_total = analytics_store.attention(
-    db,
-    filters,
-    as_of,
-    chosen_list if chosen_list in ATTENTION_LABELS else None,
-    limit=SHORT_LIST,
-)
-quarter_end = previous_quarter_end(day)
-before = analytics_store.attention_counts(db, filters, quarter_end)
+with st.spinner("Counting the portfolio…"):
+    counts, listed, listed_total = analytics_store.attention(
+        db,
+        filters,
+        as_of,
+        chosen_list if chosen_list in ATTENTION_LABELS else None,
+        limit=SHORT_LIST,
+    )
+    quarter_end = previous_quarter_end(day)
+    before = analytics_store.attention_counts(db, filters, quarter_end)
 
 if counts["risks"] == 0:
-    st.info(
-        "No risk matches these filters"
-        + (" on that day" if as_of else "")
-        + ". Clear a filter to see more."
-    )
+    if as_of is not None:
+        st.info(
+            f"No risk matching these filters was known by {as_of:%d %B %Y}: nothing had been "
+            "identified or rated by then. Choose a later day, or clear 'As of'."
+        )
+    else:
+        st.info("No risk matches these filters. Clear a filter to see more.")
     st.stop()
 
 # --- what needs attention ------------------------------------------------------------------------
 
-st.subheader("What needs attention", anchor=False)
-st.caption(
-    f"Each figure's change is against the end of last quarter ({quarter_end:%d %b %Y}); a rise "
-    "in a figure that needs attention shows in red, a fall in green."
+st.subheader(
+    "What needs attention" + (f" on {as_of:%d %b %Y}" if as_of else " today"), anchor=False
 )
 since = f"since {quarter_end:%d %b %Y}"
+st.caption(
+    f"Each change is against the end of the quarter before ({quarter_end:%d %b %Y}), counting "
+    "only what existed then; a rise in a figure that needs attention shows in red, a fall in "
+    "green."
+)
 with st.container(horizontal=True):
     st.metric(
         "Risks in scope",
@@ -127,11 +143,12 @@ with st.container(horizontal=True):
         delta=counts["risks"] - before["risks"],
         delta_color="off",
         delta_description=since,
-        help=f"{counts['rated']:,} rated; closed risks are left out unless included above.",
+        help=f"{counts['rated']:,} rated. Closed risks and the risks of retired AI systems are "
+        "left out unless included above.",
     )
     for key, label in ATTENTION_LABELS.items():
         overdue = (
-            f" {counts['overdue_actions']:,} actions are overdue."
+            f" {plural(counts['overdue_actions'], 'action is', 'actions are')} overdue."
             if key == "action_overdue"
             else ""
         )
@@ -144,29 +161,43 @@ with st.container(horizontal=True):
             help=ATTENTION_HELP[key] + overdue,
         )
     st.metric(
-        "Systems with no rated risk",
+        SYSTEMS_UNRATED_LABEL,
         f"{counts['systems_without_rated_risk']:,}",
         delta=counts["systems_without_rated_risk"] - before["systems_without_rated_risk"],
         delta_color="inverse",
         delta_description=since,
-        help="AI systems in scope whose open risks are all unrated (or that have none).",
+        help=SYSTEMS_UNRATED_HELP,
     )
+above, accepted = counts["above_appetite"], counts["accepted"]
+elsewhere = (
+    f"The register's 'Above appetite' counts all {above:,}, accepted or not; the Trends "
+    "chart's dashed line (rating 'Current') ends on the same figure."
+    if as_of is None
+    else "The register shows today's figures; the Trends chart's dashed line (rating "
+    "'Current') shows this one at the end of each month."
+)
+st.caption(
+    f"Above the appetite (where each risk stands: residual, else inherent): "
+    f"{plural(above, 'risk')} = {counts['above_appetite_no_acceptance']:,} not accepted + "
+    f"{accepted:,} covered by an acceptance in force. {elsewhere}"
+)
 
+st.subheader("Impact assessments today", anchor=False)
 if as_of is None:
     impact = analytics_store.impact_overview(db, filters)
     impact_columns = st.columns([1, 1, 2])
     with impact_columns[0]:
         st.metric(
-            "Systems with no impact assessment",
+            "Never assessed",
             f"{impact['never_assessed']:,}",
-            help="AI systems in scope (not retired) that were never assessed.",
+            help="AI systems in scope (not retired) that never had an impact assessment.",
         )
     with impact_columns[1]:
         st.metric(
-            "Impact assessments due or stale",
+            "Due or stale",
             f"{impact['stale']:,}",
-            help="The approved assessment is past its review date, or the system changed in a "
-            "way that matters since it was approved.",
+            help="Impact assessments past their review date, or whose AI system changed in a "
+            "way that matters since they were approved.",
         )
         st.page_link(
             IMPACT_ASSESSMENTS, label="Open impact assessments", icon=":material/diversity_3:"
@@ -176,35 +207,20 @@ if as_of is None:
         if levels.empty:
             st.caption("No approved impact assessment yet: no impact levels to show.")
         else:
-            st.plotly_chart(
-                cached_figure(
-                    "impact_levels",
-                    (filters.cache_key(),),
-                    lambda: distribution_figure(
-                        [f"Impact level {level}" for level in levels["level"]],
-                        levels["count"].astype(int).tolist(),
-                        ["#8FA9C8"] * len(levels),
-                        title="Approved impact levels",
-                        noun="systems",
-                        height=80 + 45 * len(levels),
-                    ),
-                ),
-                config={"displayModeBar": False},
-                key="pf_impact_levels",
+            level_bars(
+                "Approved impact levels",
+                [f"Impact level {level}" for level in levels["level"]],
+                levels["count"].astype(int).tolist(),
+                noun="system",
             )
 else:
-    st.caption("Impact assessment figures are shown for today only; clear 'As of' to see them.")
+    impact = None
+    st.caption(
+        "Shown for today only (impact assessments are not kept as a history here): clear "
+        "'As of' to see them."
+    )
 
 # --- heatmaps with drill-down --------------------------------------------------------------------
-
-
-def cell_heading(tier: str, likelihood: int, severity: int, criteria: RiskCriteria) -> str:
-    level = criteria.level_for(likelihood, severity)
-    return (
-        f"{TIER_TITLES[tier]} · {level.name}: likelihood {likelihood} "
-        f"({criteria.likelihood[likelihood - 1].label}) × severity {severity} "
-        f"({criteria.severity[severity - 1].label})"
-    )
 
 
 def heatmap_figure(tier: str, tier_cells: pd.DataFrame, height: int) -> go.Figure:
@@ -220,41 +236,34 @@ def heatmap_figure(tier: str, tier_cells: pd.DataFrame, height: int) -> go.Figur
     return figure
 
 
-def level_summary(
-    tier: str, cells: pd.DataFrame, filters: PortfolioFilter, as_of: date | None
-) -> None:
+def level_summary(tier: str, cells: pd.DataFrame) -> None:
     """Beside a single heatmap: how many risks sit at each level, and the appetite."""
     totals = level_totals(cells)
-    totals = totals[totals["tier"] == tier]
-    st.plotly_chart(
-        cached_figure(
-            "levels",
-            (tier, filters.cache_key(), as_of),
-            lambda: distribution_figure(
-                totals["level"].tolist()[::-1],
-                totals["count"].astype(int).tolist()[::-1],
-                totals["colour"].tolist()[::-1],
-                title=f"{TIER_TITLES[tier]} risks per level",
-                height=90 + 55 * len(totals),
-            ),
-        ),
-        config={"displayModeBar": False},
-        key=f"pf_levels_{tier}",
+    totals = totals[totals["tier"] == tier].iloc[::-1]
+    level_bars(
+        f"{TIER_TITLES[tier]} risks per level",
+        totals["level"].tolist(),
+        totals["count"].astype(int).tolist(),
+        totals["colour"].tolist(),
     )
     tolerances = "; ".join(
-        f"{category}: up to {level}" for category, level in criteria.tolerances.items()
+        f"{harm_labels.get(category, category)}: up to {level}"
+        for category, level in criteria.tolerances.items()
     )
     st.markdown(
-        plain(f"Appetite: up to {criteria.appetite}")
-        + (plain(f" (tolerance for {tolerances})") if tolerances else "")
-        + "."
+        plain(
+            f"Appetite: up to {criteria.appetite}"
+            + (f" (tolerance for {tolerances})" if tolerances else "")
+            + "."
+        )
     )
 
 
 @st.fragment
 def heatmaps(filters: PortfolioFilter, as_of: date | None) -> None:
     """The matrices of the chosen tiers; a click on a cell lists its risks (reruns only this)."""
-    cells = analytics_store.heatmap_counts(db, filters, as_of)
+    with st.spinner("Counting the heatmaps…"):
+        cells = analytics_store.heatmap_counts(db, filters, as_of)
     layout = st.segmented_control(
         "Heatmap of",
         list(LAYOUTS),
@@ -302,13 +311,14 @@ def heatmaps(filters: PortfolioFilter, as_of: date | None) -> None:
             )
     if len(tiers) == 1:
         with columns[1]:
-            level_summary(tiers[0], cells, filters, as_of)
+            level_summary(tiers[0], cells)
     mapped = int(cells[cells["tier"].isin(tiers)]["mapped_count"].sum())
     note = f"Criteria: {criteria.name} (version {criteria.version})."
     if mapped:
         note += (
-            f" {mapped:,} of these ratings were made under an older criteria version and are "
-            "placed on the current matrix (each scale mapped by its relative position, as set "
+            f" {mapped:,} of these ratings {'was' if mapped == 1 else 'were'} made under an "
+            f"older criteria version and {'is' if mapped == 1 else 'are'} placed on the "
+            "current matrix (each scale mapped by its relative position, as set "
             "when the criteria changed); the ratings themselves are never rewritten."
         )
     else:
@@ -320,13 +330,14 @@ def heatmaps(filters: PortfolioFilter, as_of: date | None) -> None:
     in_cell, total = analytics_store.risks_in_heatmap_cell(
         db, tier, likelihood, severity, filters, as_of
     )
-    st.markdown(f"**{plain(cell_heading(tier, likelihood, severity, criteria))}**")
+    st.markdown(f"**{cell_heading(TIER_TITLES[tier], criteria, likelihood, severity, ' · ')}**")
     if in_cell.empty:
         st.info("No risk sits in this cell. Click another cell, or this one again to clear it.")
         return
+    when = f"on {as_of:%d %b %Y}" if as_of else "now"
     st.caption(
-        f"{total:,} risk{'s' if total != 1 else ''} in this cell. Level and treatment show "
-        "where each risk stands now (residual, else inherent); click a column to sort."
+        f"{plural(total, 'risk')} in this cell. Level, appetite and actions show where each "
+        f"risk stood {when} (residual, else inherent); click a column to sort."
     )
     show_risk_table(
         in_cell,
@@ -337,13 +348,13 @@ def heatmaps(filters: PortfolioFilter, as_of: date | None) -> None:
     )
 
 
-st.subheader("Heatmaps", anchor=False)
+st.subheader("Heatmaps" + (f" on {as_of:%d %b %Y}" if as_of else ""), anchor=False)
 heatmaps(filters, as_of)
 
 st.subheader("The risks behind the figures", anchor=False)
-LIST_CHOICES = {**ATTENTION_LABELS, "systems_without_rated_risk": "Systems with no rated risk"}
+LIST_CHOICES = {**ATTENTION_LABELS, "systems_without_rated_risk": SYSTEMS_UNRATED_LABEL}
 if as_of is None:
-    LIST_CHOICES["impact"] = "Systems needing an impact assessment"
+    LIST_CHOICES["impact"] = "Systems needing an impact assessment (today)"
 which = st.selectbox(
     "List the risks behind a figure",
     list(LIST_CHOICES),
@@ -352,7 +363,7 @@ which = st.selectbox(
 )
 if which == "systems_without_rated_risk":
     systems_frame, systems_total = analytics_store.systems_without_rated_risk(
-        db, filters, limit=SHORT_LIST
+        db, filters, as_of, limit=SHORT_LIST
     )
     if systems_frame.empty:
         st.success("Every AI system in scope has at least one rated risk.")
@@ -373,7 +384,7 @@ if which == "systems_without_rated_risk":
                 "risks": st.column_config.NumberColumn("Unrated risks"),
             },
         )
-elif which == "impact":
+elif which == "impact" and impact is not None:
     flagged = impact["attention"]
     if flagged.empty:
         st.success("Every AI system in scope has a current, approved impact assessment.")
@@ -405,67 +416,82 @@ else:
             criteria,
             key="pf_attention_table",
             total=listed_total,
-            height=320,
+            height=320 if len(listed) > 8 else "auto",
             cache_key=(which, filters.cache_key(), as_of),
         )
 
 
 # --- movement and change -------------------------------------------------------------------------
 
-st.subheader("Movement: inherent → residual → target", anchor=False)
-scope_systems = {
-    system_id: name
-    for system_id, name in options["systems"].items()
-    if not filters.system_ids or system_id in filters.system_ids
-}
-TOP_RISKS_CHOICE = 0  # the "top risks" choice (None would read as "nothing chosen")
-movement_choice = st.selectbox(
-    "Show the movement of",
-    [TOP_RISKS_CHOICE, *scope_systems],
-    format_func=lambda key: (
-        f"The top {MOVEMENT_RISKS} risks" if key == TOP_RISKS_CHOICE else scope_systems[key]
-    ),
-    key="pf_movement",
-)
-movement_for = None if movement_choice == TOP_RISKS_CHOICE else movement_choice
-moves = analytics_store.movement(db, filters, system_id=movement_for)
-if moves.empty:
-    st.info("No rated risk to show here.")
-else:
-    chart, legend = st.columns([5, 3])
+
+@st.fragment
+def movement_section(filters: PortfolioFilter, as_of: date | None) -> None:
+    """Inherent -> residual -> target on the matrix, for the top risks or one system (a choice
+    here reruns only this part)."""
+    st.subheader(
+        "Movement: inherent → residual → target" + (f" on {as_of:%d %b %Y}" if as_of else ""),
+        anchor=False,
+    )
+    offered = system_choices(options, filters.include_closed)
+    scope_systems = {
+        system_id: name
+        for system_id, name in offered.items()
+        if not filters.system_ids or system_id in filters.system_ids
+    }
+    top_choice = 0  # the "top risks" choice (None would read as "nothing chosen")
+    if st.session_state.get("pf_movement") not in (top_choice, *scope_systems):
+        st.session_state["pf_movement"] = top_choice
+    movement_choice = st.selectbox(
+        "Show the movement of",
+        [top_choice, *scope_systems],
+        format_func=lambda key: (
+            f"The top {MOVEMENT_RISKS} risks" if key == top_choice else scope_systems[key]
+        ),
+        key="pf_movement",
+    )
+    movement_for = None if movement_choice == top_choice else movement_choice
+    with st.spinner("Placing the ratings on the matrix…"):
+        moves = analytics_store.movement(db, filters, system_id=movement_for, as_of=as_of)
+    if moves.empty:
+        st.info("No rated risk to show here" + (" on that day." if as_of else "."))
+        return
+    chart, beside = st.columns([3, 1])
     with chart:
         st.plotly_chart(
             cached_figure(
                 "movement",
-                (filters.cache_key(), movement_for),
+                (filters.cache_key(), movement_for, as_of),
                 lambda: movement_figure(moves, criteria),
             ),
             config={"displayModeBar": False},
             key="pf_movement_chart",
         )
-    with legend:
+    table = cached(
+        "movement_legend",
+        (filters.cache_key(), movement_for, as_of),
+        lambda: movement_legend(moves).assign(
+            risk_id=lambda frame: frame["risk_id"].map(RISK_URL.format)
+        ),
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "No.": st.column_config.NumberColumn("No.", width=44),
+            "risk_id": st.column_config.LinkColumn(
+                "Open", display_text=r"risk\?id=(\d+)", width=56
+            ),
+            "Risk": st.column_config.TextColumn("Risk", width=300),
+            "AI system": st.column_config.TextColumn("AI system", width=200),
+        },
+    )
+    with beside:
         st.caption(
             "Each numbered square is a risk's residual rating; the open circle (I) is its "
             "inherent rating and the open diamond (T) its target. Arrows run inherent → "
-            "residual → target."
-        )
-        table = cached(
-            "movement_legend",
-            (filters.cache_key(), movement_for),
-            lambda: movement_legend(moves).assign(
-                risk_id=lambda frame: frame["risk_id"].map(RISK_URL.format)
-            ),
-        )
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "No.": st.column_config.NumberColumn("No.", width="small"),
-                "risk_id": st.column_config.LinkColumn(
-                    "Open", display_text=r"risk\?id=(\d+)", width="small"
-                ),
-            },
+            "residual → target. The numbers are listed below the chart."
+            + (f" Ratings as they stood on {as_of:%d %b %Y}." if as_of else "")
         )
         if movement_for is not None:
             st.page_link(
@@ -476,10 +502,19 @@ else:
             )
         st.page_link(TRENDS, label="See paths over time", icon=":material/trending_down:")
 
-st.subheader(f"What moved since {quarter_end:%d %b %Y}", anchor=False)
-moved, change_counts = analytics_store.level_changes(db, quarter_end, filters, limit=SHORT_LIST)
-if as_of is not None:
-    st.caption("Compared with today's ratings, not with the 'As of' day.")
+
+movement_section(filters, as_of)
+
+st.subheader(f"What moved from {quarter_end:%d %b %Y} to {day:%d %b %Y}", anchor=False)
+with st.spinner("Comparing with the end of the quarter…"):
+    moved, change_counts = analytics_store.level_changes(
+        db, quarter_end, filters, limit=SHORT_LIST, until=as_of
+    )
+st.caption(
+    "Where each risk stands (residual, else inherent) at the end of the quarter before, against "
+    + (f"the end of {as_of:%d %b %Y}" if as_of else "today")
+    + ". Risks identified since then count as rated for the first time."
+)
 with st.container(horizontal=True):
     st.metric("Risen a level or more", f"{change_counts['up']:,}", delta_color="off")
     st.metric("Fallen a level or more", f"{change_counts['down']:,}", delta_color="off")
@@ -491,10 +526,10 @@ if not moved.empty:
         pd.DataFrame(
             {
                 "Open": moved["risk_id"].map(RISK_URL.format),
-                "AI system": moved["system_name"],
                 "Risk": moved["title"],
+                "AI system": moved["system_name"],
                 "Then": moved["level_then"].fillna("not rated"),
-                "Now": moved["level_now"],
+                "Now" if as_of is None else "On that day": moved["level_now"],
                 "Change": moved["change"].map(words),
                 "Owner": moved["owner"],
             }
@@ -503,20 +538,20 @@ if not moved.empty:
         width="stretch",
         height=300 if len(moved) > 8 else "auto",
         column_config={
-            "Open": st.column_config.LinkColumn(
-                "Risk", display_text=r"risk\?id=(\d+)", width="small"
-            ),
-            "Risk": st.column_config.TextColumn("Risk title", width="large"),
+            "Open": st.column_config.LinkColumn("Risk", display_text=r"risk\?id=(\d+)", width=58),
+            "Risk": st.column_config.TextColumn("Risk title", width=300),
+            "AI system": st.column_config.TextColumn("AI system", width=180),
         },
     )
 
 # --- top risks -----------------------------------------------------------------------------------
 
-st.subheader("Top risks", anchor=False)
+st.subheader("Top risks" + (f" on {as_of:%d %b %Y}" if as_of else ""), anchor=False)
 top = analytics_store.top_risks(db, filters, as_of)
 st.caption(
-    "The highest risks where they stand now (residual, else inherent), then by severity and "
-    "likelihood. Click a column to sort."
+    "The highest risks where they stand "
+    + (f"on {as_of:%d %b %Y}" if as_of else "now")
+    + " (residual, else inherent), then by severity and likelihood. Click a column to sort."
 )
 show_risk_table(top, criteria, key="pf_top_table", cache_key=(filters.cache_key(), as_of))
 st.page_link(REGISTER, label="Open the full risk register", icon=":material/table_view:")

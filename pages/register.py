@@ -1,6 +1,11 @@
 """Risk register: every risk across the organisation or of one AI system (`?system=<id>`), with
 filters, the inherent and residual heatmaps (click a cell to list its risks), the consistency
-findings and downloads."""
+findings and downloads.
+
+Every figure, table and heatmap is reused while no write happens (`cached`: keyed by the data
+version, as on the leadership pages), so a rerun that changes nothing (a click on a heatmap, a
+row opened) does not run the register's queries again; any new rating or edit recomputes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from assessments import catalog, regulatory
+from assessments.analytics import impact_text, plural
 from assessments.charts.risk_matrix import newest_selection, risk_matrix_figure, selected_cell
 from assessments.reports.risk_register import risks_export
 from assessments.reports.tabular import encode
@@ -28,7 +34,17 @@ from pages.common import (
     plain,
     show_flash,
 )
-from pages.risk_widgets import level_styles, styled_levels
+from pages.leadership_widgets import (
+    APPETITE_HELP,
+    APPETITE_WORDS,
+    INCLUDE_HELP,
+    INCLUDE_LABEL,
+    RETIRED_MARK,
+    appetite_state,
+    cached,
+    cached_figure,
+)
+from pages.risk_widgets import cell_heading, level_styles, styled_levels
 
 TABLE_LIMIT = 500
 FINDINGS_LIMIT = 200
@@ -40,7 +56,12 @@ HEATMAP_TIERS = {
 db = database()
 terms = catalog.taxonomy()
 criteria = criteria_store.current_criteria(db)
-systems = inventory_store.system_names(db)
+systems = cached("register:systems", (), lambda: inventory_store.system_names(db))
+retired = cached(
+    "register:retired",
+    (),
+    lambda: set(systems) - set(inventory_store.system_names(db, include_retired=False)),
+)
 
 st.title("Risk register")
 show_flash()
@@ -70,8 +91,12 @@ if st.session_state.get("reg_linked") != raw_system:
 system_id = st.selectbox(
     "AI system",
     [None, *systems],
-    format_func=lambda key: "All AI systems" if key is None else systems[key],
+    format_func=lambda key: (
+        "All AI systems" if key is None else systems[key] + (RETIRED_MARK if key in retired else "")
+    ),
     key="reg_system",
+    help="A retired system's risks are left out of 'All AI systems' unless included below; "
+    "choosing the system shows them.",
 )
 if system_id is None:
     st.query_params.pop("system", None)
@@ -92,18 +117,19 @@ else:
             query_params={"system": system_id},
         )
 
-facets = register_store.facets(db)
+facets = cached("register:facets", (), lambda: register_store.facets(db))
 search = st.text_input(
     "Search", placeholder="Title, description, system, owner or risk id", key="reg_search"
 )
-row = st.columns([2, 2, 2, 2, 2])
+row = st.columns([2, 1.6, 2, 2, 2])
 levels = row[0].multiselect("Level", criteria.level_names(), key="reg_levels")
 level_tier = row[1].selectbox(
     "Level of",
     list(register_store.LEVEL_TIER_LABELS),
     format_func=labelled(register_store.LEVEL_TIER_LABELS),
     key="reg_level_tier",
-    help="Which rating the level filter looks at.",
+    help="Which rating the level filter looks at. Current: the residual rating, or the "
+    "inherent one while there is no residual rating yet.",
 )
 owners = row[2].multiselect("Owner", facets["owner"], key="reg_owner")
 statuses = row[3].multiselect(
@@ -115,13 +141,13 @@ harms = row[4].multiselect(
     format_func=labelled(terms.harm_categories),
     key="reg_harm",
 )
-more = st.columns([2, 2, 2, 2, 2])
+more = st.columns(2)
 units = (
     more[0].multiselect("Business unit", facets["business_unit"], key="reg_unit")
     if system_id is None
     else []
 )
-class_labels = {**regulatory.class_labels(), regulatory.NOT_SCREENED: regulatory.NOT_SCREENED_LABEL}
+class_labels = regulatory.class_filter_options()
 classes = (
     more[1].multiselect(
         "EU AI Act class",
@@ -133,8 +159,14 @@ classes = (
     if system_id is None
     else []
 )
-above_only = more[2].toggle("Above appetite only", key="reg_above")
-findings_only = more[3].toggle("With findings only", key="reg_findings")
+switches = st.container(horizontal=True, gap="large")
+above_only = switches.toggle("Above appetite only", key="reg_above")
+findings_only = switches.toggle("With findings only", key="reg_findings")
+include_closed = switches.toggle(
+    INCLUDE_LABEL,
+    key="reg_closed",
+    help=INCLUDE_HELP + " Choosing the status Closed also shows closed risks.",
+)
 
 filters = RiskFilter(
     system_ids=[system_id] if system_id is not None else [],
@@ -148,9 +180,18 @@ filters = RiskFilter(
     search=search,
     above_appetite_only=above_only,
     with_findings_only=findings_only,
+    include_closed=include_closed,
 )
-summary = register_store.register_summary(db, filters)
-register = register_store.register_frame(db, filters, limit=TABLE_LIMIT)
+scope = (filters.cache_key(),)
+with st.spinner("Reading the register…"):
+    summary = cached(
+        "register:summary", scope, lambda: register_store.register_summary(db, filters)
+    )
+    register = cached(
+        "register:table",
+        scope,
+        lambda: register_store.register_frame(db, filters, limit=TABLE_LIMIT),
+    )
 
 if register.empty:
     if system_id is not None and register_store.risk_count(db, system_id) == 0:
@@ -169,14 +210,47 @@ if register.empty:
     st.stop()
 
 with st.container(horizontal=True):
-    st.metric("Risks", f"{summary['risks']:,}")
-    st.metric("Above appetite", f"{summary['above_appetite']:,}")
-    st.metric("With open findings", f"{summary['with_findings']:,}")
-    st.metric("Accepted (in force)", f"{summary['accepted']:,}")
-    st.metric("Overdue actions", f"{summary['overdue_actions']:,}")
+    st.metric(
+        "Risks in scope",
+        f"{summary['risks']:,}",
+        help="The risks these filters keep. Closed risks and the risks of retired AI systems "
+        "are left out unless included.",
+    )
+    st.metric(
+        f"Above appetite (incl. {summary['accepted']:,} accepted)",
+        f"{summary['above_appetite']:,}",
+        help="Where the risk stands (residual, else inherent) is above the appetite or its "
+        "harm category's tolerance, whether or not an acceptance covers it.",
+    )
+    st.metric(
+        "Above appetite, not accepted",
+        f"{summary['not_accepted']:,}",
+        help="Above the appetite with no acceptance in force covering the current residual "
+        "rating: what the Portfolio counts under the same name.",
+    )
+    st.metric(
+        "With open findings",
+        f"{summary['with_findings']:,}",
+        help="Risks with at least one problem found by the consistency checks (listed below).",
+    )
+    st.metric(
+        "Overdue actions",
+        f"{summary['overdue_actions']:,}",
+        help="Treatment actions past their due date and not done.",
+    )
+st.caption(
+    f"Above the appetite: {plural(summary['above_appetite'], 'risk')} = "
+    f"{summary['not_accepted']:,} not accepted + {summary['accepted']:,} covered by an "
+    "acceptance in force. The Portfolio shows the same risks in scope and counts the "
+    f"{summary['not_accepted']:,} under 'Above appetite, not accepted'."
+)
 
 # Impact assessments of the systems shown: stale or missing ones belong next to their risks.
-assessments = impact_store.assessment_status_by_system(db).set_index("system_id")
+assessments = cached(
+    "register:impact",
+    (),
+    lambda: impact_store.assessment_status_by_system(db).set_index("system_id"),
+)
 shown_systems = assessments.loc[assessments.index.isin(register["system_id"].unique())]
 stale = shown_systems[shown_systems["stale"]]
 if not stale.empty:
@@ -188,17 +262,10 @@ if not stale.empty:
     )
 
 
-def impact_label(assessments: pd.DataFrame, system_id: int) -> str:
-    """The system's impact assessment as a few words: its latest state, and stale if so."""
-    if system_id not in assessments.index:
-        return ""
-    row = assessments.loc[system_id]
-    if pd.isna(row["response_id"]):
-        return "None yet"
-    text = str(row["status"]).replace("_", " ").capitalize()
-    if pd.notna(row["level"]):
-        text += f", level {row['level']}"
-    return text + (" (stale)" if row["stale"] else "")
+def impact_label(system_id: int) -> str:
+    """The system's impact assessment in a few words (assessments.analytics.impact_text)."""
+    found = system_id in assessments.index
+    return impact_text(assessments.loc[system_id].to_dict() if found else None)
 
 
 def clear_cell() -> None:
@@ -212,7 +279,14 @@ def heatmaps(filters: RiskFilter) -> None:
     clicked: dict[str, tuple[int, int] | None] = {}
     active = st.session_state.get("reg_active_cell")
     mapped_total = 0
-    matrices = {tier: register_store.matrix_counts(db, tier, filters) for tier in HEATMAP_TIERS}
+    matrices = {
+        tier: cached(
+            "register:matrix",
+            (tier, filters.cache_key()),
+            lambda tier=tier: register_store.matrix_counts(db, tier, filters),
+        )
+        for tier in HEATMAP_TIERS
+    }
     for tier, counts in matrices.items():
         mapped_total += int(counts["mapped_count"].sum())
         # The click is in the chart's state before the chart is drawn, so the outline of
@@ -223,36 +297,43 @@ def heatmaps(filters: RiskFilter) -> None:
     st.session_state["reg_active_cell"] = choice
     for column, (tier, title) in zip(columns, HEATMAP_TIERS.items(), strict=True):
         counts = matrices[tier]
+        selected = choice[1] if choice and choice[0] == tier else None
         with column:
             st.plotly_chart(
-                risk_matrix_figure(
-                    counts,
-                    criteria,
-                    f"{title}: {int(counts['count'].sum())} rated",
-                    selected=choice[1] if choice and choice[0] == tier else None,
+                cached_figure(
+                    "register:matrix",
+                    (tier, filters.cache_key(), selected),
+                    lambda counts=counts, title=title, selected=selected: risk_matrix_figure(
+                        counts,
+                        criteria,
+                        f"{title}: {int(counts['count'].sum())} rated",
+                        selected=selected,
+                    ),
                 ),
                 key=f"reg_map_{tier}",
                 on_select="rerun",
                 selection_mode="points",
                 config={"displayModeBar": False},
             )
-    notes = [f"Criteria: {criteria.name} (version {criteria.version})."]
+    notes = [f"Criteria: {plain(criteria.name)} (version {criteria.version})."]
     if mapped_total:
         notes.append(
-            f"{mapped_total} ratings made under older criteria are placed on the current matrix "
+            f"{plural(mapped_total, 'rating')} made under older criteria "
+            f"{'is' if mapped_total == 1 else 'are'} placed on the current matrix "
             "for these counts; they are never rescaled."
         )
     st.caption(" ".join(notes) + " Click a cell to list its risks.")
     if choice is None:
         return
     tier, (likelihood, severity) = choice
-    in_cell = register_store.risks_in_cell(db, tier, likelihood, severity, filters)
-    level = criteria.level_for(likelihood, severity)
+    in_cell = cached(
+        "register:cell",
+        (tier, likelihood, severity, filters.cache_key()),
+        lambda: register_store.risks_in_cell(db, tier, likelihood, severity, filters),
+    )
     with st.container(horizontal=True, vertical_alignment="center"):
         st.subheader(
-            f"{HEATMAP_TIERS[tier].split(' (')[0]} {level.name}: likelihood {likelihood} "
-            f"({criteria.likelihood[likelihood - 1].label}) × severity {severity} "
-            f"({criteria.severity[severity - 1].label})",
+            cell_heading(HEATMAP_TIERS[tier].split(" (")[0], criteria, likelihood, severity),
             anchor=False,
         )
         st.button("Clear", icon=":material/close:", key="reg_clear_cell", on_click=clear_cell)
@@ -276,8 +357,7 @@ def heatmaps(filters: RiskFilter) -> None:
             "Findings": in_cell["findings"],
         }
     )
-    plural = "s" if len(in_cell) != 1 else ""
-    st.caption(f"{len(in_cell)} risk{plural} in this cell · select one to open it")
+    st.caption(f"{plural(len(in_cell), 'risk')} in this cell · select one to open it")
     picked = st.dataframe(
         shown,
         hide_index=True,
@@ -298,48 +378,80 @@ st.subheader("Risks", anchor=False)
 older = register["current_criteria_version"].dropna()
 show_versions = bool((older != criteria.version).any())
 table = register.head(TABLE_LIMIT)
-impact_column = table["system_id"].map(lambda system: impact_label(assessments, system))
-display = pd.DataFrame(
-    {
-        "Risk": table["risk_id"].map(lambda value: f"R-{value}"),
-        "AI system": table["system_name"],
-        "EU AI Act": table["eu_ai_act_class"].map(regulatory.class_label),
-        "Impact assessment": impact_column,
-        "Title": table["title"],
-        "Inherent": table["inherent_level"].fillna(""),
-        "Residual": table["residual_level"].fillna(""),
-        "Target": table["target_level"].fillna(""),
-        "Criteria": table["current_criteria_version"].map(
-            lambda value: "" if pd.isna(value) else f"v{int(value)}"
-        ),
-        "Above appetite": table["above_appetite"],
-        "Findings": table["findings"],
-        "Accepted until": table["accepted_until"],
-        "Owner": table["owner"],
-        "Status": table["status"].map(labelled(RISK_STATUSES)),
-        "Harm": table["harm_category"].map(labelled(terms.harm_categories)),
-        "Last rated": table["last_rated_at"],
-    }
-)
+
+
+def display_frame() -> pd.DataFrame:
+    """The register rows as people read them (built once per data version and filters): the
+    columns a decision needs first, the others after them (shown on request)."""
+    return pd.DataFrame(
+        {
+            "Risk": table["risk_id"].map(lambda value: f"R-{value}"),
+            "Title": table["title"],
+            "AI system": table["system_name"].where(
+                table["system_status"] != "retired", table["system_name"] + RETIRED_MARK
+            ),
+            "Inherent": table["inherent_level"].fillna(""),
+            "Residual": table["residual_level"].fillna(""),
+            "Target": table["target_level"].fillna(""),
+            "Appetite": [
+                "" if pd.isna(level) else APPETITE_WORDS[appetite_state(above, until, expired)]
+                for level, above, until, expired in zip(
+                    table["current_level"],
+                    table["above_appetite"],
+                    table["accepted_until"],
+                    table["expired_on"],
+                    strict=True,
+                )
+            ],
+            "Findings": table["findings"],
+            "Owner": table["owner"],
+            "Accepted until": table["accepted_until"],
+            "Status": table["status"].map(labelled(RISK_STATUSES)),
+            "Harm": table["harm_category"].map(labelled(terms.harm_categories)),
+            "EU AI Act": table["eu_ai_act_class"].map(regulatory.class_label),
+            "Impact assessment": table["system_id"].map(impact_label),
+            "Last rated": table["last_rated_at"],
+            "Criteria": table["current_criteria_version"].map(
+                lambda value: "" if pd.isna(value) else f"v{int(value)}"
+            ),
+        }
+    )
+
+
+# What fits beside each other at 1,400 px; the rest on request (and in the downloads).
+KEY_COLUMNS = ["Risk", "Title", "AI system", "Inherent", "Residual", "Target", "Appetite"]
+KEY_COLUMNS += ["Findings"]
+
+display = cached("register:display", scope, display_frame)
 if not show_versions:
     display = display.drop(columns=["Criteria"])
 if system_id is not None:
     display = display.drop(columns=["AI system", "EU AI Act", "Impact assessment"])
     st.caption(
         f"EU AI Act: {regulatory.class_label(table['eu_ai_act_class'].iloc[0])} · "
-        f"Impact assessment: {impact_label(assessments, system_id) or 'none yet'}"
+        f"Impact assessment: {impact_label(system_id) or 'none yet'}"
     )
 styles = level_styles(criteria.levels)
-caption = (
-    f"{summary['risks']:,} risks · worst first · click a column to sort · select a row to open "
-    "the risk"
-)
+caption = f"{plural(summary['risks'], 'risk')} · worst first · click a column to sort · select "
+caption += "a row to open the risk"
 if summary["risks"] > TABLE_LIMIT:
     caption = (
         f"Showing the {TABLE_LIMIT:,} worst of {summary['risks']:,} risks: narrow the filters, "
         "or download the whole register below."
     )
-st.caption(caption)
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.caption(caption)
+    all_columns = st.toggle(
+        "All columns",
+        key="reg_all_columns",
+        help="Add owner, acceptance, status, harm category, EU AI Act class, impact "
+        "assessment and last rating (the downloads always have every column).",
+    )
+if not all_columns:
+    shown_columns = [column for column in KEY_COLUMNS if column in display.columns]
+    if system_id is not None:
+        shown_columns.append("Owner")
+    display = display[shown_columns]
 selection = st.dataframe(
     styled_levels(display, styles, ["Inherent", "Residual", "Target"]),
     hide_index=True,
@@ -348,18 +460,24 @@ selection = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     column_config={
-        "Title": st.column_config.TextColumn(
-            "Title", width="large" if system_id is not None else "medium"
+        "Risk": st.column_config.TextColumn("Risk", width=58),
+        "Title": st.column_config.TextColumn("Title", width=250 if system_id is None else 380),
+        "AI system": st.column_config.TextColumn("AI system", width=150),
+        "Inherent": st.column_config.TextColumn("Inherent", width=68),
+        "Residual": st.column_config.TextColumn("Residual", width=68),
+        "Target": st.column_config.TextColumn("Target", width=68),
+        "Appetite": st.column_config.TextColumn(
+            "Appetite",
+            width=140,
+            help=APPETITE_HELP + " Judged in the criteria version each rating was made under.",
         ),
-        "Above appetite": st.column_config.CheckboxColumn(
-            "Above appetite",
-            help="The residual level (or the inherent one when there is no residual yet) is above "
-            "the appetite or the harm category's tolerance.",
-        ),
-        "Accepted until": st.column_config.DateColumn("Accepted until"),
         "Findings": st.column_config.NumberColumn(
-            "Findings", help="Open problems found by the consistency checks (listed below)."
+            "Findings",
+            width=66,
+            help="Open problems found by the consistency checks (listed below).",
         ),
+        "Owner": st.column_config.TextColumn("Owner", width=130),
+        "Accepted until": st.column_config.DateColumn("Accepted until"),
         "Last rated": st.column_config.DatetimeColumn("Last rated", format="YYYY-MM-DD"),
         "Criteria": st.column_config.TextColumn(
             "Criteria", help="The criteria version the current rating was made under."
@@ -422,10 +540,16 @@ def findings_table(rows: pd.DataFrame, total: int) -> None:
         st.caption(f"The first {len(listed)} of {total:,}; download them all below.")
 
 
-problems = register_store.consistency_checks(
-    db, filters=filters, kind="problem", limit=FINDINGS_LIMIT
+problems, notes = (
+    cached(
+        "register:findings",
+        (kind, filters.cache_key()),
+        lambda kind=kind: register_store.consistency_checks(
+            db, filters=filters, kind=kind, limit=FINDINGS_LIMIT
+        ),
+    )
+    for kind in ("problem", "note")
 )
-notes = register_store.consistency_checks(db, filters=filters, kind="note", limit=FINDINGS_LIMIT)
 st.subheader(f"Consistency findings ({summary['findings']:,})", anchor=False)
 if problems.empty:
     st.success("No problem: every risk shown is rated, reviewed, treated and accepted as needed.")
@@ -449,10 +573,11 @@ if summary["findings"] or summary["notes"]:
         icon=":material/download:",
     )
 tolerances = "".join(
-    f"; for {terms.harm_categories.get(category, category)}: {level}"
+    f"; for {terms.harm_categories.get(category, category)}: {plain(level)}"
     for category, level in criteria.tolerances.items()
 )
 st.caption(
-    plain(f"Highest acceptable level: {criteria.appetite}{tolerances}.")
-    + " Above appetite is judged under the criteria version each rating was made under."
+    f"Highest acceptable level: {plain(criteria.appetite)}{tolerances}. Above appetite is "
+    "judged under the criteria version each rating was made under; a closed risk, or one of a "
+    "retired system, never is."
 )

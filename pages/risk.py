@@ -17,24 +17,31 @@ from pydantic import ValidationError
 from assessments import catalog
 from assessments.criteria import RiskCriteria
 from assessments.errors import FieldErrors, NotFoundError, WorkbenchError, field_messages
-from assessments.identification import library_entry, typical_rating
+from assessments.identification import library_entry
 from assessments.risk_checks import CHECKS
 from assessments.risk_workflow import (
     RATED_STEPS,
     STEP_GUIDANCE,
     STEPS,
     acceptance_need,
+    acceptance_warnings,
     action_is_overdue,
+    action_warnings,
+    appetite_verdict,
     completed_steps,
-    limit_phrase,
     next_step,
     parse_acceptance,
     parse_action,
     parse_rating,
+    starting_points,
+    step_after_rating,
+    tier_order_warning,
 )
 from assessments.risks import (
+    ACCEPTANCE_MAX_YEARS,
     ACTION_STATUSES,
     RATING_METHODS,
+    RATIONALE_MIN,
     RISK_STATUSES,
     STRENGTH_OF_KNOWLEDGE,
     TIERS,
@@ -61,6 +68,9 @@ from pages.common import (
     show_flash,
 )
 from pages.risk_widgets import (
+    DATE_ANY_MAX,
+    DATE_ANY_MIN,
+    field_warning,
     level_chip,
     level_styles,
     risk_fields,
@@ -71,6 +81,12 @@ from pages.risk_widgets import (
 )
 
 NO_NAME = "Enter your name in the sidebar first: every change records who made it."
+ACCEPTANCE_STATES = {
+    "in_force": "in force",
+    "pending": "approved for a later day",
+    "expired": "expired",
+    "revoked": "revoked",
+}
 
 db = database()
 terms = catalog.taxonomy()
@@ -156,7 +172,8 @@ def save_rating(tier: str, shown_version: int) -> None:
     st.session_state[keys["rationale"]] = ""
     message = (
         f"Saved the {tier} rating: likelihood {saved['likelihood']} × severity "
-        f"{saved['severity']} = {saved['level']} (criteria version {saved['criteria_version']})."
+        f"{saved['severity']} = {saved['level']} "
+        f"(criteria version {saved['criteria_version']})."
     )
     if saved["criteria_version"] != shown_version:
         message += (
@@ -164,13 +181,9 @@ def save_rating(tier: str, shown_version: int) -> None:
             "version. Check it."
         )
     flash(message)
-    saved_criteria = version_of(saved["criteria_version"])
-    stays_for_acceptance = tier == "residual" and saved_criteria.is_above_appetite(
-        saved["level"], risk.harm_category
+    st.session_state[STEP] = step_after_rating(
+        tier, saved["level"], version_of(saved["criteria_version"]), risk.harm_category
     )
-    if not stays_for_acceptance:
-        order = list(STEPS)
-        st.session_state[STEP] = order[min(order.index(tier) + 1, len(order) - 1)]
 
 
 def start_from(tier: str, likelihood: int, severity: int) -> None:
@@ -235,7 +248,7 @@ def add_action() -> None:
     flash(f"Added the action '{values['title']}'.")
 
 
-def update_action(action_id: int, stamp: str) -> None:
+def update_action(action_id: int, stamp: str, revision: int) -> None:
     actor = current_actor()
     if actor is None:
         set_errors("change_action", {"form": NO_NAME})
@@ -245,7 +258,9 @@ def update_action(action_id: int, stamp: str) -> None:
         name: st.session_state.get(keys + name) for name in ("title", "owner", "due_date", "status")
     }
     try:
-        risks_store.update_action(db, actor, action_id, parse_action(values))
+        risks_store.update_action(
+            db, actor, action_id, parse_action(values), expected_revision=revision
+        )
     except FieldErrors as error:
         set_errors("change_action", error.errors)
         return
@@ -324,13 +339,13 @@ def save_identity(revision: int) -> None:
 # --- header ----------------------------------------------------------------------------------
 
 st.page_link(
-    SYSTEM, label=system.name, icon=":material/arrow_back:", query_params={"id": system.id}
+    SYSTEM, label=plain(system.name), icon=":material/arrow_back:", query_params={"id": system.id}
 )
-st.title(risk.title, anchor=False)
+st.title(plain(risk.title), anchor=False)
 with st.container(horizontal=True):
     st.badge(RISK_STATUSES.get(risk.status, risk.status), color="blue")
     st.badge(terms.harm_categories.get(risk.harm_category, risk.harm_category), color="violet")
-    st.badge(f"Owner: {risk.owner}", color="gray", icon=":material/person:")
+    st.badge(f"Owner: {plain(risk.owner)}", color="gray", icon=":material/person:")
 show_flash()
 if risk.description:
     st.markdown(plain(risk.description))
@@ -345,7 +360,7 @@ for column, tier in zip(tier_columns, RATED_STEPS, strict=True):
             continue
         show_level_chip(level_of(rating), after=f"L{rating['likelihood']} × S{rating['severity']}")
         st.caption(
-            f"Criteria version {rating['criteria_version']} · {rating['rated_by']} · "
+            f"Criteria version {rating['criteria_version']} · {plain(rating['rated_by'])} · "
             f"{pd.Timestamp(rating['rated_at']):%Y-%m-%d}"
         )
 
@@ -386,7 +401,8 @@ def rating_step(tier: str) -> None:
             after=f"L{existing['likelihood']} × S{existing['severity']}",
         )
         st.caption(
-            f"By {existing['rated_by']} on {pd.Timestamp(existing['rated_at']):%Y-%m-%d} under "
+            f"By {plain(existing['rated_by'])} on {pd.Timestamp(existing['rated_at']):%Y-%m-%d} "
+            "under "
             f"criteria version {existing['criteria_version']}. Rate again to record a new "
             "rating; the earlier one stays in the history."
         )
@@ -396,26 +412,16 @@ def rating_step(tier: str) -> None:
                 f"keeps its level. New ratings use version {criteria.version}.",
                 icon=":material/history:",
             )
-    starts: list[tuple[str, int, int]] = []
-    if tier == "inherent" and entry is not None:
-        likelihood, severity = typical_rating(entry, criteria)
-        starts.append(("the library's typical rating", likelihood, severity))
-    earlier = {"residual": "inherent", "target": "residual"}.get(tier)
-    for source in (earlier, tier):
-        rating = current.get(source) if source else None
-        if rating is not None and rating["criteria_version"] == criteria.version:
-            starts.append(
-                (f"the current {source} rating", rating["likelihood"], rating["severity"])
-            )
+    starts = starting_points(tier, current, criteria, entry)
     if starts:
         with st.container(horizontal=True):
-            for label, likelihood, severity in starts:
+            for start in starts:
                 st.button(
-                    f"Start from {label} (L{likelihood} × S{severity})",
-                    key=f"{prefix}{tier}_start_{label}",
+                    f"Start from {start.label} (L{start.likelihood} × S{start.severity})",
+                    key=f"{prefix}{tier}_start_{start.label}",
                     icon=":material/content_copy:",
                     on_click=start_from,
-                    args=(tier, likelihood, severity),
+                    args=(tier, start.likelihood, start.severity),
                     help="Fills in the choices below for you to check; nothing is saved.",
                 )
     keys = {name: f"{prefix}{tier}_{name}" for name in ("likelihood", "severity", "rationale")}
@@ -432,8 +438,8 @@ def rating_step(tier: str) -> None:
             "Likelihood *",
             [step.value for step in criteria.likelihood],
             key=keys["likelihood"],
-            format_func=lambda v: f"{v} · {criteria.step('likelihood', v).label}",
-            captions=[step.description for step in criteria.likelihood],
+            format_func=lambda v: f"{v} · {plain(criteria.step('likelihood', v).label)}",
+            captions=[plain(step.description) for step in criteria.likelihood],
         )
         field_error(errors, "likelihood")
     with right:
@@ -441,8 +447,8 @@ def rating_step(tier: str) -> None:
             "Severity *",
             [step.value for step in criteria.severity],
             key=keys["severity"],
-            format_func=lambda v: f"{v} · {criteria.step('severity', v).label}",
-            captions=[step.description for step in criteria.severity],
+            format_func=lambda v: f"{v} · {plain(criteria.step('severity', v).label)}",
+            captions=[plain(step.description) for step in criteria.severity],
         )
         field_error(errors, "severity")
     likelihood = st.session_state.get(keys["likelihood"])
@@ -452,20 +458,23 @@ def rating_step(tier: str) -> None:
             st.markdown("**Level:** choose a likelihood and a severity to see the level.")
         else:
             level = criteria.level_for(likelihood, severity)
-            above = criteria.is_above_appetite(level.name, risk.harm_category)
-            limit = plain(limit_phrase(criteria, risk.harm_category))
+            verdict = plain(appetite_verdict(criteria, level.name, risk.harm_category))
             st.markdown(
                 f"**Level:** {level_chip(level)} &nbsp; likelihood {likelihood} × severity "
-                f"{severity} · " + (f"above {limit}" if above else f"within {limit}"),
+                f"{severity} · {verdict}",
                 unsafe_allow_html=True,
             )
             if level.description:
-                st.caption(level.description)
+                st.caption(plain(level.description))
+            ordering = tier_order_warning(tier, level.name, current, criteria)
+            if ordering:
+                st.warning(plain(ordering), icon=":material/swap_vert:")
     st.text_area(
         "Rationale *",
         key=keys["rationale"],
         placeholder="What you know, what you assumed, which evidence you used.",
-        help="Required: a rating someone else can follow and challenge.",
+        help=f"Required, at least {RATIONALE_MIN} characters: a rating someone else can "
+        "follow and challenge.",
     )
     field_error(errors, "rationale")
     st.radio(
@@ -477,7 +486,7 @@ def rating_step(tier: str) -> None:
         help=" · ".join(STRENGTH_OF_KNOWLEDGE.values()),
     )
     if errors.get("form"):
-        st.error(errors["form"])
+        st.error(plain(errors["form"]))
     actor = require_actor_notice()
     st.button(
         f"Save the {tier} rating",
@@ -543,7 +552,7 @@ def treatment_step() -> None:
     st.text_area("Treatment note", key=keys + "note", placeholder="How the controls are applied.")
     field_error(errors, "note")
     if errors.get("form"):
-        st.error(errors["form"])
+        st.error(plain(errors["form"]))
     actor = require_actor_notice()
     st.button(
         "Save the treatment",
@@ -574,7 +583,10 @@ def actions_section(actor: str | None) -> None:
                     "overdue" if action_is_overdue(status, due, today) else ""
                     for status, due in zip(actions["status"], actions["due_date"], strict=True)
                 ],
-                "Completed": pd.to_datetime(actions["completed_at"]).dt.date,
+                "Completed": [
+                    "" if pd.isna(day) else f"{pd.Timestamp(day):%Y-%m-%d}"
+                    for day in actions["completed_at"]
+                ],
             }
         )
         st.dataframe(
@@ -596,13 +608,19 @@ def actions_section(actor: str | None) -> None:
         field_error(errors, "title")
         st.text_input("Owner *", key=keys + "owner")
         field_error(errors, "owner")
-        st.date_input("Due date *", key=keys + "due_date", format="YYYY-MM-DD")
+        due_date_field(keys)
         field_error(errors, "due_date")
         st.selectbox(
             "Status", list(ACTION_STATUSES), key=keys + "status", format_func=ACTION_STATUSES.get
         )
+        field_warning(
+            action_warnings(
+                st.session_state.get(keys + "due_date"), st.session_state.get(keys + "status")
+            ),
+            "due_date",
+        )
         if errors.get("form"):
-            st.error(errors["form"])
+            st.error(plain(errors["form"]))
         st.button(
             "Add the action",
             key=keys + "save",
@@ -631,21 +649,37 @@ def actions_section(actor: str | None) -> None:
         field_error(errors, "title")
         st.text_input("Owner *", key=keys + "owner")
         field_error(errors, "owner")
-        st.date_input("Due date *", key=keys + "due_date", format="YYYY-MM-DD")
+        due_date_field(keys)
         field_error(errors, "due_date")
         st.selectbox(
             "Status", list(ACTION_STATUSES), key=keys + "status", format_func=ACTION_STATUSES.get
         )
+        changed_due = st.session_state.get(keys + "due_date")
+        if changed_due != pd.Timestamp(row["due_date"]).date():  # warn about a new date only
+            field_warning(
+                action_warnings(changed_due, st.session_state.get(keys + "status")), "due_date"
+            )
         if errors.get("form"):
-            st.error(errors["form"])
+            st.error(plain(errors["form"]))
         st.button(
             "Save the action",
             key=keys + "save",
             icon=":material/save:",
             on_click=update_action,
-            args=(int(action_id), stamp),
+            args=(int(action_id), stamp, int(row["revision"])),
             disabled=actor is None,
         )
+
+
+def due_date_field(keys: str) -> None:
+    st.date_input(
+        "Due date *",
+        key=keys + "due_date",
+        format="YYYY-MM-DD",
+        min_value=DATE_ANY_MIN,
+        max_value=DATE_ANY_MAX,
+        help="Any day; a day already past is accepted, with a warning (the action is overdue).",
+    )
 
 
 def acceptance_section() -> None:
@@ -659,9 +693,9 @@ def acceptance_section() -> None:
         acceptances.to_dict("records"),
     )
     if need.needed and need.accepted_until is None:
-        st.warning(need.message, icon=":material/gpp_maybe:")
+        st.warning(plain(need.message), icon=":material/gpp_maybe:")
     else:
-        st.info(need.message, icon=":material/verified_user:")
+        st.info(plain(need.message), icon=":material/verified_user:")
     errors = state_errors("acceptance")
     if need.needed:
         keys = prefix + "accept_"
@@ -680,15 +714,39 @@ def acceptance_section() -> None:
             with left:
                 st.text_input("Approved by *", key=keys + "approved_by")
                 field_error(errors, "approved_by")
-                st.date_input("Approved on *", key=keys + "approved_at", format="YYYY-MM-DD")
+                st.date_input(
+                    "Approved on *",
+                    key=keys + "approved_at",
+                    format="YYYY-MM-DD",
+                    min_value=DATE_ANY_MIN,
+                    max_value=DATE_ANY_MAX,
+                    help="The day management decided (a later day makes it pending until then).",
+                )
                 field_error(errors, "approved_at")
             with right:
-                st.date_input("Valid until *", key=keys + "valid_until", format="YYYY-MM-DD")
+                st.date_input(
+                    "Valid until *",
+                    key=keys + "valid_until",
+                    format="YYYY-MM-DD",
+                    min_value=DATE_ANY_MIN,
+                    max_value=DATE_ANY_MAX,
+                    help=f"At most {ACCEPTANCE_MAX_YEARS} years after the approval; past the "
+                    f"criteria's review interval ({criteria.review_interval_months} months) "
+                    "you get a warning.",
+                )
                 field_error(errors, "valid_until")
+                field_warning(
+                    acceptance_warnings(
+                        st.session_state.get(keys + "approved_at"),
+                        st.session_state.get(keys + "valid_until"),
+                        criteria.review_interval_months,
+                    ),
+                    "valid_until",
+                )
             st.text_area("Why the organisation retains it *", key=keys + "rationale")
             field_error(errors, "rationale")
             if errors.get("form"):
-                st.error(errors["form"])
+                st.error(plain(errors["form"]))
             actor = require_actor_notice()
             st.button(
                 "Record the acceptance",
@@ -699,25 +757,24 @@ def acceptance_section() -> None:
                 disabled=actor is None,
             )
     elif errors.get("form"):
-        st.error(errors["form"])
+        st.error(plain(errors["form"]))
     if acceptances.empty:
         return
     st.markdown("**Acceptances**, newest first")
     for row in acceptances.itertuples():
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
-            if row.in_force:
-                state = "in force"
-            elif pd.notna(row.revoked_at):
-                state = f"revoked by {row.revoked_by} on {pd.Timestamp(row.revoked_at):%Y-%m-%d}"
-            else:
-                state = "expired"
+            state = ACCEPTANCE_STATES.get(row.state, row.state)
+            if row.state == "revoked":
+                state += f" by {row.revoked_by} on {pd.Timestamp(row.revoked_at):%Y-%m-%d}"
+            elif row.in_force and not row.covers_current:
+                state += ", but not of the current residual rating (it was rated again since)"
             st.markdown(
                 f"**{plain(row.level)}** (criteria version {row.criteria_version}) accepted by "
                 f"{plain(row.approved_by)} on {pd.Timestamp(row.approved_at):%Y-%m-%d}, valid "
                 f"until {pd.Timestamp(row.valid_until):%Y-%m-%d} · **{plain(state)}**  \n"
                 f"{plain(row.rationale)}"
             )
-            if row.in_force:
+            if row.state in ("in_force", "pending"):
                 st.button(
                     "Revoke",
                     key=f"{prefix}revoke_{row.id}",
@@ -743,7 +800,7 @@ with st.expander("Edit what identifies this risk", icon=":material/edit:"):
     if keys + "title" not in st.session_state:
         seed_risk_fields(keys, risk.model_dump())
     if errors.get("form"):
-        st.error(errors["form"])
+        st.error(plain(errors["form"]))
     risk_fields(keys, errors)
     actor = require_actor_notice()
     st.button(
@@ -756,8 +813,8 @@ with st.expander("Edit what identifies this risk", icon=":material/edit:"):
     )
     source = f" from library entry {risk.library_id}" if risk.library_id else ""
     st.caption(
-        f"Identified{source} by {risk.created_by} on {risk.created_at:%Y-%m-%d}; revision "
-        f"{risk.revision}, last changed by {risk.updated_by} on {risk.updated_at:%Y-%m-%d}."
+        f"Identified{source} by {plain(risk.created_by)} on {risk.created_at:%Y-%m-%d}; revision "
+        f"{risk.revision}, last changed by {plain(risk.updated_by)} on {risk.updated_at:%Y-%m-%d}."
     )
 
 st.subheader("Rating history", anchor=False)

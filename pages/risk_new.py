@@ -86,7 +86,10 @@ if str(system_id) != raw_system:
 system = inventory_store.get_system(db, system_id)
 system_record = system.model_dump()
 st.page_link(
-    SYSTEM, label=f"Open {system.name}", icon=":material/memory:", query_params={"id": system.id}
+    SYSTEM,
+    label=f"Open {plain(system.name)}",
+    icon=":material/memory:",
+    query_params={"id": system.id},
 )
 
 
@@ -133,7 +136,11 @@ if draft_for is not None and draft_for[0] == system_id:
         "a library risk's typical rating is offered as a starting point, never saved for you."
     )
     if errors:
-        st.error(errors.get("form") or "Nothing was saved: please correct the fields below.")
+        st.error(
+            plain(errors["form"])
+            if errors.get("form")
+            else "Nothing was saved: please correct the fields below."
+        )
     with st.container(border=True):
         risk_fields(PREFIX, errors)
         actor = require_actor_notice()
@@ -152,7 +159,8 @@ if draft_for is not None and draft_for[0] == system_id:
 existing = risk_summary.risks_of_system(db, system_id)
 if not existing.empty:
     st.caption(
-        f"{system.name} has {len(existing)} risk{'s' if len(existing) != 1 else ''} already; "
+        f"{plain(system.name)} has {len(existing)} risk{'s' if len(existing) != 1 else ''} "
+        "already; "
         "suggestions it already has are marked."
     )
 st.button(
@@ -188,7 +196,7 @@ found = suggestions(
 if hide_added:
     found = [suggestion for suggestion in found if not suggestion.already_added]
 st.caption(
-    f"{len(found)} suggestion{'s' if len(found) != 1 else ''} for {system.name}, the most "
+    f"{len(found)} suggestion{'s' if len(found) != 1 else ''} for {plain(system.name)}, the most "
     "specific to its technique, data, oversight, context and stakeholders first."
 )
 if not found:

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from assessments import catalog, vocab
-from assessments.criteria import RiskLevel
+from assessments.criteria import RiskCriteria, RiskLevel
 from assessments.risks import PERSON_MAX, RISK_STATUSES, TEXT_MAX, TITLE_MAX
 from assessments.store import risk_summary
 from assessments.store.db import Database
-from pages.common import REGISTER, RISK, RISK_NEW, field_error, labelled
+from pages.common import REGISTER, RISK, RISK_NEW, field_error, labelled, plain
 
 SYSTEM_RISK_LINKS = 10
+# Date pickers on the risk pages accept any plausible day: the domain says what is refused
+# (beside the field), rather than a picker turning red without a word.
+DATE_ANY_MIN = date(2000, 1, 1)
+DATE_ANY_MAX = date(2099, 12, 31)
 RISK_FIELDS = (
     "title",
     "description",
@@ -31,6 +36,13 @@ RISK_FIELDS = (
     "owner",
     "status",
 )
+
+
+def field_warning(warnings: Mapping[str, str], field: str) -> None:
+    """A warning for one field, shown right beneath it (the value is accepted as it is)."""
+    message = warnings.get(field)
+    if message:
+        st.markdown(f":orange[:material/warning: {plain(message)}]")
 
 
 def level_chip(level: RiskLevel, suffix: str = "") -> str:
@@ -48,6 +60,19 @@ def show_level_chip(level: RiskLevel, before: str = "", after: str = "") -> None
     st.markdown(
         f"{html.escape(before)}{level_chip(level)}&nbsp; {html.escape(after)}",
         unsafe_allow_html=True,
+    )
+
+
+def cell_heading(
+    tier_title: str, criteria: RiskCriteria, likelihood: int, severity: int, joiner: str = " "
+) -> str:
+    """'Residual High: likelihood 4 (Likely) × severity 3 (Moderate)' for a matrix cell, ready
+    for markdown: the criteria's words (level name, step labels) are escaped, ours are not."""
+    level = criteria.level_for(likelihood, severity)
+    return (
+        f"{tier_title}{joiner}{plain(level.name)}: likelihood {likelihood} "
+        f"({plain(criteria.likelihood[likelihood - 1].label)}) × severity {severity} "
+        f"({plain(criteria.severity[severity - 1].label)})"
     )
 
 
@@ -171,16 +196,28 @@ def system_risks_section(database: Database, system_id: int) -> None:
                 parts.append(level_chip(level, f": {row.risks}"))
         st.markdown(" &nbsp; ".join(parts), unsafe_allow_html=True)
         total = int(counts["risks"].sum())
+        mapped = int(counts["mapped"].sum())
         st.caption(
             f"{total} risk{'s' if total != 1 else ''}, counted by their current residual level "
-            "(with the controls in place)."
+            "(with the controls in place) on the current criteria; closed risks are not counted."
+            + (
+                f" {mapped} of these ratings were made under older criteria and are placed on "
+                "the current matrix."
+                if mapped
+                else ""
+            )
         )
         risks = risk_summary.risks_of_system(database, system_id)
         for row in risks.head(SYSTEM_RISK_LINKS).itertuples():
-            level = row.residual_level if isinstance(row.residual_level, str) else "not rated"
+            if isinstance(row.residual_level, str):
+                where = f"residual {row.residual_level}"
+            elif isinstance(row.inherent_level, str):
+                where = f"inherent {row.inherent_level}, no residual rating yet"
+            else:
+                where = "not rated yet"
             st.page_link(
                 RISK,
-                label=f"{row.title} · residual {level}",
+                label=plain(f"{row.title} · {where}"),
                 icon=":material/warning:",
                 query_params={"id": int(row.id)},
             )

@@ -10,17 +10,19 @@ import pandas as pd
 import streamlit as st
 
 from assessments.analytics import (
+    CURRENT_TIER,
     DEFAULT_TREND_TIER,
     PERIODS,
     TREND_TIERS,
+    PortfolioFilter,
     end_of_day,
     period_ends,
 )
 from assessments.charts.leadership import DECISION_STYLE, level_trend_figure, path_figure
 from assessments.store import analytics as analytics_store
 from assessments.store import criteria as criteria_store
-from pages.common import HOME, PORTFOLIO, RISK, RISK_NEW, database, plain
-from pages.leadership_widgets import cached_figure, portfolio_filters
+from pages.common import HOME, PORTFOLIO, REGISTER, RISK, RISK_NEW, database
+from pages.leadership_widgets import RETIRED_MARK, cached_figure, portfolio_filters, system_choices
 
 ALL_RISKS = 0  # the "all its risks" choice (None would read as "nothing chosen")
 SPANS = {12: "Last 12 months", 24: "Last 2 years", 36: "Last 3 years", 60: "Last 5 years"}
@@ -36,7 +38,7 @@ st.caption(
 )
 
 span = analytics_store.history_span(db)
-if not options["systems"] or span is None:
+if not (options["systems"] or options["retired_systems"]) or span is None:
     st.info(
         "No rating history yet: trends appear once risks have been rated. Identify and rate "
         "the risks of an AI system, or load the demo portfolio from Home."
@@ -51,13 +53,15 @@ if not options["systems"] or span is None:
 st.subheader("Risks per level over time", anchor=False)
 with st.container(border=True):
     filters, _ = portfolio_filters(options, "tr")
-    settings = st.columns(3)
+    settings = st.columns([4, 3, 3])
     tier = settings[0].segmented_control(
         "Rating",
         list(TREND_TIERS),
         format_func=TREND_TIERS.get,
         default=DEFAULT_TREND_TIER,
         key="tr_tier",
+        help="Current: where each risk stood (its residual rating, else its inherent one), as "
+        "the register and the portfolio judge it. Or one tier's ratings alone.",
     )
     period = settings[1].segmented_control(
         "Period", list(PERIODS), format_func=PERIODS.get, default="month", key="tr_period"
@@ -70,43 +74,52 @@ period = period or "month"
 today = date.today()
 first = max(span[0], date(today.year - (months // 12), today.month, 1))
 periods = period_ends(first, today, period, today)
-trend = analytics_store.level_trend(db, periods, tier, filters)
-appetite_rank = criteria.level_rank(criteria.appetite)
+with st.spinner("Counting the rating history…"):
+    trend = analytics_store.level_trend(db, periods, tier, filters)
 if trend["count"].sum() == 0:
     st.info(
         "No rating of this kind in this period for these filters. Choose another rating, "
         "a longer span, or clear a filter."
     )
 else:
+    current = tier == CURRENT_TIER
+    line_name = (
+        "Above the appetite or the harm category's tolerance (accepted or not)"
+        if current
+        else f"{TREND_TIERS[tier]} ratings above the appetite or the harm category's tolerance"
+    )
     st.plotly_chart(
         cached_figure(
             "level_trend",
             (filters.cache_key(), tier, period, months, today),
             lambda: level_trend_figure(
                 trend,
-                tier_name=TREND_TIERS[tier],
-                appetite_rank=appetite_rank,
-                appetite_level=criteria.appetite,
+                tier_name=TREND_TIERS[tier] if not current else "Rated",
+                line_name=line_name,
             ),
         ),
         config={"displayModeBar": False},
         key="tr_levels",
     )
-    tolerances = ", ".join(
-        f"{category}: {level}" for category, level in criteria.tolerances.items()
+    rated = (
+        "where each stood at the end of the period (the current period: today): its latest "
+        "residual rating, else its latest inherent one"
+        if current
+        else f"the level of each one's latest {TREND_TIERS[tier].lower()} rating at the end of "
+        "the period (the current period: today)"
     )
+    latest = int(trend["above_appetite"].iloc[-1])
     st.caption(
-        plain(
-            f"Each bar counts the risks by the level of their latest {TREND_TIERS[tier].lower()} "
-            f"rating at the end of the period (the current period: today), on the current "
-            f"criteria. The dashed line counts those above the appetite ({criteria.appetite})"
-            + (
-                f"; stricter tolerances for some harm categories ({tolerances}) are not in this "
-                "line"
-                if tolerances
-                else ""
-            )
-            + "."
+        f"Each bar counts the risks by {rated}, placed on the current criteria. The dashed "
+        "line below counts those above the appetite as the "
+        "register judges them: under the criteria version each rating was made under, against "
+        "its harm category's tolerance where one is set, accepted or not; a closed risk or a "
+        "risk of a retired system never counts."
+        + (
+            f" Its last point ({latest:,}) is the register's 'Above appetite' figure for these "
+            "filters."
+            if current
+            else " Choose 'Current' to follow the figure the register and the portfolio show."
         )
     )
     st.page_link(
@@ -117,131 +130,152 @@ else:
 
 # --- one risk's or one system's path -------------------------------------------------------------
 
-st.subheader("A path over time", anchor=False)
-systems: dict[int, str] = options["systems"]
-params = st.query_params
-linked_risk = params.get("risk")
-linked_system = params.get("system")
-if linked_risk and linked_risk.isdigit() and st.session_state.get("tr_linked") != linked_risk:
-    summary = analytics_store.risk_summary(db, int(linked_risk))
-    if summary is not None:
-        st.session_state["tr_path_system"] = int(summary["system_id"])
-        st.session_state["tr_path_risk"] = int(summary["id"])
-    st.session_state["tr_linked"] = linked_risk
-elif (
-    linked_system
-    and linked_system.isdigit()
-    and int(linked_system) in systems
-    and st.session_state.get("tr_linked") != f"s{linked_system}"
-):
-    st.session_state["tr_path_system"] = int(linked_system)
-    st.session_state["tr_path_risk"] = ALL_RISKS
-    st.session_state["tr_linked"] = f"s{linked_system}"
 
-choice = st.columns(2)
-system_id = choice[0].selectbox(
-    "AI system",
-    list(systems),
-    format_func=systems.get,
-    index=None,
-    placeholder="Choose an AI system…",
-    key="tr_path_system",
-)
-if system_id is None:
-    st.info(
-        "Choose an AI system to see its path: the highest level among its risks over time, "
-        "per rating. Then choose one of its risks to follow that risk alone."
+@st.fragment
+def path_section(filters: PortfolioFilter) -> None:
+    """One system's or one risk's path; a choice here reruns only this part of the page."""
+    st.subheader("A path over time", anchor=False)
+    systems = system_choices(options, filters.include_closed)
+    params = st.query_params
+    linked_risk = params.get("risk")
+    linked_system = params.get("system")
+    retired = options["retired_systems"]
+    if linked_risk and linked_risk.isdigit() and st.session_state.get("tr_linked") != linked_risk:
+        summary = analytics_store.risk_summary(db, int(linked_risk))
+        if summary is not None:
+            st.session_state["tr_path_system"] = int(summary["system_id"])
+            st.session_state["tr_path_risk"] = int(summary["id"])
+        st.session_state["tr_linked"] = linked_risk
+    elif (
+        linked_system
+        and linked_system.isdigit()
+        and st.session_state.get("tr_linked") != f"s{linked_system}"
+    ):
+        st.session_state["tr_path_system"] = int(linked_system)
+        st.session_state["tr_path_risk"] = ALL_RISKS
+        st.session_state["tr_linked"] = f"s{linked_system}"
+    chosen_system = st.session_state.get("tr_path_system")
+    if chosen_system in retired and chosen_system not in systems:  # linked to by name
+        systems[chosen_system] = f"{retired[chosen_system]}{RETIRED_MARK}"
+    if chosen_system is not None and chosen_system not in systems:
+        st.session_state["tr_path_system"] = None
+
+    choice = st.columns(2)
+    system_id = choice[0].selectbox(
+        "AI system",
+        list(systems),
+        format_func=systems.get,
+        index=None,
+        placeholder="Choose an AI system…",
+        key="tr_path_system",
     )
-    st.stop()
+    if system_id is None:
+        st.info(
+            "Choose an AI system to see its path: the highest level among its risks over time, "
+            "per rating. Then choose one of its risks to follow that risk alone."
+        )
+        return
 
-top = analytics_store.top_risks(
-    db, filters.model_copy(update={"system_ids": (int(system_id),)}), limit=200
-)
-risk_names = dict(zip(top["risk_id"].astype(int), top["title"], strict=True))
-if st.session_state.get("tr_path_risk") not in (ALL_RISKS, *risk_names):
-    st.session_state["tr_path_risk"] = ALL_RISKS
-chosen_risk = choice[1].selectbox(
-    "Risk",
-    [ALL_RISKS, *risk_names],
-    format_func=lambda key: (
-        "All its risks (the highest level per rating)"
-        if key == ALL_RISKS
-        else f"R-{key} · {risk_names[key]}"
-    ),
-    key="tr_path_risk",
-)
-risk_id = None if chosen_risk == ALL_RISKS else chosen_risk
-
-if risk_id is None:
-    path = analytics_store.system_path(db, int(system_id), filters)
-    decisions = analytics_store.decisions(db, system_id=int(system_id))
-    title = f"{systems[system_id]}: the highest level among its risks"
-    appetite = appetite_rank
-    explanation = (
-        "Each line is the highest level among the system's risks for that rating, as it stood "
-        "after every change."
-    )
-else:
-    ratings = analytics_store.risk_path(db, int(risk_id))
-    path = ratings.rename(columns={"rated_at": "moment"})
-    decisions = analytics_store.decisions(db, risk_id=int(risk_id))
-    summary = analytics_store.risk_summary(db, int(risk_id)) or {}
-    title = f"R-{risk_id} · {risk_names[risk_id]}"
-    appetite = int(summary.get("appetite_rank") or appetite_rank)
-    explanation = (
-        "Each line steps to a new level when the risk was rated again; the appetite line is "
-        "the level acceptable for its harm category."
-    )
-
-if path.empty:
-    st.info(
-        "No rating in the history for this choice yet: rate the risk (inherent, residual, "
-        "target) and its path appears here."
-    )
-    st.stop()
-
-st.plotly_chart(
-    cached_figure(
-        "path",
-        (system_id, risk_id, filters.cache_key(), today),
-        lambda: path_figure(
-            path,
-            decisions,
-            criteria,
-            appetite_rank=appetite,
-            now=end_of_day(today),
-            title=title,
-            changes_only=risk_id is None,
+    with st.spinner("Reading the system's history…"):
+        top = analytics_store.top_risks(
+            db, filters.model_copy(update={"system_ids": (int(system_id),)}), limit=200
+        )
+    risk_names = dict(zip(top["risk_id"].astype(int), top["title"], strict=True))
+    if st.session_state.get("tr_path_risk") not in (ALL_RISKS, *risk_names):
+        st.session_state["tr_path_risk"] = ALL_RISKS
+    chosen_risk = choice[1].selectbox(
+        "Risk",
+        [ALL_RISKS, *risk_names],
+        format_func=lambda key: (
+            "All its risks (the highest level per rating)"
+            if key == ALL_RISKS
+            else f"R-{key} · {risk_names[key]}"
         ),
-    ),
-    config={"displayModeBar": False},
-    key="tr_path",
-)
-st.caption(
-    explanation
-    + " Markers along the top are decisions: acceptances (star), workshop consensus ratings "
-    "(hexagon) and treatment actions done (triangle)."
-)
-if risk_id is not None:
-    st.page_link(
-        RISK, label="Open the risk", query_params={"id": int(risk_id)}, icon=":material/warning:"
+        key="tr_path_risk",
     )
-if not decisions.empty:
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "When": decisions["moment"],
-                "Decision": decisions["kind"].map(
-                    lambda kind: DECISION_STYLE.get(kind, {}).get("name", kind)
-                ),
-                "Risk": "R-" + decisions["risk_id"].astype(str) + " · " + decisions["title"],
-                "What": decisions["detail"],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "When": st.column_config.DateColumn("When", format="YYYY-MM-DD"),
-            "What": st.column_config.TextColumn("What", width="large"),
-        },
+    risk_id = None if chosen_risk == ALL_RISKS else chosen_risk
+
+    with st.spinner("Drawing the path…"):
+        if risk_id is None:
+            path = analytics_store.system_path(db, int(system_id), filters)
+            decisions = analytics_store.decisions(db, system_id=int(system_id))
+            title = f"{systems[system_id]}: the highest level among its risks"
+            appetite = analytics_store.appetite_rank(db)
+            explanation = (
+                "Each line is the highest level among the system's risks for that rating, as "
+                "it stood after every change."
+            )
+        else:
+            ratings = analytics_store.risk_path(db, int(risk_id))
+            path = ratings.rename(columns={"rated_at": "moment"})
+            decisions = analytics_store.decisions(db, risk_id=int(risk_id))
+            summary = analytics_store.risk_summary(db, int(risk_id)) or {}
+            title = f"R-{risk_id} · {risk_names[risk_id]}"
+            appetite = int(summary.get("appetite_rank") or analytics_store.appetite_rank(db))
+            explanation = (
+                "Each line steps to a new level when the risk was rated again; the appetite "
+                "line is the level acceptable for its harm category."
+            )
+        if path.empty:
+            st.info(
+                "No rating in the history for this choice yet: rate the risk (inherent, "
+                "residual, target) and its path appears here."
+            )
+            return
+        figure = cached_figure(
+            "path",
+            (system_id, risk_id, filters.cache_key(), today),
+            lambda: path_figure(
+                path,
+                decisions,
+                criteria,
+                appetite_rank=appetite,
+                now=end_of_day(today),
+                title=title,
+                changes_only=risk_id is None,
+            ),
+        )
+    st.plotly_chart(figure, config={"displayModeBar": False}, key="tr_path")
+    st.caption(
+        explanation
+        + " Markers along the top are decisions: acceptances (star), workshop consensus ratings "
+        "(hexagon) and treatment actions done (triangle)."
     )
+    with st.container(horizontal=True):
+        if risk_id is not None:
+            st.page_link(
+                RISK,
+                label="Open the risk",
+                query_params={"id": int(risk_id)},
+                icon=":material/warning:",
+            )
+        st.page_link(
+            REGISTER,
+            label="The system's risk register",
+            query_params={"system": int(system_id)},
+            icon=":material/table_view:",
+        )
+    if not decisions.empty:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "When": decisions["moment"],
+                    "Decision": decisions["kind"].map(
+                        lambda kind: DECISION_STYLE.get(kind, {}).get("name", kind)
+                    ),
+                    "Risk": "R-" + decisions["risk_id"].astype(str) + " · " + decisions["title"],
+                    "What": decisions["detail"],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "When": st.column_config.DateColumn("When", format="YYYY-MM-DD", width=100),
+                "Decision": st.column_config.TextColumn("Decision", width=150),
+                "Risk": st.column_config.TextColumn("Risk", width=280),
+                "What": st.column_config.TextColumn("What", width="large"),
+            },
+        )
+
+
+path_section(filters)

@@ -4,16 +4,24 @@ Data in (the small frames of assessments/store/analytics.py), plotly figures out
 from the criteria; nothing is told by colour alone: levels are named in cells, legends and
 hover text, tiers have their own marker shapes and letters. Fonts are large enough for a
 projector at the back of a meeting room.
+
+Plotly renders a few HTML tags in titles, hover text, legends, ticks and annotations, so
+everything people typed (risk and system titles, names in decisions, the criteria's level names
+and step labels) is escaped with `_text` before it is placed there. Figures add nothing: every
+count, including the count above the appetite, comes from the store.
 """
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from assessments.criteria import RiskCriteria, RiskLevel
 
@@ -48,6 +56,11 @@ def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _text(value: object) -> str:
+    """User text as Plotly shows it literally (its tags and entities escaped)."""
+    return html.escape(str(value))
+
+
 # --- movement on the matrix ----------------------------------------------------------------------
 
 
@@ -71,28 +84,43 @@ def _matrix_background(criteria: RiskCriteria) -> tuple[list[dict[str, Any]], li
         )
         annotations.append(
             {
-                "x": severity - 0.45,
-                "y": likelihood + 0.42,
-                "text": cell["level"],
+                "x": severity - 0.46,
+                "y": likelihood + 0.46,
+                "text": _text(cell["level"]),
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "top",
                 "font": {"size": 12, "color": "#333333"},
+                # Above the lines that cross the cell, on a light patch, so it stays readable.
+                "bgcolor": "rgba(255, 255, 255, 0.7)",
+                "borderpad": 1,
             }
         )
     return shapes, annotations
 
 
+# The part of a cell (offsets from its centre) where markers go: below the band at the top
+# that holds the level's name.
+_SLOT_TOP = 0.2
+_SLOT_BOTTOM = -0.42
+_SLOT_HALF_WIDTH = 0.4
+
+
 def _slots(count: int) -> list[tuple[float, float]]:
-    """Positions for `count` markers sharing one cell: the centre for one, else a grid that
-    fills most of the cell, so markers in the same cell do not hide each other."""
+    """Positions for `count` markers sharing one cell, below the level's name: one in the
+    middle of that area, else a grid that fills it, so markers in the same cell do not hide
+    each other (or the name)."""
+    middle = (_SLOT_TOP + _SLOT_BOTTOM) / 2
     if count <= 1:
-        return [(0.0, 0.0)]
-    side = 2 if count <= 4 else 3 if count <= 9 else 4
-    step = 0.8 / side
-    start = -0.4 + step / 2
+        return [(0.0, middle)]
+    side = math.isqrt(count - 1) + 1  # the smallest square grid with room for every marker
+    x_step = 2 * _SLOT_HALF_WIDTH / side
+    y_step = (_SLOT_TOP - _SLOT_BOTTOM) / side
     grid = [
-        (start + column * step, -(start + row * step))
+        (
+            -_SLOT_HALF_WIDTH + x_step * (column + 0.5),
+            _SLOT_TOP - y_step * (row + 0.5),
+        )
         for row in range(side)
         for column in range(side)
     ]
@@ -133,14 +161,14 @@ def movement_figure(
         for risk_id, rows in placed.groupby("risk_id", sort=False):
             first = rows.iloc[0]
             path = " → ".join(
-                f"{TIER_NAMES[tier]} {level} (L{likelihood} × S{severity})"
+                f"{TIER_NAMES[tier]} {_text(level)} (L{likelihood} × S{severity})"
                 for tier, level, likelihood, severity in zip(
                     rows["tier"], rows["level"], rows["likelihood"], rows["severity"], strict=True
                 )
             )
             words[risk_id] = (
-                f"<b>{int(first['rank'])}. {_short(str(first['title']))}</b>"
-                f" ({first['system_name']})<br>{path}"
+                f"<b>{int(first['rank'])}. {_text(_short(str(first['title'])))}</b>"
+                f" ({_text(first['system_name'])})<br>{path}"
             )
             xs, ys = rows["x"].tolist(), rows["y"].tolist()
             for start in range(len(xs) - 1):
@@ -192,7 +220,7 @@ def movement_figure(
                 )
             )
     figure.update_layout(
-        title={"text": title, "font": {"size": 20}} if title else None,
+        title={"text": _text(title), "font": {"size": 20}} if title else None,
         height=height,
         margin={"l": 150, "r": 20, "t": 60 if title else 20, "b": 110},
         shapes=shapes,
@@ -211,9 +239,9 @@ def movement_figure(
 def _scale_axis(criteria: RiskCriteria, scale: str) -> dict[str, Any]:
     steps = criteria.severity if scale == "severity" else criteria.likelihood
     ticks = (
-        [f"{step.value}<br>{step.label}" for step in steps]
+        [f"{step.value}<br>{_text(step.label)}" for step in steps]
         if scale == "severity"
-        else [f"{step.label} {step.value}" for step in steps]
+        else [f"{_text(step.label)} {step.value}" for step in steps]
     )
     return {
         "title": {"text": f"{scale.capitalize()} →", "font": {"size": 16}},
@@ -259,25 +287,35 @@ def level_trend_figure(
     trend: pd.DataFrame,
     *,
     tier_name: str,
-    appetite_rank: int | None,
-    appetite_level: str | None,
     title: str | None = None,
-    height: int = 460,
+    height: int = 560,
+    line_name: str = "Above the appetite (or the harm category's tolerance)",
 ) -> go.Figure:
-    """Stacked bars: how many risks stood at each level at the end of each period, with a line
-    for how many were above the general appetite.
+    """Stacked bars: how many risks stood at each level at the end of each period; below them,
+    on its own axis, a line of how many were above the appetite, each point labelled with its
+    count (so the line never sits on the bars' numbers).
 
     `trend` is `store.analytics.level_trend` (period_start, label, level, level_rank, colour,
-    count). Bars are stacked lowest level first; each level is named in the legend and hover.
+    count, and above_appetite: the period's count above the appetite or their harm category's
+    tolerance, judged by the store). Bars are stacked lowest level first; each level is named
+    in the legend and hover.
     """
-    figure = go.Figure()
+    has_line = "above_appetite" in trend and not trend.empty
+    figure = (
+        make_subplots(
+            rows=2, cols=1, shared_xaxes=True, row_heights=[0.74, 0.26], vertical_spacing=0.07
+        )
+        if has_line
+        else go.Figure()
+    )
+    bar_cell = {"row": 1, "col": 1} if has_line else {}
     labels = list(dict.fromkeys(trend["label"].tolist()))
     for (rank, level, colour), rows in trend.groupby(["level_rank", "level", "colour"], sort=True):
         figure.add_trace(
             go.Bar(
                 x=rows["label"],
                 y=rows["count"],
-                name=str(level),
+                name=_text(level),
                 marker={"color": colour, "line": {"color": "#FFFFFF", "width": 1}},
                 text=rows["count"],
                 texttemplate="%{text}",
@@ -285,31 +323,58 @@ def level_trend_figure(
                 textangle=0,
                 insidetextanchor="middle",
                 textfont={"color": _text_colour(str(colour))},
-                hovertemplate=f"%{{x}}: %{{y}} risks at {level} ({tier_name.lower()})"
+                customdata=[_text(level)] * len(rows),
+                hovertemplate=f"%{{x}}, {tier_name.lower()} at %{{customdata}}: %{{y}}"
                 "<extra></extra>",
                 legendrank=int(rank),
-            )
+            ),
+            **bar_cell,
         )
-    if appetite_rank is not None and not trend.empty:
-        above = (
-            trend[trend["level_rank"] > appetite_rank]
-            .groupby("label", sort=False)["count"]
-            .sum()
-            .reindex(labels, fill_value=0)
-        )
+    # Counts are whole numbers: small ones get a tick per risk, never 0.2, 0.4, ...
+    tallest = int(trend.groupby("label")["count"].sum().max()) if not trend.empty else 0
+    axis_style = {
+        "gridcolor": "#E5E5E5",
+        "fixedrange": True,
+        "rangemode": "tozero",
+        "title": {"font": {"size": 15}},
+        **({"dtick": 1} if tallest <= 5 else {}),
+    }
+    if has_line:
+        above = trend.drop_duplicates("label").set_index("label")["above_appetite"]
+        values = [int(above[label]) for label in labels]
         figure.add_trace(
             go.Scatter(
                 x=labels,
-                y=above.tolist(),
-                mode="lines+markers",
-                name=f"Above the appetite (higher than {appetite_level})",
+                y=values,
+                mode="lines+markers+text",
+                name=line_name,
+                text=[f"{value:,}" for value in values],
+                textposition="top center",
+                textfont={"size": 13, "color": APPETITE_COLOUR},
+                cliponaxis=False,
                 line={"color": APPETITE_COLOUR, "width": 3, "dash": "dash"},
                 marker={"symbol": "circle", "size": 7, "color": APPETITE_COLOUR},
-                hovertemplate="%{x}: %{y} risks above the appetite<extra></extra>",
-            )
+                hovertemplate="%{x}, above the appetite: %{y}<extra></extra>",
+            ),
+            row=2,
+            col=1,
         )
+        figure.update_yaxes(
+            **axis_style,
+            title_text="Above appetite",
+            range=[0, max([*values, 1]) * 1.35],
+            nticks=3,
+            tickformat=",d",
+            row=2,
+            col=1,
+        )
+        figure.update_yaxes(**axis_style, title_text=f"{tier_name} risks", row=1, col=1)
+        figure.update_xaxes(type="category", tickfont={"size": 14}, fixedrange=True)
+    else:
+        figure.update_yaxes(**axis_style, title_text=f"{tier_name} risks")
+        figure.update_xaxes(type="category", tickfont={"size": 14}, fixedrange=True)
     figure.update_layout(
-        title={"text": title, "font": {"size": 20}} if title else None,
+        title={"text": _text(title), "font": {"size": 20}} if title else None,
         barmode="stack",
         height=height,
         margin={"l": 70, "r": 20, "t": 60 if title else 20, "b": 90},
@@ -317,14 +382,7 @@ def level_trend_figure(
         hoverlabel=HOVER,
         plot_bgcolor="#FFFFFF",
         uniformtext={"minsize": 11, "mode": "hide"},
-        legend={"orientation": "h", "y": -0.2, "x": 0, "font": {"size": 15}},
-        xaxis={"type": "category", "tickfont": {"size": 14}, "fixedrange": True},
-        yaxis={
-            "title": {"text": f"{tier_name} risks", "font": {"size": 16}},
-            "gridcolor": "#E5E5E5",
-            "fixedrange": True,
-            "rangemode": "tozero",
-        },
+        legend={"orientation": "h", "y": -0.14, "x": 0, "font": {"size": 15}},
     )
     return figure
 
@@ -370,7 +428,7 @@ def path_figure(
                 "layer": "below",
             }
         )
-    appetite_name = levels[appetite_rank - 1].name if 1 <= appetite_rank <= top else ""
+    appetite_name = _text(levels[appetite_rank - 1].name) if 1 <= appetite_rank <= top else ""
     shapes.append(
         {
             "type": "line",
@@ -404,7 +462,7 @@ def path_figure(
         moments = [*rows["moment"].tolist(), now]
         ranks = rows["level_rank"].astype(int).tolist()
         ranks = ranks + ranks[-1:]
-        names = [levels[rank - 1].name for rank in ranks]
+        names = [_text(levels[rank - 1].name) for rank in ranks]
         figure.add_trace(
             go.Scatter(
                 x=moments,
@@ -433,7 +491,7 @@ def path_figure(
                 mode="markers",
                 marker={"symbol": style["symbol"], "size": 16, "color": style["colour"]},
                 name=style["name"],
-                customdata=rows["detail"],
+                customdata=[_text(detail) for detail in rows["detail"]],
                 hovertemplate="%{x|%d %b %Y}: %{customdata}<extra></extra>",
             )
         )
@@ -450,7 +508,7 @@ def path_figure(
                 }
             )
     figure.update_layout(
-        title={"text": title, "font": {"size": 20}} if title else None,
+        title={"text": _text(title), "font": {"size": 20}} if title else None,
         height=height,
         margin={"l": 110, "r": 20, "t": 60 if title else 20, "b": 90},
         shapes=shapes,
@@ -463,7 +521,7 @@ def path_figure(
         yaxis={
             "tickmode": "array",
             "tickvals": [*range(1, top + 1), top + 0.75],
-            "ticktext": [level.name for level in levels] + ["Decisions"],
+            "ticktext": [_text(level.name) for level in levels] + ["Decisions"],
             "range": [0.5, top + 1.1],
             "tickfont": {"size": 15},
             "fixedrange": True,
@@ -489,7 +547,7 @@ def distribution_figure(
     """Horizontal bars, one per category, each labelled with its name and count."""
     figure = go.Figure(
         go.Bar(
-            y=list(labels),
+            y=[_text(label) for label in labels],
             x=list(counts),
             orientation="h",
             marker={"color": list(colours), "line": {"color": INK, "width": 1}},

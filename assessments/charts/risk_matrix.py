@@ -4,11 +4,14 @@ Each cell shows its level name and its count in text (colour never carries the m
 in the colours of the criteria. Plotly emits no click selection for a `go.Heatmap`, so the cells
 are drawn as shapes and a nearly invisible scatter of square markers, one per cell with
 `customdata = [likelihood, severity]`, receives hover and clicks. `selected_cell` turns
-Streamlit's selection event back into a cell, so a page stays a thin wrapper.
+Streamlit's selection event back into a cell, so a page stays a thin wrapper. The criteria's
+level names and step labels are people's words: they are escaped before Plotly, which renders
+a few HTML tags, shows them.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +33,7 @@ def _text_colour(colour: str) -> str:
 def _wrapped(label: str, width: int = 11) -> str:
     """A tick label broken onto lines of about `width` characters, so narrow cells stay legible."""
     lines: list[str] = []
-    for word in label.split():
+    for word in html.escape(label).split():
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += f" {word}"
         else:
@@ -89,6 +92,7 @@ def risk_matrix_figure(
             }
         )
         text_colour = _text_colour(str(row.colour))
+        level = html.escape(str(row.level))
         annotations.append(
             {
                 "x": severity,
@@ -97,22 +101,26 @@ def risk_matrix_figure(
                 "yref": "y",
                 "text": (
                     f"<span style='font-size:{count_size}px'><b>{count}</b></span><br>"
-                    f"<span style='font-size:{level_size}px'>{row.level}</span>"
+                    f"<span style='font-size:{level_size}px'>{level}</span>"
                 ),
                 "showarrow": False,
                 "font": {"color": text_colour, "family": FONT_FAMILY},
                 "opacity": 1.0 if count else 0.75,
             }
         )
-        likelihood_label = criteria.likelihood[likelihood - 1].label
-        severity_label = criteria.severity[severity - 1].label
+        likelihood_label = html.escape(criteria.likelihood[likelihood - 1].label)
+        severity_label = html.escape(criteria.severity[severity - 1].label)
         placed = (
-            f"<br>{mapped} of them rated under older criteria and placed here" if mapped else ""
+            f"<br>{mapped} of {'them' if count != 1 else 'it'} rated under older criteria and "
+            "placed here"
+            if mapped
+            else ""
         )
+        click = "" if not count else f"<br>Click to list {'them' if count != 1 else 'it'}"
         hover.append(
-            f"<b>{row.level}</b>: {_count_words(count, noun)}{placed}<br>"
+            f"<b>{level}</b>: {_count_words(count, noun)}{placed}<br>"
             f"Likelihood {likelihood} ({likelihood_label}), "
-            f"severity {severity} ({severity_label})" + ("<br>Click to list them" if count else "")
+            f"severity {severity} ({severity_label})" + click
         )
     # The likelihood axis is named above its labels (a rotated title collides with them).
     annotations.append(
@@ -167,7 +175,7 @@ def risk_matrix_figure(
     )
     tick_font = {"size": 13, "family": FONT_FAMILY}
     figure.update_layout(
-        title={"text": title, "font": {"size": 20}} if title else None,
+        title={"text": html.escape(title), "font": {"size": 20}} if title else None,
         height=height,
         margin=MARGIN,
         shapes=shapes,

@@ -10,97 +10,51 @@ Where things are read from, so the pages stay flat at 40,000 risks:
   so all figures use one grid;
 - results come back as small frames (cells, counts, the first few hundred rows of a list).
 
-Caching that cannot go stale: `snapshot(...)` keeps results keyed by the database's data
-version, the count and highest id of `audit_events`. Every committed write records at least
-one audit event in its own transaction (Database.write refuses to commit otherwise), so any new
-rating, action or acceptance changes the key and the next read recomputes; repeated reruns with
-no new data (the common case on a projector) reuse the result. "Today" is part of the key too,
-because overdue actions and expiries depend on the date. A figure "as of" a past day is keyed
+Caching that cannot go stale: `snapshot(...)` (store/snapshots.py) keeps results keyed by the
+database's data version, the count and highest id of `audit_events`. Every committed write
+records at least one audit event in its own transaction (Database.write refuses to commit
+otherwise), so any new rating, action or acceptance changes the key and the next read
+recomputes; repeated reruns with no new data (the common case on a projector) reuse the result.
+"Today" is part of the key too, because overdue actions and expiries depend on the date. A
+figure "as of" a past day is keyed
 instead by `history_version(day)`, which a rating dated after that day does not change, so last
 quarter's figures survive today's new ratings but not a backdated one or an edit.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
 from assessments.analytics import (
+    CURRENT_TIER,
     LIST_LIMIT,
     MOVEMENT_RISKS,
     TOP_RISKS,
+    TREND_TIERS,
     PeriodEnd,
     PortfolioFilter,
     end_of_day,
     level_totals,
     movement_frame,
 )
-from assessments.risk_checks import INACTIVE_RISK_STATUSES, OPEN_ACTION_STATUSES
-from assessments.store.criteria import current_criteria
+from assessments.regulatory import NOT_SCREENED
+from assessments.risk_checks import OPEN_ACTION_STATUSES
+from assessments.store import risk_rules as rules
+from assessments.store.criteria import review_rules
 from assessments.store.db import Database
+from assessments.store.snapshots import clear_snapshots as clear_snapshots
+from assessments.store.snapshots import data_version as data_version
+from assessments.store.snapshots import snapshot
 
-T = TypeVar("T")
 TIER_ORDER = ("inherent", "residual", "target")
-NOT_SCREENED = "not_screened"
-_INACTIVE = ", ".join(f"'{status}'" for status in INACTIVE_RISK_STATUSES)
-_OPEN_ACTIONS = ", ".join(f"'{status}'" for status in OPEN_ACTION_STATUSES)
+_SYSTEM = "sc.system_status"  # the system status column of the `scoped` rows
+_OPEN_ACTIONS = rules.sql_list(OPEN_ACTION_STATUSES)
 
-# --- caching keyed by the data version -----------------------------------------------------------
-
-_CACHE_SIZE = 256
-_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def data_version(database: Database) -> tuple[int, int]:
-    """A token that changes with every committed write: (number of audit events, highest id).
-
-    The count alone grows with each commit (the trail is append-only and every write adds an
-    event); the id is kept for readability. Reading it costs well under a millisecond.
-    """
-    row = database.query_one("SELECT count(*), coalesce(max(id), 0) FROM audit_events")
-    return (int(row[0]), int(row[1])) if row else (0, 0)
-
-
-def snapshot(
-    database: Database,
-    name: str,
-    key: Sequence[Any],
-    compute: Callable[[], T],
-    *,
-    version: tuple[Any, ...] | None = None,
-) -> T:
-    """`compute()`, reused while no write has happened since and the day is the same.
-
-    Callers must not mutate what they get back (frames are shared between sessions).
-    """
-    full_key = (
-        str(database.path),
-        version if version is not None else data_version(database),
-        date.today(),
-        name,
-        *key,
-    )
-    with _cache_lock:
-        if full_key in _cache:
-            _cache.move_to_end(full_key)
-            return _cache[full_key]
-    value = compute()
-    with _cache_lock:
-        _cache[full_key] = value
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return value
-
-
-def clear_snapshots() -> None:
-    with _cache_lock:
-        _cache.clear()
+# --- caching keyed by the data version (store/snapshots.py) ---------------------------------------
 
 
 def history_version(database: Database, day: date) -> tuple[Any, ...]:
@@ -114,14 +68,14 @@ def history_version(database: Database, day: date) -> tuple[Any, ...]:
     A figure that reads anything else must not use this token.
     """
     params: dict[str, Any] = {"cutoff": end_of_day(day)}
-    screenings = "(SELECT count(*) FROM screenings)" if _has_table(database, "screenings") else "0"
     row = database.query_one(
         "SELECT (SELECT count(*) FROM risk_ratings WHERE rated_at < $cutoff),"
         " (SELECT count(*) || '/' || coalesce(sum(revision), 0) FROM risks),"
         " (SELECT count(*) || '/' || coalesce(sum(revision), 0) FROM ai_systems),"
         " (SELECT count(*) || '/' || coalesce(sum(revision), 0) FROM risk_actions),"
         " (SELECT count(*) || '/' || count(revoked_at) FROM risk_acceptances),"
-        f" (SELECT coalesce(max(version), 0) FROM criteria_versions), {screenings}",
+        " (SELECT coalesce(max(version), 0) FROM criteria_versions),"
+        " (SELECT count(*) FROM screenings)",
         params,
     )
     return ("as of", day, *(row or ()))
@@ -137,19 +91,22 @@ def _version_for(database: Database, as_of: date | None) -> tuple[Any, ...] | No
 
 # --- SQL building blocks -------------------------------------------------------------------------
 #
-# The rules are the register's (assessments/store/register.py), so a figure here and the
-# register never disagree: a rating is placed on the current matrix through criteria_cell_map;
-# the appetite is judged on the level a rating was given under its own criteria version; an
-# acceptance covers the residual rating it accepted (or a rating of that version no higher);
-# closed risks are not judged. What this module adds: any day "as of" (the ratings, acceptances
-# and actions as they stood then), risk-level filters (lifecycle stage) and the EU AI Act class.
+# The rules are the register's, written once in store/risk_rules.py and used by both, so a
+# figure here and the register never disagree: a rating is placed on the current matrix through
+# criteria_cell_map; the appetite is judged on the level a rating was given under its own
+# criteria version; an acceptance covers the residual rating it accepted (or a rating of that
+# version no higher); closed risks are out of scope unless included, and never above the
+# appetite. What this module adds: any day "as of" (the ratings, acceptances and actions as
+# they stood then), risk-level filters (lifecycle stage) and the EU AI Act class.
 #
 # "As of" a day D reads the business dates, like the ratings' rated_at (when a rating applies,
 # which may be backdated): the latest rating per risk and tier rated by the end of D; the
 # acceptances approved by D, not yet expired and not revoked by D; an action is open on D when
-# it is open now or was completed after D, and overdue when also due before D. (A cancelled
-# action carries no cancellation date, so it never counts as open.) Risks, their status and
-# their filters are today's.
+# it was recorded by then and is open now or was completed after D, and overdue when also due
+# before D. (A cancelled action carries no cancellation date, so it never counts as open.)
+# Only the risks known by D count (recorded or rated by then, store/risk_rules.py), and only
+# the AI systems that existed then. What is not dated stays today's: a risk's status, its
+# treatment option, a system's status (retired) and the filters.
 
 
 def current_criteria_version(database: Database) -> int:
@@ -157,30 +114,32 @@ def current_criteria_version(database: Database) -> int:
     return int(row[0]) if row else 0
 
 
-def _has_table(database: Database, name: str) -> bool:
-    row = database.query_one(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    )
-    return bool(row and row[0])
-
-
-def _class_condition(database: Database, column: str) -> str:
+def _class_condition(column: str) -> str:
     """SQL: the EU AI Act class of the system `column` is one of $eu_classes."""
-    if _has_table(database, "current_screenings"):
-        system_class = (
-            f"coalesce((SELECT cs.risk_class FROM current_screenings cs"
-            f" WHERE cs.system_id = {column}), '{NOT_SCREENED}')"
-        )
-    else:
-        system_class = f"'{NOT_SCREENED}'"
+    system_class = (
+        f"coalesce((SELECT cs.risk_class FROM current_screenings cs"
+        f" WHERE cs.system_id = {column}), '{NOT_SCREENED}')"
+    )
     return f"list_contains($eu_classes::VARCHAR[], {system_class})"
 
 
-def _scope_sql(database: Database, filters: PortfolioFilter, params: dict[str, Any]) -> str:
-    """The risks in scope, with what the lists show about them (a CTE body)."""
-    conditions = ["TRUE"]
-    if not filters.include_closed:
-        conditions.append(f"r.status NOT IN ({_INACTIVE})")
+def _named_systems(filters: PortfolioFilter, params: dict[str, Any], column: str) -> str:
+    """SQL: the filter names the system `column` (which brings a retired system back)."""
+    if not filters.system_ids:
+        return "FALSE"
+    params["system_ids"] = list(filters.system_ids)
+    return f"list_contains($system_ids::INTEGER[], {column})"
+
+
+def _scope_sql(filters: PortfolioFilter, params: dict[str, Any], as_of: date | None = None) -> str:
+    """The risks in scope, with what the lists show about them (a CTE body).
+
+    Closed risks and the risks of retired systems only when the filter includes them (or
+    names the retired system); "as of" a past day only the risks known by then
+    (store/risk_rules.py: recorded or rated by the end of that day).
+    """
+    named = _named_systems(filters, params, "r.system_id")
+    conditions = [rules.in_scope("r.status", filters.include_closed, "s.status", named)]
     for field, column in (
         ("business_units", "s.business_unit"),
         ("lifecycle_stages", "r.lifecycle_stage"),
@@ -192,14 +151,17 @@ def _scope_sql(database: Database, filters: PortfolioFilter, params: dict[str, A
             params[field] = list(values)
             conditions.append(f"list_contains(${field}::VARCHAR[], {column})")
     if filters.system_ids:
-        params["system_ids"] = list(filters.system_ids)
-        conditions.append("list_contains($system_ids::INTEGER[], r.system_id)")
+        conditions.append(named)
     if filters.eu_ai_act_classes:
         params["eu_classes"] = list(filters.eu_ai_act_classes)
-        conditions.append(_class_condition(database, "s.id"))
+        conditions.append(_class_condition("s.id"))
+    if as_of is not None:
+        params["known_cutoff"] = end_of_day(as_of)
+        conditions.append(rules.risk_known_by("r", "$known_cutoff"))
     return (
         "SELECT r.id AS risk_id, r.system_id, s.name AS system_name, s.business_unit, r.title,"
-        " r.owner, r.status, r.harm_category, r.lifecycle_stage, r.treatment_option"
+        " r.owner, r.status, s.status AS system_status, r.harm_category, r.lifecycle_stage,"
+        " r.treatment_option"
         " FROM risks r JOIN ai_systems s ON s.id = r.system_id"
         f" WHERE {' AND '.join(conditions)}"
     )
@@ -210,7 +172,12 @@ def _scope_sql(database: Database, filters: PortfolioFilter, params: dict[str, A
 _LATEST_KEY = "epoch_us(rated_at)::HUGEINT * 9223372036854775808 + id"
 
 
-def _source_sql(as_of: date | None, params: dict[str, Any], only: str | None = None) -> str:
+def _source_sql(
+    as_of: date | None,
+    params: dict[str, Any],
+    only: str | None = None,
+    cutoff: str = "as_of_cutoff",
+) -> str:
     """The rating in force per risk and tier: the current table, or the history as of a day
     (the latest rating with rated_at before the end of that day; ties go to the later id,
     the rule store/risks.py keeps `risk_current_ratings` by). The as-of form finds the ids
@@ -221,11 +188,11 @@ def _source_sql(as_of: date | None, params: dict[str, Any], only: str | None = N
             "SELECT risk_id, tier, rating_id, likelihood, severity, level, level_rank,"
             " criteria_version, rated_at FROM risk_current_ratings"
         )
-    params["as_of_cutoff"] = end_of_day(as_of)
+    params[cutoff] = end_of_day(as_of)
     return (
         "SELECT risk_id, tier, id AS rating_id, likelihood, severity, level, level_rank,"
         " criteria_version, rated_at FROM risk_ratings WHERE id IN ("
-        f"SELECT arg_max(id, {_LATEST_KEY}) FROM risk_ratings WHERE rated_at < $as_of_cutoff"
+        f"SELECT arg_max(id, {_LATEST_KEY}) FROM risk_ratings WHERE rated_at < ${cutoff}"
         + (f" AND risk_id IN ({only})" if only else "")
         + " GROUP BY risk_id, tier)"
     )
@@ -258,34 +225,21 @@ def _effective(relation: str) -> str:
     )
 
 
-def _acceptance_sql() -> str:
-    """Per risk: the end of the acceptance in force on $day that covers its residual rating."""
-    return (
-        "SELECT a.risk_id, max(a.valid_until) AS accepted_until"
-        " FROM risk_acceptances a"
-        " JOIN placed res ON res.risk_id = a.risk_id AND res.tier = 'residual'"
-        " WHERE a.approved_at <= $day AND a.valid_until >= $day"
-        "  AND (a.revoked_at IS NULL OR CAST(a.revoked_at AS DATE) > $day)"
-        "  AND (a.rating_id = res.rating_id"
-        "   OR (a.criteria_version = res.criteria_version AND a.level_rank >= res.own_rank))"
-        " GROUP BY a.risk_id"
-    )
-
-
-def _expired_sql() -> str:
-    """Per risk: the last day of the latest acceptance that had run out by $day."""
-    return (
-        "SELECT risk_id, max(valid_until) AS expired_on FROM risk_acceptances"
-        " WHERE valid_until < $day"
-        "  AND (revoked_at IS NULL OR CAST(revoked_at AS DATE) > valid_until)"
-        " GROUP BY risk_id"
-    )
+# The residual rating in force per risk (on $day), in the shape risk_rules needs.
+_PLACED_RESIDUAL = (
+    "SELECT risk_id, rating_id, criteria_version, own_rank AS level_rank FROM placed"
+    " WHERE tier = 'residual'"
+)
 
 
 def _actions_sql(scoped_only: bool = False) -> str:
-    """Per risk on $day: open actions (planned or in progress then; a done action counts as
-    open before its completion day), overdue ones among them, and those done by then."""
-    open_then = f"(status IN ({_OPEN_ACTIONS}) OR (status = 'done' AND completed_at > $day))"
+    """Per risk on $day: open actions (recorded by then and planned or in progress then; a done
+    action counts as open before its completion day), overdue ones among them, and those done
+    by then (the completion day is a business date, like a rating's)."""
+    open_then = (
+        f"(created_at < $day_cutoff AND (status IN ({_OPEN_ACTIONS})"
+        " OR (status = 'done' AND completed_at > $day)))"
+    )
     return (
         "SELECT risk_id,"
         f" count(*) FILTER (WHERE {open_then}) AS actions_open,"
@@ -304,18 +258,16 @@ def _assessed_sql() -> str:
         "SELECT sc.*, e.tier AS effective_tier, e.level, e.level_rank, e.colour, e.likelihood,"
         " e.severity, e.rated_at, e.mapped, e.own_level, e.own_rank, e.criteria_version,"
         " latest.last_rated_at,"
-        " coalesce(tol.max_rank, gen.max_rank) AS acceptable_rank,"
-        " coalesce(e.own_rank > coalesce(tol.max_rank, gen.max_rank), FALSE) AS above_appetite,"
-        f" sc.status NOT IN ({_INACTIVE}) AS active,"
+        f" {rules.acceptable_rank()} AS acceptable_rank,"
+        f" {rules.above_appetite('e.own_rank', 'sc.status', system_status='sc.system_status')}"
+        " AS above_appetite,"
+        f" {rules.is_active('sc.status', 'sc.system_status')} AS active,"
         " acc.accepted_until, exp.expired_on"
         " FROM scoped sc"
         f" LEFT JOIN ({_effective('placed')}) e ON e.risk_id = sc.risk_id"
         " LEFT JOIN (SELECT risk_id, max(rated_at) AS last_rated_at FROM placed"
         "  GROUP BY risk_id) latest ON latest.risk_id = sc.risk_id"
-        " LEFT JOIN criteria_appetite gen ON gen.version = e.criteria_version"
-        "  AND gen.harm_category = ''"
-        " LEFT JOIN criteria_appetite tol ON tol.version = e.criteria_version"
-        "  AND tol.harm_category = sc.harm_category"
+        f"{rules.appetite_joins('e.criteria_version', 'sc.harm_category')}"
         " LEFT JOIN acceptance acc ON acc.risk_id = sc.risk_id"
         " LEFT JOIN expired exp ON exp.risk_id = sc.risk_id"
     )
@@ -324,6 +276,7 @@ def _assessed_sql() -> str:
 def _day_params(params: dict[str, Any], as_of: date | None) -> date:
     day = as_of or date.today()
     params["day"] = day
+    params["day_cutoff"] = end_of_day(day)
     return day
 
 
@@ -373,13 +326,13 @@ def _base_ctes(
     narrowed = f" WHERE risk_id IN ({restrict})" if restrict else ""
     in_scope = " WHERE risk_id IN (SELECT risk_id FROM scoped)" if restrict else ""
     return (
-        f"WITH scope_all AS ({_scope_sql(database, filters, params)}),"
+        f"WITH scope_all AS ({_scope_sql(filters, params, as_of)}),"
         f" placed_all AS ({_placed_sql(_source_sql(as_of, params))}"
         "  WHERE src.risk_id IN (SELECT risk_id FROM scope_all)),"
         f" scoped AS (SELECT * FROM scope_all{narrowed}),"
         f" placed AS (SELECT * FROM placed_all{in_scope}),"
-        f" acceptance AS ({_acceptance_sql()}),"
-        f" expired AS ({_expired_sql()}),"
+        f" acceptance AS ({rules.accepted_until_sql(_PLACED_RESIDUAL, '$day')}),"
+        f" expired AS ({rules.expired_acceptance_sql('$day')}),"
         f" assessed AS ({_assessed_sql()}),"
         f" actions AS ({_actions_sql(bool(restrict))})"
     )
@@ -403,7 +356,7 @@ def heatmap_counts(
     def compute() -> pd.DataFrame:
         params: dict[str, Any] = {"version": current_criteria_version(database)}
         sql = (
-            f"WITH scoped AS ({_scope_sql(database, filters, params)}),"
+            f"WITH scoped AS ({_scope_sql(filters, params, as_of)}),"
             f" placed AS ({_placed_sql(_source_sql(as_of, params))}),"
             " counts AS (SELECT p.tier, p.likelihood, p.severity, count(*) AS count,"
             "  count(*) FILTER (WHERE p.mapped) AS mapped_count"
@@ -585,8 +538,10 @@ def movement(
     *,
     system_id: int | None = None,
     limit: int = MOVEMENT_RISKS,
+    as_of: date | None = None,
 ) -> pd.DataFrame:
-    """Each risk's place on the current matrix per tier: inherent -> residual -> target.
+    """Each risk's place on the current matrix per tier: inherent -> residual -> target, today
+    or as the ratings stood at the end of `as_of`.
 
     For one system (its highest risks in scope, up to `limit`) or the top risks of the
     portfolio. Long format, one row per risk and rated tier: risk_id, title, system_name,
@@ -598,9 +553,15 @@ def movement(
 
     def compute() -> pd.DataFrame:
         chosen = limit if system_id is not None else max(limit, TOP_RISKS)
-        return movement_frame(top_risks(database, base, limit=chosen).head(limit))
+        return movement_frame(top_risks(database, base, as_of, limit=chosen).head(limit))
 
-    return snapshot(database, "movement", (base.cache_key(), system_id, limit), compute)
+    return snapshot(
+        database,
+        "movement",
+        (base.cache_key(), system_id, limit, as_of),
+        compute,
+        version=_version_for(database, as_of),
+    )
 
 
 # --- what needs attention ------------------------------------------------------------------------
@@ -616,10 +577,6 @@ ATTENTION_CONDITIONS: dict[str, str] = {
     " AND CAST(a.last_rated_at AS DATE) < $day - to_months($months)",
     "never_rated": "a.active AND a.last_rated_at IS NULL",
 }
-
-
-def _review_months(database: Database) -> int:
-    return current_criteria(database).review_interval_months
 
 
 _COUNT_COLUMNS = (
@@ -650,9 +607,8 @@ def _counts_sql() -> str:
         f" {attention},"
         " coalesce(sum(act.actions_overdue) FILTER (WHERE a.active), 0)::INTEGER"
         "  AS overdue_actions,"
-        " count(DISTINCT a.system_id)::INTEGER AS systems,"
-        " (count(DISTINCT a.system_id) - count(DISTINCT a.system_id)"
-        "  FILTER (WHERE a.level_rank IS NOT NULL))::INTEGER AS systems_without_rated_risk,"
+        " (SELECT count(*) FROM systems_scope)::INTEGER AS systems,"
+        " (SELECT count(*) FROM systems_unrated)::INTEGER AS systems_without_rated_risk,"
         " (SELECT count(*) FROM placed WHERE mapped)::INTEGER AS mapped_ratings"
         " FROM assessed a LEFT JOIN actions act ON act.risk_id = a.risk_id"
     )
@@ -679,8 +635,8 @@ def attention(
     filters = filters or PortfolioFilter()
 
     def compute() -> tuple[dict[str, int], pd.DataFrame, int]:
-        params: dict[str, Any] = {"months": _review_months(database), "limit": int(limit)}
-        ctes = _base_ctes(database, filters, as_of, params)
+        params: dict[str, Any] = {"months": review_rules(database)[1], "limit": int(limit)}
+        ctes = _base_ctes(database, filters, as_of, params) + _systems_ctes(filters, params, as_of)
         condition = ATTENTION_CONDITIONS[which] if which is not None else "FALSE"
         order = "level_rank DESC NULLS LAST, actions_overdue DESC, lower(system_name), risk_id"
         sql = (
@@ -732,49 +688,74 @@ def attention_list(
 
 
 def _systems_scope(
-    database: Database, filters: PortfolioFilter, params: dict[str, Any]
+    filters: PortfolioFilter, params: dict[str, Any], as_of: date | None = None
 ) -> list[str]:
-    """WHERE conditions on `ai_systems s` for the system-level filters (business unit, AI
-    system, EU AI Act class); retired systems are out of scope."""
-    conditions = ["s.status <> 'retired'"]
+    """WHERE conditions on `ai_systems s` for the systems in scope: the system-level filters
+    (business unit, AI system, EU AI Act class); not retired unless the filter includes retired
+    systems or names one; "as of" a past day only those that existed by then."""
+    named = _named_systems(filters, params, "s.id")
+    conditions = []
+    if not filters.include_closed:
+        conditions.append(f"({rules.system_active('s.status')} OR {named})")
     if filters.business_units:
         params["business_units"] = list(filters.business_units)
         conditions.append("list_contains($business_units::VARCHAR[], s.business_unit)")
     if filters.system_ids:
-        params["system_ids"] = list(filters.system_ids)
-        conditions.append("list_contains($system_ids::INTEGER[], s.id)")
+        conditions.append(named)
     if filters.eu_ai_act_classes:
         params["eu_classes"] = list(filters.eu_ai_act_classes)
-        conditions.append(_class_condition(database, "s.id"))
-    return conditions
+        conditions.append(_class_condition("s.id"))
+    if as_of is not None:
+        params["known_cutoff"] = end_of_day(as_of)
+        conditions.append(rules.system_known_by("s", "$known_cutoff"))
+    return conditions or ["TRUE"]
+
+
+def _systems_ctes(filters: PortfolioFilter, params: dict[str, Any], as_of: date | None) -> str:
+    """`systems_scope` (the AI systems in scope, with how many risks in scope each has) and
+    `systems_unrated` (those none of whose risks in scope is rated: no risk at all, or only
+    unrated ones), after the CTEs of `_base_ctes` (which judge the risks in scope)."""
+    conditions = _systems_scope(filters, params, as_of)
+    return (
+        ", systems_scope AS (SELECT s.id AS system_id, s.name, s.business_unit, s.owner,"
+        "  (SELECT count(*) FROM scope_all sa WHERE sa.system_id = s.id) AS risks"
+        f"  FROM ai_systems s WHERE {' AND '.join(conditions)}),"
+        " systems_unrated AS (SELECT * FROM systems_scope ss WHERE NOT EXISTS"
+        "  (SELECT 1 FROM placed_all p JOIN scope_all sa ON sa.risk_id = p.risk_id"
+        "   WHERE sa.system_id = ss.system_id AND p.tier IN ('inherent', 'residual')))"
+    )
 
 
 def systems_without_rated_risk(
-    database: Database, filters: PortfolioFilter | None = None, limit: int = LIST_LIMIT
+    database: Database,
+    filters: PortfolioFilter | None = None,
+    as_of: date | None = None,
+    limit: int = LIST_LIMIT,
 ) -> tuple[pd.DataFrame, int]:
-    """AI systems in scope (not retired; the filters' business units, systems and EU AI Act
-    classes) none of whose open risks is rated: system_id, name, business_unit, owner, risks
-    (how many open risks it has, all unrated)."""
+    """The AI systems behind the figure `systems_without_rated_risk` of `attention`: systems in
+    scope (not retired unless included; the filters' business units, systems and EU AI Act
+    classes; as of a day, those that existed then) none of whose risks in scope is rated, on
+    that day. Columns: system_id, name, business_unit, owner, risks (how many risks in scope
+    it has, all unrated)."""
     filters = filters or PortfolioFilter()
 
     def compute() -> tuple[pd.DataFrame, int]:
         params: dict[str, Any] = {"limit": int(limit)}
-        conditions = _systems_scope(database, filters, params)
+        ctes = _base_ctes(database, filters, as_of, params) + _systems_ctes(filters, params, as_of)
         sql = (
-            "WITH counted AS (SELECT r.system_id, count(*) AS risks,"
-            "  count(c.risk_id) AS rated FROM risks r"
-            "  LEFT JOIN (SELECT DISTINCT risk_id FROM risk_current_ratings) c"
-            "   ON c.risk_id = r.id"
-            f"  WHERE r.status NOT IN ({_INACTIVE}) GROUP BY r.system_id),"
-            " listed AS (SELECT s.id AS system_id, s.name, s.business_unit, s.owner,"
-            "  coalesce(counted.risks, 0)::INTEGER AS risks FROM ai_systems s"
-            "  LEFT JOIN counted ON counted.system_id = s.id"
-            f"  WHERE {' AND '.join(conditions)} AND coalesce(counted.rated, 0) = 0)"
+            f"{ctes}, listed AS (SELECT system_id, name, business_unit, owner,"
+            "  risks::INTEGER AS risks FROM systems_unrated)"
             f" {_with_total('listed', 'lower(name), system_id')}"
         )
         return _split_total(_query(database, sql, params))
 
-    return snapshot(database, "unrated_systems", (filters.cache_key(), limit), compute)
+    return snapshot(
+        database,
+        "unrated_systems",
+        (filters.cache_key(), as_of, limit),
+        compute,
+        version=_version_for(database, as_of),
+    )
 
 
 def impact_overview(database: Database, filters: PortfolioFilter | None = None) -> dict[str, Any]:
@@ -791,7 +772,8 @@ def impact_overview(database: Database, filters: PortfolioFilter | None = None) 
 
     def compute() -> dict[str, Any]:
         params: dict[str, Any] = {}
-        conditions = _systems_scope(database, filters, params)
+        # Retired systems are never assessed again: out of these figures whatever the filter.
+        conditions = [*_systems_scope(filters, params), rules.system_active("s.status")]
         ids = _query(
             database, f"SELECT s.id FROM ai_systems s WHERE {' AND '.join(conditions)}", params
         )["id"]
@@ -847,29 +829,37 @@ def level_changes(
     since: date,
     filters: PortfolioFilter | None = None,
     limit: int = LIST_LIMIT,
+    until: date | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Risks whose effective level (residual, else inherent) moved between `since` and now.
+    """Risks whose effective level (residual, else inherent) moved between the end of `since`
+    and now, or the end of `until` (the risks in scope then: known by that day).
 
     Returns the moved risks (risk_id, system_name, title, owner, level_then, rank_then,
-    level_now, rank_now, change: 'up', 'down' or 'new'), largest move first, and the counts
-    {'up', 'down', 'new', 'same'}.
+    level_now, rank_now, change: 'up', 'down' or 'new': rated for the first time, which includes
+    risks identified after `since`), largest move first, and the counts
+    {'up', 'down', 'new', 'same'} ('now' is `until` when given).
     """
     filters = filters or PortfolioFilter()
+    if until is not None and until >= date.today():
+        until = None
 
     def compute() -> tuple[pd.DataFrame, dict[str, int]]:
         params: dict[str, Any] = {
             "version": current_criteria_version(database),
             "limit": int(limit),
         }
-        scope = _scope_sql(database, filters, params)
+        scope = _scope_sql(filters, params, until)
         in_scope = " WHERE src.risk_id IN (SELECT risk_id FROM scoped)"
         params["since_cutoff"] = end_of_day(since)
         # Only a risk with an inherent or residual rating dated after `since` can have moved:
         # for every other risk the rating in force then is the one in force now.
-        then_source = _source_sql(since, params, only="SELECT risk_id FROM rated_since")
+        then_source = _source_sql(
+            since, params, only="SELECT risk_id FROM rated_since", cutoff="then_cutoff"
+        )
+        now_source = _source_sql(until, params, cutoff="now_cutoff")
         sql = (
             f"WITH scoped AS ({scope}),"
-            f" placed_now AS ({_placed_sql(_source_sql(None, params))}{in_scope}),"
+            f" placed_now AS ({_placed_sql(now_source)}{in_scope}),"
             " rated_since AS (SELECT DISTINCT risk_id FROM placed_now"
             "  WHERE tier IN ('residual', 'inherent') AND rated_at >= $since_cutoff),"
             f" placed_then AS ({_placed_sql(then_source)}),"
@@ -904,10 +894,27 @@ def level_changes(
         moved = frame[frame["change"].notna()].drop(columns=["n_up", "n_down", "n_new", "n_same"])
         return moved.reset_index(drop=True), counts
 
-    return snapshot(database, "changes", (since, filters.cache_key(), limit), compute)
+    return snapshot(
+        database,
+        "changes",
+        (since, until, filters.cache_key(), limit),
+        compute,
+        version=_version_for(database, until),
+    )
 
 
 # --- trends from the history ---------------------------------------------------------------------
+
+TREND_COLUMNS = [
+    "period_start",
+    "label",
+    "cutoff",
+    "level",
+    "level_rank",
+    "colour",
+    "count",
+    "above_appetite",
+]
 
 
 def level_trend(
@@ -916,17 +923,27 @@ def level_trend(
     tier: str = "residual",
     filters: PortfolioFilter | None = None,
 ) -> pd.DataFrame:
-    """How many risks stood at each level at the end of each period (from the history).
+    """How many risks stood at each level at the end of each period (from the history), and
+    how many of them were above the appetite.
 
-    A rating is in force from its `rated_at` until the next rating of the same risk and tier;
-    every level of the current criteria is listed for every period (0 when none).
-    Columns: period_start, label, cutoff, level, level_rank, colour, count.
+    `tier` is 'inherent', 'residual', 'target' or CURRENT_TIER (where each risk stands: its
+    residual rating, else its inherent one, as the register and the portfolio judge it; its
+    latest period is then exactly the register's "Above appetite", accepted or not).
+    A rating is in force from its `rated_at` until the next rating of the same risk and tier
+    (for CURRENT_TIER: the next residual rating, or the next inherent one while there is no
+    residual rating yet); every level of the current criteria is listed for every period (0
+    when none). Levels are the cells the ratings are placed in on the current criteria;
+    `above_appetite` judges each rating as the register does (store/risk_rules.py: under the
+    version it was made under, against its harm category's tolerance; a closed risk or a risk
+    of a retired system never counts) and is the period's total, the same on every row of that
+    period. Columns: period_start, label, cutoff, level, level_rank, colour, count,
+    above_appetite.
     """
+    if tier not in (*TIER_ORDER, CURRENT_TIER):
+        raise ValueError(f"'{tier}' is not a tier; use one of {', '.join(TREND_TIERS)}.")
     filters = filters or PortfolioFilter()
     if not periods:
-        return pd.DataFrame(
-            columns=["period_start", "label", "cutoff", "level", "level_rank", "colour", "count"]
-        )
+        return pd.DataFrame(columns=TREND_COLUMNS)
     key = tuple((period.start, period.cutoff) for period in periods)
     months_per_period = 3 if period_kind(periods) == "quarter" else 1
 
@@ -941,44 +958,69 @@ def level_trend(
             "labels": [period.label for period in periods],
             "cutoffs": [period.cutoff for period in periods],
         }
-        scope = _scope_sql(database, filters, params)
+        scope = _scope_sql(filters, params)
         # A rating counts in the period holding its rated_at and in every later one until the
         # period holding the next rating of the same risk and tier: +1 / -1 events per period,
         # summed cumulatively (one window over the ratings of one tier, no range join).
         index = "greatest(0, datediff('month', $first, date_trunc('month', {0})) // $step)"
         sql = (
             f"WITH scoped AS ({scope}),"
+            f" tier_ratings AS ({_trend_ratings(tier)}),"
             " history AS (SELECT h.likelihood, h.severity, h.criteria_version, h.rated_at,"
+            "  h.level_rank AS own_rank, sc.status, sc.system_status, sc.harm_category,"
             "  lead(h.rated_at) OVER (PARTITION BY h.risk_id ORDER BY h.rated_at, h.id) AS until"
-            "  FROM risk_ratings h WHERE h.tier = $tier"
-            "  AND h.risk_id IN (SELECT risk_id FROM scoped)),"
-            " placed AS (SELECT h.rated_at, h.until, cell.level_rank FROM history h"
+            "  FROM tier_ratings h JOIN scoped sc ON sc.risk_id = h.risk_id),"
+            " placed AS (SELECT h.rated_at, h.until, cell.level_rank,"
+            f"  {rules.above_appetite('h.own_rank', 'h.status', system_status='h.system_status')}"
+            "   AS above FROM history h"
             "  JOIN criteria_cell_map m ON m.from_version = h.criteria_version"
             "   AND m.to_version = $version AND m.likelihood = h.likelihood"
             "   AND m.severity = h.severity"
             "  JOIN criteria_cells cell ON cell.version = $version"
-            "   AND cell.likelihood = m.mapped_likelihood AND cell.severity = m.mapped_severity),"
-            f" events AS (SELECT {index.format('rated_at')} AS position, level_rank, 1 AS change"
-            "  FROM placed"
-            f"  UNION ALL SELECT {index.format('until')}, level_rank, -1 FROM placed"
+            "   AND cell.likelihood = m.mapped_likelihood AND cell.severity = m.mapped_severity"
+            f" {rules.appetite_joins('h.criteria_version', 'h.harm_category')}),"
+            f" events AS (SELECT {index.format('rated_at')} AS position, level_rank, above,"
+            "  1 AS change FROM placed"
+            f"  UNION ALL SELECT {index.format('until')}, level_rank, above, -1 FROM placed"
             "  WHERE until IS NOT NULL),"
-            " steps AS (SELECT position, level_rank, sum(change) AS change FROM events"
+            " steps AS (SELECT position, level_rank, sum(change) AS change,"
+            "  coalesce(sum(change) FILTER (WHERE above), 0) AS above_change FROM events"
             "  WHERE position <= $last_index GROUP BY ALL),"
             " periods AS (SELECT unnest($starts::DATE[]) AS period_start,"
             "  unnest($labels::VARCHAR[]) AS label, unnest($cutoffs::TIMESTAMP[]) AS cutoff,"
             "  unnest(range(len($starts::DATE[]))) AS position),"
+            " above_totals AS (SELECT p.position, sum(coalesce(a.change, 0)) OVER"
+            "  (ORDER BY p.position ROWS UNBOUNDED PRECEDING) AS above FROM periods p"
+            "  LEFT JOIN (SELECT position, sum(above_change) AS change FROM steps"
+            "   GROUP BY position) a ON a.position = p.position),"
             " grid AS (SELECT p.*, lv.name AS level, lv.level_rank, lv.colour FROM periods p"
             "  CROSS JOIN criteria_levels lv WHERE lv.version = $version)"
             " SELECT g.period_start, g.label, g.cutoff, g.level, g.level_rank, g.colour,"
             " (sum(coalesce(s.change, 0)) OVER (PARTITION BY g.level_rank ORDER BY g.position"
-            "  ROWS UNBOUNDED PRECEDING))::INTEGER AS count"
+            "  ROWS UNBOUNDED PRECEDING))::INTEGER AS count,"
+            " t.above::INTEGER AS above_appetite"
             " FROM grid g LEFT JOIN steps s ON s.position = g.position"
             "  AND s.level_rank = g.level_rank"
+            " JOIN above_totals t ON t.position = g.position"
             " ORDER BY g.period_start, g.level_rank"
         )
-        return _query(database, sql, params)
+        return _query(database, sql, params)[TREND_COLUMNS]
 
     return snapshot(database, "trend", (tier, filters.cache_key(), key), compute)
+
+
+def _trend_ratings(tier: str) -> str:
+    """The ratings that make the history of `tier` (a relation over `risk_ratings`): the
+    tier's own, or for CURRENT_TIER every residual rating and the inherent ratings made while
+    the risk had no residual rating yet (so each starts where the risk then stood)."""
+    if tier != CURRENT_TIER:
+        return "SELECT * FROM risk_ratings WHERE tier = $tier"
+    return (
+        "SELECT * FROM (SELECT *, count(*) FILTER (WHERE tier = 'residual') OVER"
+        " (PARTITION BY risk_id ORDER BY rated_at, id ROWS UNBOUNDED PRECEDING) AS residuals"
+        " FROM risk_ratings WHERE tier IN ('inherent', 'residual'))"
+        " WHERE tier = 'residual' OR residuals = 0"
+    )
 
 
 def period_kind(periods: Sequence[PeriodEnd]) -> str:
@@ -1029,30 +1071,29 @@ def system_path(
     over its risks in scope (the system is as exposed as its worst risk).
 
     Columns: moment, tier, level_rank, level, colour, risks (how many risks had a rating of
-    that tier then), above (how many of those were above the appetite for their category).
+    that tier then), above (how many of those were above the appetite, judged as the register
+    judges it: store/risk_rules.py).
     """
     base = filters or PortfolioFilter()
     filters = base.model_copy(update={"system_ids": (int(system_id),)})
 
     def compute() -> pd.DataFrame:
         params: dict[str, Any] = {"version": current_criteria_version(database)}
-        scope = _scope_sql(database, filters, params)
+        scope = _scope_sql(filters, params)
         sql = (
             f"WITH scoped AS ({scope}),"
             " history AS (SELECT h.risk_id, h.tier, h.rated_at, cell.level_rank,"
             "  lead(h.rated_at) OVER (PARTITION BY h.risk_id, h.tier ORDER BY h.rated_at, h.id)"
             "   AS until,"
-            "  cell.level_rank > coalesce(tol.max_rank, gen.max_rank) AS above"
+            f"  {rules.above_appetite('h.level_rank', 'sc.status', system_status=_SYSTEM)}"
+            "   AS above"
             "  FROM risk_ratings h JOIN scoped sc ON sc.risk_id = h.risk_id"
             "  JOIN criteria_cell_map m ON m.from_version = h.criteria_version"
             "   AND m.to_version = $version AND m.likelihood = h.likelihood"
             "   AND m.severity = h.severity"
             "  JOIN criteria_cells cell ON cell.version = $version"
             "   AND cell.likelihood = m.mapped_likelihood AND cell.severity = m.mapped_severity"
-            "  LEFT JOIN criteria_appetite gen ON gen.version = $version"
-            "   AND gen.harm_category = ''"
-            "  LEFT JOIN criteria_appetite tol ON tol.version = $version"
-            "   AND tol.harm_category = sc.harm_category),"
+            f" {rules.appetite_joins('h.criteria_version', 'sc.harm_category')}),"
             " moments AS (SELECT DISTINCT rated_at AS moment FROM history),"
             " states AS (SELECT m.moment, h.tier, max(h.level_rank) AS level_rank,"
             "  count(*) AS risks, count(*) FILTER (WHERE h.above) AS above"
@@ -1129,8 +1170,10 @@ def history_span(database: Database) -> tuple[date, date] | None:
 
 
 def filter_options(database: Database) -> dict[str, Any]:
-    """What the filters offer: business units, systems (id -> name), owners, lifecycle stages
-    and harm categories that occur on risks, and EU AI Act classes when screenings exist."""
+    """What the filters offer: business units, systems with risks (id -> name; `systems` in
+    scope, `retired_systems` the retired ones, offered only when retired systems are
+    included), owners, lifecycle stages and harm categories that occur on risks, and the EU AI
+    Act classes that occur in screenings."""
 
     def compute() -> dict[str, Any]:
         rows = database.query_rows(
@@ -1145,27 +1188,37 @@ def filter_options(database: Database) -> dict[str, Any]:
         for kind, value in rows:
             found[kind].append(str(value))
         systems = database.query_rows(
-            "SELECT s.id, s.name FROM ai_systems s"
+            f"SELECT s.id, s.name, {rules.system_active('s.status')} FROM ai_systems s"
             " WHERE EXISTS (SELECT 1 FROM risks r WHERE r.system_id = s.id) ORDER BY lower(s.name)"
         )
-        classes: list[str] = []
-        if _has_table(database, "current_screenings"):
-            classes = [
-                str(value)
-                for (value,) in database.query_rows(
-                    "SELECT DISTINCT risk_class FROM current_screenings ORDER BY 1"
-                )
-            ]
+        classes = [
+            str(value)
+            for (value,) in database.query_rows(
+                "SELECT DISTINCT risk_class FROM current_screenings ORDER BY 1"
+            )
+        ]
         return {
             "business_units": sorted(found["unit"], key=str.lower),
             "owners": sorted(found["owner"], key=str.lower),
             "lifecycle_stages": sorted(found["stage"]),
             "harm_categories": sorted(found["harm"]),
-            "systems": {int(system_id): str(name) for system_id, name in systems},
+            "systems": {int(system_id): str(name) for system_id, name, active in systems if active},
+            "retired_systems": {
+                int(system_id): str(name) for system_id, name, active in systems if not active
+            },
             "eu_ai_act_classes": classes,
         }
 
     return snapshot(database, "options", (), compute)
+
+
+def appetite_rank(database: Database) -> int:
+    """The rank of the current criteria's appetite (the general line a path is drawn against)."""
+    row = database.query_one(
+        "SELECT max_rank FROM criteria_appetite WHERE harm_category = ''"
+        " AND version = (SELECT max(version) FROM criteria_versions)"
+    )
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def risk_summary(database: Database, risk_id: int) -> dict[str, Any] | None:
@@ -1173,11 +1226,9 @@ def risk_summary(database: Database, risk_id: int) -> dict[str, Any] | None:
     rank of the level acceptable for it (its tolerance, else the appetite)."""
     row = database.query_records(
         "SELECT r.id, r.title, r.harm_category, r.system_id, s.name AS system_name,"
-        " coalesce(tol.max_rank, gen.max_rank) AS appetite_rank"
+        f" {rules.acceptable_rank()} AS appetite_rank"
         " FROM risks r JOIN ai_systems s ON s.id = r.system_id"
-        " LEFT JOIN criteria_appetite gen ON gen.version = $version AND gen.harm_category = ''"
-        " LEFT JOIN criteria_appetite tol ON tol.version = $version"
-        "  AND tol.harm_category = r.harm_category"
+        f"{rules.appetite_joins('$version', 'r.harm_category')}"
         " WHERE r.id = $risk_id",
         {"version": current_criteria_version(database), "risk_id": int(risk_id)},
     )

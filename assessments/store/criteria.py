@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
 
 import pandas as pd
 
@@ -21,6 +20,7 @@ from assessments.criteria import (
     to_export_dict,
 )
 from assessments.errors import ConflictError, NotFoundError
+from assessments.store import risk_rules as rules
 from assessments.store.db import Database, Transaction
 
 ENTITY = "criteria"
@@ -114,16 +114,17 @@ def seed_default_criteria(database: Database) -> None:
 def levels_in_use(
     transaction_or_database: Transaction | Database, names: list[str]
 ) -> dict[str, str]:
-    """Where each level name is still used: current ratings and valid acceptances."""
+    """Where each level name is still used: current ratings, and acceptances not expired or
+    revoked (in force, or approved for a later day)."""
     if not names:
         return {}
     placeholders = ", ".join("?" for _ in names)
     sql = (
         "SELECT level, 'current ratings', count(*) FROM risk_current_ratings"
         f" WHERE level IN ({placeholders}) GROUP BY level"
-        " UNION ALL SELECT level, 'acceptances in force', count(*) FROM risk_acceptances"
-        f" WHERE revoked_at IS NULL AND valid_until >= current_date AND level IN ({placeholders})"
-        " GROUP BY level"
+        " UNION ALL SELECT a.level, 'acceptances in force', count(*) FROM risk_acceptances a"
+        f" WHERE {rules.acceptance_live('a', 'current_date')} AND a.level IN ({placeholders})"
+        " GROUP BY a.level"
     )
     params = [*names, *names]
     rows = (
@@ -138,12 +139,33 @@ def levels_in_use(
 
 
 def save_criteria(
-    database: Database, actor: str, criteria: RiskCriteria, note: str = ""
+    database: Database,
+    actor: str,
+    criteria: RiskCriteria,
+    note: str = "",
+    expected_version: int | None = None,
 ) -> RiskCriteria:
-    """Save the criteria as a new version; refuses to drop a level that is still in use."""
+    """Save the criteria as a new version; refuses to drop a level that is still in use.
+
+    `expected_version` is the version the editor started from: when someone saved another
+    version meanwhile, the save is refused (ConflictError naming them) rather than silently
+    replacing their changes.
+    """
 
     def work(transaction: Transaction) -> RiskCriteria:
         current = _current_in(transaction)
+        latest = current.version if current is not None else 0
+        if expected_version is not None and latest != expected_version:
+            row = transaction.fetchone(
+                "SELECT created_by, created_at FROM criteria_versions WHERE version = ?",
+                [latest],
+            )
+            who, when = (row[0], f"{row[1]:%Y-%m-%d %H:%M} UTC") if row else ("someone", "")
+            raise ConflictError(
+                f"{who} saved version {latest} of the criteria{' on ' + when if when else ''}"
+                f" after you started from version {expected_version}. Nothing was saved: start "
+                "again from the current version to keep their changes, then make yours."
+            )
         if current is not None and _same(current, criteria):
             raise ConflictError("Nothing changed: these criteria are the current version.")
         if current is not None:
@@ -222,6 +244,8 @@ def criteria_in_transaction(transaction: Transaction) -> RiskCriteria:
     return current
 
 
-def export_definition(database: Database) -> dict[str, Any]:
-    """The current criteria in the export JSON shape."""
-    return to_export_dict(current_criteria(database))
+def review_rules(database: Database) -> tuple[int, int]:
+    """The current criteria version and its review interval in months (what the register's
+    checks and the leadership figures judge 'review overdue' by)."""
+    criteria = current_criteria(database)
+    return criteria.version, criteria.review_interval_months

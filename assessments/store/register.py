@@ -4,8 +4,11 @@ Everything reads `risk_current_ratings` (one row per risk and tier) rather than 
 whole rating history, so the register, the heatmaps and the checks stay fast with tens of
 thousands of risks. Levels are never recomputed here: a rating keeps the level and the criteria
 version it was made under; a rating made under an older version is *placed* on the current
-matrix through `criteria_cell_map` (for totals and heatmaps), never rescaled. Appetite and
-tolerances are judged under the version the rating was made under.
+matrix through `criteria_cell_map` (for totals and heatmaps), never rescaled. The rules (scope,
+appetite, acceptance in force) are the SQL fragments of `store/risk_rules.py`, shared with the
+leadership figures: closed risks are left out unless the filter includes them, appetite and
+tolerances are judged under the version the rating was made under. Risks of retired AI systems
+are out of scope like closed risks (unless included, or their system is chosen by name).
 
 Public frames (column names are part of the interface; the leadership view depends on them):
 
@@ -26,14 +29,14 @@ import pandas as pd
 from assessments.regulatory import NOT_SCREENED
 from assessments.risk_checks import (
     CHECKS,
-    INACTIVE_RISK_STATUSES,
     NON_REDUCING_TREATMENTS,
     NOTE_CHECKS,
     OPEN_ACTION_STATUSES,
     PROBLEM_CHECKS,
 )
 from assessments.risks import TIERS, RiskFilter
-from assessments.store.criteria import current_criteria
+from assessments.store import risk_rules as rules
+from assessments.store.criteria import current_criteria, review_rules
 from assessments.store.db import Database
 
 RATING_FIELDS = ("likelihood", "severity", "level", "level_rank", "criteria_version", "rated_at")
@@ -43,7 +46,7 @@ CURRENT_TIER = "residual_or_inherent"
 MATRIX_TIERS = (*TIERS, CURRENT_TIER)
 # The tiers a level filter can apply to, with the words people read.
 LEVEL_TIER_LABELS: dict[str, str] = {
-    CURRENT_TIER: "Current (residual, else inherent)",
+    CURRENT_TIER: "Current",
     "inherent": "Inherent",
     "residual": "Residual",
     "target": "Target",
@@ -53,6 +56,7 @@ REGISTER_COLUMNS = [
     "risk_id",
     "system_id",
     "system_name",
+    "system_status",
     "business_unit",
     "eu_ai_act_class",
     "title",
@@ -74,6 +78,7 @@ REGISTER_COLUMNS = [
     "acceptable_level",
     "above_appetite",
     "accepted_until",
+    "expired_on",
     "last_rated_at",
     "open_actions",
     "overdue_actions",
@@ -112,9 +117,7 @@ class _Params:
         return f"${name}"
 
 
-def _sql_list(values: Iterable[str]) -> str:
-    """A constant list of our own vocabulary keys, inlined (never user input)."""
-    return ", ".join(f"'{value}'" for value in values)
+_sql_list = rules.sql_list
 
 
 def _current_pivot() -> str:
@@ -133,13 +136,15 @@ def _current_pivot() -> str:
 
 
 def _register_ctes(params: _Params, as_of: date) -> str:
-    """CTEs ending in `register`: every risk with its ratings, appetite, acceptance, actions."""
+    """CTEs ending in `register`: every risk with its ratings, appetite, acceptance, actions
+    (store/risk_rules.py decides what is above the appetite and which acceptance is in force)."""
     day = params.add("as_of", as_of)
     open_statuses = _sql_list(OPEN_ACTION_STATUSES)
     return f"""
 WITH cur AS ({_current_pivot()}),
 base AS (
-    SELECT r.id AS risk_id, r.system_id, s.name AS system_name, s.business_unit,
+    SELECT r.id AS risk_id, r.system_id, s.name AS system_name, s.status AS system_status,
+        s.business_unit,
         coalesce(cs.risk_class, '{NOT_SCREENED}') AS eu_ai_act_class, r.title,
         r.description, r.harm_category, r.risk_source, r.affected_parties, r.lifecycle_stage,
         r.owner, r.status, r.library_id, r.treatment_option, r.controls,
@@ -159,31 +164,15 @@ base AS (
 ),
 judged AS (
     SELECT b.*,
-        coalesce(tol.max_rank, gen.max_rank) AS acceptable_rank,
-        tol.max_rank IS NOT NULL AS has_tolerance
-    FROM base b
-    LEFT JOIN criteria_appetite gen
-        ON gen.version = b.current_criteria_version AND gen.harm_category = ''
-    LEFT JOIN criteria_appetite tol
-        ON tol.version = b.current_criteria_version AND tol.harm_category = b.harm_category
+        {rules.acceptable_rank()} AS acceptable_rank,
+        {rules.has_tolerance()} AS has_tolerance,
+        {
+        rules.above_appetite("b.current_level_rank", "b.status", system_status="b.system_status")
+    } AS above_appetite
+    FROM base b{rules.appetite_joins("b.current_criteria_version", "b.harm_category")}
 ),
-acceptance AS (
-    SELECT a.risk_id, max(a.valid_until) AS accepted_until
-    FROM risk_acceptances a
-    JOIN risk_current_ratings res ON res.risk_id = a.risk_id AND res.tier = 'residual'
-    WHERE a.approved_at <= {day} AND a.valid_until >= {day}
-        AND (a.revoked_at IS NULL OR CAST(a.revoked_at AS DATE) > {day})
-        AND (a.rating_id = res.rating_id
-             OR (a.criteria_version = res.criteria_version AND a.level_rank >= res.level_rank))
-    GROUP BY a.risk_id
-),
-expired AS (
-    SELECT risk_id, max(valid_until) AS expired_on,
-        arg_max(approved_by, valid_until) AS expired_approver
-    FROM risk_acceptances
-    WHERE valid_until < {day} AND (revoked_at IS NULL OR CAST(revoked_at AS DATE) > valid_until)
-    GROUP BY risk_id
-),
+acceptance AS ({rules.accepted_until_sql(rules.CURRENT_RESIDUAL, day)}),
+expired AS ({rules.expired_acceptance_sql(day)}),
 action_totals AS (
     SELECT risk_id,
         count(*) FILTER (WHERE status IN ({open_statuses})) AS open_actions,
@@ -194,7 +183,6 @@ action_totals AS (
 register AS (
     SELECT j.*,
         lv.name AS acceptable_level,
-        coalesce(j.current_level_rank > j.acceptable_rank, false) AS above_appetite,
         acc.accepted_until,
         e.expired_on, e.expired_approver,
         coalesce(t.open_actions, 0) AS open_actions,
@@ -217,14 +205,19 @@ def _level_column(tier: str) -> str:
 
 
 def _filter_conditions(
-    params: _Params, filters: RiskFilter | None, risk_ids: Iterable[int] | None
+    params: _Params, filters: RiskFilter, risk_ids: Iterable[int] | None
 ) -> list[str]:
     """WHERE conditions on `register` rows (findings are filtered separately)."""
-    conditions: list[str] = []
+    named = (
+        f"list_contains({params.add('named_systems', list(filters.system_ids))}, system_id)"
+        if filters.system_ids
+        else "FALSE"
+    )
+    conditions: list[str] = [
+        rules.in_scope("status", filters.includes_closed(), "system_status", named)
+    ]
     if risk_ids is not None:
         conditions.append(f"risk_id IN (SELECT unnest({params.add('ids', list(risk_ids))}))")
-    if filters is None:
-        return conditions
     lists: list[tuple[str, str, list[Any]]] = [
         ("system_ids", "system_id", filters.system_ids),
         ("owners", "owner", filters.owners),
@@ -264,12 +257,14 @@ def _selected_cte(
     """CTEs ending in `selected`: the register rows the filters keep.
 
     `rules` is (current criteria version, review interval in months), which the consistency
-    checks need when the filters keep only risks with findings.
+    checks need when the filters keep only risks with findings. No filters: the defaults of
+    `RiskFilter` (every risk but the closed ones).
     """
+    filters = filters or RiskFilter()
     conditions = _filter_conditions(params, filters, risk_ids)
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    where = f" WHERE {' AND '.join(conditions)}"
     ctes = _register_ctes(params, as_of)
-    if filters is None or not filters.with_findings_only:
+    if not filters.with_findings_only:
         return f"{ctes},\nselected AS (SELECT * FROM register{where})"
     version, months = rules
     checks = _checks_sql(params, as_of, version, months, "candidates", "candidate_findings")
@@ -298,10 +293,9 @@ def _checks_sql(
     day = params.add("check_day", as_of)
     version = params.add("current_version", current_version)
     months = params.add("review_months", review_months)
-    inactive = _sql_list(INACTIVE_RISK_STATUSES)
     non_reducing = _sql_list(NON_REDUCING_TREATMENTS)
     open_statuses = _sql_list(OPEN_ACTION_STATUSES)
-    active = f"status NOT IN ({inactive})"
+    active = rules.is_active("status", "system_status")
     current_text = (
         "CASE current_tier WHEN 'residual' THEN 'the residual rating '"
         " ELSE 'the inherent rating ' END || format('{} (L{} × S{})', current_level,"
@@ -317,18 +311,25 @@ def _checks_sql(
         AND m.likelihood = c.likelihood AND m.severity = c.severity
     JOIN criteria_cells cc ON cc.version = {version}
         AND cc.likelihood = m.mapped_likelihood AND cc.severity = m.mapped_severity
-    WHERE c.tier IN ('inherent', 'residual')
+    WHERE c.tier IN ('inherent', 'residual', 'target')
 ),
 {name}_compared AS (
     SELECT s.*, pi.placed_rank AS inherent_placed_rank, pr.placed_rank AS residual_placed_rank
     FROM {source} s
     JOIN {name}_placed pi ON pi.risk_id = s.risk_id AND pi.tier = 'inherent'
     JOIN {name}_placed pr ON pr.risk_id = s.risk_id AND pr.tier = 'residual'
-    WHERE s.{active}
+    WHERE {rules.is_active("s.status", "s.system_status")}
+),
+{name}_targets AS (
+    SELECT s.*, pr.placed_rank AS residual_placed_rank, pt.placed_rank AS target_placed_rank
+    FROM {source} s
+    JOIN {name}_placed pr ON pr.risk_id = s.risk_id AND pr.tier = 'residual'
+    JOIN {name}_placed pt ON pt.risk_id = s.risk_id AND pt.tier = 'target'
+    WHERE {rules.is_active("s.status", "s.system_status")}
 ),
 {name} AS (
     SELECT risk_id, 'never_rated' AS "check",
-        'Not rated yet: rate the inherent risk (before controls).' AS message
+        'Rate the inherent risk (before controls) to start.' AS message
     FROM {source} WHERE {active} AND last_rated_at IS NULL
     UNION ALL
     SELECT risk_id, 'residual_above_inherent',
@@ -336,6 +337,12 @@ def _checks_sql(
             || 'so re-rate the inherent risk or explain why.',
             'The residual rating ' || {_rating_text("residual")}, {_rating_text("inherent")})
     FROM {name}_compared WHERE residual_placed_rank > inherent_placed_rank
+    UNION ALL
+    SELECT risk_id, 'target_above_residual',
+        format('The target rating {{}} is above the residual rating {{}}: the planned actions '
+            || 'should not make the risk worse, so re-rate the target or explain why.',
+            {_rating_text("target")}, {_rating_text("residual")})
+    FROM {name}_targets WHERE target_placed_rank > residual_placed_rank
     UNION ALL
     SELECT risk_id, 'residual_lowered_without_treatment',
         format('The residual rating {{}} is below the inherent rating {{}}, but no Annex A control '
@@ -371,7 +378,8 @@ def _checks_sql(
             strftime(a.due_date, '%Y-%m-%d'),
             CASE a.status WHEN 'planned' THEN 'still only planned' ELSE 'not done yet' END)
     FROM risk_actions a JOIN {source} s ON s.risk_id = a.risk_id
-    WHERE s.{active} AND a.status IN ({open_statuses}) AND a.due_date < {day}
+    WHERE {rules.is_active("s.status", "s.system_status")} AND a.status IN ({open_statuses})
+        AND a.due_date < {day}
     UNION ALL
     SELECT risk_id, 'review_overdue',
         format('Last rated on {{}}, more than {{}} months ago (the review interval of the '
@@ -387,7 +395,7 @@ def _checks_sql(
             string_agg(format('{{}} (version {{}})', c.tier, c.criteria_version), ', '
                 ORDER BY c.tier), {version})
     FROM risk_current_ratings c JOIN {source} s ON s.risk_id = c.risk_id
-    WHERE s.{active} AND c.criteria_version < {version}
+    WHERE {rules.is_active("s.status", "s.system_status")} AND c.criteria_version < {version}
     GROUP BY c.risk_id
 )"""
 
@@ -398,11 +406,6 @@ _CHECK_ORDER = (
     + " END"
 )
 _CHECK_KIND = f"CASE WHEN f.\"check\" IN ({_sql_list(NOTE_CHECKS)}) THEN 'note' ELSE 'problem' END"
-
-
-def _review_months(database: Database) -> tuple[int, int]:
-    criteria = current_criteria(database)
-    return criteria.version, criteria.review_interval_months
 
 
 def consistency_checks(
@@ -422,10 +425,11 @@ def consistency_checks(
     `check` is a stable key of `assessments.risk_checks.CHECKS`; `kind` is 'problem' or
     'note'; `message` is a plain sentence. `as_of` (default today) is the day due dates,
     expiries and the review interval are judged on. Closed risks are not checked. Restrict with
-    `risk_ids` (one risk's page) and/or register `filters` (a portfolio view).
+    `risk_ids` (one risk's page) and/or register `filters` (a portfolio view; by default
+    every risk but the closed ones).
     """
     day = as_of or date.today()
-    version, months = _review_months(database)
+    version, months = review_rules(database)
     params = _Params()
     sql = (
         _selected_cte(params, day, filters, risk_ids, (version, months))
@@ -455,18 +459,19 @@ def register_frame(
     as_of: date | None = None,
     limit: int | None = None,
 ) -> pd.DataFrame:
-    """One row per risk (`REGISTER_COLUMNS`), worst first (the first `limit` rows if given).
+    """One row per risk (`REGISTER_COLUMNS`), worst first (the first `limit` rows if given):
+    the risks the filters keep (by default every risk but the closed ones).
 
     Per tier: `<tier>_likelihood/_severity/_level/_level_rank/_criteria_version/_rated_at`
     (empty when that tier is not rated). `current_*` is the residual rating where there is one,
     else the inherent one; `above_appetite` compares it with the appetite, or with the harm
     category's tolerance, of the criteria version it was made under (`acceptable_level` names
-    that level). `accepted_until` is the end of the acceptance in force that covers the current
-    residual rating. `findings` counts the open problems of the consistency checks, `notes`
-    the notes.
+    that level); a closed risk is never above it. `accepted_until` is the end of the acceptance
+    in force that covers the current residual rating. `findings` counts the open problems of
+    the consistency checks, `notes` the notes.
     """
     day = as_of or date.today()
-    version, months = _review_months(database)
+    version, months = review_rules(database)
     params = _Params()
     sql = (
         _selected_cte(params, day, filters, risk_ids, (version, months))
@@ -500,9 +505,12 @@ def register_summary(
     database: Database, filters: RiskFilter | None = None, *, as_of: date | None = None
 ) -> dict[str, int]:
     """Headline counts of the risks the filters keep, aggregated in DuckDB: risks, above
-    appetite, with open findings, accepted (in force), overdue actions, findings, notes."""
+    appetite (all of them, accepted or not), with open findings, accepted (above the appetite
+    and covered by an acceptance in force), not_accepted (above the appetite with no acceptance
+    in force: the portfolio's "Above appetite, not accepted"; above_appetite = accepted +
+    not_accepted), overdue actions, findings, notes."""
     day = as_of or date.today()
-    version, months = _review_months(database)
+    version, months = review_rules(database)
     params = _Params()
     sql = (
         _selected_cte(params, day, filters, None, (version, months))
@@ -518,7 +526,8 @@ finding_totals AS (
 SELECT count(*) AS risks,
     count(*) FILTER (WHERE s.above_appetite) AS above_appetite,
     count(*) FILTER (WHERE coalesce(n.findings, 0) > 0) AS with_findings,
-    count(*) FILTER (WHERE s.accepted_until IS NOT NULL) AS accepted,
+    count(*) FILTER (WHERE s.above_appetite AND s.accepted_until IS NOT NULL) AS accepted,
+    count(*) FILTER (WHERE s.above_appetite AND s.accepted_until IS NULL) AS not_accepted,
     coalesce(sum(s.overdue_actions), 0) AS overdue_actions,
     coalesce(sum(n.findings), 0) AS findings,
     coalesce(sum(n.notes), 0) AS notes
@@ -541,13 +550,13 @@ def _rated_rows(tier: str) -> str:
     return f"SELECT * FROM risk_current_ratings c WHERE c.tier = '{tier}'"
 
 
-def _placement_sql(params: _Params, tier: str, version: int, scoped: bool) -> str:
-    """`placement`: each rating of the tier with the cell it occupies on `version`'s matrix.
-
-    A rating made under a later version than `version` has no place and is left out.
+def _placement_sql(params: _Params, tier: str, version: int) -> str:
+    """`placement`: each rating of the tier of the `selected` risks with the cell it occupies on
+    `version`'s matrix. A rating made under a later version than `version` has no place and is
+    left out.
     """
     target = params.add("target_version", version)
-    scope = " JOIN selected s ON s.risk_id = c.risk_id" if scoped else ""
+    scope = " JOIN selected s ON s.risk_id = c.risk_id"
     return f"""placement AS (
     SELECT c.risk_id, c.likelihood AS rated_likelihood, c.severity AS rated_severity,
         c.level AS rated_level, c.criteria_version AS rated_criteria_version,
@@ -559,14 +568,10 @@ def _placement_sql(params: _Params, tier: str, version: int, scoped: bool) -> st
 )"""
 
 
-def _scoped_prefix(
-    database: Database, params: _Params, filters: RiskFilter | None
-) -> tuple[str, bool]:
-    """The CTE prefix a placement query needs: the filtered register, or nothing."""
-    if filters is None:
-        return "WITH ", False
-    rules = _review_months(database)
-    return _selected_cte(params, date.today(), filters, None, rules) + ",\n", True
+def _scoped_prefix(database: Database, params: _Params, filters: RiskFilter | None) -> str:
+    """The CTE prefix a placement query needs: the register rows the filters keep."""
+    review = review_rules(database)
+    return _selected_cte(params, date.today(), filters, None, review) + ",\n"
 
 
 def matrix_counts(
@@ -578,17 +583,18 @@ def matrix_counts(
     """How many risks sit in each cell of the matrix for one tier (`MATRIX_COLUMNS`).
 
     Every cell of the criteria version (default: the current one) is a row, zero counts
-    included, likelihood-major. A rating made under another version is placed on this matrix
-    through `criteria_cell_map`; `mapped_count` says how many of a cell's `count` were placed
-    that way. `tier` is 'inherent', 'residual', 'target' or 'residual_or_inherent'.
+    included, likelihood-major, over the risks the filters keep (by default every risk but the
+    closed ones). A rating made under another version is placed on this matrix through
+    `criteria_cell_map`; `mapped_count` says how many of a cell's `count` were placed that way.
+    `tier` is 'inherent', 'residual', 'target' or 'residual_or_inherent'.
     """
     version = criteria_version or current_criteria(database).version
     params = _Params()
-    prefix, scoped = _scoped_prefix(database, params, filters)
+    prefix = _scoped_prefix(database, params, filters)
     cells_version = params.add("cells_version", version)
     sql = (
         prefix
-        + _placement_sql(params, tier, version, scoped)
+        + _placement_sql(params, tier, version)
         + f"""
 SELECT cc.likelihood, cc.severity, cc.level, cc.level_rank, cc.colour,
     count(p.risk_id) AS count,
@@ -621,17 +627,17 @@ def risks_in_cell(
     """
     version = criteria_version or current_criteria(database).version
     params = _Params()
-    prefix, scoped = _scoped_prefix(database, params, filters)
+    prefix = _scoped_prefix(database, params, filters)
     cell_l = params.add("cell_likelihood", int(likelihood))
     cell_s = params.add("cell_severity", int(severity))
     placed = database.query_df(
         prefix
-        + _placement_sql(params, tier, version, scoped)
+        + _placement_sql(params, tier, version)
         + f"\nSELECT * FROM placement WHERE placed_likelihood = {cell_l}"
         f" AND placed_severity = {cell_s}",
         params.values,
     )
-    rows = register_frame(database, risk_ids=placed["risk_id"].tolist())
+    rows = register_frame(database, filters, risk_ids=placed["risk_id"].tolist())
     merged = rows.merge(placed, on="risk_id", how="inner")
     return merged[[*REGISTER_COLUMNS, *PLACEMENT_COLUMNS]].sort_values(
         ["system_name", "risk_id"], ignore_index=True
@@ -700,10 +706,12 @@ def register_export_frame(
 ) -> pd.DataFrame:
     """The register as `python -m assessments export risks` writes it (`EXPORT_COLUMNS`).
 
-    Lists (affected parties, Annex A control IDs) are joined with ';'; `accepted_until` is a
-    date; the order is by system and risk id so two exports compare line by line.
+    Without filters every risk is exported, closed ones included (a record for auditors, not
+    a figure). Lists (affected parties, Annex A control IDs) are joined with ';';
+    `accepted_until` is a date; the order is by system and risk id so two exports compare line
+    by line.
     """
-    frame = register_frame(database, filters, as_of=as_of)
+    frame = register_frame(database, filters or RiskFilter(include_closed=True), as_of=as_of)
     frame = frame.sort_values(["system_name", "risk_id"], ignore_index=True)
     export = frame[EXPORT_COLUMNS].copy()
     for column in ("affected_parties", "controls"):

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from assessments.store import risk_rules as rules
 from assessments.store.db import Database
 
 NOT_RATED = "Not rated yet"
+NO_RESIDUAL = "No residual rating yet"
 
 
 def risks_of_system(database: Database, system_id: int) -> pd.DataFrame:
@@ -42,24 +44,34 @@ def library_ids_of_system(database: Database, system_id: int) -> set[str]:
 def residual_level_counts(database: Database, system_id: int) -> pd.DataFrame:
     """How many of the system's risks sit at each residual level, highest first.
 
-    Columns: level, level_rank, colour, risks. Risks without a residual rating are counted
-    in a last row named `NOT_RATED` (rank 0, no colour). Levels are counted by name across
-    criteria versions, each ranked and coloured as in the newest version that defines it.
+    Columns: level, level_rank, colour, risks, mapped. Each residual rating is placed on the
+    current criteria's matrix through `criteria_cell_map` and counted at that cell's level, as
+    the heatmaps count it (`mapped`: how many were made under older criteria). Closed risks
+    are left out (store/risk_rules.py). Open risks without a residual rating come last, with
+    no colour: `NO_RESIDUAL` (rank 0) for those with an inherent rating only, `NOT_RATED`
+    (rank -1) for those with no rating at all.
     """
     return database.query_df(
-        "WITH counted AS ("
-        "  SELECT coalesce(c.level, ?) AS level, count(*) AS risks"
-        "  FROM risks r LEFT JOIN risk_current_ratings c"
-        "    ON c.risk_id = r.id AND c.tier = 'residual'"
-        "  WHERE r.system_id = ? GROUP BY ALL),"
-        " newest AS ("
-        "  SELECT name, arg_max(level_rank, version) AS level_rank,"
-        "    arg_max(colour, version) AS colour FROM criteria_levels GROUP BY name)"
-        " SELECT counted.level, coalesce(newest.level_rank, 0) AS level_rank, newest.colour,"
-        "  counted.risks"
-        " FROM counted LEFT JOIN newest ON newest.name = counted.level"
-        " ORDER BY level_rank DESC, counted.level",
-        [NOT_RATED, system_id],
+        "WITH current_version AS (SELECT max(version) AS version FROM criteria_versions),"
+        " counted AS ("
+        "  SELECT coalesce(cell.level, CASE WHEN i.risk_id IS NULL THEN $not_rated"
+        "   ELSE $no_residual END) AS level,"
+        "   coalesce(cell.level_rank, CASE WHEN i.risk_id IS NULL THEN -1 ELSE 0 END)"
+        "   AS level_rank, cell.colour, count(*) AS risks,"
+        "   count(*) FILTER (WHERE c.criteria_version <> cell.version) AS mapped"
+        "  FROM risks r"
+        "  LEFT JOIN risk_current_ratings c ON c.risk_id = r.id AND c.tier = 'residual'"
+        "  LEFT JOIN risk_current_ratings i ON i.risk_id = r.id AND i.tier = 'inherent'"
+        "  LEFT JOIN criteria_cell_map m ON m.from_version = c.criteria_version"
+        "   AND m.to_version = (SELECT version FROM current_version)"
+        "   AND m.likelihood = c.likelihood AND m.severity = c.severity"
+        "  LEFT JOIN criteria_cells cell ON cell.version = m.to_version"
+        "   AND cell.likelihood = m.mapped_likelihood AND cell.severity = m.mapped_severity"
+        f"  WHERE r.system_id = $system_id AND {rules.is_active('r.status')}"
+        "  GROUP BY ALL)"
+        " SELECT level, level_rank, colour, risks, mapped FROM counted"
+        " ORDER BY level_rank DESC, level",
+        {"not_rated": NOT_RATED, "no_residual": NO_RESIDUAL, "system_id": system_id},
     )
 
 

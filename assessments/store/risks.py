@@ -22,12 +22,15 @@ from assessments.risks import (
     RiskInput,
     TreatmentInput,
 )
+from assessments.store import risk_rules as rules
 from assessments.store.criteria import criteria_in_transaction
 from assessments.store.db import Database, Transaction
 
 ENTITY = "risk"
 ACTION_ENTITY = "risk_action"
-ACCEPTANCE_ENTITY = "risk_acceptance"
+# An acceptance is audited on its risk (entity ENTITY, the acceptance id in the states), both
+# when it is recorded ('accept') and when it is revoked ('revoke'), so a risk's trail holds
+# every decision about it; store/health.py finds each acceptance's event by `$.acceptance_id`.
 
 _RISK_FIELDS = list(RiskInput.model_fields)
 
@@ -259,6 +262,18 @@ def _action_snapshot(transaction: Transaction, action_id: int) -> dict[str, Any]
     }
 
 
+def _completion_date(action: ActionInput, stored: dict[str, Any] | None) -> date | None:
+    """The completion date to store: the one given; else, for a done action, the date it
+    already has when it was done before this edit, or today when it becomes done now."""
+    if action.status != "done":
+        return None
+    if action.completed_at is not None:
+        return action.completed_at
+    if stored is not None and stored["status"] == "done" and stored["completed_at"]:
+        return date.fromisoformat(str(stored["completed_at"]))
+    return date.today()
+
+
 def insert_action(transaction: Transaction, risk_id: int, action: ActionInput) -> int:
     _require_risk(transaction, risk_id)
     row = transaction.fetchone(
@@ -271,7 +286,7 @@ def insert_action(transaction: Transaction, risk_id: int, action: ActionInput) -
             action.owner,
             action.due_date,
             action.status,
-            action.completed_at,
+            _completion_date(action, None),
             transaction.at,
             transaction.actor,
             transaction.at,
@@ -296,13 +311,27 @@ def add_action(database: Database, actor: str, risk_id: int, action: ActionInput
     return database.write(actor, lambda transaction: insert_action(transaction, risk_id, action))
 
 
-def update_action(database: Database, actor: str, action_id: int, action: ActionInput) -> None:
-    """Change an action (status, due date, owner, ...)."""
+def update_action(
+    database: Database,
+    actor: str,
+    action_id: int,
+    action: ActionInput,
+    expected_revision: int | None = None,
+) -> None:
+    """Change an action (status, due date, owner, ...). A done action keeps its completion date
+    while it stays done. With `expected_revision` (the revision the user edited), a change
+    saved by someone else meanwhile is refused instead of silently overwritten."""
 
     def work(transaction: Transaction) -> None:
         before = _action_snapshot(transaction, action_id)
         if before is None:
             raise NotFoundError(f"There is no action with id {action_id}.")
+        if expected_revision is not None and before["revision"] != expected_revision:
+            raise ConflictError(
+                f"{before['updated_by']} changed this action since you opened it (revision "
+                f"{before['revision']}, you edited {expected_revision}). Reload to see their "
+                "change, then make yours again."
+            )
         transaction.execute(
             "UPDATE risk_actions SET title = ?, owner = ?, due_date = ?, status = ?,"
             " completed_at = ?, revision = revision + 1, updated_at = ?, updated_by = ?"
@@ -312,7 +341,7 @@ def update_action(database: Database, actor: str, action_id: int, action: Action
                 action.owner,
                 action.due_date,
                 action.status,
-                action.completed_at,
+                _completion_date(action, before),
                 transaction.at,
                 transaction.actor,
                 action_id,
@@ -378,11 +407,13 @@ def revoke_acceptance(database: Database, actor: str, acceptance_id: int) -> Non
 
     def work(transaction: Transaction) -> None:
         row = transaction.fetchone(
-            "SELECT risk_id, revoked_at FROM risk_acceptances WHERE id = ?", [acceptance_id]
+            "SELECT risk_id, revoked_at, level, valid_until FROM risk_acceptances WHERE id = ?",
+            [acceptance_id],
         )
         if row is None:
             raise NotFoundError(f"There is no acceptance with id {acceptance_id}.")
-        if row[1] is not None:
+        risk_id, revoked_at, level, valid_until = row
+        if revoked_at is not None:
             raise ConflictError("This acceptance is already revoked.")
         transaction.execute(
             "UPDATE risk_acceptances SET revoked_at = ?, revoked_by = ? WHERE id = ?",
@@ -390,11 +421,15 @@ def revoke_acceptance(database: Database, actor: str, acceptance_id: int) -> Non
         )
         transaction.audit(
             "revoke",
-            ACCEPTANCE_ENTITY,
-            acceptance_id,
-            {"revoked_at": None},
-            {"revoked_at": transaction.at.isoformat(), "risk_id": row[0]},
-            f"Acceptance {acceptance_id} of risk {row[0]} revoked",
+            ENTITY,
+            risk_id,
+            {"acceptance_id": acceptance_id, "revoked_at": None, "revoked_by": None},
+            {
+                "acceptance_id": acceptance_id,
+                "revoked_at": transaction.at.isoformat(),
+                "revoked_by": transaction.actor,
+            },
+            f"Acceptance {acceptance_id} (residual {level}, valid until {valid_until}) revoked",
         )
 
     database.write(actor, work)
@@ -405,14 +440,6 @@ def get_risk(database: Database, risk_id: int) -> Risk:
     if not rows:
         raise NotFoundError(f"There is no risk with id {risk_id}.")
     return Risk.model_validate(rows[0])
-
-
-def find_risk_by_origin(database: Database, origin: str) -> Risk | None:
-    """The risk created from a given origin (e.g. an impact assessment answer), if any."""
-    rows = database.query_records(
-        "SELECT * FROM risks WHERE origin = ? ORDER BY id LIMIT 1", [origin]
-    )
-    return Risk.model_validate(rows[0]) if rows else None
 
 
 def rating_history(database: Database, risk_id: int) -> pd.DataFrame:
@@ -438,19 +465,35 @@ def current_ratings(database: Database, risk_id: int) -> dict[str, dict[str, Any
 
 
 def actions_for(database: Database, risk_id: int) -> pd.DataFrame:
+    """The actions of a risk, by due date, with the revision an edit must name."""
     return database.query_df(
-        "SELECT id, title, owner, due_date, status, completed_at, updated_at, updated_by"
-        " FROM risk_actions WHERE risk_id = ? ORDER BY due_date, id",
+        "SELECT id, title, owner, due_date, status, completed_at, revision, updated_at,"
+        " updated_by FROM risk_actions WHERE risk_id = ? ORDER BY due_date, id",
         [risk_id],
     )
 
 
 def acceptances_for(database: Database, risk_id: int, as_of: date | None = None) -> pd.DataFrame:
-    """Acceptances of a risk, newest first, with whether each is in force on `as_of`."""
+    """Acceptances of a risk, newest first, judged on `as_of` (default today) by the register's
+    rule (store/risk_rules.py).
+
+    `in_force`: approved by then, not expired, not revoked. `covers_current`: it accepts the
+    current residual rating (that rating, or one of the same criteria version at a level no
+    higher); only an acceptance both in force and covering retains the risk. `state`:
+    'in_force', 'pending' (approved for a later day), 'expired' or 'revoked'.
+    """
+    day = "$day"
     return database.query_df(
-        "SELECT id, level, criteria_version, approved_by, approved_at, rationale, valid_until,"
-        " revoked_at, revoked_by, recorded_by,"
-        " (revoked_at IS NULL AND valid_until >= coalesce(?, current_date)) AS in_force"
-        " FROM risk_acceptances WHERE risk_id = ? ORDER BY approved_at DESC, id DESC",
-        [as_of, risk_id],
+        "SELECT a.id, a.level, a.criteria_version, a.approved_by, a.approved_at, a.rationale,"
+        " a.valid_until, a.revoked_at, a.revoked_by, a.recorded_by,"
+        f" coalesce({rules.acceptance_in_force('a', day)}, FALSE) AS in_force,"
+        f" coalesce({rules.acceptance_covers('a', 'res')}, FALSE) AS covers_current,"
+        f" CASE WHEN a.revoked_at IS NOT NULL AND CAST(a.revoked_at AS DATE) <= {day}"
+        "  THEN 'revoked'"
+        f" WHEN a.valid_until < {day} THEN 'expired'"
+        f" WHEN a.approved_at > {day} THEN 'pending' ELSE 'in_force' END AS state"
+        f" FROM risk_acceptances a LEFT JOIN ({rules.CURRENT_RESIDUAL}) res"
+        "  ON res.risk_id = a.risk_id"
+        " WHERE a.risk_id = $risk_id ORDER BY a.approved_at DESC, a.id DESC",
+        {"day": as_of or date.today(), "risk_id": risk_id},
     )

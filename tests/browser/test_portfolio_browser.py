@@ -65,3 +65,22 @@ def test_clicking_a_heatmap_cell_lists_exactly_its_risks(browser, live_app_facto
     assert_no_exception(page)
     expect(page.get_by_text("Older applicants scored lower").first).to_be_visible()
     page.close()
+
+
+def test_as_of_accepts_a_day_before_any_data(browser, live_app_factory) -> None:
+    """The date picker takes any past day (it used to turn red below the first rating and keep
+    today); a day before anything was recorded shows an empty state that says so."""
+    app = live_app_factory(lambda database: build_portfolio(database))
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(f"{app.url}/portfolio")
+    wait_idle(page)
+    field = page.get_by_role("group", name="As of")
+    field.locator("[role='spinbutton']").first.click()
+    page.keyboard.type("20150630", delay=40)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")  # close the calendar the field opened
+    wait_idle(page)
+    expect(page.get_by_text("was known by 30 June 2015")).to_be_visible()
+    expect(page.get_by_text("As of 30 June 2015")).to_be_visible()
+    assert_no_exception(page)
+    page.close()

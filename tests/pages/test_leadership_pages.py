@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assessments.store import analytics as analytics_store
+from assessments.store import inventory as inventory_store
 from assessments.store.db import Database
 from tests.leadership_fixtures import Portfolio, build_portfolio
 
@@ -25,11 +26,15 @@ def metrics(at) -> dict[str, str]:
 
 
 def texts(at) -> str:
-    return " ".join(
-        item.value
-        for kind in (at.markdown, at.caption, at.info, at.success, at.subheader)
-        for item in kind
-    ).replace("\\", "")
+    return (
+        " ".join(
+            item.value
+            for kind in (at.markdown, at.caption, at.info, at.success, at.subheader)
+            for item in kind
+        )
+        .replace("\\", "")
+        .replace("\u2060", "")
+    )
 
 
 def risk_tables(at) -> list:
@@ -61,15 +66,30 @@ def test_portfolio_figures_and_filters(app_test, portfolio: Portfolio) -> None:
     no_exceptions(at)
     shown = metrics(at)
     assert shown["Risks in scope"] == "4"
-    assert shown["Above appetite, no valid acceptance"] == "1"
+    assert shown["Above appetite, not accepted"] == "1"
     assert shown["Acceptance expired"] == "1"
     assert shown["Risks with an overdue action"] == "1"
     assert shown["Never rated"] == "1"
-    assert shown["Systems with no impact assessment"] == "3"
+    assert shown["Systems with no rated risk"] == "1"  # Gamma: no risk at all
+    assert shown["Never assessed"] == "3"
     assert "Every rating shown was made under the current criteria" in texts(at)
+    assert "1 risk = 1 not accepted + 0 covered by an acceptance in force" in texts(at)
+    assert "Appetite: up to Medium (tolerance for Fairness: up to Low)." in texts(at)
     listed, top = risk_tables(at)
     assert listed["AI system"].tolist() == ["Alpha Scoring"]
+    assert listed["Appetite"].tolist() == ["Above · expired"]
     assert listed["Acceptance"].tolist()[0].startswith("Acceptance expired")
+    assert list(listed.columns[:7]) == [
+        "Open",
+        "Risk",
+        "AI system",
+        "Level",
+        "Appetite",
+        "Treatment",
+        "Owner",
+    ], "what a decision needs comes first"
+    assert listed["Treatment"].tolist() == ["Open · 1 done"]
+    assert listed["Option"].tolist() == ["none chosen"]
     assert top["Risk"].tolist() == [
         "Account data exposed through the model",
         "Unsafe advice in an edge case",
@@ -99,7 +119,8 @@ def test_a_heatmap_selection_lists_exactly_that_cells_risks(app_test, portfolio:
     assert listed["Risk"].tolist() == ["Account data exposed through the model"]
     assert listed["Owner"].tolist() == ["Ben Okafor"]
     assert listed["Level"].tolist() == ["High"]
-    assert listed["Treatment"].tolist()[0].startswith("Open · no treatment chosen")
+    assert listed["Treatment"].tolist() == ["Open · 1 done"]
+    assert listed["Option"].tolist() == ["none chosen"]
 
     at.segmented_control(key="pf_layout").set_value("inherent").run()
     at.session_state["pf_map_inherent_0"] = {
@@ -117,10 +138,47 @@ def test_as_of_shows_the_portfolio_as_it_stood(app_test, portfolio: Portfolio) -
     no_exceptions(at)
     assert f"As of {end_m9:%d %B %Y}" in at.info[0].value
     shown = metrics(at)
-    assert shown["Above appetite, no valid acceptance"] == "1"  # R1, Medium against Low
-    assert shown["Never rated"] == "3"  # only R1 was rated then
-    assert "Systems with no impact assessment" not in shown  # today's figures only
+    assert shown["Above appetite, not accepted"] == "1"  # R1, Medium against Low
+    # Only R1 was known then (rated in M9); the others were recorded later.
+    assert shown["Risks in scope"] == "1" and shown["Never rated"] == "0"
+    assert "Never assessed" not in shown  # impact figures: today only, and said so
+    assert "Shown for today only" in texts(at)
     assert risk_tables(at)[0]["Risk"].tolist() == ["Older applicants scored lower"]
+    headings = [header.value for header in at.subheader]
+    day = f"{end_m9:%d %b %Y}"
+    assert f"What needs attention on {day}" in headings
+    assert f"Top risks on {day}" in headings and f"Heatmaps on {day}" in headings
+    assert any(header.endswith(f"to {day}") for header in headings), "what moved, until then"
+    legend = next(frame.value for frame in at.dataframe if "No." in frame.value.columns)
+    assert legend["Residual"].tolist() == ["Medium"], "the movement as it stood (Low today)"
+
+
+def test_as_of_any_past_day_is_accepted_with_an_empty_state(app_test, portfolio) -> None:
+    at = app_test(PORTFOLIO)
+    day = portfolio.m9 - timedelta(days=400)  # before anything was recorded
+    at.date_input(key="pf_as_of").set_value(day).run()
+    no_exceptions(at)
+    assert at.date_input(key="pf_as_of").value == day
+    assert any(f"was known by {day:%d %B %Y}" in item.value for item in at.info)
+
+
+def test_a_retired_systems_risks_leave_the_portfolio(app_test, db_path, portfolio) -> None:
+    database = Database(db_path)
+    inventory_store.retire_system(database, "Ada", portfolio.beta)
+    database.close()
+    analytics_store.clear_snapshots()
+    at = app_test(PORTFOLIO)
+    no_exceptions(at)
+    assert metrics(at)["Risks in scope"] == "2"  # Alpha's two; Beta is retired
+    assert at.multiselect(key="pf_systems").options == ["Alpha Scoring"]  # Gamma: no risk
+    at.toggle(key="pf_closed").set_value(True).run()
+    no_exceptions(at)
+    assert metrics(at)["Risks in scope"] == "5"
+    systems = at.multiselect(key="pf_systems")
+    assert "Beta Screening (retired)" in systems.options
+    at = app_test(TRENDS)
+    no_exceptions(at)
+    assert at.selectbox(key="tr_path_system").options == ["Alpha Scoring"]
 
 
 def test_lists_behind_the_figures(app_test, portfolio: Portfolio) -> None:

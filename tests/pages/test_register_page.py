@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from assessments.store import analytics as analytics_store
 from assessments.store import inventory as inventory_store
+from assessments.store import register as register_store
 from assessments.store import risks as store
 from assessments.store.db import Database
 from tests.factories import system_input
@@ -70,8 +72,26 @@ def test_register_lists_filters_and_counts(app_test, db_path) -> None:
     assert set(table["Title"]) == {"Wrong credit limits", "Slow answers", "Career gaps"}
     assert table.iloc[0]["Title"] == "Wrong credit limits"  # worst first
     metrics = {metric.label: metric.value for metric in at.metric}
-    assert metrics["Risks"] == "3" and metrics["Above appetite"] == "1"
+    assert metrics["Risks in scope"] == "3"
+    assert metrics["Above appetite (incl. 0 accepted)"] == "1"
+    assert metrics["Above appetite, not accepted"] == "1"
     assert metrics["With open findings"] == "2"  # never rated; above appetite, untreated
+    assert table.set_index("Title").loc["Wrong credit limits", "Appetite"] == (
+        "Above · not accepted"
+    )
+    assert list(table.columns) == [
+        "Risk",
+        "Title",
+        "AI system",
+        "Inherent",
+        "Residual",
+        "Target",
+        "Appetite",
+        "Findings",
+    ], "the key columns, the rest on request"
+    at.toggle(key="reg_all_columns").set_value(True).run()
+    assert {"Owner", "EU AI Act", "Status", "Accepted until"} <= set(register_table(at).columns)
+    at.toggle(key="reg_all_columns").set_value(False).run()
     assert any("Consistency findings (2)" in header.value for header in at.subheader)
 
     at.text_input(key="reg_search").set_value("slow").run()
@@ -148,3 +168,83 @@ def test_open_a_risk_goes_to_its_workspace(app_test, db_path) -> None:
     no_exceptions(at)
     assert at.query_params["id"] == str(ids["limits"])
     assert any("Wrong credit limits" in title.value for title in at.title)
+
+
+def test_a_rerun_without_new_data_reuses_the_register(app_test, db_path, monkeypatch) -> None:
+    """The register's queries run once per data version: clicks and reruns that change nothing
+    reuse them; a new rating recomputes."""
+    ids = seed(db_path)
+    analytics_store.clear_snapshots()
+    calls: list[str] = []
+    for name in ("register_frame", "register_summary", "matrix_counts", "consistency_checks"):
+        original = getattr(register_store, name)
+
+        def counting(*args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(register_store, name, counting)
+    at = app_test(PAGE)
+    no_exceptions(at)
+    first = sorted(calls)
+    assert {"register_frame", "register_summary", "matrix_counts", "consistency_checks"} <= set(
+        first
+    )
+    at.run()
+    at.run()
+    no_exceptions(at)
+    assert sorted(calls) == first, "a rerun with no new data ran the register's queries again"
+
+    database = Database(db_path)
+    store.record_rating(
+        database, "Ben", rating_input(ids["gaps"], "inherent", likelihood=5, severity=5)
+    )
+    database.close()
+    at.run()
+    no_exceptions(at)
+    assert len(calls) == 2 * len(first), "a new rating must recompute every figure"
+    assert register_table(at).iloc[0]["Title"] == "Career gaps"  # now the worst
+
+
+def test_closed_risks_are_left_out_unless_included(app_test, db_path) -> None:
+    ids = seed(db_path)
+    database = Database(db_path)
+    closed = store.create_risk(
+        database, "Ada", risk_input(ids["lending"], title="Retired feature", status="closed")
+    ).id
+    store.record_rating(database, "Ben", rating_input(closed, "inherent", likelihood=5, severity=5))
+    database.close()
+    at = app_test(PAGE)
+    no_exceptions(at)
+    assert "Retired feature" not in set(register_table(at)["Title"])
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Risks in scope"] == "3"
+    assert metrics["Above appetite (incl. 0 accepted)"] == "1"
+    at.toggle(key="reg_closed").set_value(True).run()
+    no_exceptions(at)
+    table = register_table(at).set_index("Title")
+    assert table.loc["Retired feature", "Appetite"] == "Within"  # closed: never above
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Risks in scope"] == "4"
+    assert metrics["Above appetite (incl. 0 accepted)"] == "1"
+
+
+def test_a_retired_systems_risks_are_left_out_unless_included_or_chosen(app_test, db_path) -> None:
+    ids = seed(db_path)
+    database = Database(db_path)
+    inventory_store.retire_system(database, "Ada", ids["hiring"])
+    database.close()
+    at = app_test(PAGE)
+    no_exceptions(at)
+    assert "Career gaps" not in set(register_table(at)["Title"])
+    assert {metric.label: metric.value for metric in at.metric}["Risks in scope"] == "2"
+    systems = at.selectbox(key="reg_system")
+    assert "CV Ranker (retired)" in systems.options
+    at.toggle(key="reg_closed").set_value(True).run()
+    table = register_table(at).set_index("Title")
+    assert table.loc["Career gaps", "AI system"] == "CV Ranker (retired)"
+    assert table.loc["Career gaps", "Findings"] == 0  # a retired system's risk needs no decision
+    at.toggle(key="reg_closed").set_value(False).run()
+    at = app_test(PAGE, system=str(ids["hiring"]))  # the system page's link: shown
+    no_exceptions(at)
+    assert register_table(at)["Title"].tolist() == ["Career gaps"]

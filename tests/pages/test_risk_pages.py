@@ -11,10 +11,12 @@ import pytest
 from assessments import catalog
 from assessments.criteria import default_criteria, presets
 from assessments.identification import suggestions
+from assessments.risks import ActionInput
 from assessments.store import criteria as criteria_store
 from assessments.store import inventory as inventory_store
 from assessments.store import risks as risks_store
 from assessments.store.db import Database
+from assessments.text import escape_markdown as plain
 from tests.factories import system_input
 from tests.risk_factories import rating_input, risk_input
 
@@ -34,12 +36,17 @@ def button(at, label: str):
 
 
 def texts(at) -> str:
-    """Every message on the page, with markdown escapes removed."""
-    return " ".join(
-        item.value
-        for kind in (at.markdown, at.caption, at.error, at.warning, at.info, at.success)
-        for item in kind
-    ).replace("\\", "")
+    """Every message on the page, with markdown escapes (and the word joiner after an escaped
+    colon) removed."""
+    return (
+        " ".join(
+            item.value
+            for kind in (at.markdown, at.caption, at.error, at.warning, at.info, at.success)
+            for item in kind
+        )
+        .replace("\\", "")
+        .replace("\u2060", "")
+    )
 
 
 @pytest.fixture
@@ -185,6 +192,69 @@ def test_treatment_actions_residual_and_acceptance(app_test, db_path, risk_id) -
     assert acceptances["revoked_by"].tolist() == ["Test User"]
 
 
+def test_a_target_above_the_residual_is_warned_then_found(app_test, db_path, risk_id) -> None:
+    def rated(database: Database) -> None:
+        risks_store.record_rating(database, "Ben", rating_input(risk_id, likelihood=4))
+        risks_store.record_rating(
+            database, "Ben", rating_input(risk_id, "residual", likelihood=2, severity=2)
+        )
+
+    read(db_path, rated)
+    at = app_test(RISK_PAGE, id=str(risk_id))
+    at.radio(key=f"risk_{risk_id}_step").set_value("target").run()
+    prefix = f"risk_{risk_id}_target_"
+    at.radio(key=prefix + "likelihood").set_value(5)
+    at.radio(key=prefix + "severity").set_value(5).run()
+    assert "is above the current residual rating (Low)" in texts(at), "warned while choosing"
+    at.text_area(key=prefix + "rationale").set_value("short")
+    button(at, "Save the target rating").click().run()
+    no_exceptions(at)
+    assert "at least 10 characters" in texts(at), "a rationale of 5 characters is refused"
+    assert read(db_path, lambda d: "target" not in risks_store.current_ratings(d, risk_id))
+    at.text_area(key=prefix + "rationale").set_value("Expected to grow with the new market.")
+    button(at, "Save the target rating").click().run()
+    no_exceptions(at)
+    assert read(db_path, lambda d: risks_store.current_ratings(d, risk_id)["target"]["level"])
+    warnings = " ".join(item.value for item in at.warning).replace("\\", "")
+    assert "Target above residual" in warnings and "re-rate the target" in warnings
+
+
+def test_dates_far_ahead_or_past_get_a_message_beside_the_field(app_test, db_path, risk_id) -> None:
+    def rated(database: Database) -> None:
+        risks_store.record_rating(database, "Ben", rating_input(risk_id))
+        risks_store.record_rating(
+            database, "Ben", rating_input(risk_id, "residual", likelihood=5, severity=5)
+        )
+
+    read(db_path, rated)
+    at = app_test(RISK_PAGE, id=str(risk_id))
+    at.radio(key=f"risk_{risk_id}_step").set_value("residual").run()
+    accept = f"risk_{risk_id}_accept_"
+    at.text_input(key=accept + "approved_by").set_value("Chief Risk Officer")
+    at.text_area(key=accept + "rationale").set_value("Benefit outweighs; reviewed monthly.")
+    at.date_input(key=accept + "valid_until").set_value(date.today() + timedelta(days=3650))
+    button(at, "Record the acceptance").click().run()
+    no_exceptions(at)
+    assert "runs at most 3 years" in texts(at)
+    assert read(db_path, lambda d: risks_store.acceptances_for(d, risk_id)).empty
+    at.date_input(key=accept + "valid_until").set_value(date.today() + timedelta(days=540)).run()
+    assert "past the review interval of the criteria (12 months" in texts(at), "a warning"
+    button(at, "Record the acceptance").click().run()
+    no_exceptions(at)
+    assert len(read(db_path, lambda d: risks_store.acceptances_for(d, risk_id))) == 1
+
+    at.radio(key=f"risk_{risk_id}_step").set_value("treatment").run()
+    action = f"risk_{risk_id}_action_"
+    at.text_input(key=action + "title").set_value("Retrain with recent data")
+    at.date_input(key=action + "due_date").set_value(date.today() - timedelta(days=7)).run()
+    assert "This day has already passed" in texts(at), "warned, not refused"
+    button(at, "Add the action").click().run()
+    no_exceptions(at)
+    assert len(read(db_path, lambda d: risks_store.actions_for(d, risk_id))) == 1
+    table = next(f.value for f in at.dataframe if "Completed" in f.value.columns)
+    assert table["Completed"].tolist() == [""], "an open action shows no completion day"
+
+
 def test_editing_what_identifies_a_risk(app_test, db_path, risk_id) -> None:
     at = app_test(RISK_PAGE, id=str(risk_id))
     keys = f"risk_{risk_id}_1_identity_"
@@ -297,7 +367,7 @@ def test_a_new_step_leaves_missing_cells_that_are_refused(app_test, db_path) -> 
     at.text_input(key=f"crit_{gen}_note").set_value("Six severity steps")
     button(at, "Save as a new version").click().run()
     no_exceptions(at)
-    refusal = " ".join(e.value for e in at.error).replace("\\", "")
+    refusal = " ".join(e.value for e in at.error).replace("\\", "").replace("\u2060", "")
     assert "Nothing was saved" in refusal
     assert "column 6 (severity 'Catastrophic') is empty; every cell needs a level" in refusal
     assert read(db_path, criteria_store.current_version) == 1
@@ -413,3 +483,109 @@ def test_the_system_page_counts_risks_by_residual_level(app_test, db_path, risk_
     chips = " ".join(m.value for m in at.markdown if "<span" in m.value)
     assert ">Critical: 1</span>" in chips
     assert "1 risk, counted by their current residual level" in texts(at)
+
+
+# --- review fixes: actions, stale edits, user text -------------------------------------------
+
+
+def done_action(db_path: Path, risk_id: int, completed: date) -> int:
+    def prepare(database: Database) -> int:
+        risks_store.record_rating(database, "Ben", rating_input(risk_id))
+        return risks_store.add_action(
+            database,
+            "Ada",
+            risk_id,
+            ActionInput(
+                title="Re-weight the data",
+                owner="Ada Park",
+                due_date=completed,
+                status="done",
+                completed_at=completed,
+            ),
+        )
+
+    return read(db_path, prepare)
+
+
+def change_field(at, label: str):
+    return next(box for box in at.text_input if box.label == label and "_change_" in box.key)
+
+
+def test_editing_a_done_action_keeps_its_completion_date(app_test, db_path, risk_id) -> None:
+    completed = date.today() - timedelta(days=10)
+    done_action(db_path, risk_id, completed)
+    at = app_test(RISK_PAGE, id=str(risk_id))
+    assert at.radio(key=f"risk_{risk_id}_step").value == "treatment"
+    change_field(at, "Owner *").set_value("Grace Hopper")
+    button(at, "Save the action").click().run()
+    no_exceptions(at)
+    action = read(db_path, lambda d: risks_store.actions_for(d, risk_id)).iloc[0]
+    assert action["owner"] == "Grace Hopper" and action["status"] == "done"
+    assert action["completed_at"].date() == completed
+
+
+def test_a_stale_action_edit_is_refused_on_the_page(app_test, db_path, risk_id) -> None:
+    action_id = done_action(db_path, risk_id, date.today() - timedelta(days=10))
+    at = app_test(RISK_PAGE, id=str(risk_id))
+    change_field(at, "Owner *").set_value("Grace Hopper")
+    read(
+        db_path,
+        lambda d: risks_store.update_action(
+            d,
+            "Someone Else",
+            action_id,
+            ActionInput(title="Re-weight the data", owner="Ben", due_date=date.today()),
+        ),
+    )
+    button(at, "Save the action").click().run()
+    no_exceptions(at)
+    assert "Someone Else changed this action since you opened it" in texts(at)
+    assert read(db_path, lambda d: risks_store.actions_for(d, risk_id))["owner"].tolist() == ["Ben"]
+
+
+def test_peoples_words_are_never_rendered_as_markdown(app_test, db_path) -> None:
+    def prepare(database: Database) -> int:
+        system = inventory_store.create_system(
+            database, "Ada", system_input(name="**Loud** system")
+        )
+        risk = risks_store.create_risk(
+            database,
+            "Ada",
+            risk_input(system.id, title="Bias :red[alarm] **now**", owner="[Ada](http://x)"),
+        )
+        return risk.id
+
+    risk_id = read(db_path, prepare)
+    at = app_test(RISK_PAGE, id=str(risk_id))
+    no_exceptions(at)
+    assert at.title[0].value == plain("Bias :red[alarm] **now**")
+    links = [link.proto.label for link in at.get("page_link")]
+    assert plain("**Loud** system") in links
+    assert "**Loud** system" not in links
+    action = f"risk_{risk_id}_action_"
+    read(db_path, lambda d: risks_store.record_rating(d, "Ben", rating_input(risk_id)))
+    at = app_test(RISK_PAGE, id=str(risk_id))
+    at.text_input(key=action + "title").set_value("Fix *everything*")
+    at.date_input(key=action + "due_date").set_value(date.today() + timedelta(days=3))
+    button(at, "Add the action").click().run()
+    no_exceptions(at)
+    assert any(plain("Fix *everything*") in item.value for item in at.success), [
+        (e.type, e.value) for e in (*at.success, *at.error, *at.warning)
+    ]
+
+
+def test_saving_criteria_over_a_version_saved_meanwhile_is_refused(app_test, db_path) -> None:
+    at = app_test(CRITERIA_PAGE)
+    looser = default_criteria().model_copy(update={"appetite": "High"})
+    read(db_path, lambda d: criteria_store.save_criteria(d, "Ada Admin", looser, "Looser"))
+    at.text_input(key=f"crit_{generation(at)}_note").set_value("Stricter review")
+    button(at, "Save as a new version").click().run()
+    no_exceptions(at)
+    assert "Ada Admin saved version 2 of the criteria" in texts(at)
+    assert read(db_path, criteria_store.current_version) == 2
+    button(at, "Keep my draft: I have checked version 2").click().run()
+    at.text_input(key=f"crit_{generation(at)}_note").set_value("Back to a Medium appetite")
+    button(at, "Save as a new version").click().run()
+    no_exceptions(at)
+    current = read(db_path, criteria_store.current_criteria)
+    assert current.version == 3 and current.appetite == "Medium"

@@ -12,23 +12,28 @@ import pytest
 from assessments.analytics import (
     PortfolioFilter,
     acceptance_text,
+    action_status,
     level_totals,
     movement_frame,
     next_period_start,
     period_ends,
     period_label,
+    plural,
     previous_quarter_end,
     treatment_status,
 )
 from assessments.criteria import presets
-from assessments.risks import RiskFilter
+from assessments.risks import ActionInput, RiskFilter
 from assessments.store import analytics as store
 from assessments.store import criteria as criteria_store
+from assessments.store import db as db_module
+from assessments.store import inventory as inventory_store
 from assessments.store import register as register_store
 from assessments.store import risks as risk_store
 from assessments.store.db import Database
+from tests.factories import system_input
 from tests.leadership_fixtures import Portfolio, at, build_portfolio, month_start
-from tests.risk_factories import rating_input
+from tests.risk_factories import rating_input, risk_input
 
 
 @pytest.fixture
@@ -86,6 +91,10 @@ def test_treatment_and_acceptance_words() -> None:
         == "In treatment · Reduce the likelihood · actions: 2 open, 1 overdue, 3 done"
     )
     assert treatment_status("open", None, 0, 0, 0, labels) == "Open · no treatment chosen"
+    assert action_status("in_treatment", 2, 1, 3) == "In treatment · 2 open, 1 overdue · 3 done"
+    assert action_status("open", 0, 0, 0) == "Open · no action"
+    assert plural(1, "risk") == "1 risk" and plural(1204, "risk") == "1,204 risks"
+    assert plural(2, "action is", "actions are") == "2 actions are"
     assert acceptance_text("in_force", date(2027, 1, 31)) == "Accepted until 31 Jan 2027"
     assert acceptance_text("expired", date(2026, 1, 31)) == "Acceptance expired 31 Jan 2026"
     assert acceptance_text(None, None) == "Not accepted"
@@ -137,13 +146,16 @@ def test_heatmap_counts_per_cell_and_tier(db: Database, portfolio: Portfolio) ->
 
 
 def test_heatmap_agrees_with_the_register(db: Database, portfolio: Portfolio) -> None:
-    """The peers' failure: a heatmap with a different rule from the register."""
-    ours = store.heatmap_counts(db, PortfolioFilter(include_closed=True))
-    for tier in ("inherent", "residual", "target"):
-        theirs = register_store.matrix_counts(db, tier)
-        mine = ours[ours["tier"] == tier].reset_index(drop=True)
-        for column in ("likelihood", "severity", "level", "count", "mapped_count"):
-            assert mine[column].tolist() == theirs[column].tolist(), (tier, column)
+    """The peers' failure: a heatmap with a different rule from the register. Both leave the
+    closed risk R5 out by default and take it in when asked."""
+    for closed in (False, True):
+        ours = store.heatmap_counts(db, PortfolioFilter(include_closed=closed))
+        for tier in ("inherent", "residual", "target"):
+            theirs = register_store.matrix_counts(db, tier, RiskFilter(include_closed=closed))
+            mine = ours[ours["tier"] == tier].reset_index(drop=True)
+            for column in ("likelihood", "severity", "level", "count", "mapped_count"):
+                assert mine[column].tolist() == theirs[column].tolist(), (closed, tier, column)
+    assert int(register_store.matrix_counts(db, "residual")["count"].sum()) == 2
 
 
 def test_heatmap_filters(db: Database, portfolio: Portfolio) -> None:
@@ -222,7 +234,11 @@ def test_attention_figures_today(db: Database, portfolio: Portfolio) -> None:
     assert counts["acceptance_expired"] == 1 and counts["accepted"] == 0
     assert counts["action_overdue"] == 1 and counts["overdue_actions"] == 1  # R3's action
     assert counts["never_rated"] == 1 and counts["review_overdue"] == 0
-    assert counts["systems"] == 2 and counts["systems_without_rated_risk"] == 0
+    # Gamma has no risk at all: a system in scope with no rated risk, as its list says.
+    assert counts["systems"] == 3 and counts["systems_without_rated_risk"] == 1
+    listed, total = store.systems_without_rated_risk(db)
+    assert total == counts["systems_without_rated_risk"]
+    assert listed["system_id"].tolist() == [portfolio.gamma]
     rows, total = store.attention_list(db, "above_appetite_no_acceptance")
     assert total == 1 and rows["risk_id"].tolist() == [portfolio.r2]
     assert rows["expired_on"].notna().all()
@@ -243,7 +259,9 @@ def test_attention_figures_match_the_register_checks(db: Database, portfolio: Po
     assert counts["above_appetite_no_acceptance"] == len(above)
 
 
-def test_attention_figures_as_of_a_day(db: Database, portfolio: Portfolio) -> None:
+def test_attention_figures_as_of_a_day(
+    db: Database, portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
+) -> None:
     end_m9 = end_of_month(portfolio.m9)
     then = store.attention_counts(db, as_of=end_m9)
     # Only R1 was rated: residual Medium is above the fairness tolerance (Low).
@@ -254,10 +272,65 @@ def test_attention_figures_as_of_a_day(db: Database, portfolio: Portfolio) -> No
     # R1 (Medium, fairness) and R2 (High) above; R2's acceptance was in force then.
     assert later["above_appetite"] == 2 and later["accepted"] == 1
     assert later["above_appetite_no_acceptance"] == 1 and later["acceptance_expired"] == 0
-    # R2's action was due in M8 and done only in M7: overdue then. R3's is not due yet.
-    assert later["action_overdue"] == 1
+    # R2's action was recorded today (the day it was planned is unknown): not open in M8.
+    assert later["action_overdue"] == 0
+    # One recorded back then, due in M8 and done only in M7, was overdue at the end of M8.
+    monkeypatch.setattr(db_module, "utc_now", lambda: at(portfolio.m8, 2))
+    risk_store.add_action(
+        db,
+        "Ada",
+        portfolio.r2,
+        ActionInput(
+            title="Review the access log",
+            owner="Ben Okafor",
+            due_date=portfolio.m8 + timedelta(days=15),
+            status="done",
+            completed_at=portfolio.m7 + timedelta(days=10),
+        ),
+    )
+    monkeypatch.undo()
+    assert store.attention_counts(db, as_of=end_m8)["action_overdue"] == 1
     listed, _ = store.attention_list(db, "action_overdue", as_of=end_m8)
     assert listed["risk_id"].tolist() == [portfolio.r2]
+    assert store.attention_counts(db)["action_overdue"] == 1  # today: only R3's is overdue
+
+
+def test_as_of_counts_only_what_existed_then(db: Database) -> None:
+    """A risk identified and rated today did not exist last quarter: the change since then is
+    +1 risk in scope, not -1 never rated (the new user's first portfolio)."""
+    system = inventory_store.create_system(db, "Ada", system_input(name="New Chat")).id
+    risk = risk_store.create_risk(db, "Ada", risk_input(system, title="Wrong answers")).id
+    risk_store.record_rating(db, "Ada", rating_input(risk, "inherent"))
+    quarter_end = previous_quarter_end(date.today())
+    now, then = store.attention_counts(db), store.attention_counts(db, as_of=quarter_end)
+    assert (now["risks"], now["never_rated"], now["systems_without_rated_risk"]) == (1, 0, 0)
+    assert (then["risks"], then["never_rated"], then["systems"]) == (0, 0, 0)
+    assert then["systems_without_rated_risk"] == 0
+    assert int(store.heatmap_counts(db, as_of=quarter_end)["count"].sum()) == 0
+    assert store.top_risks(db, as_of=quarter_end).empty
+
+
+def test_as_of_a_day_leaves_out_risks_identified_later(db: Database, portfolio: Portfolio) -> None:
+    """R4 (never rated) was recorded today: it is not an unrated risk of M8. A risk whose
+    history was entered later counts from its first rating (R1, R2, R3 by the end of M8)."""
+    end_m8 = end_of_month(portfolio.m8)
+    then = store.attention_counts(db, as_of=end_m8)
+    assert then["risks"] == 3 and then["rated"] == 3 and then["never_rated"] == 0
+    never, total = store.attention_list(db, "never_rated", as_of=end_m8)
+    assert never.empty and total == 0
+    # Alpha and Beta existed through their rated risks; Gamma was recorded today.
+    assert then["systems"] == 2 and then["systems_without_rated_risk"] == 0
+    # Today R4 is an unrated risk and Gamma a system with no rated risk.
+    now = store.attention_counts(db)
+    assert now["never_rated"] == 1 and now["systems_without_rated_risk"] == 1
+    # What moved from M9 to M8 counts R2 and R3 as new, R1 as unchanged (Medium both times).
+    moved, counts = store.level_changes(db, end_of_month(portfolio.m9), until=end_m8)
+    assert counts == {"up": 0, "down": 0, "new": 2, "same": 1}
+    assert set(moved["risk_id"]) == {portfolio.r2, portfolio.r3}
+    # The movement chart as of M8 shows R1's residual Medium then, not its Low of today.
+    moves = store.movement(db, system_id=portfolio.alpha, as_of=end_m8)
+    r1 = moves[(moves["risk_id"] == portfolio.r1) & (moves["tier"] == "residual")]
+    assert r1["level"].tolist() == ["Medium"]
 
 
 def test_level_changes_since_a_day(db: Database, portfolio: Portfolio) -> None:

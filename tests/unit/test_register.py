@@ -234,6 +234,52 @@ def test_residual_above_inherent(db: Database, systems) -> None:
     assert "Medium (L3 × S3)" in message and "Low (L2 × S2)" in message
 
 
+def test_target_above_residual(db: Database, systems) -> None:
+    lending, _ = systems
+    risk = add_risk(db, lending, harm_category="robustness")
+    rate(db, risk, "inherent", 4, 4)
+    rate(db, risk, "residual", 2, 2)
+    rate(db, risk, "target", 1, 2)
+    treat(db, risk, "change_likelihood", ["A.6.2.4"])
+    assert checks_of(db, risk) == set()
+    rate(db, risk, "target", 5, 5)
+    found = register.consistency_checks(db, risk_ids=[risk])
+    message = found.set_index("check").loc["target_above_residual", "message"]
+    assert "target rating Critical (L5 × S5)" in message and "Low (L2 × S2)" in message
+    assert CHECKS["target_above_residual"].kind == "problem"
+    assert row(db, risk)["findings"] == 1
+
+
+def test_never_rated_message_does_not_repeat_its_label(db: Database, systems) -> None:
+    lending, _ = systems
+    risk = add_risk(db, lending)
+    message = register.consistency_checks(db, risk_ids=[risk])["message"].iloc[0]
+    assert message == "Rate the inherent risk (before controls) to start."
+    assert CHECKS["never_rated"].label.lower() not in message.lower()
+
+
+def test_risks_of_a_retired_system_are_out_of_scope_unless_included(db: Database, systems) -> None:
+    lending, hiring = systems
+    kept = add_risk(db, lending)
+    rate(db, kept, "inherent", 5, 5)
+    retired_risk = add_risk(db, hiring, title="Ranking drifts")
+    rate(db, retired_risk, "inherent", 5, 5)
+    assert register.register_summary(db)["risks"] == 2
+    inventory_store.retire_system(db, "Ada", hiring)
+    summary = register.register_summary(db)
+    assert summary["risks"] == 1 and summary["above_appetite"] == 1
+    assert register.register_frame(db)["risk_id"].tolist() == [kept]
+    assert int(register.matrix_counts(db, "inherent")["count"].sum()) == 1
+    everything = register.register_frame(db, RiskFilter(include_closed=True))
+    assert set(everything["risk_id"]) == {kept, retired_risk}
+    # Shown when included or when its system is chosen, but it needs no decision any more.
+    named = register.register_frame(db, RiskFilter(system_ids=[hiring]))
+    assert named["risk_id"].tolist() == [retired_risk]
+    assert not named["above_appetite"].iloc[0] and named["findings"].iloc[0] == 0
+    assert named["system_status"].iloc[0] == "retired"
+    assert checks_of(db, retired_risk) == set()
+
+
 def test_residual_lowered_without_treatment_or_control(db: Database, systems) -> None:
     lending, _ = systems
     risk = add_risk(db, lending, harm_category="robustness")

@@ -76,3 +76,30 @@ def test_the_most_recently_changed_chart_wins_and_a_listed_cell_stays() -> None:
     assert newest_selection(forgotten, forgotten, None) is None
     again = {"inherent": None, "residual": (2, 2)}  # the same cell clicked after a reset
     assert newest_selection(forgotten, again, ("inherent", (4, 4))) == ("residual", (2, 2))
+
+
+def test_the_criteria_words_are_shown_literally_not_as_plotly_markup() -> None:
+    """Level names and step labels are typed by people; Plotly renders some HTML tags."""
+    base = default_criteria()
+    renamed = {"High": "<b>Hi</b>"}
+    levels = [
+        level.model_copy(update={"name": renamed.get(level.name, level.name)})
+        for level in base.levels
+    ]
+    grid = [[renamed.get(name, name) for name in row] for row in base.grid]
+    severity = [
+        step.model_copy(update={"label": "<i>Major</i>"}) if step.value == 4 else step
+        for step in base.severity
+    ]
+    criteria = base.model_copy(
+        update={"levels": levels, "grid": grid, "severity": severity, "appetite": "Medium"}
+    )
+    figure = risk_matrix_figure(counts_for(criteria, {(4, 4): (1, 0)}), criteria, "A <b>title")
+    texts = " ".join(annotation.text for annotation in figure.layout.annotations)
+    hover = " ".join(figure.data[0].hovertext)
+    ticks = " ".join(figure.layout.xaxis.ticktext)
+    for shown in (texts, hover, ticks):
+        assert "<b>Hi</b>" not in shown and "<i>Major</i>" not in shown
+    assert "&lt;b&gt;Hi&lt;/b&gt;" in texts and "&lt;b&gt;Hi&lt;/b&gt;" in hover
+    assert "&lt;i&gt;Major&lt;/i&gt;" in ticks
+    assert figure.layout.title.text == "A &lt;b&gt;title"

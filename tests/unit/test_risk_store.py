@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 from pydantic import ValidationError
 
@@ -13,6 +14,7 @@ from assessments.errors import ConflictError, FieldErrors, NotFoundError
 from assessments.risks import AcceptanceInput, ActionInput, TreatmentInput
 from assessments.store import audit as audit_store
 from assessments.store import criteria as criteria_store
+from assessments.store import health
 from assessments.store import inventory as inventory_store
 from assessments.store import risks as store
 from assessments.store.db import Database
@@ -164,3 +166,97 @@ def test_acceptance_needs_a_residual_rating_an_approver_and_an_expiry(
     assert store.acceptances_for(db, risk.id)["in_force"].tolist() == [False]
     with pytest.raises(ConflictError):
         store.revoke_acceptance(db, "Ada", acceptance_id)
+
+
+def test_editing_a_done_action_keeps_its_completion_date(db: Database, system_id: int) -> None:
+    risk = store.create_risk(db, "Ada", risk_input(system_id))
+    finished = date(2026, 1, 5)
+    action_id = store.add_action(
+        db,
+        "Ada",
+        risk.id,
+        ActionInput(
+            title="Retrain",
+            owner="Ben",
+            due_date=date(2026, 1, 9),
+            status="done",
+            completed_at=finished,
+        ),
+    )
+
+    def stored() -> dict:
+        return store.actions_for(db, risk.id).iloc[0].to_dict()
+
+    edit = {"title": "Retrain on fresh data", "owner": "Cy", "due_date": date(2026, 1, 9)}
+    store.update_action(
+        db, "Ben", action_id, ActionInput(**edit, status="done"), expected_revision=1
+    )
+    assert stored()["title"] == "Retrain on fresh data" and stored()["revision"] == 2
+    assert stored()["completed_at"].date() == finished  # not rewritten to today
+    store.update_action(
+        db, "Ben", action_id, ActionInput(**edit, status="in_progress"), expected_revision=2
+    )
+    assert pd.isna(stored()["completed_at"])
+    store.update_action(
+        db, "Ben", action_id, ActionInput(**edit, status="done"), expected_revision=3
+    )
+    assert stored()["completed_at"].date() == date.today()  # done again: dated today
+
+
+def test_a_stale_action_edit_is_refused(db: Database, system_id: int) -> None:
+    risk = store.create_risk(db, "Ada", risk_input(system_id))
+    values = {"title": "Retrain", "owner": "Ben", "due_date": date(2027, 1, 1)}
+    action_id = store.add_action(db, "Ada", risk.id, ActionInput(**values))
+    store.update_action(
+        db, "Ben", action_id, ActionInput(**{**values, "owner": "Cy"}), expected_revision=1
+    )
+    with pytest.raises(ConflictError, match="Ben changed this action since you opened it"):
+        store.update_action(
+            db, "Dee", action_id, ActionInput(**{**values, "owner": "Dee"}), expected_revision=1
+        )
+    assert store.actions_for(db, risk.id)["owner"].tolist() == ["Cy"]
+
+
+def test_saving_criteria_started_from_an_older_version_is_refused(db: Database) -> None:
+    base = criteria_store.current_criteria(db)
+    looser = base.model_copy(update={"appetite": "High"})
+    criteria_store.save_criteria(db, "Ada", looser, "Looser", expected_version=1)
+    shorter = base.model_copy(update={"review_interval_months": 6})
+    with pytest.raises(ConflictError, match="Ada saved version 2 of the criteria"):
+        criteria_store.save_criteria(db, "Ben", shorter, "Shorter", expected_version=1)
+    assert criteria_store.current_version(db) == 2
+    saved = criteria_store.save_criteria(db, "Ben", shorter, "Shorter", expected_version=2)
+    assert saved.version == 3
+
+
+def test_an_acceptance_and_its_revocation_are_audited_on_the_risk(
+    db: Database, system_id: int
+) -> None:
+    risk = store.create_risk(db, "Ada", risk_input(system_id))
+    store.record_rating(db, "Ben", rating_input(risk.id, "residual"))
+    acceptance_id = store.record_acceptance(
+        db,
+        "Ada",
+        AcceptanceInput(
+            risk_id=risk.id,
+            approved_by="Chief Risk Officer",
+            approved_at=date.today(),
+            rationale="Benefit outweighs; monitored monthly.",
+            valid_until=date.today() + timedelta(days=180),
+        ),
+    )
+    store.revoke_acceptance(db, "Cy", acceptance_id)
+    events = {event["action"]: event for event in audit_store.entity_history(db, "risk", risk.id)}
+    assert {"accept", "revoke"} <= set(events)
+    assert events["accept"]["after"]["acceptance_id"] == acceptance_id
+    revoked = events["revoke"]
+    assert revoked["before"] == {
+        "acceptance_id": acceptance_id,
+        "revoked_at": None,
+        "revoked_by": None,
+    }
+    assert revoked["after"]["acceptance_id"] == acceptance_id
+    assert revoked["after"]["revoked_by"] == "Cy"
+    assert audit_store.entity_history(db, "risk_acceptance", acceptance_id) == []
+    report = health.check(db)
+    assert report.unaudited["risk_acceptances"] == 0

@@ -1,0 +1,176 @@
+"""The register's rules as SQL fragments, one definition each, used by every query that judges a
+risk: the register and its checks (store/register.py), the leadership figures
+(store/analytics.py), the risk page's acceptances (store/risks.py) and the level counts of a
+system (store/risk_summary.py). A figure on one page therefore never contradicts another.
+
+- Scope: a closed risk (`INACTIVE_RISK_STATUSES`) and every risk of a retired AI system need no
+  decision. Figures, lists and heatmaps leave them out unless the filter includes them (the
+  "include closed risks and retired systems" choice, or a filter naming a retired system), and
+  they are never "above the appetite" nor checked.
+- Existence on a day: a risk is known from the day it was recorded (`created_at`) or, when its
+  history was entered later, from its first rating (`rated_at` is a business date and may be
+  backdated); a system from its own `created_at` or its first known risk; an action from the day
+  it was recorded, or done from its completion day. An "as of" figure counts nothing else.
+- Appetite: a rating is judged under the criteria version it was made under. The acceptable
+  rank is the harm category's tolerance in that version, else that version's appetite; a rating
+  is above the appetite when its own level rank is higher.
+- Acceptance in force on a day: approved by then, not expired, not revoked by then. It covers a
+  residual rating when it accepted that very rating, or a rating of the same criteria version at
+  a level no higher than the one accepted (a re-rating at a higher level needs a new decision).
+
+Aliases and placeholders are passed in, so each query keeps its own names and parameters; the
+values inlined here are our own vocabulary keys, never user input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from assessments.risk_checks import INACTIVE_RISK_STATUSES, INACTIVE_SYSTEM_STATUSES
+
+# The residual rating in force per risk, in the shape `accepted_until_sql` needs.
+CURRENT_RESIDUAL = (
+    "SELECT risk_id, rating_id, criteria_version, level_rank FROM risk_current_ratings"
+    " WHERE tier = 'residual'"
+)
+
+
+def sql_list(values: Iterable[str]) -> str:
+    """A constant list of our own vocabulary keys, inlined (never user input)."""
+    return ", ".join(f"'{value}'" for value in values)
+
+
+# --- scope ---------------------------------------------------------------------------------------
+
+
+def system_active(system_status: str) -> str:
+    """SQL: the AI system with this status is in the AIMS scope (not retired)."""
+    return f"({system_status} NOT IN ({sql_list(INACTIVE_SYSTEM_STATUSES)}))"
+
+
+def is_active(status: str, system_status: str | None = None) -> str:
+    """SQL: the risk with this status still needs decisions: it is not closed and (when
+    `system_status` is given) its AI system is not retired."""
+    risk_open = f"({status} NOT IN ({sql_list(INACTIVE_RISK_STATUSES)}))"
+    if system_status is None:
+        return risk_open
+    return f"({risk_open} AND {system_active(system_status)})"
+
+
+def in_scope(
+    status: str, include_closed: bool, system_status: str | None = None, named: str = "FALSE"
+) -> str:
+    """SQL: the risk belongs in a figure, list or heatmap. Closed risks and the risks of
+    retired systems only when asked for; `named` is SQL that is true when the filter names the
+    risk's system, which brings a retired system's open risks back."""
+    if include_closed:
+        return "TRUE"
+    risk_open = is_active(status)
+    if system_status is None:
+        return risk_open
+    return f"({risk_open} AND ({system_active(system_status)} OR {named}))"
+
+
+def risk_known_by(risk: str, cutoff: str) -> str:
+    """SQL: the risk (alias `risk` of `risks`) was known before `cutoff` (an instant): recorded
+    by then, or rated by then (a history entered later keeps its business dates)."""
+    return (
+        f"({risk}.created_at < {cutoff} OR EXISTS (SELECT 1 FROM risk_ratings known"
+        f" WHERE known.risk_id = {risk}.id AND known.rated_at < {cutoff}))"
+    )
+
+
+def system_known_by(system: str, cutoff: str) -> str:
+    """SQL: the AI system (alias `system` of `ai_systems`) existed before `cutoff`: recorded by
+    then, or one of its risks was known by then."""
+    return (
+        f"({system}.created_at < {cutoff} OR EXISTS (SELECT 1 FROM risks known_risk"
+        f" WHERE known_risk.system_id = {system}.id AND {risk_known_by('known_risk', cutoff)}))"
+    )
+
+
+# --- appetite ------------------------------------------------------------------------------------
+
+
+def appetite_joins(version: str, harm_category: str, alias: str = "appetite") -> str:
+    """LEFT JOINs of the appetite and of the harm category's tolerance of criteria version
+    `version` (the version the rating was made under), for `acceptable_rank(alias)`."""
+    return (
+        f" LEFT JOIN criteria_appetite {alias}_general ON {alias}_general.version = {version}"
+        f" AND {alias}_general.harm_category = ''"
+        f" LEFT JOIN criteria_appetite {alias}_tolerance"
+        f" ON {alias}_tolerance.version = {version}"
+        f" AND {alias}_tolerance.harm_category = {harm_category}"
+    )
+
+
+def acceptable_rank(alias: str = "appetite") -> str:
+    """SQL: the highest acceptable level rank (needs `appetite_joins` with the same alias)."""
+    return f"coalesce({alias}_tolerance.max_rank, {alias}_general.max_rank)"
+
+
+def has_tolerance(alias: str = "appetite") -> str:
+    """SQL: the harm category has a tolerance of its own in that version."""
+    return f"({alias}_tolerance.max_rank IS NOT NULL)"
+
+
+def above_appetite(
+    own_rank: str, status: str, alias: str = "appetite", system_status: str | None = None
+) -> str:
+    """SQL boolean (never NULL): a rating of rank `own_rank` (under its own criteria version)
+    of a risk with `status` is above what is acceptable. A closed risk (or, with
+    `system_status`, a risk of a retired system) never is."""
+    active = is_active(status, system_status)
+    return f"coalesce({active} AND {own_rank} > {acceptable_rank(alias)}, FALSE)"
+
+
+# --- acceptance ----------------------------------------------------------------------------------
+
+
+def acceptance_live(acceptance: str, day: str) -> str:
+    """SQL: the acceptance has not expired and was not revoked by `day` (it may still start
+    later; levels it names stay in use)."""
+    return (
+        f"{acceptance}.valid_until >= {day} AND ({acceptance}.revoked_at IS NULL"
+        f" OR CAST({acceptance}.revoked_at AS DATE) > {day})"
+    )
+
+
+def acceptance_in_force(acceptance: str, day: str) -> str:
+    """SQL: the acceptance is in force on `day`."""
+    return f"{acceptance}.approved_at <= {day} AND {acceptance_live(acceptance, day)}"
+
+
+def acceptance_covers(acceptance: str, rating: str) -> str:
+    """SQL: the acceptance covers the residual `rating` (a relation alias with rating_id,
+    criteria_version and level_rank under its own version)."""
+    return (
+        f"({acceptance}.rating_id = {rating}.rating_id"
+        f" OR ({acceptance}.criteria_version = {rating}.criteria_version"
+        f" AND {acceptance}.level_rank >= {rating}.level_rank))"
+    )
+
+
+def accepted_until_sql(residual: str, day: str) -> str:
+    """A relation: per risk (risk_id, accepted_until), the end of the latest acceptance in force
+    on `day` that covers its residual rating. `residual` is SQL giving the residual rating in
+    force per risk (risk_id, rating_id, criteria_version, level_rank), e.g. CURRENT_RESIDUAL."""
+    return (
+        "SELECT a.risk_id, max(a.valid_until) AS accepted_until FROM risk_acceptances a"
+        f" JOIN ({residual}) res ON res.risk_id = a.risk_id"
+        f" WHERE {acceptance_in_force('a', day)} AND {acceptance_covers('a', 'res')}"
+        " GROUP BY a.risk_id"
+    )
+
+
+def expired_acceptance_sql(day: str) -> str:
+    """A relation: per risk (risk_id, expired_on, expired_approver), the last day and approver
+    of the latest acceptance that had run out by `day` (one revoked before it ran out is not
+    an expiry)."""
+    return (
+        "SELECT risk_id, max(valid_until) AS expired_on,"
+        " arg_max(approved_by, valid_until) AS expired_approver FROM risk_acceptances"
+        f" WHERE valid_until < {day}"
+        " AND (revoked_at IS NULL OR CAST(revoked_at AS DATE) > valid_until)"
+        " GROUP BY risk_id"
+    )
