@@ -6,6 +6,7 @@ figures, findings and stage 1 summary for the same date.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,6 +18,7 @@ from assessments.reports.tabular import to_csv, to_json
 from assessments.soa import (
     READINESS_COLUMNS,
     STATEMENT_COLUMNS,
+    TREATED_BUT_NOT_APPLICABLE,
     Finding,
     ReadinessFigures,
     ReadinessRating,
@@ -67,6 +69,18 @@ class ComplianceView:
         frame["maturity"] = frame["maturity"].astype("Int64")
         return frame
 
+    def linked_risk_count(self, control_id: str) -> int:
+        """How many risks have a treatment that uses the control."""
+        return len(self.treated_by.get(control_id, ()))
+
+    def must_be_applicable(self, control_id: str) -> bool:
+        """Whether risk treatments use the control while it is excluded or not assessed (the
+        finding the one-click fix resolves)."""
+        return any(
+            finding.control_id == control_id and finding.kind == TREATED_BUT_NOT_APPLICABLE
+            for finding in self.findings
+        )
+
 
 def load_view(database: Database, as_of: date | None = None) -> ComplianceView:
     """Read the SoA and the readiness ratings (now, or at the end of `as_of`) and derive the
@@ -95,38 +109,43 @@ def file_name(stem: str, fmt: str, as_of: date | None) -> str:
     return f"{stem}{'-' + as_of.isoformat() if as_of else ''}.{fmt}"
 
 
-def soa_export(view: ComplianceView, fmt: str) -> bytes:
-    """The SoA as CSV, JSON, a formatted XLSX or a PDF."""
-    frame = view.statement()
+# The formatted reports: each takes the table, the figures it heads, as_of and generated_at.
+_SOA_REPORTS: dict[str, Callable[..., bytes]] = {"xlsx": soa_xlsx, "pdf": soa_pdf}
+_READINESS_REPORTS: dict[str, Callable[..., bytes]] = {
+    "xlsx": readiness_xlsx,
+    "pdf": readiness_pdf,
+}
+
+
+def _export(
+    frame: pd.DataFrame,
+    fmt: str,
+    reports: Mapping[str, Callable[..., bytes]],
+    figures: Sequence[object],
+    as_of: date | None,
+) -> bytes:
+    """CSV and JSON straight from the table; XLSX and PDF from their formatted reports."""
     if fmt == "csv":
         return to_csv(frame)
     if fmt == "json":
         return to_json(frame)
-    generated_at = utc_now()
-    if fmt == "xlsx":
-        return soa_xlsx(frame, view.summary, as_of=view.as_of, generated_at=generated_at)
-    if fmt == "pdf":
-        return soa_pdf(frame, view.summary, as_of=view.as_of, generated_at=generated_at)
-    raise ValueError(f"The SoA exports as {', '.join(SOA_FORMATS)}, not '{fmt}'")
+    return reports[fmt](frame, *figures, as_of=as_of, generated_at=utc_now())
+
+
+def soa_export(view: ComplianceView, fmt: str) -> bytes:
+    """The SoA as CSV, JSON, a formatted XLSX or a PDF."""
+    if fmt not in SOA_FORMATS:
+        raise ValueError(f"The SoA exports as {', '.join(SOA_FORMATS)}, not '{fmt}'")
+    return _export(view.statement(), fmt, _SOA_REPORTS, [view.summary], view.as_of)
 
 
 def readiness_export(view: ComplianceView, fmt: str) -> bytes:
     """Clause readiness as CSV, JSON, a formatted XLSX or a PDF."""
-    frame = view.readiness()
-    if fmt == "csv":
-        return to_csv(frame)
-    if fmt == "json":
-        return to_json(frame)
-    generated_at = utc_now()
-    if fmt == "xlsx":
-        return readiness_xlsx(
-            frame, view.figures, view.stage1, as_of=view.as_of, generated_at=generated_at
-        )
-    if fmt == "pdf":
-        return readiness_pdf(
-            frame, view.figures, view.stage1, as_of=view.as_of, generated_at=generated_at
-        )
-    raise ValueError(f"Readiness exports as {', '.join(READINESS_FORMATS)}, not '{fmt}'")
+    if fmt not in READINESS_FORMATS:
+        raise ValueError(f"Readiness exports as {', '.join(READINESS_FORMATS)}, not '{fmt}'")
+    return _export(
+        view.readiness(), fmt, _READINESS_REPORTS, [view.figures, view.stage1], view.as_of
+    )
 
 
 def export_soa(database: Database, fmt: str) -> bytes:

@@ -12,12 +12,12 @@ from typing import Any
 import yaml
 
 from assessments.config import data_dir
-from assessments.inventory import AISystem, AISystemInput
+from assessments.inventory import AISystemInput
 from assessments.questionnaire import clean_answers
 from assessments.regulatory import ObligationUpdate, evaluate, screening_questionnaire
 from assessments.store.db import Transaction
-from assessments.store.inventory import replace_system
-from assessments.store.screenings import insert_obligation_update, insert_screening
+from assessments.store.inventory import replace_system, system_id_by_name, system_in_transaction
+from assessments.store.screenings import has_screening, insert_obligation_update, insert_screening
 
 
 def _demo_screenings() -> dict[str, Any]:
@@ -25,28 +25,13 @@ def _demo_screenings() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def _system_id(transaction: Transaction, name: str) -> int | None:
-    row = transaction.fetchone("SELECT id FROM ai_systems WHERE lower(name) = lower(?)", [name])
-    return int(row[0]) if row else None
-
-
-def _has_screening(transaction: Transaction, system_id: int) -> bool:
-    return (
-        transaction.fetchone("SELECT 1 FROM screenings WHERE system_id = ?", [system_id])
-        is not None
-    )
-
-
 def load_screenings(transaction: Transaction) -> int:
     """Screen each demo system that has no screening yet; returns screenings + checklist rows."""
     questionnaire = screening_questionnaire()
     added = 0
     for entry in _demo_screenings()["screenings"]:
-        system_id = _system_id(transaction, entry["system"])
-        if system_id is None:
-            continue
-        screened = transaction.fetchone("SELECT 1 FROM screenings WHERE system_id = ?", [system_id])
-        if screened is not None:
+        system_id = system_id_by_name(transaction, entry["system"])
+        if system_id is None or has_screening(transaction, system_id):
             continue
         outcome = evaluate(entry["answers"], questionnaire)
         kept, _ = clean_answers(questionnaire, entry["answers"])
@@ -64,19 +49,12 @@ def apply_changes_after_screening(transaction: Transaction) -> int:
     """Make the recorded post-screening edits that are not made yet (a stale screening)."""
     changed = 0
     for entry in _demo_screenings().get("changes_after_screening", []):
-        system_id = _system_id(transaction, entry["system"])
-        if system_id is None:
+        system_id = system_id_by_name(transaction, entry["system"])
+        if system_id is None or not has_screening(transaction, system_id):
             continue
-        if (
-            transaction.fetchone("SELECT 1 FROM screenings WHERE system_id = ?", [system_id])
-            is None
-        ):
-            continue
-        result = transaction.execute("SELECT * FROM ai_systems WHERE id = ?", [system_id])
-        columns = [column[0] for column in result.description]
-        row = result.fetchone()
-        assert row is not None
-        current = AISystem.model_validate(dict(zip(columns, row, strict=True))).as_input()
+        system = system_in_transaction(transaction, system_id)
+        assert system is not None
+        current = system.as_input()
         wanted = {key: value for key, value in entry.items() if key != "system"}
         changed_input = AISystemInput.model_validate({**current.model_dump(), **wanted})
         if changed_input == current:

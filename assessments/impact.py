@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assessments import vocab
 from assessments.errors import WorkbenchError
 from assessments.inventory import FIELD_LABELS, MATERIAL_FIELDS, AISystem
 from assessments.questionnaire import (
@@ -60,6 +61,18 @@ STATUS_COLOURS: dict[str, str] = {
     "approved": "green",
     "returned": "orange",
 }
+# The views of the impact assessments list, in the order offered (store.impact.assessment_view).
+VIEWS: dict[str, str] = {
+    "all": "All systems",
+    "attention": "Needs attention (stale, returned or never assessed)",
+    "stale": "Stale",
+    "submitted": "Waiting for approval",
+    "returned": "Returned for changes",
+    "draft": "Draft in progress",
+    "approved": "Approved and current",
+    "never": "Never assessed",
+}
+NEVER_ASSESSED = "Never assessed"
 EDITABLE_STATUSES = frozenset({"draft", "returned"})
 OPEN_STATUSES = frozenset({"draft", "submitted", "returned"})
 
@@ -193,6 +206,16 @@ def _past(action: str) -> str:
     return {"submit": "submitted", "approve": "approved", "return": "returned"}[action]
 
 
+def state_text(status: str | None, version_no: int | None, approved_before: bool) -> str:
+    """The state of a system's latest assessment in a few words ("Draft (re-assessment, v2)")."""
+    if status is None:
+        return NEVER_ASSESSED
+    text = STATUSES.get(status, status)
+    if status != "approved" and approved_before:
+        text += f" (re-assessment, v{version_no})"
+    return text
+
+
 def check_editable(status: str) -> None:
     """Answers may change only in a draft or a returned response."""
     if status not in EDITABLE_STATUSES:
@@ -285,7 +308,7 @@ def stale_reasons(
         return []
     reasons: list[str] = []
     if material_change_at is not None and material_change_at > approved_at:
-        reasons.append(f"material change to the AI system on {material_change_at:%Y-%m-%d}")
+        reasons.append(f"material change on {material_change_at:%Y-%m-%d}")
     if review_due is not None and review_due < today:
         reasons.append(f"review date {review_due:%Y-%m-%d} passed")
     elif system_next_review is not None and approved_at.date() < system_next_review < today:
@@ -332,6 +355,150 @@ def describe_answer(question: Question, value: Any) -> str:
             lines.append(f"{rows[row_key]}: {rated}")
         return "\n".join(lines)
     return str(value)
+
+
+# --- What the inventory record already says --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InventoryMirror:
+    """A question that asks again what the AI system's inventory record already holds.
+
+    `prefill`: a context question filled from the record when an assessment starts (only where
+    it has no answer yet); impact questions are never prefilled, since they carry the score and
+    deserve a deliberate answer. `to_record` turns an answer into the record's value for the
+    comparison when the two are not the same keys (None: they are).
+    """
+
+    question_id: str
+    field: str
+    prefill: bool = False
+    to_record: Callable[[Any], Any] | None = None
+
+    @property
+    def compared(self) -> bool:
+        """Free text is never compared: the same purpose can be worded in many ways."""
+        return self.field != "purpose"
+
+
+def _has_special_kind(answer: Any) -> bool:
+    return any(kind != "none" for kind in answer or [])
+
+
+# question id -> inventory field; the choice values of these questions are the inventory's keys.
+INVENTORY_MIRRORS: tuple[InventoryMirror, ...] = (
+    InventoryMirror("scope_lifecycle_stage", "lifecycle_stage", prefill=True),
+    InventoryMirror("scope_org_role", "roles", prefill=True),
+    InventoryMirror("system_purpose", "purpose", prefill=True),
+    InventoryMirror("system_technique", "ai_technique", prefill=True),
+    InventoryMirror("system_autonomy", "autonomy"),
+    InventoryMirror("data_personal", "personal_data"),
+    InventoryMirror("data_special", "special_category_data", to_record=_has_special_kind),
+    InventoryMirror("deploy_setting", "deployment_context"),
+)
+_RECORD_VOCABULARIES: dict[str, Mapping[Any, str]] = {
+    "lifecycle_stage": vocab.LIFECYCLE_STAGES,
+    "roles": vocab.ROLES,
+    "ai_technique": vocab.AI_TECHNIQUES,
+    "autonomy": vocab.AUTONOMY,
+    "personal_data": vocab.PERSONAL_DATA,
+    "special_category_data": vocab.PERSONAL_DATA,
+    "deployment_context": vocab.DEPLOYMENT_CONTEXTS,
+}
+
+
+def inventory_mirror(question_id: str) -> InventoryMirror | None:
+    return next((item for item in INVENTORY_MIRRORS if item.question_id == question_id), None)
+
+
+def record_text(mirror: InventoryMirror, system: AISystem) -> str:
+    """The inventory's value for a mirrored question, as the inventory page shows it."""
+    value = getattr(system, mirror.field)
+    labels = _RECORD_VOCABULARIES.get(mirror.field)
+    if labels is None:
+        return str(value)
+    if isinstance(value, list):
+        return "; ".join(vocab.label(dict(labels), item) for item in value)
+    return vocab.label(dict(labels), value)
+
+
+def inventory_prefill(questionnaire: Questionnaire, system: AISystem) -> dict[str, Any]:
+    """The answers a new assessment starts with: the context questions the inventory record
+    already answers, in normal form. A value the questionnaire does not accept (an
+    organisation's own version of it, say) is left for the person to answer."""
+    prefilled: dict[str, Any] = {}
+    for mirror in INVENTORY_MIRRORS:
+        question = questionnaire.find(mirror.question_id)
+        if not mirror.prefill or question is None:
+            continue
+        try:
+            value = validate_answer(question, getattr(system, mirror.field))
+        except AnswerError:
+            continue
+        if value is not None:
+            prefilled[question.id] = value
+    return prefilled
+
+
+@dataclass(frozen=True)
+class InventoryConflict:
+    """An answer that says something else than the AI system's inventory record."""
+
+    question_id: str
+    question_text: str
+    field_label: str
+    answer_text: str
+    record_text: str
+
+    @property
+    def difference(self) -> str:
+        """Said beside the question itself."""
+        return (
+            f'This answer is "{self.answer_text}", but the inventory record says '
+            f'{self.field_label}: "{self.record_text}". Correct whichever is wrong: this answer, '
+            "or the AI system's record in the inventory."
+        )
+
+    @property
+    def message(self) -> str:
+        """Said anywhere else (the result page, the PDF): names the question."""
+        return (
+            f'"{self.question_text}" is answered "{self.answer_text}", but the inventory record '
+            f'says {self.field_label}: "{self.record_text}".'
+        )
+
+
+def _disagrees(mirror: InventoryMirror, answer: Any, system: AISystem) -> bool:
+    recorded = getattr(system, mirror.field)
+    if mirror.to_record is not None:
+        return mirror.to_record(answer) != recorded
+    if isinstance(answer, list):
+        return set(answer) != set(recorded or [])
+    return answer != recorded
+
+
+def inventory_conflicts(
+    questionnaire: Questionnaire, answers: Mapping[str, Any], system: AISystem
+) -> list[InventoryConflict]:
+    """Every answer (of those that count) that contradicts the inventory record, in
+    questionnaire order; the person decides which of the two is right."""
+    found: list[InventoryConflict] = []
+    for question in questionnaire.questions:
+        mirror = inventory_mirror(question.id)
+        answer = answers.get(question.id)
+        if mirror is None or not mirror.compared or answer is None:
+            continue
+        if _disagrees(mirror, answer, system):
+            found.append(
+                InventoryConflict(
+                    question_id=question.id,
+                    question_text=question.text,
+                    field_label=FIELD_LABELS.get(mirror.field, mirror.field),
+                    answer_text=describe_answer(question, answer),
+                    record_text=record_text(mirror, system),
+                )
+            )
+    return found
 
 
 def points(value: float | None) -> str:
@@ -434,6 +601,11 @@ class ImpactReport:
     stale_reasons: list[str]
     previous: ImpactResponse | None
     generated_at: datetime
+
+    @property
+    def inventory_conflicts(self) -> list[InventoryConflict]:
+        """Answers that contradict the system's inventory record as it is now."""
+        return inventory_conflicts(self.questionnaire, self.answers, self.system)
 
     @property
     def version_note(self) -> str:

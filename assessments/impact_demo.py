@@ -1,22 +1,30 @@
 """Demo impact assessments (data/demo/impact_assessments.yaml): every workflow state.
 
 Each version is written through the same store functions the app uses, with the demo's own
-people and dates, so the demo shows what real use would leave behind: answers, submissions,
-approvals, a return with its comment, a re-assessment, and approvals gone stale.
+people, so the demo shows what real use would leave behind: answers, submissions, approvals, a
+return with its comment, a re-assessment, and approvals gone stale. Its dates are relative to
+the day of loading (assessments/demo_dates.py), so those states hold whenever it is loaded.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import yaml
 
 from assessments.config import data_dir
-from assessments.inventory import AISystem, AISystemInput
+from assessments.demo_dates import relative_day, relative_moment
+from assessments.impact import get_questionnaire
+from assessments.inventory import AISystemInput
 from assessments.store.db import Transaction
-from assessments.store.impact import apply_transition, insert_response, write_answers
-from assessments.store.inventory import replace_system
+from assessments.store.impact import (
+    apply_transition,
+    has_assessment,
+    insert_response,
+    write_answers,
+)
+from assessments.store.inventory import replace_system, system_id_by_name, system_in_transaction
 
 DEMO_FILE = "impact_assessments.yaml"
 
@@ -26,9 +34,17 @@ def _read() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def _system_id(transaction: Transaction, name: str) -> int | None:
-    row = transaction.fetchone("SELECT id FROM ai_systems WHERE lower(name) = lower(?)", [name])
-    return int(row[0]) if row else None
+def _dated_answers(questionnaire_id: str, answers: dict[str, Any], today: date) -> dict[str, Any]:
+    """The answers with each date question's relative day ('in 30 days') as an ISO date."""
+    dates = {
+        question.id
+        for question in get_questionnaire(questionnaire_id).questions
+        if question.type == "date"
+    }
+    return {
+        key: relative_day(value, today).isoformat() if key in dates and value else value
+        for key, value in answers.items()
+    }
 
 
 def _write_version(
@@ -36,9 +52,10 @@ def _write_version(
     system_id: int,
     questionnaire_id: str,
     version: dict[str, Any],
+    today: date,
 ) -> None:
     author = version["author"]
-    started: datetime = version["started"]
+    started = relative_moment(version["started"], today)
     response = insert_response(
         transaction, system_id, questionnaire_id, acting_as=author, at=started
     )
@@ -46,7 +63,7 @@ def _write_version(
     write_answers(
         transaction,
         response.id,
-        given,
+        _dated_answers(questionnaire_id, given, today),
         acting_as=author,
         at=started,
         spacing=timedelta(minutes=3),
@@ -54,7 +71,8 @@ def _write_version(
     status = version["status"]
     if status == "draft":
         return
-    apply_transition(transaction, response.id, "submit", acting_as=author, at=version["submitted"])
+    submitted = relative_moment(version["submitted"], today)
+    apply_transition(transaction, response.id, "submit", acting_as=author, at=submitted)
     if status in ("approved", "returned"):
         apply_transition(
             transaction,
@@ -62,27 +80,23 @@ def _write_version(
             "approve" if status == "approved" else "return",
             version.get("comment") or "",
             acting_as=version["reviewer"],
-            at=version["decided"],
+            at=relative_moment(version["decided"], today),
         )
 
 
 def load_impact_assessments(transaction: Transaction) -> int:
-    """Add the demo assessments of systems that have none yet; returns the versions added."""
+    """Add the demo assessments of systems that have none yet; returns the versions added.
+    Their dates count from the day of loading."""
     content = _read()
     questionnaire_id = content["questionnaire"]
+    day = transaction.at.date()
     added = 0
     for entry in content["assessments"]:
-        system_id = _system_id(transaction, entry["system"])
-        if system_id is None:
-            continue
-        exists = transaction.fetchone(
-            "SELECT 1 FROM impact_responses WHERE system_id = ? AND questionnaire_id = ?",
-            [system_id, questionnaire_id],
-        )
-        if exists:
+        system_id = system_id_by_name(transaction, entry["system"])
+        if system_id is None or has_assessment(transaction, system_id, questionnaire_id):
             continue
         for version in entry["versions"]:
-            _write_version(transaction, system_id, questionnaire_id, version)
+            _write_version(transaction, system_id, questionnaire_id, version, day)
             added += 1
         changes = entry.get("change_system_after")
         if changes:
@@ -92,8 +106,7 @@ def load_impact_assessments(transaction: Transaction) -> int:
 
 def _change_system(transaction: Transaction, system_id: int, changes: dict[str, Any]) -> None:
     """Edit the system after its approval, as its owner would (a material change)."""
-    result = transaction.execute("SELECT * FROM ai_systems WHERE id = ?", [system_id])
-    columns = [column[0] for column in result.description]
-    current = AISystem.model_validate(dict(zip(columns, result.fetchone(), strict=True)))
+    current = system_in_transaction(transaction, system_id)
+    assert current is not None
     updated = AISystemInput.model_validate(current.as_input().model_dump() | changes)
     replace_system(transaction, system_id, updated)

@@ -10,8 +10,9 @@ of obligations. No database and no UI here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -39,6 +40,7 @@ from assessments.screening import (
     ColoradoArea,
     ColoradoResult,
     EuAiActResult,
+    Obligation,
     RiskClass,
     load_colorado_reference,
     load_eu_ai_act_reference,
@@ -88,7 +90,7 @@ OBLIGATION_STATUSES: dict[str, str] = {
     "done": "Done",
     "not_applicable": "Not applicable",
 }
-# Statuses that close a checklist item (counted as done in the overview).
+# Statuses that close a checklist item (counted as done in the overview and on the checklist).
 CLOSED_STATUSES: tuple[str, ...] = ("done", "not_applicable")
 NOTE_MAX = 2000
 OWNER_MAX = 120
@@ -106,6 +108,13 @@ def class_label(risk_class: str | None) -> str:
     if not risk_class or risk_class == NOT_SCREENED:
         return NOT_SCREENED_LABEL
     return class_labels().get(risk_class, risk_class)
+
+
+def class_filter_options() -> dict[str, str]:
+    """What a filter by EU AI Act class offers, in order: every class (CLASS_ORDER), then
+    NOT_SCREENED for systems never screened; key -> label. Every page filtering by class
+    uses this, so they all offer the same choices in the same order."""
+    return {**class_labels(), NOT_SCREENED: NOT_SCREENED_LABEL}
 
 
 # --- the questionnaire ---------------------------------------------------------------------------
@@ -261,23 +270,6 @@ def answer_problems(questionnaire: Questionnaire, answers: Mapping[str, Any]) ->
 # --- the outcome ---------------------------------------------------------------------------------
 
 
-class ChecklistItem(BaseModel):
-    """One duty of a screening as a checklist row (EU obligation or Colorado duty)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    regime: Literal["EU AI Act", "Colorado AI Act"]
-    article: str
-    title: str
-    summary: str
-    applies_from: date
-    roles: list[str]
-    source: str
-    last_checked: date
-    frequency: str | None = None
-
-
 class ScreeningOutcome(BaseModel):
     """Everything one screening decides, as stored with it and shown on its page."""
 
@@ -289,7 +281,7 @@ class ScreeningOutcome(BaseModel):
     colorado: ColoradoResult | None = None
     suggested_controls: list[str] = Field(default_factory=list)
     impact_assessment_suggested: bool = False
-    checklist: list[ChecklistItem] = Field(default_factory=list)
+    checklist: list[Obligation] = Field(default_factory=list)
 
     @property
     def risk_class(self) -> RiskClass:
@@ -300,11 +292,8 @@ class ScreeningOutcome(BaseModel):
         return [item.id for item in self.checklist]
 
 
-def _checklist(eu: EuAiActResult, colorado: ColoradoResult | None) -> list[ChecklistItem]:
-    items = [
-        ChecklistItem(regime="EU AI Act", **obligation.model_dump())
-        for obligation in eu.obligations
-    ]
+def _checklist(eu: EuAiActResult, colorado: ColoradoResult | None) -> list[Obligation]:
+    items = list(eu.obligations)
     if colorado is None or not colorado.high_risk:
         return items
     reference = load_colorado_reference()
@@ -315,7 +304,7 @@ def _checklist(eu: EuAiActResult, colorado: ColoradoResult | None) -> list[Check
     ):
         articles = {spec.id: spec.article for spec in specs}
         items += [
-            ChecklistItem(
+            Obligation(
                 id=f"{COLORADO_PREFIX}{duty.id}",
                 regime="Colorado AI Act",
                 article=articles[duty.id],
@@ -375,6 +364,27 @@ def is_stale(screened_at: datetime, changed_at: datetime | None) -> bool:
 
 
 # --- the checklist -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistProgress:
+    """How far a checklist is: items closed (done or set aside) of all items."""
+
+    closed: int
+    total: int
+
+    @property
+    def share(self) -> float:
+        """Closed items as a share of all, 0.0 to 1.0 (0.0 for an empty checklist)."""
+        return self.closed / self.total if self.total else 0.0
+
+
+def checklist_progress(statuses: Iterable[str]) -> ChecklistProgress:
+    """The progress of a checklist from its items' current statuses (see CLOSED_STATUSES)."""
+    listed = list(statuses)
+    return ChecklistProgress(
+        closed=sum(status in CLOSED_STATUSES for status in listed), total=len(listed)
+    )
 
 
 class ObligationUpdate(BaseModel):

@@ -70,6 +70,11 @@ Art50Trigger = Literal[
 ]
 RiskClass = Literal["out_of_scope", "prohibited", "high_risk", "limited_risk", "minimal_risk"]
 Basis = Literal["annex_i", "annex_iii", "art6_3_exemption"]
+Regime = Literal["EU AI Act", "Colorado AI Act"]
+EU_AI_ACT: Regime = "EU AI Act"
+# Classes whose transparency duties and FRIA are not assessed: a prohibited system may not be
+# used in the EU at all, and a system outside the Act carries none of its duties.
+DUTIES_NOT_ASSESSED: tuple[RiskClass, ...] = ("prohibited", "out_of_scope")
 GpaiLevel = Literal["none", "gpai", "gpai_systemic"]
 ColoradoArea = Literal[
     "education",
@@ -155,6 +160,15 @@ OBLIGATION_TRIGGERS: frozenset[str] = frozenset(
         *(f"art50:{trigger}" for trigger in get_args(Art50Trigger)),
     }
 )
+# The answers that make a high-risk Annex III system need a FRIA (Art. 27), in words.
+_FRIA_TRIGGERS: dict[str, str] = {
+    "public_body_or_public_service": (
+        "the deployer is a public body or a private organisation providing a public service"
+    ),
+    "credit_or_insurance_pricing": (
+        "the system assesses creditworthiness or prices life or health insurance"
+    ),
+}
 _TRUE_WORDS = frozenset({"yes", "true"})
 _FALSE_WORDS = frozenset({"no", "false"})
 
@@ -505,7 +519,12 @@ def colorado_reference() -> dict[str, Any]:
 
 
 class Obligation(_Strict):
-    """One duty the organisation carries, dated from the milestone it depends on."""
+    """One duty the organisation carries, dated from the milestone it depends on: an EU AI Act
+    obligation of a screening result, or a Colorado AI Act duty on a screening's checklist.
+
+    `regime` and `frequency` are left out of the JSON at their defaults, so an EU AI Act result
+    serialises with its fixed keys (the `screen eu-ai-act` output).
+    """
 
     id: str
     article: str
@@ -515,6 +534,8 @@ class Obligation(_Strict):
     roles: list[str]
     source: str
     last_checked: date
+    regime: Regime = Field(default=EU_AI_ACT, exclude_if=lambda regime: regime == EU_AI_ACT)
+    frequency: str | None = Field(default=None, exclude_if=lambda frequency: frequency is None)
 
 
 class EuAiActResult(BaseModel):
@@ -532,9 +553,38 @@ class EuAiActResult(BaseModel):
     obligations: list[Obligation] = Field(default_factory=list)
     reasons: list[str] = Field(min_length=1)
 
+    @property
+    def duties_assessed(self) -> bool:
+        """Whether the transparency duties and the FRIA were assessed at all (see
+        DUTIES_NOT_ASSESSED); when not, "none" and "not required" would mislead."""
+        return self.risk_class not in DUTIES_NOT_ASSESSED
+
 
 def _listing(values: Iterable[str]) -> str:
     return ", ".join(values)
+
+
+def _joined(values: Iterable[str]) -> str:
+    """'a', 'a and b', 'a, b and c': a list inside a sentence."""
+    items = list(values)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _quoted(labels: Iterable[str]) -> str:
+    return _joined(f'"{label}"' for label in labels)
+
+
+def _counted(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def _short_label(label: str) -> str:
+    """An option's label without its closing explanation in brackets: 'Provider (develops …)'
+    reads 'Provider' inside a sentence."""
+    head, bracket, _ = label.partition(" (")
+    return head if bracket and label.endswith(")") else label
 
 
 class _Screening:
@@ -555,6 +605,20 @@ class _Screening:
         self.unanswered: list[str] = []
         self.not_asked: frozenset[str] = frozenset(not_asked)
 
+    # Reasons are read by people: they name questions and options by their labels in the
+    # reference data, never by their answer keys.
+
+    def question(self, key: str) -> str:
+        """A question as quoted in a reason."""
+        return f'"{self.reference.questions[key].label}"'
+
+    def option(self, key: str, value: str) -> str:
+        return _short_label(self.reference.questions[key].options[value].label)
+
+    def options(self, key: str, values: Iterable[str], quoted: bool = False) -> str:
+        labels = [self.option(key, value) for value in values]
+        return _quoted(labels) if quoted else _joined(labels)
+
     def note_unanswered(self, *keys: str) -> None:
         """Remember keys left unanswered; a key the questionnaire did not ask (its earlier
         answers made it irrelevant) is not a gap and is not reported."""
@@ -570,13 +634,14 @@ class _Screening:
         if not self.answers.ai_system:
             if self.answers.answered("ai_system"):
                 self.reasons.append(
-                    "Out of scope because ai_system is 'no': the Act only covers AI systems "
-                    "(Art. 3(1)). Record why the system does not infer its outputs."
+                    f"Out of scope: you answered no to {self.question('ai_system')}, and the "
+                    "Act only covers AI systems (Art. 3(1)). Record why the system does not "
+                    "infer its outputs."
                 )
             else:
                 self.reasons.append(
-                    "Out of scope because ai_system was not answered and was treated as 'no'. "
-                    "Answer it to complete the screening."
+                    f"Out of scope because {self.question('ai_system')} was not answered and "
+                    "counts as no. Answer it to complete the screening."
                 )
             return self.finish("out_of_scope", None, gpai=self.gpai_level())
 
@@ -599,13 +664,13 @@ class _Screening:
             risk_class = "limited_risk"
             basis = "art6_3_exemption" if exemption else None
             self.reasons.append(
-                f"Limited risk because of the Art. 50 situations {_listing(art50)}: people must "
-                "be told they deal with AI or AI-generated content."
+                f"Limited risk because of the transparency {self.situations(art50)}: people "
+                "must be told they deal with AI or AI-generated content."
             )
         elif "free_open_source" in self.answers.exclusions:
             self.reasons.append(
-                "Out of scope because of free_open_source: the system is released under a free "
-                "and open-source licence and is neither prohibited, high-risk nor subject to "
+                "Out of scope: the system is released under a free and open-source licence and "
+                "is neither prohibited, high-risk nor subject to the transparency duties of "
                 "Art. 50 (Art. 2(12))."
             )
             if exemption:
@@ -615,19 +680,19 @@ class _Screening:
             risk_class = "minimal_risk"
             basis = "art6_3_exemption" if exemption else None
             self.reasons.append(
-                "Minimal risk: no prohibited practice, no high-risk route and no Art. 50 "
-                "situation (art50 is empty)."
+                "Minimal risk: no prohibited practice, no high-risk route and no transparency "
+                "situation of Art. 50 applies."
             )
         if risk_class == "high_risk" and art50:
             self.reasons.append(
                 f"Transparency duties stack on top of high risk because of the Art. 50 "
-                f"situations {_listing(art50)}."
+                f"{self.situations(art50)}."
             )
         if "free_open_source" in self.answers.exclusions:
             self.reasons.append(
-                f"The free_open_source exclusion does not apply, because the system is "
-                f"{risk_class.replace('_', ' ')} (Art. 2(12) keeps high-risk and Art. 50 "
-                "systems in scope)."
+                "The exclusion for free and open-source software does not apply, because the "
+                f"system is {self.reference.classes[risk_class].label.lower()} (Art. 2(12) "
+                "keeps high-risk systems and those with Art. 50 duties in scope)."
             )
         self.caution_on_emotion_recognition()
         return self.finish(
@@ -638,6 +703,11 @@ class _Screening:
             fria=self.fria_required(risk_class),
         )
 
+    def situations(self, art50: Iterable[str]) -> str:
+        chosen = list(art50)
+        noun = "situation" if len(chosen) == 1 else "situations"
+        return f"{noun} {self.options('art50', chosen, quoted=True)}"
+
     def scope_exclusion(self) -> str | None:
         """The Art. 2 exclusion that takes the system out of scope, if any (not open source)."""
         chosen = [key for key in SCOPE_EXCLUSIONS if key in self.answers.exclusions]
@@ -645,44 +715,50 @@ class _Screening:
         for exclusion in chosen:
             if exclusion == "personal_non_professional" and supplying:
                 self.reasons.append(
-                    f"The personal_non_professional exclusion is ignored: it covers individuals "
-                    f"using a system privately (Art. 2(10)), not an organisation acting as "
-                    f"{_listing(supplying)}."
+                    "The exclusion for private, non-professional use is ignored: it covers "
+                    "individuals using a system privately (Art. 2(10)), not an organisation "
+                    f"acting as {self.options('roles', supplying).lower()}."
                 )
                 continue
             article = self.reference.questions["exclusions"].options[exclusion].article
             practices = (
-                f" The prohibited practices answered ({_listing(self.answers.prohibited)}) are "
-                "not assessed, because the Act does not reach this system."
+                f" The prohibited {self.practices(self.answers.prohibited)} "
+                f"{'is' if len(self.answers.prohibited) == 1 else 'are'} not assessed, because "
+                "the Act does not reach this system."
                 if self.answers.prohibited
                 else ""
             )
             self.reasons.append(
-                f"Out of scope because of the exclusion {exclusion} ({article}).{practices}"
+                f'Out of scope because of the exclusion "{self.option("exclusions", exclusion)}" '
+                f"({article}).{practices}"
             )
             return exclusion
         return None
 
+    def practices(self, chosen: Iterable[str]) -> str:
+        listed = list(chosen)
+        noun = "practice" if len(listed) == 1 else "practices"
+        return f"{noun} {self.options('prohibited', listed, quoted=True)}"
+
     def prohibited_result(self) -> EuAiActResult:
-        practices = _listing(self.answers.prohibited)
         overridden = [
             label
             for label, present in (
-                ("Annex I", self.answers.annex_i_product),
-                ("Annex III", bool(self.answers.annex_iii_areas)),
-                ("Art. 50", bool(self.answers.art50)),
-                ("free_open_source", "free_open_source" in self.answers.exclusions),
+                ("the Annex I product", self.answers.annex_i_product),
+                ("the Annex III areas", bool(self.answers.annex_iii_areas)),
+                ("the transparency situations", bool(self.answers.art50)),
+                ("the open-source licence", "free_open_source" in self.answers.exclusions),
             )
             if present
         ]
         extra = (
-            f" This wins over the other answers ({_listing(overridden)}), which were not assessed."
+            f" This wins over the other answers ({_joined(overridden)}), which were not assessed."
             if overridden
             else ""
         )
         self.reasons.append(
-            f"Prohibited because of the Art. 5 practice(s) {practices}: the system must not be "
-            f"placed on the market, put into service or used in the EU.{extra}"
+            f"Prohibited because of the Art. 5 {self.practices(self.answers.prohibited)}: the "
+            f"system must not be placed on the market, put into service or used in the EU.{extra}"
         )
         return self.finish("prohibited", None, gpai=self.gpai_level())
 
@@ -692,65 +768,69 @@ class _Screening:
         if self.answers.annex_i_product:
             self.high_risk_routes.add("annex_i")
             self.reasons.append(
-                "High-risk because annex_i_product is 'yes': it is, or is a safety component of, "
-                "a product under Annex I law that needs a third-party conformity assessment "
-                "(Art. 6(1))."
+                "High-risk because it is, or is a safety component of, a product under Annex I "
+                "law that needs a third-party conformity assessment (Art. 6(1))."
             )
         if self.answers.credit_or_insurance_pricing and "essential_services" not in self.areas:
             self.areas.append("essential_services")
+            area = self.option("annex_iii_areas", "essential_services")
             self.reasons.append(
-                "credit_or_insurance_pricing is 'yes', so the system counts as in the "
-                "essential_services area (Annex III, point 5(b) and 5(c))."
+                "The system assesses creditworthiness or prices life or health insurance, so it "
+                f'counts as in the Annex III area "{area}" (point 5(b) and 5(c)).'
             )
         if not self.areas:
             return False
-        areas = _listing(self.areas)
+        noun = "area" if len(self.areas) == 1 else "areas"
+        areas = f"the Annex III {noun} {self.options('annex_iii_areas', self.areas, quoted=True)}"
         conditions = list(self.answers.art6_3_conditions)
+        condition_noun = "condition" if len(conditions) == 1 else "conditions"
+        chosen = self.options("art6_3_conditions", conditions, quoted=True)
+        met = f"Art. 6(3) {condition_noun} {chosen}"
         if self.answers.profiles_natural_persons:
             self.high_risk_routes.add("annex_iii")
             self.reasons.append(
-                f"High-risk because: {areas} (Annex III), and it profiles people "
-                "(profiles_natural_persons is 'yes'), so the Art. 6(3) exemption cannot apply."
+                f"High-risk because the intended use is in {areas} and the system profiles "
+                "people, so the Art. 6(3) exemption cannot apply."
             )
             return False
         if not conditions:
             self.high_risk_routes.add("annex_iii")
             self.reasons.append(
-                f"High-risk because: {areas} (Annex III), and no Art. 6(3) condition was "
-                "chosen in art6_3_conditions (Art. 6(2))."
+                f"High-risk because the intended use is in {areas} and none of the Art. 6(3) "
+                "conditions was chosen (Art. 6(2))."
             )
             return False
         if self.answers.significant_risk_of_harm:
             self.high_risk_routes.add("annex_iii")
             self.reasons.append(
-                f"High-risk because: {areas} (Annex III), and significant_risk_of_harm is 'yes', "
-                f"so the Art. 6(3) condition(s) {_listing(conditions)} do not exempt it."
+                f"High-risk because the intended use is in {areas} and it could pose a "
+                f"significant risk of harm, so the {met} "
+                f"{'does' if len(conditions) == 1 else 'do'} not exempt it."
             )
             return False
         missing = [
-            key
+            self.question(key)
             for key in ("profiles_natural_persons", "significant_risk_of_harm")
             if not self.answers.answered(key)
         ]
         if missing:
             self.high_risk_routes.add("annex_iii")
             self.reasons.append(
-                f"High-risk because: {areas} (Annex III), and {_listing(missing)} was not "
-                "answered; the Art. 6(3) exemption needs an explicit 'no' to both profiling and "
-                "significant risk of harm."
+                f"High-risk because the intended use is in {areas} and {_joined(missing)} "
+                f"{'was' if len(missing) == 1 else 'were'} not answered; the Art. 6(3) exemption "
+                "needs an explicit no to both profiling and significant risk of harm."
             )
             return False
         if self.high_risk_routes:
             self.reasons.append(
-                f"The Annex III use ({areas}) would be exempt under Art. 6(3) "
-                f"({_listing(conditions)}), but the system is high-risk through Annex I anyway."
+                f"The use in {areas} would be exempt under the {met}, but the system is "
+                "high-risk through Annex I anyway."
             )
             return False
         self.reasons.append(
-            f"Not high-risk although in {areas} (Annex III): it meets the Art. 6(3) condition(s) "
-            f"{_listing(conditions)}, does not profile people and poses no significant risk of "
-            "harm. The provider must document this assessment and register the system "
-            "(Art. 6(4), Art. 49(2))."
+            f"Not high-risk although the intended use is in {areas}: it meets the {met}, does "
+            "not profile people and poses no significant risk of harm. The provider must "
+            "document this assessment and register the system (Art. 6(4), Art. 49(2))."
         )
         return True
 
@@ -759,10 +839,12 @@ class _Screening:
             "emotion_recognition_or_biometric_categorisation" in self.answers.art50
             and "biometrics" not in self.areas
         ):
+            situation = self.option("art50", "emotion_recognition_or_biometric_categorisation")
+            area = self.option("annex_iii_areas", "biometrics")
             self.reasons.append(
-                "Check: emotion_recognition_or_biometric_categorisation was chosen but biometrics "
-                "was not; emotion recognition and categorisation by sensitive traits are also "
-                "Annex III uses (point 1)."
+                f'Check: the transparency situation "{situation}" was chosen but the Annex III '
+                f'area "{area}" was not; emotion recognition and categorisation by sensitive '
+                "traits are also Annex III uses (point 1)."
             )
 
     def gpai_level(self, research_only: bool = False) -> GpaiLevel:
@@ -770,25 +852,27 @@ class _Screening:
         if not self.answers.gpai_model_provider:
             if self.answers.gpai_systemic_risk:
                 self.reasons.append(
-                    "gpai_systemic_risk is 'yes' but gpai_model_provider is not: the duties for "
-                    "general-purpose models fall on whoever provides the model, not on you."
+                    "You said the model has systemic risk, but not that you provide a "
+                    "general-purpose model: the duties for general-purpose models fall on "
+                    "whoever provides the model, not on you."
                 )
             return "none"
         if research_only:
             self.reasons.append(
-                "No general-purpose model duties: gpai_model_provider is 'yes', but the "
-                "scientific_research_only exclusion covers models as well (Art. 2(6))."
+                "No general-purpose model duties: you provide a general-purpose model, but the "
+                "exclusion for scientific research and development covers models as well "
+                "(Art. 2(6))."
             )
             return "none"
         if self.answers.gpai_systemic_risk:
             self.reasons.append(
-                "General-purpose model with systemic risk (gpai_model_provider and "
-                "gpai_systemic_risk are 'yes'): Art. 52, 53, 54 and 55 apply to the model, "
-                "whatever the class of the system."
+                "General-purpose model with systemic risk (you provide the model, and it has "
+                "systemic risk): Art. 52, 53, 54 and 55 apply to the model, whatever the class "
+                "of the system."
             )
             return "gpai_systemic"
         self.reasons.append(
-            "General-purpose model (gpai_model_provider is 'yes'): Art. 53 and 54 apply to the "
+            "General-purpose model (you provide it to others): Art. 53 and 54 apply to the "
             "model, whatever the class of the system."
         )
         return "gpai"
@@ -818,19 +902,21 @@ class _Screening:
         ]
         if not triggers:
             self.reasons.append(
-                "No fundamental rights impact assessment: public_body_or_public_service and "
-                "credit_or_insurance_pricing are not 'yes' (Art. 27(1))."
+                "No fundamental rights impact assessment: the deployer is neither a public body "
+                "nor a private organisation providing a public service, and the system neither "
+                "assesses creditworthiness nor prices life or health insurance (Art. 27(1))."
             )
             return False
+        because = _joined(_FRIA_TRIGGERS[key] for key in triggers)
         if "deployer" not in self.roles:
             self.reasons.append(
-                f"A fundamental rights impact assessment is due because of {_listing(triggers)}, "
-                "but it falls on the deployer, and deployer is not among your roles (Art. 27)."
+                f"A fundamental rights impact assessment is due because {because}, but it "
+                "falls on the deployer, and you did not choose the deployer role (Art. 27)."
             )
             return False
         self.reasons.append(
             f"Fundamental rights impact assessment required (Art. 27): you deploy a high-risk "
-            f"Annex III system and {_listing(triggers)} is 'yes'."
+            f"Annex III system and {because}."
         )
         return True
 
@@ -846,16 +932,18 @@ class _Screening:
         transparency = transparency or []
         if "product_manufacturer" in self.roles and risk_class == "high_risk":
             self.reasons.append(
-                "As product_manufacturer of an Annex I product you carry the provider's duties "
+                "As product manufacturer of an Annex I product you carry the provider's duties "
                 "(Art. 25(3))."
                 if "annex_i" in self.high_risk_routes
-                else "As product_manufacturer you carry the provider's duties only for Annex I "
+                else "As product manufacturer you carry the provider's duties only for Annex I "
                 "products (Art. 25(3)); this system is high-risk through Annex III."
             )
         if self.unanswered and risk_class != "out_of_scope":
+            count = len(self.unanswered)
             self.reasons.append(
-                f"Not answered and treated as 'no' or none: {_listing(self.unanswered)}. Answer "
-                "them to confirm this result."
+                f"Not answered, so counted as no (or none): "
+                f"{'; '.join(self.question(key) for key in self.unanswered)}. Answer "
+                f"{'it' if count == 1 else 'them'} to confirm this result."
             )
         triggers = self.active_triggers(risk_class, basis, transparency, gpai, fria)
         obligations = self.obligations(triggers)
@@ -871,18 +959,23 @@ class _Screening:
         )
 
     def explain_obligations(self, risk_class: RiskClass, obligations: list[Obligation]) -> None:
-        roles = _listing(self.answers.roles)
+        chosen = list(self.answers.roles)
+        roles = self.options("roles", chosen).lower()
+        your_roles = f"your {'role' if len(chosen) == 1 else 'roles'} ({roles})"
         if obligations:
-            for_whom = f"for your roles ({roles})" if roles else "whatever the role"
+            count = len(obligations)
+            for_whom = f"for {your_roles}" if chosen else "whatever the role"
+            verb = "follows" if count == 1 else "follow"
             self.reasons.append(
-                f"{len(obligations)} obligation(s) follow {for_whom}, dated from the milestones "
-                f"in the data file (last checked {self.reference.last_checked})."
+                f"{_counted(count, 'obligation', 'obligations')} {verb} {for_whom}, dated from "
+                f"the milestones in the data file (last checked {self.reference.last_checked})."
             )
         elif risk_class != "out_of_scope":
             self.reasons.append(
-                f"No obligation of this class falls on your roles ({roles})."
-                if roles
-                else "No obligations are listed because no role was given in roles."
+                f"No obligation of this class falls on {your_roles}."
+                if chosen
+                else "No obligations are listed because no role was chosen for "
+                f"{self.question('roles')}."
             )
 
     def active_triggers(
@@ -1066,7 +1159,8 @@ def screen_colorado(
     ref = reference or load_colorado_reference()
     problems: list[str] = []
     area_options = tuple(ref.areas)
-    # Problems and reasons name the answer keys of the screening questionnaire.
+    # Problems name the answer keys of the screening questionnaire (its file format); reasons
+    # are for people and name areas by their labels.
     chosen = _multi_select("colorado_areas", list(consequential_areas), area_options, problems)
     factor = _yes_no("colorado_substantial_factor", makes_or_substantially_factors, problems)
     colorado_roles, without_equivalent = _colorado_roles(list(roles), ref, problems)
@@ -1076,28 +1170,30 @@ def screen_colorado(
 
     effective = ref.effective
     reasons: list[str] = []
+    noun = "area" if len(areas) == 1 else "areas"
+    named_areas = f"{noun} {_quoted(ref.areas[area].label for area in areas)}"
     if not areas:
         reasons.append(
-            "Not high-risk under the Colorado AI Act: no consequential decision area was chosen "
-            "(colorado_areas is empty)."
+            "Not high-risk under the Colorado AI Act: no area of consequential decisions was "
+            "chosen."
         )
     elif not factor:
         reasons.append(
-            f"Not high-risk under the Colorado AI Act: the system touches {_listing(areas)}, but "
-            "colorado_substantial_factor is 'no', so it neither makes nor is a substantial "
-            "factor in the consequential decision."
+            f"Not high-risk under the Colorado AI Act: the system plays a part in decisions in "
+            f"the {named_areas}, but it neither makes them nor is a substantial factor in "
+            "making them."
         )
     else:
         reasons.append(
-            f"High-risk under the Colorado AI Act because it makes or is a substantial factor in "
-            f"consequential decisions on {_listing(areas)} (colorado_substantial_factor is "
-            f"'yes'). The duties apply from {effective.date} ({effective.source}; last checked "
-            f"{effective.last_checked})."
+            "High-risk under the Colorado AI Act because it makes, or is a substantial factor "
+            f"in, consequential decisions in the {named_areas}. The duties apply from "
+            f"{effective.date} ({effective.source}; last checked {effective.last_checked})."
         )
     high_risk = bool(areas) and bool(factor)
     for role in without_equivalent:
         reasons.append(
-            f"The role {role} has no counterpart in the Colorado act and adds no duties."
+            f"The role {role.replace('_', ' ')} has no counterpart in the Colorado act and adds "
+            "no duties."
         )
 
     deployer_duties: list[ColoradoDuty] = []

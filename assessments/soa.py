@@ -205,16 +205,18 @@ def same_entry(entry: SoAEntry | None, data: SoAEntryInput) -> bool:
     return entry is not None and entry.as_input_values() == data.model_dump()
 
 
-def made_applicable(entry: SoAEntry | None, control_id: str, today: date) -> SoAEntryInput:
+def made_applicable(entry: SoAEntry | None, control_id: str) -> SoAEntryInput:
     """The one-click fix for a control that a risk treatment uses: include it, tagged as
-    treating an assessed risk, keeping what was said before where it still fits."""
+    treating an assessed risk, keeping what was said before where it still fits.
+
+    The fix is no review: the line keeps its last review date (none for a control never
+    assessed), which only a person sets."""
     if entry is None:
         return SoAEntryInput(
             control_id=control_id,
             applicable=True,
             inclusion_reasons=["risk_treatment"],
             status="not_started",
-            last_reviewed=today,
         )
     values = entry.as_input_values()
     previous_exclusion = entry.exclusion_reason.strip()
@@ -229,7 +231,6 @@ def made_applicable(entry: SoAEntry | None, control_id: str, today: date) -> SoA
         inclusion_reasons=[*entry.inclusion_reasons, "risk_treatment"],
         justification=(justification or note)[:TEXT_MAX],
         status="not_started" if entry.status == EXCLUDED_STATUS else entry.status,
-        last_reviewed=today,
     )
     return SoAEntryInput.model_validate(values)
 
@@ -237,8 +238,10 @@ def made_applicable(entry: SoAEntry | None, control_id: str, today: date) -> SoA
 # Findings
 
 
+# A control a risk treatment uses, excluded or never assessed: the one-click fix's finding.
+TREATED_BUT_NOT_APPLICABLE = "treated_but_not_applicable"
 FINDING_KINDS: dict[str, str] = {
-    "treated_but_not_applicable": "Used by a risk treatment but not applicable",
+    TREATED_BUT_NOT_APPLICABLE: "Used by a risk treatment but not applicable",
     "implemented_without_evidence": "Implemented without evidence",
     "exclusion_without_justification": "Excluded without a justification",
     "inclusion_without_justification": "Applicable without a reason",
@@ -288,7 +291,7 @@ def consistency_findings(
             state = "has not been assessed" if entry is None else "is marked as not applicable"
             findings.append(
                 Finding(
-                    "treated_but_not_applicable",
+                    TREATED_BUT_NOT_APPLICABLE,
                     control_id,
                     f"The treatment of {_risk_list(risks)} uses {control_id}, but it {state}.",
                     fixable=True,

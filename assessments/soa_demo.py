@@ -89,7 +89,7 @@ def load_soa(transaction: Transaction) -> int:
         entry = entry_in_transaction(transaction, control_id)
         if entry is not None and (entry.applicable or control_id not in loaded_now):
             continue
-        fix = made_applicable(entry, control_id, transaction.at.date())
+        fix = made_applicable(entry, control_id)
         if insert_entry(
             transaction,
             fix,

@@ -19,17 +19,6 @@ from pages.common import (
     show_flash,
 )
 
-FILTERS = {
-    "all": "All systems",
-    "attention": "Needs attention (stale, returned or never assessed)",
-    "stale": "Stale",
-    "submitted": "Waiting for approval",
-    "returned": "Returned for changes",
-    "draft": "Draft in progress",
-    "approved": "Approved and current",
-    "never": "Never assessed",
-}
-
 db = database()
 st.title("Impact assessments")
 st.caption(
@@ -56,45 +45,17 @@ columns[4].metric("Drafts", counts["draft"])
 columns[5].metric("Never assessed", counts["never_assessed"])
 
 
-def describe(row: pd.Series) -> str:
-    """The state of a system's assessment in a few words."""
-    if pd.isna(row["response_id"]):
-        return "Never assessed"
-    text = impact.STATUSES[row["status"]]
-    if row["status"] != "approved" and pd.notna(row["approved_id"]):
-        text += f" (re-assessment, v{row['version_no']})"
-    return text
-
-
-def view_mask(rows: pd.DataFrame, choice: str) -> pd.Series:
-    """Which systems a view shows."""
-    status, stale = rows["status"], rows["stale"].astype(bool)
-    never = rows["response_id"].isna()
-    masks = {
-        "all": pd.Series(True, index=rows.index),
-        "attention": stale | (status == "returned") | never,
-        "stale": stale,
-        "submitted": status == "submitted",
-        "returned": status == "returned",
-        "draft": status == "draft",
-        "approved": (status == "approved") & ~stale,
-        "never": never,
-    }
-    return masks[choice].fillna(False).astype(bool)
-
-
 requested = st.query_params.get("filter", "all")
 left, right = st.columns([2, 1])
 choice = left.selectbox(
     "Show",
-    list(FILTERS),
-    index=list(FILTERS).index(requested) if requested in FILTERS else 0,
-    format_func=FILTERS.get,
+    list(impact.VIEWS),
+    index=list(impact.VIEWS).index(requested) if requested in impact.VIEWS else 0,
+    format_func=impact.VIEWS.get,
     key="ia_filter",
 )
 include_retired = right.toggle("Include retired systems", key="ia_retired")
-rows = frame if include_retired else in_scope
-rows = rows[view_mask(rows, choice)]
+rows = impact_store.assessment_view(db, choice, include_retired=include_retired)
 
 if rows.empty:
     st.info("No system matches this view.")
@@ -103,7 +64,7 @@ else:
     table = pd.DataFrame(
         {
             "System": rows["system_name"],
-            "Assessment": [describe(row) for _, row in rows.iterrows()],
+            "Assessment": rows["state"],
             "Level": rows["level"].fillna(""),
             "Answered": [
                 f"{answered} of {shown}" if pd.notna(answered) else ""
@@ -115,7 +76,7 @@ else:
             ],
             "Stale because": rows["stale_reason"].where(rows["stale"], "").fillna(""),
             "Open": [
-                f"impact_result?id={int(value)}" if pd.notna(value) else None
+                f"impact_result?id={int(value)}" if pd.notna(value) else ""
                 for value in rows["response_id"]
             ],
         }
@@ -125,14 +86,20 @@ else:
         hide_index=True,
         width="stretch",
         height="content" if len(table) <= 20 else "auto",
+        placeholder="",
         column_config={
+            "System": st.column_config.TextColumn("System", width=265),
             "Assessment": st.column_config.TextColumn(
-                "Assessment", help="The latest version; a draft's level is provisional."
+                "Assessment",
+                width=160,
+                help="The latest version; a draft's level is provisional. A system never "
+                "assessed is started under 'Work on an assessment' below.",
             ),
-            "System": st.column_config.TextColumn("System", width="medium"),
-            "Approved": st.column_config.TextColumn("Approved", width="medium"),
-            "Open": st.column_config.LinkColumn("Open", display_text="Result"),
-            "Stale because": st.column_config.TextColumn("Stale because", width="medium"),
+            "Level": st.column_config.TextColumn("Level", width=45),
+            "Answered": st.column_config.TextColumn("Answered", width=72),
+            "Approved": st.column_config.TextColumn("Approved", width=108),
+            "Stale because": st.column_config.TextColumn("Stale because", width=238),
+            "Open": st.column_config.LinkColumn("Open", display_text="Result", width=52),
         },
     )
 
@@ -179,7 +146,7 @@ def start() -> None:
 
 with st.container(border=True):
     if st.session_state.get("ia_error"):
-        st.error(st.session_state.pop("ia_error"))
+        st.error(plain(st.session_state.pop("ia_error")))
     if newest is None:
         st.markdown(f"**{plain(row['system_name'])}** has no impact assessment yet.")
         st.button(

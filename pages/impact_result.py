@@ -28,22 +28,21 @@ from pages.common import (
     database,
     flash,
     plain,
+    record_from_query,
     require_actor_notice,
     show_flash,
 )
 
 db = database()
-raw_id = st.query_params.get("id", "")
-try:
-    report = impact_store.report_data(db, int(raw_id))
-except (ValueError, WorkbenchError):
-    st.title("Impact assessment result")
-    if raw_id:
-        st.warning(f"There is no impact assessment with id {plain(raw_id)}.")
-    else:
-        st.info("Open an assessment from the impact assessments page.")
-    st.page_link(IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:")
-    st.stop()
+report = record_from_query(
+    lambda response_id: impact_store.report_data(db, response_id),
+    title="Impact assessment result",
+    noun="impact assessment",
+    hint="Open an assessment from the impact assessments page.",
+    alternatives=lambda: st.page_link(
+        IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:"
+    ),
+)
 
 response, system, result = report.response, report.system, report.result
 questionnaire = report.questionnaire
@@ -53,9 +52,12 @@ PREFIX = f"ir{response.id}_"
 with st.container(horizontal=True):
     st.page_link(IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:")
     st.page_link(
-        SYSTEM, label=system.name, icon=":material/memory:", query_params={"id": str(system.id)}
+        SYSTEM,
+        label=plain(system.name),
+        icon=":material/memory:",
+        query_params={"id": str(system.id)},
     )
-st.title(f"Impact assessment: {system.name}", anchor=False)
+st.title(f"Impact assessment: {plain(system.name)}", anchor=False)
 with st.container(horizontal=True):
     st.badge(impact.STATUSES[response.status], color=impact.STATUS_COLOURS[response.status])
     st.badge(f"Level {level.id}: {level.title}", icon=":material/diversity_3:", color="violet")
@@ -93,6 +95,17 @@ if response.editable:
         icon=":material/edit_note:",
     )
 
+differences = report.inventory_conflicts
+if differences:
+    count = len(differences)
+    st.warning(
+        f"**{count} {'answer differs' if count == 1 else 'answers differ'} from the AI system's "
+        "inventory record.** Correct the answer (in a draft or a re-assessment) or the inventory "
+        "record, so both tell the same story.\n\n"
+        + "\n".join(f"- {plain(conflict.message)}" for conflict in differences),
+        icon=":material/sync_problem:",
+    )
+
 # --- Workflow ----------------------------------------------------------------------------------
 
 
@@ -111,7 +124,7 @@ with st.container(border=True):
     st.markdown("**Sign-off**")
     actor = require_actor_notice()
     if st.session_state.get(PREFIX + "error"):
-        st.error(st.session_state.pop(PREFIX + "error"))
+        st.error(plain(st.session_state.pop(PREFIX + "error")))
     if response.status in impact.EDITABLE_STATUSES:
         if response.status == "returned":
             st.markdown(
@@ -136,17 +149,17 @@ with st.container(border=True):
             try:
                 impact_store.submit(db, actor or "", response.id)
             except impact.MissingAnswersError as error:
-                st.error(str(error) + " Answer these, then submit again:")
+                st.error(plain(error) + " Answer these, then submit again:")
                 titles = {section.id: section.title for section in questionnaire.sections}
                 for item in error.missing:
                     st.page_link(
                         IMPACT_WIZARD,
-                        label=f"{titles[item.section_id]}: {item.text}",
+                        label=plain(f"{titles[item.section_id]}: {item.text}"),
                         icon=":material/error:",
                         query_params={"id": str(response.id), "section": item.section_id},
                     )
             except WorkbenchError as error:
-                st.error(str(error))
+                st.error(plain(error))
             else:
                 flash("Submitted for approval. The answers are locked until a reviewer decides.")
                 st.rerun()
@@ -187,7 +200,7 @@ with st.container(border=True):
                 else:
                     impact_store.return_for_changes(db, actor or "", response.id, comment)
             except WorkbenchError as error:
-                st.error(str(error))
+                st.error(plain(error))
             else:
                 flash("Approved: the assessment is signed off." if approve else "Returned.")
                 st.session_state.pop(PREFIX + "comment", None)
@@ -359,8 +372,9 @@ if not suggested:
     st.caption("None of the answers suggests a specific risk for the register.")
 else:
     st.caption(
-        "Each is added to the risk register in one click, with a default inherent rating to "
-        "review, the system's owner and lifecycle stage, and a link back to the answer."
+        "Each is added to the risk register in one click, with the system's owner and lifecycle "
+        "stage and a link back to the answer. It is added unrated: the suggested rating is "
+        "offered as a starting point when someone rates it, never saved for you."
     )
 links = impact_store.risk_links(db, response)
 taxonomy = catalog.taxonomy()
@@ -391,8 +405,8 @@ for suggestion in suggested:
             st.caption(
                 f"{plain(taxonomy.harm_categories.get(risk.harm_category, risk.harm_category))} · "
                 f"source: {plain(taxonomy.risk_sources.get(risk.risk_source, risk.risk_source))} · "
-                f"affects {plain(parties)} · default rating: likelihood {risk.likelihood}, "
-                f"severity {risk.severity}"
+                f"affects {plain(parties)} · suggested starting rating: likelihood "
+                f"{risk.likelihood}, severity {risk.severity}"
             )
             answer = (
                 "the ratings in the harm table"
@@ -420,9 +434,12 @@ for suggestion in suggested:
                         suggestion.trigger_index,
                     )
                 except WorkbenchError as error:
-                    st.error(str(error))
+                    st.error(plain(error))
                 else:
-                    flash(f"Added risk #{risk_id}: {risk.title}.")
+                    flash(
+                        f"Added risk #{risk_id}: {risk.title}. It is not rated yet: "
+                        "rate it on its page."
+                    )
                     st.rerun()
 
 # --- Answers, downloads, history ---------------------------------------------------------------

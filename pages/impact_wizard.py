@@ -18,6 +18,7 @@ from assessments.questionnaire import (
     AnswerError,
     Question,
     Section,
+    clean_answers,
     is_complete,
     missing_required,
     progress,
@@ -34,22 +35,21 @@ from pages.common import (
     database,
     flash,
     plain,
+    record_from_query,
     require_actor_notice,
     show_flash,
 )
 
 db = database()
-raw_id = st.query_params.get("id", "")
-try:
-    response = impact_store.get_response(db, int(raw_id))
-except (ValueError, WorkbenchError):
-    st.title("Impact questionnaire")
-    if raw_id:
-        st.warning(f"There is no impact assessment with id {plain(raw_id)}.")
-    else:
-        st.info("Choose an AI system on the impact assessments page to start or continue.")
-    st.page_link(IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:")
-    st.stop()
+response = record_from_query(
+    lambda response_id: impact_store.get_response(db, response_id),
+    title="Impact questionnaire",
+    noun="impact assessment",
+    hint="Choose an AI system on the impact assessments page to start or continue.",
+    alternatives=lambda: st.page_link(
+        IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:"
+    ),
+)
 
 questionnaire = impact.get_questionnaire(response.questionnaire_id)
 system = inventory_store.get_system(db, response.system_id)
@@ -62,6 +62,12 @@ errors: dict[str, str] = st.session_state.setdefault(ERRORS, {})
 records = impact_store.answer_records(db, response.id)
 answers = {key: record["value"] for key, record in records.items()}
 shown = {question.id for question in visible_questions(questionnaire, answers)}
+conflicts = {
+    conflict.question_id: conflict
+    for conflict in impact.inventory_conflicts(
+        questionnaire, clean_answers(questionnaire, answers)[0], system
+    )
+}
 sections = [
     section
     for section in questionnaire.sections
@@ -95,7 +101,7 @@ position = section_ids.index(current_id)
 section = sections[position]
 
 st.page_link(IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:")
-st.title(f"Impact assessment: {system.name}", anchor=False)
+st.title(f"Impact assessment: {plain(system.name)}", anchor=False)
 st.caption(
     f"{questionnaire.title} (version {questionnaire.version}) · assessment #{response.id}, "
     f"version {response.version_no} · {impact.STATUSES[response.status]}"
@@ -126,6 +132,30 @@ if response.previous_id:
         f"A re-assessment: {carried} answers are carried over from version "
         f"{response.version_no - 1} and still as they were. Change whatever is different now."
     )
+
+if conflicts:
+    section_of = {
+        question.id: item for item in questionnaire.sections for question in item.questions
+    }
+    with st.container(border=True):
+        count = len(conflicts)
+        st.markdown(
+            f":orange[:material/sync_problem:] **{count} "
+            f"{'answer differs' if count == 1 else 'answers differ'} from the AI system's "
+            "inventory record.** Correct the answer or the inventory record, so the assessment "
+            "and the inventory tell the same story."
+        )
+        st.markdown("\n".join(f"- {plain(conflict.message)}" for conflict in conflicts.values()))
+        with st.container(horizontal=True):
+            for section_id in dict.fromkeys(section_of[key].id for key in conflicts):
+                if section_id in section_ids and section_id != current_id:
+                    position_of = section_ids.index(section_id)
+                    st.page_link(
+                        IMPACT_WIZARD,
+                        label=f"Go to {position_of + 1}. {sections[position_of].title}",
+                        icon=":material/arrow_forward:",
+                        query_params={"id": str(response.id), "section": section_id},
+                    )
 
 answered_total, shown_total = progress(questionnaire, answers)
 st.progress(
@@ -341,6 +371,26 @@ if section.description:
     st.caption(section.description)
 
 
+def inventory_note(question: Question) -> None:
+    """For a question the inventory record also answers: whether the two agree."""
+    mirror = impact.inventory_mirror(question.id)
+    if mirror is None:
+        return
+    conflict = conflicts.get(question.id)
+    if conflict is not None:
+        st.markdown(f":orange[:material/sync_problem: {plain(conflict.difference)}]")
+    elif not mirror.compared:
+        if answers.get(question.id) == getattr(system, mirror.field):
+            st.caption(":material/inventory_2: Taken from the AI system's inventory record.")
+    elif question.id in answers:
+        st.caption(":material/inventory_2: Agrees with the AI system's inventory record.")
+    else:
+        st.caption(
+            ":material/inventory_2: The inventory record says: "
+            f"{plain(impact.record_text(mirror, system))}."
+        )
+
+
 def render_question(question: Question) -> None:
     """The question with its answer widget, messages and, beside it, why we ask."""
     label = question.text + (" *" if question.required else "")
@@ -353,6 +403,7 @@ def render_question(question: Question) -> None:
             st.markdown(":red[:material/error: Required: please answer this question.]")
         if record and record["carried_from"] is not None:
             st.caption(":material/history: Carried over from the previous version.")
+        inventory_note(question)
 
     def why() -> None:
         st.caption(f"**Why we ask.** {plain(question.help)}")
@@ -419,17 +470,17 @@ with st.container(border=True):
             impact_store.submit(db, actor or "", response.id)
         except impact.MissingAnswersError as error:
             st.session_state[MISSING] = [item.question_id for item in error.missing]
-            st.error(str(error) + " Answer these, then submit again:")
+            st.error(plain(error) + " Answer these, then submit again:")
             titles = {item.id: item.title for item in questionnaire.sections}
             for item in error.missing:
                 st.page_link(
                     IMPACT_WIZARD,
-                    label=f"{titles[item.section_id]}: {item.text}",
+                    label=plain(f"{titles[item.section_id]}: {item.text}"),
                     icon=":material/error:",
                     query_params={"id": str(response.id), "section": item.section_id},
                 )
         except WorkbenchError as error:
-            st.error(str(error))
+            st.error(plain(error))
         else:
             st.session_state.pop(MISSING, None)
             flash(f"Submitted the impact assessment of {system.name} for approval.")
@@ -452,7 +503,7 @@ with st.expander("Import answers from a file", icon=":material/upload_file:"):
                 db, actor or "", response.id, upload.getvalue().decode("utf-8", "replace")
             )
         except WorkbenchError as error:
-            st.error(str(error))
+            st.error(plain(error))
         else:
             for key in [key for key in st.session_state if str(key).startswith(PREFIX)]:
                 if key not in (ERRORS, PREFIX + "upload"):

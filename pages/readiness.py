@@ -64,7 +64,7 @@ for column, fmt, label in zip(downloads, ("xlsx", "pdf"), ("Excel (XLSX)", "PDF"
 if figures.rated == 0:
     st.info(
         "No clause item is rated yet. Open a clause below, rate its items and save; or load the"
-        " demo portfolio with `python -m assessments demo`.",
+        " demo portfolio from Home.",
         icon=":material/lightbulb:",
     )
 
@@ -184,7 +184,7 @@ for clause, members in by_clause.items():
     )
     with st.expander(title, expanded=bool(errors)):
         if errors.get("form"):
-            st.error(errors["form"])
+            st.error(plain(errors["form"]))
             if errors.get("stale") and st.button(
                 "Discard my changes and load the latest ratings", key=f"rd_{clause}_reload"
             ):

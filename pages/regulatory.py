@@ -5,12 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assessments.regulatory import (
-    CLASS_COLOURS,
-    CLASS_ORDER,
-    NOT_SCREENED,
-    class_label,
-)
+from assessments.regulatory import CLASS_COLOURS, class_filter_options
 from assessments.screening import load_colorado_reference, load_eu_ai_act_reference
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
@@ -31,31 +26,25 @@ if inventory_store.counts(db).get("total", 0) == 0:
     st.stop()
 
 counts = screening_store.class_counts(db)
-keys = [*CLASS_ORDER, NOT_SCREENED]
+classes = class_filter_options()
+keys = list(classes)
 with st.container(horizontal=True):
-    for key in keys:
-        st.badge(
-            f"{class_label(key)}: {counts.get(key, 0)}",
-            color=CLASS_COLOURS.get(key, "gray"),
-        )
+    for key, label in classes.items():
+        st.badge(f"{label}: {counts.get(key, 0)}", color=CLASS_COLOURS.get(key, "gray"))
 st.caption("Systems in use or planned (retired ones are left out of these counts).")
 
 left, middle, right = st.columns([3, 1, 1])
 chosen = left.multiselect(
     "EU AI Act class",
     keys,
-    format_func=class_label,
-    key="reg_classes",
+    format_func=classes.get,
+    key="regs_classes",
     placeholder="All classes",
 )
-stale_only = middle.toggle("Stale screenings only", key="reg_stale")
-fria_only = right.toggle("FRIA required only", key="reg_fria")
+stale_only = middle.toggle("Stale screenings only", key="regs_stale")
+fria_only = right.toggle("FRIA required only", key="regs_fria")
 
-frame = screening_store.overview(db, chosen)
-if stale_only:
-    frame = frame[frame["stale"]]
-if fria_only:
-    frame = frame[frame["fria_required"].fillna(False).astype(bool)]
+frame = screening_store.overview(db, chosen, stale_only=stale_only, fria_only=fria_only)
 
 if frame.empty:
     st.info("No system matches these filters.")
@@ -63,12 +52,6 @@ if frame.empty:
 
 shown = frame.assign(
     eu_class=[[value] for value in frame["risk_class"]],
-    progress=[
-        round(100 * closed / total) if total else None
-        for closed, total in zip(
-            frame["obligations_closed"], frame["obligations_total"], strict=True
-        )
-    ],
     obligations=[
         f"{closed} of {total}" if total else "none"
         for closed, total in zip(
@@ -85,7 +68,7 @@ st.caption(f"{len(frame)} AI systems · select a row to open its screening")
 selection = st.dataframe(
     shown,
     hide_index=True,
-    key="reg_table",
+    key="regs_table",
     on_select="rerun",
     selection_mode="single-row",
     width="stretch",
@@ -99,27 +82,32 @@ selection = st.dataframe(
         "obligations",
         "progress",
         "screened_at",
-        "business_unit",
     ],
     column_config={
-        "name": st.column_config.TextColumn("AI system", width="medium"),
+        "name": st.column_config.TextColumn("AI system", width=265),
         "eu_class": st.column_config.MultiselectColumn(
             "EU AI Act class",
             options=keys,
             color=[CLASS_COLOURS.get(key, "gray") for key in keys],
-            format_func=class_label,
+            format_func=classes.get,
+            width=115,
         ),
         "stale_text": st.column_config.TextColumn(
-            "Stale", help="Purpose, context or technique changed after the screening"
+            "Stale", help="Purpose, context or technique changed after the screening", width=50
         ),
-        "fria_required": st.column_config.CheckboxColumn("FRIA required"),
-        "colorado": "Colorado AI Act",
-        "obligations": "Obligations done",
+        "fria_required": st.column_config.CheckboxColumn(
+            "FRIA", help="A fundamental rights impact assessment (Art. 27) is required", width=50
+        ),
+        "colorado": st.column_config.TextColumn("Colorado AI Act", width=110),
+        "obligations": st.column_config.TextColumn(
+            "Done", help="Obligations done or set aside, of all", width=65
+        ),
         "progress": st.column_config.ProgressColumn(
-            "Progress", min_value=0, max_value=100, format="%d%%"
+            "Progress", min_value=0, max_value=100, format="%d%%", width=110
         ),
-        "screened_at": st.column_config.DatetimeColumn("Screened (UTC)", format="YYYY-MM-DD"),
-        "business_unit": "Business unit",
+        "screened_at": st.column_config.DatetimeColumn(
+            "Screened", format="YYYY-MM-DD", help="Date of the current screening (UTC)", width=95
+        ),
     },
 )
 rows = selection["selection"]["rows"] if selection else []
@@ -132,7 +120,7 @@ choice = st.selectbox(
     format_func=dict(zip(frame["system_id"], frame["name"], strict=True)).get,
     index=None,
     placeholder="Choose a system…",
-    key="reg_open",
+    key="regs_open",
 )
 if choice is not None:
     st.switch_page(SCREENING, query_params={"id": int(choice)})

@@ -9,11 +9,13 @@ import streamlit as st
 
 from assessments import catalog
 from assessments.errors import FieldErrors, WorkbenchError
+from assessments.inventory import FIELD_LABELS
 from assessments.questionnaire import Question, visible_questions
 from assessments.regulatory import (
     OBLIGATION_STATUSES,
     STALE_FIELDS,
     answer_problems,
+    checklist_progress,
     evaluate,
     impact_section_titles,
     screening_questionnaire,
@@ -33,33 +35,32 @@ from pages.common import (
     flash,
     labelled,
     plain,
+    record_from_query,
     require_actor_notice,
     show_flash,
+    system_picker,
 )
 
 db = database()
-names = inventory_store.system_names(db)
-raw_id = st.query_params.get("id")
-system_id = int(raw_id) if raw_id and raw_id.isdigit() and int(raw_id) in names else None
 
-if system_id is None:
-    st.title("Regulatory screening")
+
+def systems_to_screen() -> None:
+    names = inventory_store.system_names(db)
     if not names:
         st.info("The inventory is empty: add an AI system first, then screen it here.")
         st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
-        st.stop()
-    if raw_id:
-        st.warning(f"There is no AI system with id {plain(raw_id)}.")
-    choice = st.selectbox(
-        "Screen a system", list(names), format_func=names.get, index=None, key="scr_pick"
-    )
-    if choice is not None:
-        st.query_params["id"] = str(choice)
-        st.rerun()
+        return
+    system_picker(names, "Screen a system", key="scr_pick")
     st.page_link(REGULATORY, label="All screenings", icon=":material/gavel:")
-    st.stop()
 
-system = inventory_store.get_system(db, system_id)
+
+system = record_from_query(
+    lambda wanted: inventory_store.get_system(db, wanted),
+    title="Regulatory screening",
+    noun="AI system",
+    alternatives=systems_to_screen,
+)
+system_id = system.id
 questionnaire = screening_questionnaire()
 eu_reference = load_eu_ai_act_reference()
 colorado_reference = load_colorado_reference()
@@ -67,10 +68,13 @@ record = screening_store.current_screening(db, system_id)
 
 with st.container(horizontal=True):
     st.page_link(
-        SYSTEM, label=system.name, icon=":material/arrow_back:", query_params={"id": system_id}
+        SYSTEM,
+        label=plain(system.name),
+        icon=":material/arrow_back:",
+        query_params={"id": system_id},
     )
     st.page_link(REGULATORY, label="All screenings", icon=":material/gavel:")
-st.title(f"Regulatory screening: {system.name}", anchor=False)
+st.title(f"Regulatory screening: {plain(system.name)}", anchor=False)
 show_flash()
 
 # --- the questionnaire's state: one session key per question (or per choice of a multi-select) --
@@ -155,14 +159,14 @@ def show_result() -> None:
     class_badge(eu.risk_class)
     st.markdown(eu_reference.classes[eu.risk_class].explanation)
     if record.stale:
-        fields = ", ".join(STALE_FIELDS).replace("_", " ")
+        fields = ", ".join(FIELD_LABELS[name] for name in STALE_FIELDS)
         st.warning(
-            f"Stale: the system's {fields} changed on {record.changed_at:%Y-%m-%d %H:%M} UTC, "
-            "after this screening. Check the answers and screen it again.",
+            f"Stale: the system's inventory record changed on "
+            f"{record.changed_at:%Y-%m-%d %H:%M} UTC, after this screening (one of: {fields}). "
+            "Check the answers and screen it again.",
             icon=":material/update:",
         )
-    # Transparency and FRIA are only assessed for a system that may be used in the EU.
-    assessed = eu.risk_class not in ("prohibited", "out_of_scope")
+    assessed = eu.duties_assessed
     facts = [
         f"- **Basis:** {eu_reference.bases[eu.basis].label}" if eu.basis else None,
         "- **Transparency duties:** "
@@ -216,7 +220,10 @@ def show_result() -> None:
     st.subheader("Colorado AI Act", anchor=False)
     colorado = outcome.colorado
     if colorado is None:
-        st.markdown("Not applicable: the system is not used in Colorado (`colorado_applies`).")
+        st.markdown(
+            "Not applicable: the answers say your organisation does not do business in "
+            "Colorado with this system."
+        )
         return
     st.badge(
         "Colorado: high-risk" if colorado.high_risk else "Colorado: not high-risk",
@@ -251,8 +258,11 @@ def show_checklist() -> None:
     if not rows:
         st.info("This result carries no obligations for your roles.")
         return
-    closed = sum(row.status in ("done", "not_applicable") for row in rows)
-    st.progress(closed / len(rows), text=f"{closed} of {len(rows)} obligations done or set aside")
+    progress = checklist_progress(row.status for row in rows)
+    st.progress(
+        progress.share,
+        text=f"{progress.closed} of {progress.total} obligations done or set aside",
+    )
     table = pd.DataFrame(
         [
             {
@@ -331,7 +341,7 @@ def show_checklist() -> None:
             st.session_state[f"{PREFIX}obligation_errors_{chosen}"] = error.errors
             st.rerun()
         except WorkbenchError as error:
-            st.error(str(error))
+            st.error(plain(error))
         else:
             st.session_state.pop(f"{PREFIX}obligation_errors_{chosen}", None)
             flash(f"Saved: {row.item.title}." if changed else "Nothing changed.", "success")
@@ -373,7 +383,8 @@ def show_questionnaire() -> None:
     )
     if errors:
         st.error(
-            "Nothing was saved: " + errors.get("form", "see the messages under the questions.")
+            "Nothing was saved: "
+            + plain(errors.get("form", "see the messages under the questions."))
         )
 
 

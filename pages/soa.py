@@ -67,17 +67,23 @@ if st.session_state.get(SELECTED_KEY) not in by_id:
 first_day = soa_store.first_change(db)
 today = date.today()
 toolbar = st.columns([2, 1, 1, 1, 2], vertical_alignment="bottom")
-as_of = toolbar[0].date_input(
-    "Show the SoA as it stood on",
-    value=None,
-    min_value=first_day or today,
-    max_value=today,
-    format="YYYY-MM-DD",
-    key="soa_as_of",
-    help="Leave empty for the current SoA. A past date shows each control's line as it was at"
-    " the end of that day (UTC), read-only.",
-    disabled=first_day is None,
-)
+as_of: date | None = None
+if first_day is None:
+    toolbar[0].caption(
+        ":material/history: The SoA as it stood on a past day can be shown once a first control"
+        " has been saved: there is no history yet."
+    )
+else:
+    as_of = toolbar[0].date_input(
+        "Show the SoA as it stood on",
+        value=None,
+        min_value=min(first_day, today),
+        max_value=today,
+        format="YYYY-MM-DD",
+        key="soa_as_of",
+        help=f"Leave empty for the current SoA. Any day from {first_day.isoformat()} (the first"
+        " change) shows each control's line as it was at the end of that day (UTC), read-only.",
+    )
 view = load_view(db, as_of)
 summary = view.summary
 for column, fmt, label in zip(
@@ -113,9 +119,9 @@ else:
 
 if summary.assessed == 0 and as_of is None:
     st.info(
-        "No control has been assessed yet. Choose a control on the right, say whether it"
-        " applies and why, and save; or load the demo portfolio with"
-        " `python -m assessments demo`.",
+        "No control has been assessed yet. Pick a control (a row of the tables, or in the"
+        " editor below), say whether it applies and why, and save; or load the demo portfolio"
+        " from Home.",
         icon=":material/lightbulb:",
     )
 
@@ -171,14 +177,12 @@ def pick_from_table(table_key: str, ids: list[str]) -> None:
 
 
 statement = view.statement()
-left, right = st.columns([3, 2], gap="large")
-
-with left:
-    st.subheader("Controls by group", anchor=False)
-    st.caption(
-        "Select a row to open the control on the right. An excluded control has the status"
-        " 'Not applicable'."
-    )
+st.subheader("Controls by group", anchor=False)
+st.caption(
+    "Select a row to open the control in the editor below. An excluded control has the status"
+    " 'Not applicable'."
+)
+with st.container(height=460, border=False):
     for group in catalog.control_groups():
         rows = statement[statement["group"] == group.id]
         ids = rows["control_id"].tolist()
@@ -187,9 +191,9 @@ with left:
                 "Control": rows["control_id"],
                 "Title": rows["title"],
                 "Status": rows["status"].map(status_label),
-                "Risks": rows["linked_risks"].map(lambda text: len(text.split(";")) if text else 0),
+                "Risks": rows["control_id"].map(view.linked_risk_count),
                 "Owner": rows["owner"],
-                "Our guidance": rows["guidance"],
+                "Last reviewed": rows["last_reviewed"],
             }
         )
         st.markdown(f"**{group.id} {plain(group.title)}**")
@@ -200,14 +204,17 @@ with left:
             key=table_key,
             on_select=partial(pick_from_table, table_key, ids),
             selection_mode="single-row",
+            width="stretch",
+            placeholder="",
             column_config={
-                "Control": st.column_config.TextColumn(width=70),
-                "Title": st.column_config.TextColumn(width=220),
+                "Control": st.column_config.TextColumn(width=65),
+                "Title": st.column_config.TextColumn(width=410),
                 "Status": st.column_config.TextColumn(width=150),
                 "Risks": st.column_config.NumberColumn(
-                    width=55, help="How many risk treatments use the control"
+                    width=50, help="How many risk treatments use the control"
                 ),
-                "Our guidance": st.column_config.TextColumn(width="large"),
+                "Owner": st.column_config.TextColumn(width=120),
+                "Last reviewed": st.column_config.DateColumn(width=95, format="YYYY-MM-DD"),
             },
         )
 
@@ -224,7 +231,7 @@ def entry_values(entry: SoAEntry | None) -> dict[str, object]:
         "status": None,
         "owner": "",
         "evidence": "",
-        "last_reviewed": today,
+        "last_reviewed": None,
     }
 
 
@@ -249,7 +256,7 @@ def show_read_only(entry: SoAEntry | None) -> None:
     st.markdown("\n".join(lines))
 
 
-with right:
+with st.container(border=True):
     control_id: str = st.session_state[SELECTED_KEY]
     # Keyed by the selection and started at it, so the widget's own default is always the
     # control shown: a widget re-created by the browser can never fall back to A.2.2.
@@ -267,7 +274,9 @@ with right:
     entry = view.entries.get(control_id)
     st.subheader(f"{control.id} {control.title}", anchor=False)
     st.caption(f"{control.group} {control.group_title}")
-    st.markdown(f":material/lightbulb: {plain(control.guidance)}")
+    about, form_area = st.columns([2, 3], gap="large")
+about.markdown(f":material/lightbulb: {plain(control.guidance)}")
+with about:
     if entry is None:
         st.badge(status_label(NOT_ASSESSED), color="gray")
     else:
@@ -284,17 +293,18 @@ with right:
     for risk in risks.to_dict("records"):
         risk_box.page_link(
             RISK,
-            label=f"Risk {risk['id']}: {risk['title']} ({risk['system'] or 'no system'})",
+            label=plain(f"Risk {risk['id']}: {risk['title']} ({risk['system'] or 'no system'})"),
             query_params={"id": str(risk["id"])},
             icon=":material/warning:",
         )
-    if not risks.empty and (entry is None or not entry.applicable) and as_of is None:
+    if as_of is None and view.must_be_applicable(control_id):
         st.warning(
             "Risk treatments use this control, so it must be applicable: use the fix above or"
             " mark it applicable here.",
             icon=":material/warning:",
         )
 
+with form_area:
     if as_of is not None:
         st.markdown(f"**As it stood at the end of {as_of.isoformat()}**")
         show_read_only(entry)
@@ -310,7 +320,7 @@ with right:
             st.session_state[errors_key] = {}
         errors: dict[str, str] = st.session_state.get(errors_key, {})
         if errors.get("form"):
-            st.error(errors["form"])
+            st.error(plain(errors["form"]))
             stale = st.session_state.get(prefix + "stale")
             if stale and st.button(
                 "Discard my changes and load the latest version", key=prefix + "reload"
@@ -373,18 +383,31 @@ with right:
             )
             field_error(errors, "evidence")
             st.date_input(
-                "Last reviewed", key=prefix + "last_reviewed", max_value=today, format="YYYY-MM-DD"
+                "Last reviewed",
+                key=prefix + "last_reviewed",
+                max_value=today,
+                format="YYYY-MM-DD",
+                help="The day someone last checked this line against what is really in place."
+                " Saving does not change it: set it here, or use 'Save, reviewed today'.",
             )
             field_error(errors, "last_reviewed")
             actor = require_actor_notice()
-            submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
+            with st.container(horizontal=True):
+                submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
+                reviewed_now = st.form_submit_button(
+                    "Save, reviewed today",
+                    icon=":material/event_available:",
+                    help=f"Save and record that you reviewed this line today ({today}).",
+                )
 
-        if submitted:
+        if submitted or reviewed_now:
             values = {
                 name: st.session_state.get(prefix + name)
                 for name in SoAEntryInput.model_fields
                 if name != "control_id"
             }
+            if reviewed_now:
+                values["last_reviewed"] = today
             new_errors: dict[str, str] = {}
             saved = False
             if actor is None:

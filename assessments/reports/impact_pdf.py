@@ -415,12 +415,24 @@ def build_impact_pdf(report: ImpactReport) -> bytes:
 
     _heading(pdf, "The AI system")
     _system_table(pdf, report)
+    if report.inventory_conflicts:
+        pdf.set_text_color(170, 90, 0)
+        _paragraph(
+            pdf,
+            "Answers that differ from the inventory record above (one of the two is wrong):",
+            size=9,
+            style="B",
+        )
+        pdf.set_text_color(0, 0, 0)
+        for conflict in report.inventory_conflicts:
+            pdf.set_x(pdf.l_margin + 2)
+            _paragraph(pdf, f"•  {conflict.message}", size=8.5, gap=0.6)
 
     if report.result.triggered_risks:
         _heading(pdf, "Risks suggested by the answers")
         _table(
             pdf,
-            ("Risk", "Raised by", "Likelihood x severity"),
+            ("Risk", "Raised by", "Suggested starting rating (L x S)"),
             [
                 (
                     f"{risk.title}: {risk.description}",

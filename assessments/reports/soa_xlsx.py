@@ -1,9 +1,9 @@
 """Formatted workbooks for auditors: the Statement of Applicability and the clause readiness.
 
-The first sheet keeps the export's column names and values (the same as CSV and JSON, so a
-script reads any format alike) and adds what a person needs: a frozen header and control
-column, filters, wrapped text, real dates, a fill colour per implementation status; a second
-sheet says what the workbook is and explains the codes.
+A workbook is for people: its headers and values are labels ("Implementation status",
+"Partially implemented", "Best practice"), never the stable keys of the CSV and JSON exports
+(which scripts read). It adds a frozen header and control column, filters, wrapped text, real
+dates and a fill colour per implementation status; a last sheet says what the workbook is.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from assessments.soa import (
     ReadinessFigures,
     SoASummary,
     Stage1Summary,
+    reason_labels,
+    status_label,
 )
 
 STATUS_FILLS: dict[str, str] = {
@@ -62,6 +64,39 @@ _WIDTHS: dict[str, float] = {
     "key_for_stage1": 10,
 }
 _WRAPPED = {"guidance", "justification", "exclusion_reason", "evidence", "note", "title"}
+# The headers people read, for the stable column names of the exports.
+HEADERS: dict[str, str] = {
+    "control_id": "Control",
+    "group": "Group",
+    "group_title": "Group title",
+    "title": "Title",
+    "guidance": "Our guidance",
+    "applicable": "Applicable",
+    "inclusion_reasons": "Reasons for inclusion",
+    "justification": "Justification",
+    "exclusion_reason": "Reason for exclusion",
+    "status": "Implementation status",
+    "owner": "Owner",
+    "evidence": "Evidence",
+    "linked_risks": "Linked risks",
+    "last_reviewed": "Last reviewed",
+    "changed_at": "Last changed (UTC)",
+    "changed_by": "Changed by",
+    "item_id": "Item",
+    "clause": "Clause",
+    "clause_title": "Clause title",
+    "maturity": "Maturity (0-5)",
+    "note": "Note",
+    "key_for_stage1": "Key for stage 1",
+    "items": "Items",
+    "rated": "Rated",
+    "mean_maturity": "Mean maturity",
+    "readiness_percent": "Readiness (%)",
+    "section": "Section",
+    "subject": "Subject",
+    "what_is_missing": "What is missing",
+}
+_YES_NO = {"yes": "Yes", "no": "No", True: "Yes", False: "No"}
 
 
 def _cell(value: Any) -> Any:
@@ -73,7 +108,7 @@ def _cell(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _YES_NO[value]
     if hasattr(value, "item") and not isinstance(value, str):
         return value.item()
     return value
@@ -116,15 +151,22 @@ class _Book:
         return self._fills[key]
 
     def table_sheet(
-        self, name: str, frame: pd.DataFrame, fill_by: str | None = None, freeze_columns: int = 1
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        fills: Sequence[str] | None = None,
+        freeze_columns: int = 1,
     ) -> None:
+        """One table: `frame` keeps the export's column names (for widths and wrapping) and
+        holds the values people read; the header row shows HEADERS. `fills`: a fill colour
+        per row."""
         sheet = self.workbook.add_worksheet(name[:31])
         columns = list(frame.columns)
         for index, column in enumerate(columns):
-            sheet.write(0, index, column, self.header)
+            sheet.write(0, index, HEADERS.get(column, column), self.header)
             sheet.set_column(index, index, _WIDTHS.get(column, 16))
         for row_index, row in enumerate(frame.to_dict("records"), start=1):
-            fill = STATUS_FILLS.get(str(row.get(fill_by)), "") if fill_by else ""
+            fill = fills[row_index - 1] if fills else ""
             for index, column in enumerate(columns):
                 value = _cell(row[column])
                 kind = (
@@ -177,12 +219,16 @@ def soa_xlsx(
 ) -> bytes:
     """The SoA workbook: sheet 'Statement of Applicability' (one row per control) and 'About'."""
     book = _Book("Statement of Applicability (ISO/IEC 42001 Annex A)")
-    book.table_sheet("Statement of Applicability", frame, fill_by="status", freeze_columns=1)
-    statuses = "; ".join(
-        f"{key} = {label}"
-        for key, label in [*IMPLEMENTATION_STATUSES.items(), (NOT_ASSESSED, NOT_ASSESSED_LABEL)]
+    book.table_sheet(
+        "Statement of Applicability",
+        statement_for_people(frame),
+        fills=[STATUS_FILLS.get(str(status), "") for status in frame["status"]],
+        freeze_columns=1,
     )
-    reasons = "; ".join(f"{key} = {label}" for key, label in INCLUSION_REASONS.items())
+    statuses = ", ".join(
+        [*IMPLEMENTATION_STATUSES.values(), NOT_ASSESSED_LABEL + " (nobody has assessed it yet)"]
+    )
+    reasons = ", ".join(INCLUSION_REASONS.values())
     lines = [
         *_stamp(as_of, generated_at),
         (
@@ -191,15 +237,26 @@ def soa_xlsx(
             f"{summary.applicable} applicable, {summary.excluded} excluded, "
             f"{summary.not_assessed} not assessed",
         ),
-        ("applicable", "yes, no, or empty when the control has not been assessed"),
-        ("status", statuses),
-        ("inclusion_reasons", reasons + " (several are joined with ';')"),
+        ("Applicable", "Yes, No, or empty when the control has not been assessed"),
+        (HEADERS["status"], statuses),
+        (HEADERS["inclusion_reasons"], reasons + " (several are separated by ';')"),
         (
-            "linked_risks",
-            "ids of the risks whose treatment uses the control, joined with ';' (today's"
+            HEADERS["linked_risks"],
+            "ids of the risks whose treatment uses the control, separated by ';' (today's"
             " treatments, also in a dated view)",
         ),
-        ("changed_at, changed_by", "when (UTC) and by whom the line was last changed"),
+        (
+            HEADERS["last_reviewed"],
+            "the day someone last checked the line against practice; empty when nobody has",
+        ),
+        (
+            f"{HEADERS['changed_at']}, {HEADERS['changed_by']}",
+            "when and by whom the line was last changed",
+        ),
+        (
+            "Keys for scripts",
+            "The CSV and JSON exports hold the same table with stable keys instead of labels.",
+        ),
     ]
     book.about_sheet("About", lines, "Statement of Applicability")
     return book.close()
@@ -215,7 +272,8 @@ def readiness_xlsx(
 ) -> bytes:
     """The readiness workbook: items, figures per clause, stage 1 gaps and the scale."""
     book = _Book("Readiness for clauses 4 to 10 (ISO/IEC 42001)")
-    book.table_sheet("Clause items", frame, freeze_columns=1)
+    items = frame.assign(key_for_stage1=frame["key_for_stage1"].map(_YES_NO))
+    book.table_sheet("Clause items", items, freeze_columns=1)
     clauses = pd.DataFrame(
         [
             {
@@ -230,7 +288,7 @@ def readiness_xlsx(
         ]
         + [
             {
-                "clause": "all",
+                "clause": "All",
                 "title": "Overall",
                 "items": figures.items,
                 "rated": figures.rated,
@@ -269,3 +327,12 @@ def readiness_xlsx(
     ]
     book.about_sheet("About", lines, "Readiness for clauses 4 to 10")
     return book.close()
+
+
+def statement_for_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """The statement's values as labels: Yes or No, status and reason labels."""
+    return frame.assign(
+        applicable=frame["applicable"].map(lambda value: _YES_NO.get(value, "")),
+        inclusion_reasons=frame["inclusion_reasons"].map(lambda keys: reason_labels(str(keys))),
+        status=frame["status"].map(lambda status: status_label(str(status))),
+    )

@@ -35,6 +35,7 @@ from assessments.impact import (
 )
 from assessments.inventory import MATERIAL_FIELDS, AISystem
 from assessments.questionnaire import (
+    AnswerError,
     AnswersFileError,
     Questionnaire,
     ScoreResult,
@@ -44,12 +45,12 @@ from assessments.questionnaire import (
     progress,
     score,
 )
-from assessments.risks import RatingInput
+from assessments.risks import Risk
 from assessments.store import inventory as inventory_store
 from assessments.store.audit import entity_history
-from assessments.store.criteria import criteria_in_transaction
+from assessments.store.criteria import current_criteria
 from assessments.store.db import Database, Transaction, utc_now
-from assessments.store.risks import insert_rating, insert_risk
+from assessments.store.risks import insert_risk
 
 ENTITY = "impact_response"
 ANSWER_ENTITY = "impact_answer"
@@ -255,6 +256,7 @@ def _insert_answer(
     actor: str,
     at: datetime,
     carried_from: int | None = None,
+    from_inventory: bool = False,
 ) -> int:
     row = transaction.fetchone(
         "INSERT INTO impact_answers (response_id, question_id, value, answered_at, answered_by,"
@@ -272,6 +274,11 @@ def _insert_answer(
     answer_id = int(row[0])
     if carried_from is not None:
         summary = f"Carried over '{question_id}' into impact assessment #{response.id}"
+    elif from_inventory:
+        summary = (
+            f"Filled in '{question_id}' from the inventory record in impact assessment "
+            f"#{response.id}"
+        )
     elif value is None:
         summary = f"Cleared '{question_id}' in impact assessment #{response.id}"
     else:
@@ -287,6 +294,16 @@ def _insert_answer(
     return answer_id
 
 
+def has_assessment(transaction: Transaction, system_id: int, questionnaire_id: str) -> bool:
+    """Whether the system has any version of this questionnaire's assessment (in a caller's
+    transaction)."""
+    row = transaction.fetchone(
+        "SELECT 1 FROM impact_responses WHERE system_id = ? AND questionnaire_id = ? LIMIT 1",
+        [system_id, questionnaire_id],
+    )
+    return row is not None
+
+
 def insert_response(
     transaction: Transaction,
     system_id: int,
@@ -296,6 +313,9 @@ def insert_response(
     at: datetime | None = None,
 ) -> ImpactResponse:
     """Start version 1, or a re-assessment prefilled from the latest approved version.
+
+    Context questions the inventory record already answers (assessments.impact.
+    INVENTORY_MIRRORS) and that have no answer yet start with the record's value.
 
     Refused while another version of the same assessment is still open (draft, submitted or
     returned): that one is resumed instead.
@@ -351,6 +371,25 @@ def insert_response(
                 carried_from=records[question_id]["answer_id"],
             )
         answers = kept
+    system = _system_in(transaction, system_id)
+    for question_id, value in impact.inventory_prefill(questionnaire, system).items():
+        if question_id in answers:
+            continue
+        try:
+            normalised = prepare_answer(questionnaire, answers, question_id, value)
+        except AnswerError:
+            continue
+        _insert_answer(
+            transaction,
+            response,
+            question_id,
+            normalised,
+            None,
+            actor=actor,
+            at=when,
+            from_inventory=True,
+        )
+        answers[question_id] = normalised
     _rescore(transaction, response.id, questionnaire, answers, actor=actor, at=when)
     created = _require(transaction, response.id)
     summary = (
@@ -506,7 +545,7 @@ def import_answers(database: Database, actor: str, response_id: int, text: str) 
             if question.id not in incoming:
                 continue
             if question.id in hidden:
-                outcome.notes.append(f"ignored: {question.id} does not apply given the answers")
+                outcome.notes.append(f'ignored: "{question.text}" does not apply given the answers')
                 continue
             if current.get(question.id) == incoming[question.id]:
                 outcome.unchanged.append(question.id)
@@ -702,6 +741,55 @@ def assessment_status_by_system(
     return frame
 
 
+def assessment_view(
+    database: Database,
+    view: str = "all",
+    *,
+    include_retired: bool = False,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """The systems one view of the impact assessments list shows (`impact.VIEWS`), with the
+    columns of `assessment_status_by_system` plus `state` (the state in words).
+
+    Staleness comes from the inventory's history, so the views that depend on it are filtered
+    here, after the query, rather than in SQL.
+    """
+    if view not in impact.VIEWS:
+        raise WorkbenchError(f"Unknown view '{view}'; choose one of {', '.join(impact.VIEWS)}.")
+    frame = assessment_status_by_system(database, today=today)
+    if not include_retired:
+        frame = frame[frame["system_status"] != "retired"]
+    status = frame["status"].astype("string")
+    stale = frame["stale"].astype(bool)
+    never = frame["response_id"].isna()
+    masks = {
+        "all": pd.Series(True, index=frame.index),
+        "attention": stale | (status == "returned") | never,
+        "stale": stale,
+        "submitted": status == "submitted",
+        "returned": status == "returned",
+        "draft": status == "draft",
+        "approved": (status == "approved") & ~stale,
+        "never": never,
+    }
+    shown = frame[masks[view].fillna(False).astype(bool)].copy()
+    shown["state"] = pd.Series(
+        [
+            impact.state_text(
+                None if pd.isna(status_value) else str(status_value),
+                None if pd.isna(version_no) else int(version_no),
+                pd.notna(approved_id),
+            )
+            for status_value, version_no, approved_id in zip(
+                shown["status"], shown["version_no"], shown["approved_id"], strict=True
+            )
+        ],
+        index=shown.index,
+        dtype="string",
+    )
+    return shown
+
+
 def stale_reasons_for(
     database: Database, response: ImpactResponse, today: date | None = None
 ) -> list[str]:
@@ -749,20 +837,6 @@ def status_counts(database: Database, today: date | None = None) -> dict[str, in
         "stale": int(frame["stale"].sum()),
         "current": int((frame["approved_id"].notna() & ~frame["stale"]).sum()),
     }
-
-
-def list_responses(database: Database, system_id: int | None = None) -> pd.DataFrame:
-    """Every response (every version), newest first, with its system's name."""
-    where = "WHERE r.system_id = ?" if system_id is not None else ""
-    params = [system_id] if system_id is not None else []
-    return database.query_df(
-        "SELECT r.id, r.system_id, s.name AS system_name, r.version_no, r.status, r.level,"
-        " r.level_rank, r.impact_score, r.impact_max, r.answered, r.shown, r.created_at,"
-        " r.updated_at, r.submitted_by, r.submitted_at, r.approved_by, r.approved_at"
-        f" FROM impact_responses r JOIN ai_systems s ON s.id = r.system_id {where}"
-        " ORDER BY r.updated_at DESC, r.id DESC",
-        params,
-    )
 
 
 def export_records(database: Database) -> list[dict[str, Any]]:
@@ -827,11 +901,13 @@ def _system_in(transaction: Transaction, system_id: int) -> AISystem:
 def add_suggested_risk(
     database: Database, actor: str, response_id: int, question_id: str, trigger_index: int = 0
 ) -> int:
-    """Add one suggested risk to the register with its default inherent rating; returns its id.
+    """Add one suggested risk to the register, not yet rated; returns its id.
 
     One click = one risk: when this answer (in any version of the assessment) already raised the
     risk, the existing one is returned and nothing is written. The risk takes the system's owner
-    and lifecycle stage, and its origin links it back to the answer.
+    and lifecycle stage, and its origin links it back to the answer. The questionnaire's default
+    rating is never saved for anyone: `suggested_rating` offers it as a starting point when a
+    person rates the risk.
     """
 
     def work(transaction: Transaction) -> int:
@@ -864,27 +940,6 @@ def add_suggested_risk(
         risk = insert_risk(
             transaction, impact.risk_input_for(suggestion, response.id, questionnaire, system)
         )
-        likelihood, severity = map_rating(
-            default_criteria(),
-            criteria_in_transaction(transaction),
-            suggestion.risk.likelihood,
-            suggestion.risk.severity,
-        )
-        question = questionnaire.question(question_id)
-        insert_rating(
-            transaction,
-            RatingInput(
-                risk_id=risk.id,
-                tier="inherent",
-                likelihood=likelihood,
-                severity=severity,
-                rationale=(
-                    "Default rating suggested by the impact questionnaire for the answer to "
-                    f'"{question.text}"; review it with the people who know the system.'
-                ),
-                strength_of_knowledge="low",
-            ),
-        )
         transaction.audit(
             "add_risk",
             ENTITY,
@@ -896,3 +951,36 @@ def add_suggested_risk(
         return risk.id
 
     return database.write(actor, work)
+
+
+def suggested_rating(database: Database, risk: Risk) -> tuple[int, int, str] | None:
+    """The impact questionnaire's default inherent rating of a risk an answer raised, as
+    (likelihood, severity, where it comes from) on the current risk criteria.
+
+    A starting point to offer when a person rates the risk, never a rating: None when the risk
+    did not come from an impact answer (its `origin`), or that assessment, question or trigger
+    no longer exists.
+    """
+    parsed = impact.parse_origin(risk.origin)
+    if parsed is None:
+        return None
+    response_id, question_id, trigger_index = parsed
+    try:
+        response = get_response(database, response_id)
+    except NotFoundError:
+        return None
+    questionnaire = impact.questionnaires().get(response.questionnaire_id)
+    question = questionnaire.find(question_id) if questionnaire else None
+    if response.system_id != risk.system_id or question is None:
+        return None
+    if trigger_index >= len(question.triggers):
+        return None
+    template = question.triggers[trigger_index].risk
+    likelihood, severity = map_rating(
+        default_criteria(), current_criteria(database), template.likelihood, template.severity
+    )
+    reason = (
+        f'the impact questionnaire\'s default for the answer to "{question.text}" '
+        f"(impact assessment #{response_id})"
+    )
+    return likelihood, severity, reason

@@ -22,17 +22,19 @@ from assessments.regulatory import (
     CLOSED_STATUSES,
     NOT_SCREENED,
     STALE_FIELDS,
-    ChecklistItem,
     ObligationUpdate,
     ScreeningOutcome,
+    class_label,
     evaluate,
     is_stale,
     outcome_from_json,
     screening_note,
     screening_questionnaire,
 )
+from assessments.screening import Obligation
 from assessments.store.db import Database, Transaction, to_json
 from assessments.store.inventory import last_changed
+from assessments.vocab import IN_SCOPE_STATUSES
 
 SCREENING_ENTITY = "screening"
 OBLIGATION_ENTITY = "obligation_update"
@@ -68,7 +70,7 @@ class ChecklistRow(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    item: ChecklistItem
+    item: Obligation
     status: str = "to_do"
     owner: str = ""
     evidence: str = ""
@@ -132,14 +134,14 @@ def insert_screening(
         "answers": dict(answers),
         "note": note,
     }
-    change = f" (was {previous[1]})" if previous else ""
+    change = f" (was {class_label(previous[1])})" if previous else ""
     transaction.audit(
         "create",
         SCREENING_ENTITY,
         screening_id,
         before,
         after,
-        f"Screened {name}: {outcome.risk_class}{change}",
+        f"Screened {name}: {class_label(outcome.risk_class)}{change}",
     )
     return screening_id
 
@@ -201,17 +203,6 @@ def current_screening(database: Database, system_id: int) -> ScreeningRecord | N
     return _record(rows[0], changed)
 
 
-def get_screening(database: Database, screening_id: int) -> ScreeningRecord:
-    rows = database.query_records(
-        f"SELECT {_SCREENING_COLUMNS} FROM screenings WHERE id = ?", [screening_id]
-    )
-    if not rows:
-        raise NotFoundError(f"There is no screening with id {screening_id}.")
-    system_id = int(rows[0]["system_id"])
-    changed = last_changed(database, STALE_FIELDS, system_id=system_id).get(system_id)
-    return _record(rows[0], changed)
-
-
 def screening_history(database: Database, system_id: int) -> pd.DataFrame:
     """Every screening of a system, newest first (id, screened_at, screened_by, class, note)."""
     return database.query_df(
@@ -221,6 +212,12 @@ def screening_history(database: Database, system_id: int) -> pd.DataFrame:
     )
 
 
+def has_screening(transaction: Transaction, system_id: int) -> bool:
+    """Whether the system has been screened at least once (inside a caller's transaction)."""
+    row = transaction.fetchone("SELECT 1 FROM screenings WHERE system_id = ? LIMIT 1", [system_id])
+    return row is not None
+
+
 def current_classes(database: Database) -> dict[int, str]:
     """System id -> EU AI Act class of its current screening (systems never screened are
     absent). For filters in the register, the leadership view and elsewhere."""
@@ -228,18 +225,34 @@ def current_classes(database: Database) -> dict[int, str]:
     return {int(system_id): str(risk_class) for system_id, risk_class in rows}
 
 
-def overview(database: Database, classes: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every AI system with its current class, FRIA, Colorado flag, checklist progress and
-    staleness; `classes` narrows it (NOT_SCREENED selects systems never screened)."""
+def overview(
+    database: Database,
+    classes: Sequence[str] | None = None,
+    *,
+    stale_only: bool = False,
+    fria_only: bool = False,
+) -> pd.DataFrame:
+    """Every AI system with its current class, FRIA, Colorado flag, checklist progress
+    (`obligations_closed` of `obligations_total`, `progress` in whole percent, empty without
+    obligations) and staleness. `classes` narrows it (NOT_SCREENED selects systems never
+    screened), `stale_only` to stale screenings, `fria_only` to those requiring a FRIA."""
     params: list[Any] = []
-    where = ""
+    conditions: list[str] = []
     if classes:
-        where = (
-            f"WHERE coalesce(c.risk_class, '{NOT_SCREENED}') IN ({', '.join('?' for _ in classes)})"
+        conditions.append(
+            f"coalesce(c.risk_class, '{NOT_SCREENED}') IN ({', '.join('?' for _ in classes)})"
         )
         params.extend(classes)
+    if stale_only:
+        conditions.append("c.id IS NOT NULL")
+    if fria_only:
+        conditions.append("coalesce(c.fria_required, false)")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     closed = ", ".join(f"'{status}'" for status in CLOSED_STATUSES)
     frame = database.query_df(
+        "SELECT *, CASE WHEN obligations_total > 0"
+        " THEN CAST(round(100.0 * obligations_closed / obligations_total) AS INTEGER) END"
+        " AS progress FROM ("
         "SELECT s.id AS system_id, s.name, s.business_unit, s.owner, s.status,"
         f" coalesce(c.risk_class, '{NOT_SCREENED}') AS risk_class, c.id AS screening_id,"
         " c.screened_at, c.screened_by, c.fria_required, c.colorado_high_risk,"
@@ -251,7 +264,7 @@ def overview(database: Database, classes: Sequence[str] | None = None) -> pd.Dat
         "   JOIN current_screenings cs ON cs.system_id = o.system_id"
         f"   WHERE o.status IN ({closed}) AND list_contains(cs.obligation_ids, o.obligation_id)"
         "   GROUP BY o.system_id) done ON done.system_id = s.id"
-        f" {where} ORDER BY lower(s.name)",
+        f" {where}) systems ORDER BY lower(name)",
         params,
     )
     changed = last_changed(database, STALE_FIELDS)
@@ -259,15 +272,20 @@ def overview(database: Database, classes: Sequence[str] | None = None) -> pd.Dat
         bool(pd.notna(screened) and is_stale(screened, changed.get(int(system_id))))
         for system_id, screened in zip(frame["system_id"], frame["screened_at"], strict=True)
     ]
+    if stale_only:
+        # Staleness compares the screening with the audit trail's last change of STALE_FIELDS.
+        frame = frame[frame["stale"]].reset_index(drop=True)
     return frame
 
 
 def class_counts(database: Database) -> dict[str, int]:
-    """How many systems (not retired) are in each class, NOT_SCREENED included."""
+    """How many systems in scope (vocab.IN_SCOPE_STATUSES) are in each class, NOT_SCREENED
+    included."""
     rows = database.query_rows(
         f"SELECT coalesce(c.risk_class, '{NOT_SCREENED}'), count(*) FROM ai_systems s"
         " LEFT JOIN current_screenings c ON c.system_id = s.id"
-        " WHERE s.status <> 'retired' GROUP BY 1"
+        f" WHERE s.status IN ({', '.join('?' for _ in IN_SCOPE_STATUSES)}) GROUP BY 1",
+        list(IN_SCOPE_STATUSES),
     )
     return {str(risk_class): int(count) for risk_class, count in rows}
 

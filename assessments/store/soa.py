@@ -10,6 +10,7 @@ treatments (`risks.controls`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -45,6 +46,50 @@ def _records(result: Any) -> list[dict[str, Any]]:
 def _end_of_day(day: date) -> datetime:
     """Changes up to and including `day` (timestamps are UTC) are before this instant."""
     return datetime.combine(day + timedelta(days=1), time.min)
+
+
+@dataclass(frozen=True)
+class _VersionTables:
+    """An append-only history table and the current-state table pointing at its latest row."""
+
+    history: str
+    current: str
+    key: str
+    pointer: str
+
+
+_SOA_TABLES = _VersionTables("soa_entries", "soa_current", "control_id", "entry_id")
+_READINESS_TABLES = _VersionTables("readiness_ratings", "readiness_current", "item_id", "rating_id")
+
+
+def _append_version(
+    transaction: Transaction,
+    tables: _VersionTables,
+    fields: Sequence[str],
+    values: dict[str, Any],
+    key: str,
+    when: datetime,
+    who: str,
+) -> int:
+    """Append a version and point the current table at it; returns the new row's id.
+
+    The pointer only moves forward in time: a back-dated version (the demo's history) never
+    replaces a later one as the current version.
+    """
+    row = transaction.fetchone(
+        f"INSERT INTO {tables.history} ({', '.join(fields)}, changed_at, changed_by)"
+        f" VALUES ({', '.join('?' for _ in fields)}, ?, ?) RETURNING id",
+        [values[name] for name in fields] + [when, who],
+    )
+    assert row is not None
+    version_id = int(row[0])
+    transaction.execute(
+        f"INSERT INTO {tables.current} VALUES (?, ?, ?) ON CONFLICT ({tables.key}) DO UPDATE SET"
+        f" {tables.pointer} = excluded.{tables.pointer}, changed_at = excluded.changed_at"
+        f" WHERE excluded.changed_at >= {tables.current}.changed_at",
+        [key, version_id, when],
+    )
+    return version_id
 
 
 def _snapshot(entry: SoAEntry | None) -> dict[str, Any] | None:
@@ -155,18 +200,8 @@ def insert_entry(
     when = changed_at or transaction.at
     who = changed_by or transaction.actor
     values = data.model_dump()
-    row = transaction.fetchone(
-        f"INSERT INTO soa_entries ({', '.join(_ENTRY_FIELDS)}, changed_at, changed_by)"
-        f" VALUES ({', '.join('?' for _ in _ENTRY_FIELDS)}, ?, ?) RETURNING id",
-        [values[name] for name in _ENTRY_FIELDS] + [when, who],
-    )
-    assert row is not None
-    entry_id = int(row[0])
-    transaction.execute(
-        "INSERT INTO soa_current VALUES (?, ?, ?) ON CONFLICT (control_id) DO UPDATE SET"
-        " entry_id = excluded.entry_id, changed_at = excluded.changed_at"
-        " WHERE excluded.changed_at >= soa_current.changed_at",
-        [data.control_id, entry_id, when],
+    entry_id = _append_version(
+        transaction, _SOA_TABLES, _ENTRY_FIELDS, values, data.control_id, when, who
     )
     saved = SoAEntry.model_validate(
         {**values, "id": entry_id, "changed_at": when, "changed_by": who}
@@ -234,7 +269,7 @@ def make_treated_controls_applicable(
         ):
             if wanted is not None and control_id not in wanted:
                 continue
-            fix = made_applicable(entries.get(control_id), control_id, transaction.at.date())
+            fix = made_applicable(entries.get(control_id), control_id)
             if insert_entry(
                 transaction,
                 fix,
@@ -311,18 +346,8 @@ def insert_rating(
     when = changed_at or transaction.at
     who = changed_by or transaction.actor
     values = data.model_dump()
-    row = transaction.fetchone(
-        f"INSERT INTO readiness_ratings ({', '.join(_RATING_FIELDS)}, changed_at, changed_by)"
-        f" VALUES ({', '.join('?' for _ in _RATING_FIELDS)}, ?, ?) RETURNING id",
-        [values[name] for name in _RATING_FIELDS] + [when, who],
-    )
-    assert row is not None
-    rating_id = int(row[0])
-    transaction.execute(
-        "INSERT INTO readiness_current VALUES (?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET"
-        " rating_id = excluded.rating_id, changed_at = excluded.changed_at"
-        " WHERE excluded.changed_at >= readiness_current.changed_at",
-        [data.item_id, rating_id, when],
+    rating_id = _append_version(
+        transaction, _READINESS_TABLES, _RATING_FIELDS, values, data.item_id, when, who
     )
     saved = ReadinessRating.model_validate(
         {**values, "id": rating_id, "changed_at": when, "changed_by": who}

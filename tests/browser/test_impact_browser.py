@@ -19,12 +19,20 @@ from tests.impact_data import complete_answers
 
 pytestmark = pytest.mark.browser
 
+
+def escaped(text: str) -> re.Pattern[str]:
+    """Text as the page shows it: Markdown escaping puts an invisible word joiner after each
+    colon of text rendered with `plain`."""
+    return re.compile(re.escape(text).replace(":", ":\u2060?"))
+
+
 OWNER_QUESTION = (
     "Who is accountable for this system and for carrying out these measures? "
     "Give a name and a role. *"
 )
 CONTEST_CHOICE = "Yes, through a published process with a time limit"
-ANSWERED = len(complete_answers())
+# The inventory record also fills in the organisation's role, which the answer set leaves out.
+ANSWERED = len(complete_answers()) + 1
 
 
 def seed(database: Database) -> None:
@@ -50,9 +58,15 @@ def test_complete_submit_approve_and_download_the_pdf(
     set_actor(page, "Browser Author")
     page.get_by_role("button", name="Submit for approval").click()
     wait_idle(page)
-    expect(page.get_by_text("Not submitted: 2 required answers are missing.")).to_be_visible()
+    expect(
+        page.get_by_text(escaped("Not submitted: 2 required answers are missing."))
+    ).to_be_visible()
+    # Questionnaire text is escaped for Markdown: an invisible word joiner follows each colon.
     page.get_by_role(
-        "link", name=f"Measures to prevent and repair harm: {OWNER_QUESTION[:-2]}"
+        "link",
+        name=re.compile(
+            "Measures to prevent and repair harm:\u2060? " + re.escape(OWNER_QUESTION[:-2])
+        ),
     ).click()
     wait_idle(page)
     expect(
@@ -91,7 +105,7 @@ def test_complete_submit_approve_and_download_the_pdf(
     page.get_by_role("textbox", name="Reviewer's comment", exact=True).fill("Signed off.")
     page.get_by_role("button", name="Approve").click()
     wait_idle(page)
-    expect(page.get_by_text("Approved: the assessment is signed off.")).to_be_visible()
+    expect(page.get_by_text(escaped("Approved: the assessment is signed off."))).to_be_visible()
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Report (PDF)").click()

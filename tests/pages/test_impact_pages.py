@@ -12,10 +12,13 @@ import pytest
 from assessments.impact import get_questionnaire
 from assessments.questionnaire import answers_to_json
 from assessments.store import impact as store
+from assessments.store import risks as risks_store
 from assessments.store.db import Database
 from assessments.store.inventory import create_system
+from assessments.text import escape_markdown
 from tests.factories import system_input
 from tests.impact_data import complete_answers, load_impact_demo
+from tests.support.markdown import as_shown
 
 WIZARD = "pages/impact_wizard.py"
 RESULT = "pages/impact_result.py"
@@ -33,7 +36,7 @@ def texts(at) -> str:
         for kind in ("markdown", "caption", "error", "warning", "info", "success")
         for item in getattr(at, kind)
     ]
-    return "\n".join(str(part) for part in parts)
+    return as_shown("\n".join(str(part) for part in parts))
 
 
 def page_links(at) -> list[str]:
@@ -100,7 +103,9 @@ def test_answers_are_saved_as_given_and_resume_after_leaving(app_test, db_path: 
     at.text_area(key=f"iw{response_id}_system_purpose").set_value("Sorts tickets.").run()
     at.radio(key=f"iw{response_id}_system_legal_effect").set_value("no").run()
     no_exceptions(at)
-    assert stored(db_path, response_id) == {
+    prefilled = {"scope_lifecycle_stage", "scope_org_role", "system_technique"}
+    answers = stored(db_path, response_id)
+    assert {key: answers[key] for key in set(answers) - prefilled} == {
         "system_autonomy": "human_on_the_loop",
         "system_purpose": "Sorts tickets.",
         "system_legal_effect": False,
@@ -152,12 +157,12 @@ def test_submit_with_a_missing_answer_lists_it_with_a_link(app_test, db_path: Pa
     at = app_test(WIZARD, id=str(response_id), section="scope")
     at.button(key=f"iw{response_id}_submit").click().run()
     no_exceptions(at)
-    assert "Not submitted: 1 required answer is missing" in at.error[0].value
+    assert escape_markdown("Not submitted: 1 required answer is missing") in at.error[0].value
     link = (
         "Measures to prevent and repair harm: Who is accountable for this system and for "
         "carrying out these measures? Give a name and a role."
     )
-    assert link in page_links(at)
+    assert escape_markdown(link) in page_links(at), "the question is shown as written"
     database = Database(db_path)
     assert store.get_response(database, response_id).status == "draft"
     database.close()
@@ -251,10 +256,48 @@ def test_import_leaves_out_hidden_answers_with_a_message(app_test, db_path: Path
     next(b for b in at.button if b.label == "Import the answers").click().run()
     no_exceptions(at)
     message = at.warning[0].value
-    assert "Imported 38 answers" in message
-    assert "data_special does not apply given the answers" in message
+    # The inventory prefilled three context answers; the file changes two of them.
+    assert "Imported 37 answers (1 unchanged)" in as_shown(message)
+    assert "Does the personal data include any of these especially sensitive kinds?" in as_shown(
+        message
+    )
+    assert "data_special" not in as_shown(message)
     answers = stored(db_path, response_id)
     assert (
         "data_special" not in answers and answers["measure_owner"] == "Ada Park, service desk lead"
     )
     assert at.text_area(key=f"iw{response_id}_scope_boundaries").value.startswith("The ticket")
+
+
+def test_a_suggested_risk_is_added_unrated_with_its_starting_point_offered(
+    app_test, db_path: Path
+) -> None:
+    response_id = prepare(db_path, complete_answers(failure_exposure="anyone_free_text"))
+    at = app_test(RESULT, id=str(response_id))
+    no_exceptions(at)
+    assert "suggested starting rating: likelihood" in texts(at)
+    assert "never saved for you" in texts(at)
+    at.button(key=f"ir{response_id}_risk_failure_exposure_0").click().run()
+    no_exceptions(at)
+    assert "It is not rated yet: rate it on its page." in texts(at)
+    database = Database(db_path)
+    try:
+        (risk_id,) = database.query_one("SELECT id FROM risks")
+        assert database.query_one("SELECT count(*) FROM risk_ratings")[0] == 0
+        assert store.suggested_rating(database, risks_store.get_risk(database, risk_id))
+    finally:
+        database.close()
+
+
+def test_the_result_page_names_answers_that_contradict_the_inventory(
+    app_test, db_path: Path
+) -> None:
+    response_id = prepare(db_path, {"system_technique": "generative_llm"})
+    at = app_test(RESULT, id=str(response_id))
+    no_exceptions(at)
+    assert "1 answer differs from the AI system's inventory record." in texts(at)
+    assert 'the inventory record says AI technique: "Machine learning"' in texts(at)
+    wizard = app_test(WIZARD, id=str(response_id), section="system")
+    no_exceptions(wizard)
+    assert 'but the inventory record says AI technique: "Machine learning"' in texts(wizard)
+    assert "Agrees with the AI system's inventory record." not in texts(wizard)

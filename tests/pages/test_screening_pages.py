@@ -9,6 +9,7 @@ from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
 from assessments.store.db import Database
 from tests.factories import system_input
+from tests.support.markdown import as_shown
 
 SCREENING = "pages/screening.py"
 REGULATORY = "pages/regulatory.py"
@@ -20,14 +21,15 @@ def no_exceptions(at) -> None:
 
 def texts(at) -> str:
     """Every text on the page, with markdown escapes removed."""
-    return " ".join(
+    shown = " ".join(
         [item.value for item in at.markdown]
         + [item.value for item in at.caption]
         + [item.value for item in at.info]
         + [item.value for item in at.warning]
         + [item.value for item in at.error]
         + [item.value for item in at.success]
-    ).replace("\\", "")
+    )
+    return as_shown(shown)
 
 
 def add_system(db_path: Path, **overrides: object) -> int:
@@ -80,7 +82,11 @@ def test_answer_the_questionnaire_and_see_the_class_and_reasons(app_test, db_pat
     page = texts(at)
     assert "EU AI Act: High risk" in page
     assert "Screened Loan Advisor: High risk." in page
-    assert "High-risk because: employment (Annex III), and it profiles people" in page
+    assert (
+        'High-risk because the intended use is in the Annex III area "Employment and workers '
+        'management" and the system profiles people' in page
+    )
+    assert "profiles_natural_persons" not in page and "obligation(s)" not in page
     assert "Annex III use (Art. 6(2))" in page
     assert "not required" in page  # the FRIA line
     database = Database(db_path)
@@ -164,7 +170,7 @@ def test_a_stale_screening_is_flagged_on_its_page_and_the_system_page(app_test, 
     database.close()
     at = app_test(SCREENING, id=str(system_id))
     no_exceptions(at)
-    assert "Stale: the system's purpose" in texts(at)
+    assert "Stale: the system's inventory record changed" in texts(at)
     at = app_test("pages/system.py", id=str(system_id))
     no_exceptions(at)
     page = texts(at)
@@ -185,12 +191,25 @@ def test_demo_portfolio_overview_inventory_and_filters(app_test, db_path) -> Non
     assert "High risk: 3" in page and "Prohibited: 1" in page
     table = at.dataframe[0].value
     assert len(table) == 14
-    at.multiselect(key="reg_classes").set_value(["prohibited"]).run()
+    at.multiselect(key="regs_classes").set_value(["prohibited"]).run()
     table = at.dataframe[0].value
     assert table["name"].tolist() == ["Retention Insights Attrition Predictor"]
-    at.multiselect(key="reg_classes").set_value([]).run()
-    at.toggle(key="reg_stale").set_value(True).run()
+    at.multiselect(key="regs_classes").set_value([]).run()
+    at.toggle(key="regs_stale").set_value(True).run()
     assert "Ask Northwind Customer Assistant" in at.dataframe[0].value["name"].tolist()
+    at.toggle(key="regs_stale").set_value(False).run()
+    at.toggle(key="regs_fria").set_value(True).run()
+    fria = at.dataframe[0].value
+    assert len(fria) >= 1 and fria["fria_required"].all()
+    database = Database(db_path)
+    expected = screening_store.overview(database, fria_only=True)
+    database.close()
+    assert fria["progress"].tolist() == expected["progress"].tolist()
+    own_keys = ("classes", "stale", "fria", "table")
+    assert all(f"regs_{name}" in at.session_state for name in own_keys)
+    assert not any(f"reg_{name}" in at.session_state for name in own_keys), (
+        "the risk register's keys are its own"
+    )
 
     at = app_test("pages/inventory.py")
     no_exceptions(at)

@@ -4,6 +4,7 @@ the one-click fix, the dated view and rating clause items."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ from assessments.store import inventory as inventory_store
 from assessments.store import risks as risks_store
 from assessments.store import soa as soa_store
 from assessments.store.db import Database
+from assessments.text import escape_markdown
 from tests.factories import system_input
 from tests.risk_factories import risk_input
+from tests.support.markdown import as_shown
 
 SOA_PAGE = "pages/soa.py"
 READINESS_PAGE = "pages/readiness.py"
@@ -25,11 +28,13 @@ def no_exceptions(at) -> None:
 
 
 def texts(at) -> str:
-    return " ".join(
-        item.value
-        for kind in (at.markdown, at.caption, at.error, at.warning, at.info, at.success)
-        for item in kind
-    ).replace("\\", "")
+    return as_shown(
+        " ".join(
+            item.value
+            for kind in (at.markdown, at.caption, at.error, at.warning, at.info, at.success)
+            for item in kind
+        )
+    )
 
 
 def read(db_path: Path, work: Callable[[Database], Any]) -> Any:
@@ -64,7 +69,10 @@ def test_the_soa_page_on_an_empty_database(app_test) -> None:
     assert at.metric[0].value == "0 of 38"
     assert "No consistency findings" in texts(at)
     assert len(at.dataframe) == 9, "one table per Annex A group"
-    assert at.date_input(key="soa_as_of").disabled
+    assert not [widget for widget in at.date_input if widget.key == "soa_as_of"]
+    assert "there is no history yet" in texts(at), "why there is no dated view"
+    assert "load the demo portfolio from Home" in at.info[0].value
+    assert "python -m assessments" not in texts(at)
 
 
 def test_an_exclusion_without_a_reason_is_refused_beside_the_field(app_test, db_path) -> None:
@@ -73,7 +81,9 @@ def test_an_exclusion_without_a_reason_is_refused_beside_the_field(app_test, db_
     fill(at, "A.10.4", applicable=False, status="not_applicable", owner="Ada Park")
     save(at, "A.10.4")
     no_exceptions(at)
-    assert at.error[0].value == "Nothing was saved: please correct the fields marked below."
+    assert at.error[0].value == escape_markdown(
+        "Nothing was saved: please correct the fields marked below."
+    )
     field_messages = [m.value for m in at.markdown if ":material/error:" in m.value]
     assert len(field_messages) == 1 and "exclusion needs a justification" in field_messages[0]
     assert at.text_input(key="soa_A.10.4_owner").value == "Ada Park", "what was typed stays"
@@ -111,13 +121,24 @@ def test_saving_a_control_and_seeing_it_in_the_statement(app_test, db_path) -> N
     )
     save(at, "A.6.2.4")
     no_exceptions(at)
-    assert "Saved A.6.2.4." in [s.value for s in at.success]
+    assert escape_markdown("Saved A.6.2.4.") in [s.value for s in at.success]
     entry = read(db_path, soa_store.current_entries)["A.6.2.4"]
     assert (entry.status, entry.changed_by) == ("implemented", "Test User")
     assert entry.inclusion_reasons == ["legal", "best_practice"]
     assert at.metric[0].value == "1 of 38"
     assert at.radio(key="soa_A.6.2.4_applicable").value is True
     assert at.expander[0].label == "Change history (1 versions)"
+    assert entry.last_reviewed is None, "saving is no review: nobody set the date"
+
+
+def test_save_reviewed_today_records_the_review(app_test, db_path) -> None:
+    at = app_test(SOA_PAGE, control="A.2.2")
+    assert at.date_input(key="soa_A.2.2_last_reviewed").value is None, "empty until set"
+    fill(at, "A.2.2", applicable=True, inclusion_reasons=["legal"], status="planned")
+    at.button(key="FormSubmitter:soa_A.2.2_form-Save, reviewed today").click().run()
+    no_exceptions(at)
+    entry = read(db_path, soa_store.current_entries)["A.2.2"]
+    assert entry.last_reviewed == date.today()
 
 
 def test_saving_needs_a_name(app_test, db_path) -> None:
@@ -154,16 +175,29 @@ def test_the_page_flags_a_treated_exclusion_and_fixes_it_in_one_click(app_test, 
     at = app_test(SOA_PAGE, control="A.10.4")
     no_exceptions(at)
     assert f"The treatment of risk {risk_id} uses A.10.4" in texts(at)
-    links = [link for link in at.get("page_link") if f"Risk {risk_id}:" in link.proto.label]
+    links = [
+        link for link in at.get("page_link") if f"Risk {risk_id}:" in as_shown(link.proto.label)
+    ]
     assert links and (links[0].proto.page, links[0].proto.query_string) == ("risk", f"id={risk_id}")
+    risks = {
+        control: count
+        for table in at.dataframe
+        if "Risks" in table.value.columns
+        for control, count in zip(table.value["Control"], table.value["Risks"], strict=True)
+    }
+    assert risks["A.10.4"] == 1 and risks["A.2.2"] == 0
+    must = "Risk treatments use this control, so it must be applicable"
+    assert any(must in warning.value for warning in at.warning)
     fix = next(b for b in at.button if b.label == "Make 1 control applicable")
     fix.click().run()
     no_exceptions(at)
+    assert not any(must in warning.value for warning in at.warning)
     assert "Made applicable, because risk treatments use them: A.10.4." in texts(at)
     entry = read(db_path, soa_store.current_entries)["A.10.4"]
     assert entry.applicable and entry.inclusion_reasons == ["risk_treatment"]
     assert "No consistency findings" in texts(at)
     assert at.radio(key="soa_A.10.4_applicable").value is True, "the editor shows the fix"
+    assert entry.last_reviewed is None, "the fix is nobody's review"
 
 
 def test_the_dated_view_is_read_only(app_test, db_path) -> None:
@@ -182,6 +216,7 @@ def test_the_readiness_page_on_an_empty_database(app_test) -> None:
     at = app_test(READINESS_PAGE)
     no_exceptions(at)
     assert "No clause item is rated yet" in at.info[0].value
+    assert "load the demo portfolio from Home" in at.info[0].value
     assert at.metric[0].value == "0%"
     assert at.metric[3].value == "Not yet"
     assert "32 clause items below maturity 3" in at.warning[0].value
@@ -206,5 +241,5 @@ def test_rating_clause_items(app_test, db_path) -> None:
     ratings = read(db_path, soa_store.current_ratings)
     assert {key: rating.maturity for key, rating in ratings.items()} == {"4.1": 3, "4.2": 1}
     assert ratings["4.1"].evidence == "Context analysis 2026"
-    assert "Saved clause 4: 2 items changed." in [s.value for s in at.success]
+    assert escape_markdown("Saved clause 4: 2 items changed.") in [s.value for s in at.success]
     assert at.metric[1].value == "2 of 32"

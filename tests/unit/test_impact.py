@@ -168,7 +168,7 @@ def test_a_current_approval_is_not_stale() -> None:
 def test_material_change_after_approval_makes_it_stale() -> None:
     assert reasons(material_change_at=datetime(2026, 2, 1)) == []
     found = reasons(material_change_at=datetime(2026, 5, 2, 9, 0))
-    assert found == ["material change to the AI system on 2026-05-02"]
+    assert found == ["material change on 2026-05-02"]
 
 
 def test_passed_review_dates_make_it_stale() -> None:
@@ -255,3 +255,55 @@ def test_questionnaires_skip_a_broken_file(tmp_path, monkeypatch) -> None:
     assert list(impact.questionnaires()) == ["ai_impact_assessment"]
     with pytest.raises(impact.QuestionnaireError, match="no questionnaire 'missing'"):
         get_questionnaire("missing")
+
+
+def stored_system(**overrides) -> AISystem:
+    return AISystem.model_validate(
+        system_input(**overrides).model_dump()
+        | {
+            "id": 4,
+            "revision": 1,
+            "created_at": APPROVED,
+            "created_by": "Ada",
+            "updated_at": APPROVED,
+            "updated_by": "Ada",
+        }
+    )
+
+
+def test_prefill_takes_only_what_the_questionnaire_accepts(questionnaire) -> None:
+    system = stored_system(roles=["ai_user", "ai_provider"])
+    assert impact.inventory_prefill(questionnaire, system) == {
+        "scope_lifecycle_stage": "operation_monitoring",
+        "scope_org_role": ["ai_provider", "ai_user"],
+        "system_purpose": system.purpose,
+        "system_technique": "machine_learning",
+    }
+    unknown = system.model_copy(update={"ai_technique": "quantum_annealing"})
+    assert "system_technique" not in impact.inventory_prefill(questionnaire, unknown)
+
+
+def test_agreeing_answers_and_free_text_are_no_conflict(questionnaire) -> None:
+    system = stored_system(personal_data=True, special_category_data=True)
+    answers = {
+        "scope_org_role": ["ai_user"],
+        "system_purpose": "Worded quite differently from the inventory.",
+        "data_personal": True,
+        "data_special": ["health"],
+        "deploy_setting": "customer_facing",
+        "system_autonomy": "human_in_the_loop",
+    }
+    assert impact.inventory_conflicts(questionnaire, answers, system) == []
+    differing = answers | {"data_special": ["none"], "scope_org_role": ["ai_provider"]}
+    conflicts = impact.inventory_conflicts(questionnaire, differing, system)
+    assert [(c.question_id, c.record_text) for c in conflicts] == [
+        ("scope_org_role", "AI user"),
+        ("data_special", "Yes"),
+    ]
+
+
+def test_state_text_says_where_the_latest_version_stands() -> None:
+    assert impact.state_text(None, None, False) == "Never assessed"
+    assert impact.state_text("draft", 1, False) == "Draft"
+    assert impact.state_text("draft", 2, True) == "Draft (re-assessment, v2)"
+    assert impact.state_text("approved", 2, True) == "Approved"

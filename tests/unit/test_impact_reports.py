@@ -78,6 +78,14 @@ def test_pdf_of_an_approved_assessment(db: Database, tmp_path: Path) -> None:
     ):
         assert expected in text, expected
     assert "Not signed off" not in text
+    # The answers say "rolled out" and "internal"; the inventory says otherwise: flagged in words.
+    assert "Answers that differ from the inventory record above" in text
+    assert (
+        '"Where is the system in its life?" is answered "Being rolled out", but the inventory '
+        'record says Lifecycle stage: "Operation and monitoring".'
+    ) in text
+    assert 'says Deployment context: "Customer-facing"' in text
+    assert "starting rating (L x S)" in text
 
 
 def test_pdf_of_a_draft_says_it_is_not_signed_off(db: Database, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,7 @@ def test_each_answer_is_one_write_with_an_audit_event_and_resumes(
     db: Database, db_path: Path, system_id: int
 ) -> None:
     response = store.start_assessment(db, AUTHOR, system_id)
+    prefilled = store.current_answers(db, response.id)
     outcome = store.save_answer(db, AUTHOR, response.id, "system_legal_effect", "yes")
     assert outcome.value is True and outcome.changed
     again = store.save_answer(db, AUTHOR, response.id, "system_legal_effect", True)
@@ -71,13 +72,14 @@ def test_each_answer_is_one_write_with_an_audit_event_and_resumes(
     store.save_answer(db, AUTHOR, response.id, "scope_boundaries", "")
     answers = db.query_one("SELECT count(*) FROM impact_answers")[0]
     events = list_events(db, entity="impact_answer")
-    assert answers == 3 and len(events) == 3
+    assert answers == len(prefilled) + 3 and len(events) == answers
     assert set(events["actor"]) == {AUTHOR}
     db.close()
     reopened = Database(db_path)
-    assert store.current_answers(reopened, response.id) == {"system_legal_effect": True}
+    assert store.current_answers(reopened, response.id) == prefilled | {"system_legal_effect": True}
     saved = store.get_response(reopened, response.id)
-    assert saved.answered == 1 and saved.level_rank == 1 and saved.impact_score == 4
+    assert saved.answered == len(prefilled) + 1
+    assert saved.level_rank == 1 and saved.impact_score == 4
     reopened.close()
 
 
@@ -100,15 +102,15 @@ def test_refused_answers_change_nothing(db: Database, system_id: int) -> None:
 def test_submit_lists_every_missing_required_answer(db: Database, system_id: int) -> None:
     response = store.start_assessment(db, AUTHOR, system_id)
     answers = complete_answers()
-    del answers["measure_owner"], answers["system_purpose"]
+    del answers["measure_owner"], answers["scope_boundaries"]
     answer_all(db, response.id, answers)
     with pytest.raises(MissingAnswersError) as refused:
         store.submit(db, AUTHOR, response.id)
     assert [item.question_id for item in refused.value.missing] == [
-        "system_purpose",
+        "scope_boundaries",
         "measure_owner",
     ]
-    assert [item.section_id for item in refused.value.missing] == ["system", "measures"]
+    assert [item.section_id for item in refused.value.missing] == ["scope", "measures"]
     assert store.get_response(db, response.id).status == "draft"
 
 
@@ -194,7 +196,7 @@ def test_material_change_after_approval_makes_it_stale(db: Database, system_id: 
     material = cosmetic.model_copy(update={"autonomy": "none"})
     update_system(db, "Ada", system_id, material)
     reasons = store.stale_reasons_for(db, approved)
-    assert len(reasons) == 1 and reasons[0].startswith("material change to the AI system")
+    assert len(reasons) == 1 and reasons[0].startswith("material change on")
     assert store.material_changes_since(db, system_id, approved.approved_at) == ["autonomy"]
     frame = store.assessment_status_by_system(db)
     row = frame[frame["system_id"] == system_id].iloc[0]
@@ -277,7 +279,9 @@ def test_import_answers_keeps_the_good_ones_and_names_the_rest(
     outcome = store.import_answers(db, AUTHOR, response.id, json.dumps(payload))
     assert "system_purpose" in outcome.saved
     assert any("harm_worst_severity" in note for note in outcome.notes)
-    assert any("data_special" in note and "does not apply" in note for note in outcome.notes)
+    assert any(
+        "especially sensitive kinds" in note and "does not apply" in note for note in outcome.notes
+    )
     stored = store.current_answers(db, response.id)
     assert "harm_worst_severity" not in stored and "data_special" not in stored
     again = store.import_answers(db, AUTHOR, response.id, json.dumps(payload))
@@ -286,7 +290,7 @@ def test_import_answers_keeps_the_good_ones_and_names_the_rest(
         store.import_answers(db, AUTHOR, response.id, "[]")
 
 
-def test_a_suggested_risk_is_added_once_with_its_rating(db: Database, system_id: int) -> None:
+def test_a_suggested_risk_is_added_once_unrated(db: Database, system_id: int) -> None:
     answers = complete_answers(
         harm_grid=grid("none", society__discrimination="high"),
         harm_description="Some groups could be routed to slower queues.",
@@ -304,8 +308,12 @@ def test_a_suggested_risk_is_added_once_with_its_rating(db: Database, system_id:
         system.lifecycle_stage,
         "fairness",
     )
-    inherent = current_ratings(db, risk_id)["inherent"]
-    assert (inherent["likelihood"], inherent["severity"]) == (3, 4)
+    # Nobody rated it: the questionnaire's default is only offered as a starting point.
+    assert current_ratings(db, risk_id) == {}
+    assert db.query_one("SELECT count(*) FROM risk_ratings")[0] == 0
+    likelihood, severity, reason = store.suggested_rating(db, risk)
+    assert (likelihood, severity) == (3, 4)
+    assert "impact questionnaire" in reason and f"#{response.id}" in reason
     assert db.query_one("SELECT count(*) FROM risks")[0] == 1
     links = store.risk_links(db, store.get_response(db, response.id))
     assert links == {("harm_grid", 0): risk_id}
@@ -345,6 +353,57 @@ def test_demo_has_every_state_and_three_levels_and_loads_once(db: Database) -> N
     assert later[later["approved_id"].notna()]["stale"].all()
 
 
+def demo_states(database: Database, today: date) -> dict[str, tuple[str, str, bool, str]]:
+    """System -> (status, level, stale, why stale) of its latest demo assessment."""
+    frame = store.assessment_status_by_system(database, today=today)
+    frame = frame[frame["response_id"].notna()]
+    return {
+        row["system_name"]: (
+            row["status"],
+            row["level"],
+            bool(row["stale"]),
+            str(row["stale_reason"]).split(" ")[0] if row["stale"] else "",
+        )
+        for _, row in frame.iterrows()
+    }
+
+
+def test_the_demo_shows_the_same_states_whenever_it_is_loaded(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its dates count from the day of loading: three years on, nothing has gone stale that
+    was current, and what was stale is stale for the same reason."""
+    load_impact_demo(db)
+    today = demo_states(db, date.today())
+    later = Database(tmp_path / "later.duckdb")
+    try:
+        future = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=3 * 365)
+        monkeypatch.setattr("assessments.store.db.utc_now", lambda: future)
+        load_impact_demo(later)
+        assert demo_states(later, future.date()) == today
+    finally:
+        later.close()
+    assert sorted(reason for *_, stale, reason in today.values() if stale) == [
+        "material",
+        "review",
+    ]
+
+
+def test_has_assessment_sees_any_version_of_that_questionnaire(
+    db: Database, system_id: int
+) -> None:
+    def assessed(questionnaire_id: str):
+        def work(transaction) -> bool:
+            return store.has_assessment(transaction, system_id, questionnaire_id)
+
+        return work
+
+    assert db.write(AUTHOR, assessed("ai_impact_assessment")) is False
+    store.start_assessment(db, AUTHOR, system_id)
+    assert db.write(AUTHOR, assessed("ai_impact_assessment")) is True
+    assert db.write(AUTHOR, assessed("another_questionnaire")) is False
+
+
 def test_a_locked_response_says_when_the_questionnaire_has_changed(
     db: Database, system_id: int
 ) -> None:
@@ -358,3 +417,103 @@ def test_a_locked_response_says_when_the_questionnaire_has_changed(
     current = get_questionnaire().version
     assert note.startswith(f"Answered on questionnaire version 0.9; shown with version {current}.")
     assert "The level recorded at submission was I." in note
+
+
+def test_suggested_rating_only_for_risks_raised_by_an_impact_answer(
+    db: Database, system_id: int
+) -> None:
+    first = approved_response(db, system_id, failure_exposure="anyone_free_text")
+    risk = get_risk(db, store.add_suggested_risk(db, REVIEWER, first.id, "failure_exposure"))
+    trigger = get_questionnaire().question("failure_exposure").triggers[0].risk
+    assert store.suggested_rating(db, risk)[:2] == (trigger.likelihood, trigger.severity)
+    assert store.suggested_rating(db, risk.model_copy(update={"origin": ""})) is None
+    gone = risk.model_copy(update={"origin": "impact:999:failure_exposure"})
+    assert store.suggested_rating(db, gone) is None
+    no_trigger = risk.model_copy(update={"origin": f"impact:{first.id}:failure_exposure:7"})
+    assert store.suggested_rating(db, no_trigger) is None
+    other_system = risk.model_copy(update={"system_id": system_id + 1})
+    assert store.suggested_rating(db, other_system) is None
+
+
+def test_start_prefills_the_context_the_inventory_already_holds(
+    db: Database, system_id: int
+) -> None:
+    system = get_system(db, system_id)
+    response = store.start_assessment(db, AUTHOR, system_id)
+    assert store.current_answers(db, response.id) == {
+        "scope_lifecycle_stage": system.lifecycle_stage,
+        "scope_org_role": system.roles,
+        "system_purpose": system.purpose,
+        "system_technique": system.ai_technique,
+    }, "context questions only: scored questions get a deliberate answer"
+    events = list_events(db, entity="impact_answer")
+    assert all("from the inventory record" in summary for summary in events["summary"])
+
+
+def test_a_reassessment_keeps_its_carried_answers_over_the_inventory(
+    db: Database, system_id: int
+) -> None:
+    approved_response(db, system_id, scope_lifecycle_stage="deployment", scope_org_role=None)
+    second = store.start_assessment(db, AUTHOR, system_id)
+    answers = store.answer_records(db, second.id)
+    assert answers["scope_lifecycle_stage"]["value"] == "deployment"
+    assert answers["scope_lifecycle_stage"]["carried_from"] is not None
+    assert answers["scope_org_role"]["value"] == ["ai_user"], "empty before: filled in now"
+    assert answers["scope_org_role"]["carried_from"] is None
+
+
+def test_answers_that_contradict_the_inventory_are_named(db: Database, system_id: int) -> None:
+    response = store.start_assessment(db, AUTHOR, system_id)
+    assert store.report_data(db, response.id).inventory_conflicts == []
+    store.save_answer(db, AUTHOR, response.id, "system_technique", "generative_llm")
+    store.save_answer(db, AUTHOR, response.id, "data_personal", True)
+    store.save_answer(db, AUTHOR, response.id, "data_special", ["health"])
+    store.save_answer(db, AUTHOR, response.id, "deploy_setting", "customer_facing")
+    conflicts = store.report_data(db, response.id).inventory_conflicts
+    assert [conflict.question_id for conflict in conflicts] == ["system_technique", "data_special"]
+    technique = conflicts[0]
+    assert (technique.answer_text, technique.record_text) == (
+        "Generative AI or a large language model",
+        "Machine learning",
+    )
+    assert technique.message == (
+        '"What kind of AI does the system use?" is answered "Generative AI or a large language '
+        'model", but the inventory record says AI technique: "Machine learning".'
+    )
+    assert "Special-category data" in conflicts[1].message
+
+
+@pytest.mark.parametrize(
+    ("view", "expected"),
+    [
+        ("all", {"Never", "Draft", "Approved", "Stale", "Returned"}),
+        ("attention", {"Never", "Stale", "Returned"}),
+        ("stale", {"Stale"}),
+        ("returned", {"Returned"}),
+        ("draft", {"Draft"}),
+        ("approved", {"Approved"}),
+        ("never", {"Never"}),
+        ("submitted", set()),
+    ],
+)
+def test_the_list_views_filter_in_the_store(db: Database, view: str, expected: set[str]) -> None:
+    ids = {
+        name: create_system(db, "Ada", system_input(name=name)).id
+        for name in ("Never", "Draft", "Approved", "Stale", "Returned", "Retired")
+    }
+    store.start_assessment(db, AUTHOR, ids["Draft"])
+    approved_response(db, ids["Approved"])
+    approved_response(db, ids["Stale"], scope_next_review="2020-01-31")
+    returned = store.start_assessment(db, AUTHOR, ids["Returned"])
+    answer_all(db, returned.id, complete_answers())
+    store.submit(db, AUTHOR, returned.id)
+    store.return_for_changes(db, REVIEWER, returned.id, "Say more.")
+    retire_system(db, "Ada", ids["Retired"])
+    shown = store.assessment_view(db, view)
+    assert set(shown["system_name"]) == expected
+    if view == "all":
+        states = dict(zip(shown["system_name"], shown["state"], strict=True))
+        assert states["Never"] == "Never assessed" and states["Draft"] == "Draft"
+        assert "Retired" in set(
+            store.assessment_view(db, view, include_retired=True)["system_name"]
+        )

@@ -13,8 +13,15 @@ from assessments.errors import FieldErrors
 from assessments.questionnaire import QuestionnaireError, check_all, load_questionnaire
 from assessments.questionnaire import visible_questions as engine_visible
 from assessments.regulatory import (
+    CLASS_ORDER,
+    CLOSED_STATUSES,
     COLORADO_KEYS,
+    NOT_SCREENED,
+    OBLIGATION_STATUSES,
     ObligationUpdate,
+    checklist_progress,
+    class_filter_options,
+    class_label,
     evaluate,
     impact_section_titles,
     is_stale,
@@ -435,3 +442,60 @@ def test_staleness_is_a_change_after_the_screening() -> None:
     assert not is_stale(screened, None)
     assert not is_stale(screened, datetime(2026, 4, 30))
     assert is_stale(screened, datetime(2026, 5, 2))
+
+
+# --- one obligation model, the class filter, the checklist's progress --------------------------
+
+
+def test_the_checklist_holds_the_eu_obligations_themselves_and_colorado_duties_as_well() -> None:
+    answers = collect(SCENARIOS["annex_iii_profiling"]) | {
+        "colorado_applies": "yes",
+        "colorado_areas": ["employment"],
+        "colorado_substantial_factor": "yes",
+    }
+    outcome = evaluate(answers)
+    eu_items = [item for item in outcome.checklist if item.regime == "EU AI Act"]
+    assert eu_items == outcome.eu.obligations
+    stored = outcome.model_dump(mode="json")
+    eu_json = stored["checklist"][0]
+    assert "regime" not in eu_json and "frequency" not in eu_json, "the EU keys stay fixed"
+    colorado_json = next(i for i in stored["checklist"] if i["id"] == "colorado:impact_assessment")
+    assert colorado_json["regime"] == "Colorado AI Act" and colorado_json["frequency"]
+    assert outcome_from_json(stored) == outcome
+
+
+def test_a_checklist_stored_with_the_old_item_shape_still_loads() -> None:
+    """Screenings saved before the two obligation models became one carry `regime` and
+    `frequency` on every item."""
+    outcome = evaluate(collect(SCENARIOS["annex_iii_profiling"]) | {"colorado_applies": "no"})
+    stored = outcome.model_dump(mode="json")
+    for item in stored["checklist"]:
+        item.update(regime="EU AI Act", frequency=None)
+    assert outcome_from_json(stored) == outcome
+
+
+def test_transparency_and_fria_are_assessed_except_for_prohibited_or_out_of_scope() -> None:
+    outcomes = {
+        name: screen_eu_ai_act(parse_answers(answers)) for name, answers in SCENARIOS.items()
+    }
+    for name, result in outcomes.items():
+        expected = result.risk_class not in ("prohibited", "out_of_scope")
+        assert result.duties_assessed is expected, name
+    assert {result.duties_assessed for result in outcomes.values()} == {True, False}
+
+
+def test_the_class_filter_offers_every_class_in_order_then_not_screened() -> None:
+    options = class_filter_options()
+    assert list(options) == [*CLASS_ORDER, NOT_SCREENED]
+    assert options[NOT_SCREENED] == "Not screened"
+    assert all(options[key] == class_label(key) for key in options)
+
+
+def test_checklist_progress_counts_done_and_set_aside_as_closed() -> None:
+    progress = checklist_progress(["done", "not_applicable", "in_progress", "to_do"])
+    assert (progress.closed, progress.total, progress.share) == (2, 4, 0.5)
+    assert {status for status in OBLIGATION_STATUSES if checklist_progress([status]).closed} == set(
+        CLOSED_STATUSES
+    )
+    empty = checklist_progress([])
+    assert (empty.closed, empty.total, empty.share) == (0, 0, 0.0)

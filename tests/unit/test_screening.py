@@ -205,13 +205,13 @@ def test_not_an_ai_system_is_out_of_scope() -> None:
     result = screen(ai_system="no", annex_iii_areas=["employment"], prohibited=["manipulation"])
     assert result.risk_class == "out_of_scope"
     assert result.obligations == []
-    assert "ai_system is 'no'" in result.reasons[0]
+    assert 'you answered no to "Is it an AI system?"' in result.reasons[0]
 
 
 def test_a_missing_ai_system_answer_is_recorded_in_the_reasons() -> None:
     result = screen_eu_ai_act({"roles": ["provider"]})
     assert result.risk_class == "out_of_scope"
-    assert "ai_system was not answered" in reasons_text(result)
+    assert '"Is it an AI system?" was not answered' in reasons_text(result)
 
 
 @pytest.mark.parametrize(
@@ -231,19 +231,20 @@ def test_scope_exclusions_take_the_system_out_even_with_prohibited_or_high_risk_
     assert result.risk_class == "out_of_scope"
     assert result.transparency_duties == []
     assert result.obligations == []
-    assert exclusion in result.reasons[0]
+    label = load_eu_ai_act_reference().questions["exclusions"].options[exclusion].label
+    assert f'exclusion "{label}"' in result.reasons[0]
 
 
 def test_personal_use_exclusion_does_not_relieve_a_provider() -> None:
     result = screen(roles=["provider"], exclusions=["personal_non_professional"])
     assert result.risk_class == "minimal_risk"
-    assert "personal_non_professional exclusion is ignored" in reasons_text(result)
+    assert "exclusion for private, non-professional use is ignored" in reasons_text(result)
 
 
 def test_open_source_takes_a_plain_minimal_system_out_of_scope() -> None:
     result = screen(exclusions=["free_open_source"])
     assert result.risk_class == "out_of_scope"
-    assert "free_open_source" in reasons_text(result)
+    assert "free and open-source licence" in reasons_text(result)
 
 
 def test_open_source_takes_an_exempted_annex_iii_system_out_of_scope() -> None:
@@ -289,7 +290,7 @@ def test_a_prohibited_practice_wins_over_annex_i_annex_iii_art50_and_open_source
     assert result.fria_required is False
     assert "stop_prohibited_practice" in obligation_ids(result)
     assert not obligation_ids(result) & PROVIDER_ONLY_DUTIES
-    assert "emotion_recognition_work_education" in result.reasons[0]
+    assert '"Infers emotions of people at work or in education"' in result.reasons[0]
     assert "wins over" in result.reasons[0]
 
 
@@ -308,7 +309,7 @@ def test_an_annex_i_product_is_high_risk_and_dated_from_the_annex_i_milestone() 
     assert (result.risk_class, result.basis) == ("high_risk", "annex_i")
     risk_management = next(o for o in result.obligations if o.id == "risk_management_system")
     assert risk_management.applies_from == date(2027, 8, 2)
-    assert "annex_i_product" in result.reasons[0]
+    assert "product under Annex I law" in result.reasons[0]
 
 
 def test_annex_iii_plus_profiling_is_high_risk_and_the_exemption_is_impossible() -> None:
@@ -316,13 +317,13 @@ def test_annex_iii_plus_profiling_is_high_risk_and_the_exemption_is_impossible()
     assert (result.risk_class, result.basis) == ("high_risk", "annex_iii")
     assert "profiles people" in result.reasons[0]
     assert "exemption cannot apply" in result.reasons[0]
-    assert "employment" in result.reasons[0]
+    assert 'area "Employment and workers management"' in result.reasons[0]
 
 
 def test_annex_iii_without_any_art6_3_condition_is_high_risk() -> None:
     result = screen(annex_iii_areas=["law_enforcement"])
     assert (result.risk_class, result.basis) == ("high_risk", "annex_iii")
-    assert "art6_3_conditions" in result.reasons[0]
+    assert "none of the Art. 6(3) conditions was chosen" in result.reasons[0]
     risk_management = next(o for o in result.obligations if o.id == "risk_management_system")
     assert risk_management.applies_from == date(2026, 8, 2)
 
@@ -330,7 +331,9 @@ def test_annex_iii_without_any_art6_3_condition_is_high_risk() -> None:
 def test_annex_iii_with_a_condition_but_significant_risk_is_high_risk() -> None:
     result = screen(**{**EXEMPT_EMPLOYMENT, "significant_risk_of_harm": "yes"})
     assert (result.risk_class, result.basis) == ("high_risk", "annex_iii")
-    assert "significant_risk_of_harm is 'yes'" in result.reasons[0]
+    assert "could pose a significant risk of harm" in result.reasons[0]
+    assert 'condition "Performs a task that only prepares' in result.reasons[0]
+    assert "does not exempt it" in result.reasons[0]
 
 
 def test_the_exemption_needs_explicit_answers_on_profiling_and_significant_risk() -> None:
@@ -338,7 +341,8 @@ def test_the_exemption_needs_explicit_answers_on_profiling_and_significant_risk(
     del raw["significant_risk_of_harm"]
     result = screen_eu_ai_act(raw)
     assert result.risk_class == "high_risk"
-    assert "significant_risk_of_harm was not answered" in result.reasons[0]
+    assert '"Could the system pose a significant risk of harm' in result.reasons[0]
+    assert "was not answered" in result.reasons[0]
 
 
 def test_the_art6_3_exemption_gives_minimal_risk_with_the_document_and_register_duty() -> None:
@@ -347,7 +351,7 @@ def test_the_art6_3_exemption_gives_minimal_risk_with_the_document_and_register_
     assert "document_exemption_and_register" in obligation_ids(result)
     duty = next(o for o in result.obligations if o.id == "document_exemption_and_register")
     assert "Art. 6(4)" in duty.article and "Art. 49(2)" in duty.article
-    assert "preparatory_task" in result.reasons[0]
+    assert 'meets the Art. 6(3) condition "Performs a task that only prepares' in result.reasons[0]
     assert needs_impact_assessment(result) is False
 
 
@@ -400,7 +404,7 @@ def test_art50_alone_gives_limited_risk() -> None:
     result = screen(art50=["generates_synthetic_content"])
     assert (result.risk_class, result.basis) == ("limited_risk", None)
     assert result.transparency_duties == ["generates_synthetic_content"]
-    assert "generates_synthetic_content" in result.reasons[0]
+    assert 'situation "Generates synthetic audio, images, video or text"' in result.reasons[0]
     assert "mark_synthetic_content" in obligation_ids(result)
 
 
@@ -455,7 +459,7 @@ def test_a_product_manufacturer_does_not_carry_provider_duties_for_annex_iii() -
 def test_without_roles_only_role_independent_duties_are_listed() -> None:
     result = screen(roles=[], annex_iii_areas=["employment"])
     assert result.obligations == []
-    assert "no role was given" in reasons_text(result)
+    assert "no role was chosen" in reasons_text(result)
 
 
 # --- FRIA ----------------------------------------------------------------------------------------
@@ -504,7 +508,7 @@ def test_credit_or_insurance_pricing_counts_as_the_essential_services_area() -> 
         "annex_iii",
         True,
     )
-    assert "essential_services" in result.reasons[0]
+    assert '"Access to essential private and public services"' in result.reasons[0]
 
 
 def test_public_deployers_register_their_use() -> None:
@@ -544,7 +548,7 @@ def test_gpai_flags(provider: str, systemic: str, level: str, duties: set[str]) 
     if level == "none":
         assert gpai_ids == set()
     else:
-        assert "gpai_model_provider" in reasons_text(result)
+        assert "you provide" in reasons_text(result)
         assert all(o.applies_from == date(2025, 8, 2) for o in result.obligations if o.id in duties)
 
 
@@ -565,18 +569,18 @@ def test_research_only_exclusion_also_covers_the_model() -> None:
 @pytest.mark.parametrize(
     ("overrides", "decisive"),
     [
-        ({"ai_system": "no"}, "ai_system"),
-        ({"exclusions": ["military_defence_national_security"]}, "military_defence"),
-        ({"exclusions": ["free_open_source"]}, "free_open_source"),
-        ({"prohibited": ["crime_prediction_profiling"]}, "crime_prediction_profiling"),
-        ({"annex_i_product": "yes"}, "annex_i_product"),
+        ({"ai_system": "no"}, "Is it an AI system?"),
+        ({"exclusions": ["military_defence_national_security"]}, "military, defence"),
+        ({"exclusions": ["free_open_source"]}, "free and open-source licence"),
+        ({"prohibited": ["crime_prediction_profiling"]}, "Predicts that a person will commit"),
+        ({"annex_i_product": "yes"}, "Annex I law"),
         (
             {"annex_iii_areas": ["migration_border"], "profiles_natural_persons": "yes"},
-            "profiles_natural_persons",
+            "the system profiles people",
         ),
-        (EXEMPT_EMPLOYMENT, "preparatory_task"),
-        ({"art50": ["public_interest_text"]}, "public_interest_text"),
-        ({}, "art50 is empty"),
+        (EXEMPT_EMPLOYMENT, "only prepares an assessment"),
+        ({"art50": ["public_interest_text"]}, "Generates or manipulates text published"),
+        ({}, "no transparency situation"),
     ],
 )
 def test_every_reason_list_is_non_empty_and_names_the_decisive_answer(
@@ -592,8 +596,41 @@ def test_unanswered_questions_on_the_way_are_listed() -> None:
     result = screen_eu_ai_act({"ai_system": "yes", "roles": ["provider"]})
     assert result.risk_class == "minimal_risk"
     unanswered = next(r for r in result.reasons if r.startswith("Not answered"))
+    questions = load_eu_ai_act_reference().questions
     for key in ("prohibited", "annex_i_product", "annex_iii_areas", "art50"):
-        assert key in unanswered
+        assert f'"{questions[key].label}"' in unanswered
+    assert unanswered.endswith("Answer them to confirm this result.")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"ai_system": "no"},
+        {"exclusions": ["personal_non_professional"], "roles": ["provider"]},
+        {"exclusions": ["free_open_source"], "art50": ["deep_fake"]},
+        {"prohibited": ["social_scoring"], "annex_i_product": "yes", "art50": ["deep_fake"]},
+        {"annex_iii_areas": ["employment", "education"], "profiles_natural_persons": "yes"},
+        {**EXEMPT_EMPLOYMENT, "significant_risk_of_harm": "yes"},
+        {**EXEMPT_EMPLOYMENT, "annex_i_product": "yes"},
+        {"credit_or_insurance_pricing": "yes", "roles": ["provider"]},
+        {"annex_iii_areas": ["education"], "public_body_or_public_service": "yes"},
+        {"art50": ["emotion_recognition_or_biometric_categorisation"], "roles": []},
+        {"gpai_model_provider": "yes", "gpai_systemic_risk": "yes"},
+        {"gpai_model_provider": "no", "gpai_systemic_risk": "yes"},
+        {"roles": ["product_manufacturer"], "annex_iii_areas": ["employment"]},
+    ],
+)
+def test_reasons_are_plain_words_without_answer_keys(overrides: dict[str, Any]) -> None:
+    """People read the reasons: questions and options by their labels, proper plurals."""
+    for reason in screen(**overrides).reasons:
+        assert not re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", reason), reason
+        assert "(s)" not in reason and "'yes'" not in reason, reason
+
+
+def test_one_obligation_is_counted_in_the_singular() -> None:
+    result = screen(roles=["deployer"])
+    assert obligation_ids(result) == {"ai_literacy"}
+    assert "1 obligation follows for your role (deployer)" in reasons_text(result)
 
 
 # --- result shape --------------------------------------------------------------------------------
@@ -797,7 +834,8 @@ def test_colorado_high_risk_when_a_consequential_decision_is_made_or_substantial
     result = screen_colorado(["housing", "employment"], True, ["deployer"])
     assert result.high_risk is True
     assert result.areas == ["employment", "housing"]
-    assert "employment" in result.reasons[0] and "2026-06-30" in result.reasons[0]
+    assert '"Employment or an employment opportunity" and "Housing"' in result.reasons[0]
+    assert "2026-06-30" in result.reasons[0]
     duty_ids = [duty.id for duty in result.deployer_duties]
     assert duty_ids == [
         "risk_management_programme",
@@ -825,13 +863,14 @@ def test_colorado_not_high_risk_without_a_substantial_factor() -> None:
     result = screen_colorado(["health_care"], False, ["deployer"])
     assert result.high_risk is False
     assert result.deployer_duties == [] and result.impact_assessment_elements == []
-    assert "colorado_substantial_factor is 'no'" in result.reasons[0]
+    assert 'area "Health-care services"' in result.reasons[0]
+    assert "neither makes them nor is a substantial factor" in result.reasons[0]
 
 
 def test_colorado_not_high_risk_without_an_area() -> None:
     result = screen_colorado([], True, ["deployer"])
     assert result.high_risk is False
-    assert "colorado_areas is empty" in result.reasons[0]
+    assert "no area of consequential decisions was chosen" in result.reasons[0]
 
 
 def test_colorado_developer_gets_developer_duties_not_deployer_duties() -> None:

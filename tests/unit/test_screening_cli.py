@@ -43,7 +43,10 @@ def test_a_yaml_file_prints_the_result_with_its_reasons(tmp_path: Path, capsys) 
     assert fria["article"] == "Art. 27" and fria["applies_from"] and fria["summary"]
     assert fria["source"] and fria["last_checked"]
     assert all(isinstance(reason, str) for reason in result["reasons"])
-    assert any("essential_services" in reason for reason in result["reasons"])
+    assert any(
+        '"Access to essential private and public services"' in reason
+        for reason in result["reasons"]
+    )
 
 
 def test_a_json_file_works_too(tmp_path: Path, capsys) -> None:

@@ -71,7 +71,7 @@ def test_the_latest_screening_wins_and_the_history_keeps_both(db: Database, syst
     assert history["id"].tolist() == [second.id, first.id]
     event = audit_store.entity_history(db, "screening", second.id)[0]
     assert event["before"]["class"] == "high_risk"
-    assert "(was high_risk)" in event["summary"]
+    assert "(was High risk)" in event["summary"]
 
 
 def test_invalid_answers_save_nothing(db: Database, system_id: int) -> None:
@@ -182,6 +182,44 @@ def test_overview_counts_closed_obligations_of_the_current_screening_only(
     assert frame.loc[system_id, "obligations_total"] == 1
     assert frame.loc[system_id, "obligations_closed"] == 1
     assert store.class_counts(db) == {"minimal_risk": 1, "not_screened": 1}
+
+
+def test_overview_gives_progress_in_percent_and_filters_stale_and_fria(
+    db: Database, system_id: int
+) -> None:
+    fria = inventory_store.create_system(db, "Ada", system_input(name="Public Benefits")).id
+    inventory_store.create_system(db, "Ada", system_input(name="Unscreened"))
+    store.record_screening(db, "Ada", system_id, HIGH_RISK)
+    store.update_obligation(db, "Ada", system_id, "ai_literacy", "done", evidence="Records")
+    store.record_screening(db, "Ada", fria, {**HIGH_RISK, "public_body_or_public_service": "yes"})
+    frame = store.overview(db).set_index("name")
+    assert frame.loc["Loan Advisor", "progress"] == 33, "1 of 3 obligations closed"
+    assert frame.loc["Public Benefits", "progress"] == 0
+    assert frame["progress"].isna().tolist() == [False, False, True], "no obligations: empty"
+    assert store.overview(db, fria_only=True)["name"].tolist() == ["Public Benefits"]
+    assert store.overview(db, stale_only=True).empty
+    current = inventory_store.get_system(db, system_id)
+    inventory_store.update_system(
+        db, "Ada", system_id, current.as_input().model_copy(update={"purpose": "A new purpose."})
+    )
+    assert store.overview(db, stale_only=True)["name"].tolist() == ["Loan Advisor"]
+    assert store.overview(db, ["high_risk"], stale_only=True, fria_only=True).empty
+
+
+def test_retired_systems_are_out_of_the_class_counts(db: Database, system_id: int) -> None:
+    retired = system_input(name="Old Scorer", status="retired", lifecycle_stage="retired")
+    inventory_store.create_system(db, "Ada", retired)
+    store.record_screening(db, "Ada", system_id, MINIMAL)
+    assert store.class_counts(db) == {"minimal_risk": 1}
+
+
+def test_has_screening_sees_any_screening_of_the_system(db: Database, system_id: int) -> None:
+    def screened(transaction) -> bool:
+        return store.has_screening(transaction, system_id)
+
+    assert db.write("Ada", screened) is False
+    store.record_screening(db, "Ada", system_id, MINIMAL)
+    assert db.write("Ada", screened) is True
 
 
 def test_inventory_list_carries_and_filters_by_the_class(db: Database, system_id: int) -> None:

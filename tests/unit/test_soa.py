@@ -165,17 +165,31 @@ def test_the_fix_includes_an_excluded_control_and_says_why() -> None:
         exclusion_reason="No customers.",
         status="not_applicable",
     )
-    fix = made_applicable(excluded, "A.6.2.4", date(2026, 11, 28))
+    fix = made_applicable(excluded, "A.6.2.4")
     assert fix.applicable and fix.status == "not_started"
     assert fix.inclusion_reasons == ["risk_treatment"]
     assert "previously excluded: No customers." in fix.justification
-    assert fix.owner == "Ada Park" and fix.last_reviewed == date(2026, 11, 28)
+    assert fix.owner == "Ada Park"
+
+
+def test_the_fix_is_no_review_and_keeps_the_review_date() -> None:
+    reviewed = stored(last_reviewed=date(2026, 3, 2))
+    assert made_applicable(reviewed, "A.6.2.4").last_reviewed == date(2026, 3, 2)
+    never = stored(
+        last_reviewed=None,
+        applicable=False,
+        inclusion_reasons=[],
+        status="not_applicable",
+        exclusion_reason="No.",
+    )
+    assert made_applicable(never, "A.6.2.4").last_reviewed is None
 
 
 def test_the_fix_creates_a_line_for_a_control_never_assessed() -> None:
-    fix = made_applicable(None, "A.10.4", date(2026, 11, 28))
+    fix = made_applicable(None, "A.10.4")
     assert (fix.control_id, fix.applicable, fix.status) == ("A.10.4", True, "not_started")
     assert fix.inclusion_reasons == ["risk_treatment"]
+    assert fix.last_reviewed is None
 
 
 # Findings

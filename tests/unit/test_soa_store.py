@@ -152,13 +152,40 @@ def test_linked_risks_come_from_the_treatments(db: Database) -> None:
         "System for Unequal error rates",
         "System for Unexplained declines",
     ]
-    frame = load_view(db).statement().set_index("control_id")
+    view = load_view(db)
+    frame = view.statement().set_index("control_id")
     assert frame.loc["A.6.2.4", "linked_risks"] == f"{first};{second}"
     assert frame.loc["A.2.2", "linked_risks"] == ""
+    counts = {cid: view.linked_risk_count(cid) for cid in ("A.6.2.4", "A.8.2", "A.2.2")}
+    assert counts == {"A.6.2.4": 2, "A.8.2": 1, "A.2.2": 0}
+
+
+def test_the_view_says_which_controls_must_be_made_applicable(db: Database) -> None:
+    store.save_entry(db, ACTOR, excluded("A.10.4"))
+    store.save_entry(db, ACTOR, line("A.8.2"))
+    treat(db, ["A.10.4", "A.5.5", "A.8.2"])
+    view = load_view(db)
+    must = [
+        control.id for control in catalog.annex_a_controls() if view.must_be_applicable(control.id)
+    ]
+    assert must == ["A.5.5", "A.10.4"], "excluded or never assessed, and used by a treatment"
+    assert must == [finding.control_id for finding in view.findings if finding.fixable]
+    store.make_treated_controls_applicable(db, ACTOR)
+    assert not load_view(db).must_be_applicable("A.10.4")
+
+
+def test_an_unknown_export_format_is_refused(db: Database) -> None:
+    view = load_view(db)
+    with pytest.raises(ValueError, match="The SoA exports as csv, json, xlsx, pdf, not 'odt'"):
+        soa_export(view, "odt")
+    with pytest.raises(ValueError, match="Readiness exports as csv, json, xlsx, pdf"):
+        readiness_export(view, "docx")
 
 
 def test_the_one_click_fix_makes_treated_controls_applicable(db: Database) -> None:
-    store.save_entry(db, ACTOR, excluded("A.10.4"))
+    store.save_entry(
+        db, ACTOR, excluded("A.10.4").model_copy(update={"last_reviewed": date(2026, 2, 3)})
+    )
     store.save_entry(db, ACTOR, line("A.8.2"))
     risk_id = treat(db, ["A.10.4", "A.5.5", "A.8.2"])
     fixable = [f.control_id for f in load_view(db).findings if f.fixable]
@@ -171,6 +198,9 @@ def test_the_one_click_fix_makes_treated_controls_applicable(db: Database) -> No
         assert "risk_treatment" in current[control_id].inclusion_reasons
         assert current[control_id].changed_by == "Grace Hopper"
     assert current["A.10.4"].status == "not_started"
+    # The fix is nobody's review: the date stays as a person set it, empty when never set.
+    assert current["A.10.4"].last_reviewed == date(2026, 2, 3)
+    assert current["A.5.5"].last_reviewed is None
     assert not [f for f in load_view(db).findings if f.kind == "treated_but_not_applicable"]
     events = entity_history(db, store.SOA_ENTITY, "A.10.4")
     assert events[-1]["summary"] == "A.10.4 made applicable: risk treatments use it"
@@ -279,12 +309,22 @@ def test_the_soa_workbook_is_formatted_and_reads_back(db: Database) -> None:
     header = [cell.value for cell in sheet[1]]
     rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(2, values_only=True)]
     assert len(rows) == 38
-    by_id = {row["control_id"]: row for row in rows}
-    assert str(by_id["A.6.2.4"]["linked_risks"]) == str(risk_id)
-    assert by_id["A.6.2.4"]["status"] == "planned"
+    by_id = {row["Control"]: row for row in rows}
+    assert str(by_id["A.6.2.4"]["Linked risks"]) == str(risk_id)
+    # A workbook is for people: labels, never the stable keys of CSV and JSON.
+    assert by_id["A.6.2.4"]["Implementation status"] == "Planned"
+    assert by_id["A.6.2.4"]["Reasons for inclusion"] == "Legal or regulatory requirement"
+    assert by_id["A.6.2.4"]["Applicable"] == "Yes"
+    assert (by_id["A.10.4"]["Applicable"], by_id["A.10.4"]["Implementation status"]) == (
+        "No",
+        "Not applicable",
+    )
+    assert by_id["A.8.2"]["Implementation status"] == "Not assessed"
+    cells = [value for row in rows for value in row.values() if isinstance(value, str)]
+    assert not {"not_applicable", "not_assessed", "planned", "legal", "best_practice"} & set(cells)
     assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref
     assert sheet[1][0].font.bold
-    status_column = header.index("status")
+    status_column = header.index("Implementation status")
     row_of = {row[0].value: row for row in sheet.iter_rows(2)}
     assert row_of["A.6.2.4"][status_column].fill.fgColor.rgb.endswith("DCE8F7")
 
@@ -318,7 +358,10 @@ def test_the_readiness_workbook_has_items_figures_and_gaps(db: Database) -> None
     items = list(workbook["Clause items"].iter_rows(2, values_only=True))
     assert len(items) == len(catalog.clause_items())
     clauses = list(workbook["Readiness by clause"].iter_rows(2, values_only=True))
-    assert clauses[-1][:2] == ("all", "Overall")
+    assert clauses[-1][:2] == ("All", "Overall")
+    header = [cell.value for cell in workbook["Clause items"][1]]
+    assert header[:5] == ["Item", "Clause", "Clause title", "Title", "Maturity (0-5)"]
+    assert {row[header.index("Key for stage 1")] for row in items} == {"Yes", "No"}
     assert clauses[2][0] == "6" and clauses[2][-1] == round(3 / 6 / 5 * 100, 1)
 
 
