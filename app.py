@@ -93,6 +93,6 @@ def page_sections() -> dict[str, list[st.Page]]:
     }
 
 
-navigation = st.navigation(page_sections())
+navigation = st.navigation(page_sections(), position="top")
 identity_sidebar()
 navigation.run()

@@ -14,13 +14,14 @@ from typing import Any
 import yaml
 
 from assessments.config import data_dir
+from assessments.demo_dates import relative_day
 from assessments.demo_screenings import apply_changes_after_screening, load_screenings
 from assessments.impact_demo import load_impact_assessments
 from assessments.inventory import AISystemInput
 from assessments.risk_demo import load_risks
 from assessments.soa_demo import load_soa
 from assessments.store.db import Database, Transaction
-from assessments.store.inventory import insert_system
+from assessments.store.inventory import insert_system, system_id_by_name
 from assessments.workshop_demo import load_workshops
 
 DEMO_ACTOR = "Demo loader"
@@ -36,14 +37,15 @@ def read_demo_yaml(name: str) -> dict[str, Any]:
 
 
 def load_systems(transaction: Transaction) -> int:
-    """Add the demo AI systems that are not in the inventory yet."""
+    """Add the demo AI systems that are not in the inventory yet; their review dates count from
+    the day of loading."""
+    day = transaction.at.date()
     added = 0
     for entry in read_demo_yaml("systems.yaml")["systems"]:
+        if entry.get("next_review"):
+            entry = {**entry, "next_review": relative_day(entry["next_review"], day)}
         data = AISystemInput.model_validate(entry)
-        exists = transaction.fetchone(
-            "SELECT 1 FROM ai_systems WHERE lower(name) = lower(?)", [data.name]
-        )
-        if exists is None:
+        if system_id_by_name(transaction, data.name) is None:
             insert_system(transaction, data)
             added += 1
     return added

@@ -218,9 +218,7 @@ class SystemFilter(BaseModel):
     eu_ai_act_classes: list[str] = Field(default_factory=list)
 
 
-def field_errors(
-    error: ValidationError, values: Mapping[str, Any] | None = None
-) -> dict[str, str]:
+def field_errors(error: ValidationError, values: Mapping[str, Any] | None = None) -> dict[str, str]:
     """Validation errors of an AI system, one sentence per field; given the raw `values`, the
     rules between fields are reported in the same round."""
     messages = field_messages(error)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
-# Streamlit turns :name: into emoji, :colour[...] into coloured text and :material/x: into
-# icons; an escaped colon followed by an invisible word joiner stops all three.
-_WORD_JOINER = "\u2060"
+# The colon is escaped too: Streamlit turns :name: into emoji and :colour[...] into coloured
+# text. (Bare web addresses still become links, opened in a new tab; nothing invisible is
+# inserted into the text, so what people copy is what they typed.)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
 
 
 def escape_markdown(text: object) -> str:
-    """The text shown exactly as typed, never interpreted as markup, links, images or HTML."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-    return escaped.replace(":", "\\:" + _WORD_JOINER)
+    """The text shown as typed: never bold, headings, Markdown links, images or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def escape_markdown_line(text: object) -> str:

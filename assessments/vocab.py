@@ -66,6 +66,9 @@ SYSTEM_STATUSES: dict[str, str] = {
     "active": "Active",
     "retired": "Retired",
 }
+# The scope of the AI management system (ISO/IEC 42001 4.3): every system not retired, whether
+# in use or still planned. A retired system keeps its record and history but leaves the scope.
+IN_SCOPE_STATUSES: tuple[str, ...] = ("planned", "active")
 
 
 def label(vocabulary: dict, key: object) -> str:

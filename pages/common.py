@@ -6,20 +6,26 @@ and `identity_sidebar` without touching the pages.
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import quote, unquote
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit.runtime.pages_manager import PagesManager
 
 from assessments.config import database_path
-from assessments.errors import DatabaseBusyError
+from assessments.errors import DatabaseBusyError, NotFoundError
 from assessments.regulatory import CLASS_COLOURS, class_label
 from assessments.store.db import ACTOR_MAX_LENGTH, Database
 from assessments.text import escape_markdown
 
 ACTOR_KEY = "actor_name"
-_ACTOR_KEPT = "_actor_name_kept"
+ACTOR_STATE = "_actor_name_kept"
+_ACTOR_COOKIE = "aims_actor"
+_ACTOR_COOKIE_PENDING = "_actor_cookie_pending"
 
 # Page files, so links and switches name pages in one place.
 HOME = "pages/home.py"
@@ -41,10 +47,12 @@ IMPACT_ASSESSMENTS = "pages/impact_assessments.py"
 IMPACT_WIZARD = "pages/impact_wizard.py"  # ?id=<response id>&section=<section id>
 IMPACT_RESULT = "pages/impact_result.py"  # ?id=<response id>
 WORKSHOPS = "pages/workshops.py"
-WORKSHOP_CONSOLE = "pages/workshop_console.py"  # ?id=<workshop id>&key=<facilitator key>
+WORKSHOP_CONSOLE = "pages/workshop_console.py"  # ?id=<workshop id> (the key never in the URL)
 WORKSHOP_JOIN = "pages/workshop_join.py"  # ?code=<join code>&token=<participant token>
 # Session key holding a new workshop's facilitator key until its facilitator confirms keeping it.
 WORKSHOP_NEW_KEY = "workshop_new_key_{}"
+# Session key holding a workshop's facilitator key for this browser session (a reload asks again).
+WORKSHOP_KEY = "workshop_key_{}"
 
 
 def leave_legacy_pages_mode(*, rerun: bool) -> None:
@@ -66,7 +74,25 @@ leave_legacy_pages_mode(rerun=True)
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _open_database(path: str) -> Database:
+    _warm_up_in_background()
     return Database(path)
+
+
+def _warm_up_in_background() -> None:
+    """Import the chart library and read the content files while the first page is read, so
+    the first visit to a chart page after a start does not pay for them (seconds on 2 cores)."""
+
+    def warm() -> None:
+        import plotly.graph_objects  # noqa: F401
+
+        from assessments import catalog, regulatory
+
+        catalog.taxonomy()
+        catalog.annex_a_controls()
+        regulatory.class_filter_options()
+        regulatory.screening_questionnaire()
+
+    threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
 
 def database() -> Database:
@@ -81,28 +107,48 @@ def database() -> Database:
 
 def current_actor() -> str | None:
     """The name the user gave in the sidebar, or None."""
-    name = str(st.session_state.get(ACTOR_KEY) or "").strip()
+    name = str(st.session_state.get(ACTOR_STATE) or "").strip()
     return name or None
 
 
+def _remember_actor() -> None:
+    """The sidebar field changed: keep the name and write it to the browser's cookie."""
+    st.session_state[ACTOR_STATE] = str(st.session_state.get(ACTOR_KEY) or "").strip()
+    st.session_state[_ACTOR_COOKIE_PENDING] = True
+
+
 def identity_sidebar() -> None:
-    """Ask for the user's name once per browser session; it is the actor on every write."""
-    # st.switch_page drops every widget's value (Streamlit clears widget state on a page change
-    # it did not get from the browser), so the name is also kept under a plain key and put back.
-    if ACTOR_KEY in st.session_state:
-        st.session_state[_ACTOR_KEPT] = st.session_state[ACTOR_KEY]
-    elif st.session_state.get(_ACTOR_KEPT):
-        st.session_state[ACTOR_KEY] = st.session_state[_ACTOR_KEPT]
+    """Ask for the user's name; it is the actor on every write.
+
+    The name is kept in the session under a plain key (st.switch_page clears widget values)
+    and in a cookie of this browser, so a reload or a new tab does not ask again. A real
+    sign-in replaces this function and `current_actor`.
+    """
+    if ACTOR_STATE not in st.session_state:
+        cookie = st.context.cookies.get(_ACTOR_COOKIE)
+        remembered = unquote(cookie) if isinstance(cookie, str) else ""
+        st.session_state[ACTOR_STATE] = remembered.strip()[:ACTOR_MAX_LENGTH]
+    st.session_state[ACTOR_KEY] = st.session_state[ACTOR_STATE]
     with st.sidebar:
         st.text_input(
             "Your name",
             key=ACTOR_KEY,
             max_chars=ACTOR_MAX_LENGTH,
             placeholder="e.g. Dana Whitfield",
-            help="Recorded as 'who' on every change you make (the audit trail).",
+            help="Recorded as 'who' on every change you make (the audit trail). Remembered in "
+            "this browser.",
+            on_change=_remember_actor,
         )
         if not current_actor():
             st.caption("Give your name to make changes; reading needs none.")
+        if st.session_state.pop(_ACTOR_COOKIE_PENDING, False):
+            value = json.dumps(quote(current_actor() or ""))
+            age = 0 if current_actor() is None else 400 * 24 * 3600
+            components.html(
+                f"<script>parent.document.cookie = '{_ACTOR_COOKIE}=' + {value} + "
+                f"'; path=/; max-age={age}; SameSite=Strict';</script>",
+                height=0,
+            )
 
 
 def require_actor_notice() -> str | None:
@@ -141,9 +187,14 @@ def options_with_all(values: Iterable[str]) -> list[str]:
     return ["All", *values]
 
 
-def flash(message: str, kind: str = "success") -> None:
-    """A message that survives the next rerun or page switch (shown once by `show_flash`)."""
-    st.session_state["_flash"] = (kind, message)
+def flash(message: str, kind: str = "success", *, markdown: bool = False) -> None:
+    """A message that survives the next rerun or page switch (shown once by `show_flash`).
+
+    The message is shown exactly as written (it usually names user text: a system, a title);
+    `markdown=True` is for a message whose markup is intended, with any user text in it
+    already escaped by `plain`.
+    """
+    st.session_state["_flash"] = (kind, message if markdown else plain(message))
 
 
 def show_flash() -> None:
@@ -151,6 +202,90 @@ def show_flash() -> None:
     if entry:
         kind, message = entry
         getattr(st, kind)(message)
+
+
+Record = TypeVar("Record")
+
+
+def _id_from_query(param: str) -> tuple[str, int | None]:
+    """The raw ?param= value and the id it names (None when it is not a plausible id)."""
+    raw = str(st.query_params.get(param, "") or "").strip()
+    plausible = raw.isascii() and raw.isdigit() and len(raw) <= 18
+    return raw, int(raw) if plausible else None
+
+
+def _fetched(fetch: Callable[[int], Record], param: str) -> tuple[str, Record | None]:
+    raw, record_id = _id_from_query(param)
+    if record_id is None:
+        return raw, None
+    try:
+        return raw, fetch(record_id)
+    except NotFoundError:
+        return raw, None
+
+
+def _record_missing(
+    raw: str,
+    *,
+    title: str,
+    noun: str,
+    hint: str | None,
+    alternatives: Callable[[], None] | None,
+) -> NoReturn:
+    st.title(title, anchor=False)
+    if raw:
+        st.warning(f"There is no {noun} with id {plain(raw)}.")
+    elif hint:
+        st.info(hint)
+    if alternatives is not None:
+        alternatives()
+    st.stop()
+    raise AssertionError("st.stop() ends the run")
+
+
+def record_from_query(
+    fetch: Callable[[int], Record],
+    *,
+    title: str,
+    noun: str,
+    hint: str | None = None,
+    alternatives: Callable[[], None] | None = None,
+    param: str = "id",
+) -> Record:
+    """The record a page's URL names (?id=), fetched by `fetch` (which raises NotFoundError).
+
+    Without a usable id the page shows its `title`, "There is no <noun> with id …" for an id
+    that names nothing (or `hint` when none was given), then `alternatives` (a picker, links),
+    and stops there.
+    """
+    raw, record = _fetched(fetch, param)
+    if record is None:
+        _record_missing(raw, title=title, noun=noun, hint=hint, alternatives=alternatives)
+    return record
+
+
+def optional_record_from_query(
+    fetch: Callable[[int], Record],
+    *,
+    title: str,
+    noun: str,
+    alternatives: Callable[[], None] | None = None,
+    param: str = "id",
+) -> Record | None:
+    """As `record_from_query` for a page that also works without a record (it then creates
+    one): None when the URL names none; an id that names nothing still stops the page."""
+    raw, record = _fetched(fetch, param)
+    if record is None and raw:
+        _record_missing(raw, title=title, noun=noun, hint=None, alternatives=alternatives)
+    return record
+
+
+def system_picker(names: Mapping[int, str], label: str, key: str) -> None:
+    """A choice of AI system that opens it on this same page (?id=)."""
+    choice = st.selectbox(label, list(names), format_func=names.get, index=None, key=key)
+    if choice is not None:
+        st.query_params["id"] = str(choice)
+        st.rerun()
 
 
 def class_badge(risk_class: str | None) -> None:

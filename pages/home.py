@@ -62,7 +62,7 @@ st.subheader("Where we stand")
 cols = st.columns(5)
 cols[0].metric(
     "AI systems in scope",
-    counts["active"] + counts["planned"],
+    counts["in_scope"],
     help="Active and planned systems: the scope of the AI management system.",
 )
 cols[1].metric("Active", counts["active"])

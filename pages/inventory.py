@@ -6,7 +6,7 @@ import streamlit as st
 
 from assessments import vocab
 from assessments.inventory import SystemFilter
-from assessments.regulatory import CLASS_COLOURS, CLASS_ORDER, NOT_SCREENED, class_label
+from assessments.regulatory import CLASS_COLOURS, NOT_SCREENED, class_filter_options
 from assessments.reports.tabular import encode
 from assessments.store import inventory as inventory_store
 from pages.common import SYSTEM, SYSTEM_EDIT, database, labelled, show_flash
@@ -51,12 +51,13 @@ personal = more[0].selectbox("Personal data", ["Any", "Yes", "No"], key="inv_per
 overdue = more[1].toggle(
     "Review overdue only", value=params.get("review") == "overdue", key="inv_overdue"
 )
-class_keys = [*CLASS_ORDER, NOT_SCREENED]
+classes = class_filter_options()
+class_keys = list(classes)
 eu_classes = more[2].multiselect(
     "EU AI Act class",
     class_keys,
-    default=[params["class"]] if params.get("class") in class_keys else None,
-    format_func=class_label,
+    default=[params["class"]] if params.get("class") in classes else None,
+    format_func=classes.get,
     key="inv_class",
 )
 
@@ -119,7 +120,7 @@ selection = st.dataframe(
             "EU AI Act class",
             options=class_keys,
             color=[CLASS_COLOURS.get(key, "gray") for key in class_keys],
-            format_func=class_label,
+            format_func=classes.get,
         ),
         "lifecycle_stage": "Lifecycle stage",
         "ai_technique": "Technique",

@@ -20,36 +20,34 @@ from pages.common import (
     database,
     flash,
     plain,
+    record_from_query,
     require_actor_notice,
     show_flash,
+    system_picker,
 )
 from pages.impact_widgets import system_impact_section
 from pages.risk_widgets import system_risks_section
 
 db = database()
-names = inventory_store.system_names(db)
-raw_id = st.query_params.get("id")
-system_id = int(raw_id) if raw_id and raw_id.isdigit() and int(raw_id) in names else None
 
-if system_id is None:
-    st.title("AI system")
+
+def other_systems() -> None:
+    names = inventory_store.system_names(db)
     if not names:
         st.info("The inventory is empty.")
         st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
-        st.stop()
-    if raw_id:
-        st.warning(f"There is no AI system with id {plain(raw_id)}.")
-    choice = st.selectbox(
-        "Open a system", list(names), format_func=names.get, index=None, key="sys_pick"
-    )
-    if choice is not None:
-        st.query_params["id"] = str(choice)
-        st.rerun()
-    st.stop()
+        return
+    system_picker(names, "Open a system", key="sys_pick")
 
-system = inventory_store.get_system(db, system_id)
+
+system = record_from_query(
+    lambda system_id: inventory_store.get_system(db, system_id),
+    title="AI system",
+    noun="AI system",
+    alternatives=other_systems,
+)
 st.page_link(INVENTORY, label="All AI systems", icon=":material/arrow_back:")
-st.title(system.name, anchor=False)
+st.title(plain(system.name), anchor=False)
 status_colour = {"active": "green", "planned": "blue", "retired": "gray"}[system.status]
 screening = screening_store.current_screening(db, system.id)
 with st.container(horizontal=True):
@@ -118,7 +116,7 @@ with st.container(horizontal=True):
                 try:
                     inventory_store.retire_system(db, actor or "", system.id, system.revision)
                 except WorkbenchError as error:
-                    st.error(str(error))
+                    st.error(plain(error))
                 else:
                     flash(f"Retired {system.name}.")
                     st.rerun()
@@ -130,7 +128,7 @@ st.subheader("Change history")
 events = audit_store.entity_history(db, "ai_system", system.id)
 for event in reversed(events):
     when = pd.Timestamp(event["at"]).strftime("%Y-%m-%d %H:%M")
-    with st.expander(f"{when} · {event['action']} · {event['actor']}", expanded=False):
+    with st.expander(f"{when} · {event['action']} · {plain(event['actor'])}", expanded=False):
         changes = field_changes(event["before"], event["after"])
         if not changes:
             st.caption("No field changed.")

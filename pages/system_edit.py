@@ -26,21 +26,22 @@ from pages.common import (
     field_error,
     flash,
     labelled,
+    optional_record_from_query,
+    plain,
     require_actor_notice,
 )
 
 COMMON_GEOGRAPHIES = ["EU", "EEA", "UK", "CH", "US", "US-CO", "CA", "Global"]
 
 db = database()
-raw_id = st.query_params.get("id")
-editing: AISystem | None = None
-if raw_id:
-    try:
-        editing = inventory_store.get_system(db, int(raw_id))
-    except (ValueError, WorkbenchError):
-        st.error(f"There is no AI system with id {raw_id}.")
-        st.page_link(INVENTORY, label="All AI systems", icon=":material/arrow_back:")
-        st.stop()
+editing: AISystem | None = optional_record_from_query(
+    lambda system_id: inventory_store.get_system(db, system_id),
+    title="Edit AI system",
+    noun="AI system",
+    alternatives=lambda: st.page_link(
+        INVENTORY, label="All AI systems", icon=":material/arrow_back:"
+    ),
+)
 
 prefix = f"sysform_{editing.id if editing else 'new'}_"
 ERRORS_KEY = prefix + "errors"
@@ -93,7 +94,10 @@ errors: dict[str, str] = st.session_state.get(ERRORS_KEY, {})
 
 if editing:
     st.page_link(
-        SYSTEM, label=editing.name, icon=":material/arrow_back:", query_params={"id": editing.id}
+        SYSTEM,
+        label=plain(editing.name),
+        icon=":material/arrow_back:",
+        query_params={"id": editing.id},
     )
     st.title("Edit AI system")
 else:
@@ -102,7 +106,7 @@ else:
 st.caption("Fields marked * are required. Nothing is saved until you press Save.")
 
 if errors.get("form"):
-    st.error(errors["form"])
+    st.error(plain(errors["form"]))
     stale = editing and st.session_state.get(prefix + "revision") != editing.revision
     if stale and st.button("Discard my changes and load the latest version"):
         st.session_state.pop(prefix + "loaded", None)
@@ -231,7 +235,7 @@ if submitted:
         try:
             data = AISystemInput.model_validate(values)
         except ValidationError as error:
-            new_errors = field_errors(error)
+            new_errors = field_errors(error, values)
         else:
             try:
                 if editing:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from assessments.store.db import Database
+from tests.support.live_app import LiveApp
 
 REPO = Path(__file__).resolve().parent.parent
 BROWSER_ARGS = [
@@ -49,12 +44,14 @@ def app_test(db_path: Path) -> Callable[..., object]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from pages.common import ACTOR_STATE
+
     st.cache_resource.clear()
 
     def make(page: str | None = None, actor: str | None = "Test User", **query: str) -> AppTest:
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
         if actor:
-            at.session_state["actor_name"] = actor
+            at.session_state[ACTOR_STATE] = actor
         for key, value in query.items():
             at.query_params[key] = value
         at.run()
@@ -65,62 +62,6 @@ def app_test(db_path: Path) -> Callable[..., object]:
 
     yield make
     st.cache_resource.clear()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LiveApp:
-    """A `streamlit run app.py` subprocess on a temporary database."""
-
-    def __init__(self, db_file: Path) -> None:
-        self.db_file = db_file
-        self.port = _free_port()
-        self.url = f"http://localhost:{self.port}"
-        env = {**os.environ, "AIMS_DB": str(db_file), "PYTHONUNBUFFERED": "1"}
-        self.log = db_file.with_suffix(".log").open("w")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(self.port),
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
-                    if reply.read() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"the app did not start on port {self.port}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 @pytest.fixture

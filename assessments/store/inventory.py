@@ -16,6 +16,7 @@ import pandas as pd
 from assessments.errors import ConflictError, NotFoundError
 from assessments.inventory import AISystem, AISystemInput, SystemFilter, changed_fields
 from assessments.store.db import Database, Transaction
+from assessments.vocab import IN_SCOPE_STATUSES
 
 ENTITY = "ai_system"
 
@@ -63,6 +64,19 @@ def _fetch(transaction: Transaction, system_id: int) -> AISystem | None:
     columns = [column[0] for column in result.description]
     row = result.fetchone()
     return _row_to_system(dict(zip(columns, row, strict=True))) if row else None
+
+
+def system_in_transaction(transaction: Transaction, system_id: int) -> AISystem | None:
+    """One system read inside a caller's transaction (None when there is no such id)."""
+    return _fetch(transaction, system_id)
+
+
+def system_id_by_name(transaction: Transaction, name: str) -> int | None:
+    """The id of the system with this name, case-insensitively (names are unique), or None."""
+    row = transaction.fetchone(
+        "SELECT id FROM ai_systems WHERE lower(name) = lower(?)", [name.strip()]
+    )
+    return int(row[0]) if row else None
 
 
 def _name_taken(transaction: Transaction, name: str, except_id: int | None = None) -> bool:
@@ -253,19 +267,24 @@ def facets(database: Database) -> dict[str, list[str]]:
 
 
 def counts(database: Database) -> dict[str, int]:
-    """Headline figures for the home page, in one query."""
+    """Headline figures for the home page, in one query; `in_scope` counts the systems of the
+    AIMS scope (vocab.IN_SCOPE_STATUSES)."""
+    in_scope = ", ".join("?" for _ in IN_SCOPE_STATUSES)
     row = database.query_one(
         "SELECT count(*),"
+        f" count(*) FILTER (WHERE status IN ({in_scope})),"
         " count(*) FILTER (WHERE status = 'active'),"
         " count(*) FILTER (WHERE status = 'planned'),"
         " count(*) FILTER (WHERE status = 'retired'),"
         " count(*) FILTER (WHERE personal_data AND status <> 'retired'),"
         " count(*) FILTER (WHERE next_review < current_date AND status <> 'retired'),"
         " count(DISTINCT business_unit) FILTER (WHERE status <> 'retired')"
-        " FROM ai_systems"
+        " FROM ai_systems",
+        list(IN_SCOPE_STATUSES),
     )
     keys = [
         "total",
+        "in_scope",
         "active",
         "planned",
         "retired",

@@ -55,6 +55,10 @@ def test_create_reload_find_edit_and_history(browser, live_app_factory) -> None:
 
     page.reload()
     wait_idle(page)
+    # The name is remembered by this browser: a reload does not ask again.
+    expect(page.get_by_role("textbox", name="Your name", exact=True)).to_have_value(
+        "Browser Tester"
+    )
     page.goto(f"{app.url}/inventory")
     wait_idle(page)
     set_actor(page, "Second Editor")

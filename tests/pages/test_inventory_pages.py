@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assessments.store import inventory as store
 from assessments.store.db import Database
+from assessments.text import escape_markdown
 from tests.factories import system_input
 
 FORM_FIELDS = {
@@ -146,6 +147,76 @@ def test_user_text_is_not_rendered_as_markup(app_test, db_path) -> None:
     at = app_test("pages/system.py", id=str(created.id))
     purpose = next(item.value for item in at.markdown if "Purpose" in item.value)
     assert "\\<script\\>" in purpose and "\\*\\*bold\\*\\*" in purpose
+
+
+MARKUP_NAME = "[Loan](https://evil.example) **Advisor** <b>"
+
+
+def test_a_system_name_with_markup_shows_as_typed_in_title_link_and_message(
+    app_test, db_path
+) -> None:
+    database = Database(db_path)
+    created = store.create_system(database, "Ada", system_input(name=MARKUP_NAME))
+    database.close()
+    at = app_test("pages/system_edit.py", id=str(created.id))
+    no_exceptions(at)
+    page_links = [element.proto.label for element in at.get("page_link")]
+    assert escape_markdown(MARKUP_NAME) in page_links
+    at.button(key=f"FormSubmitter:sysform_{created.id}_form-Save").click().run()
+    at.switch_page("pages/system.py")
+    at.query_params["id"] = str(created.id)
+    at.run()
+    no_exceptions(at)
+    assert at.title[0].value == escape_markdown(MARKUP_NAME)
+
+
+def test_the_flash_message_escapes_the_name_it_names(app_test, db_path) -> None:
+    at = app_test("pages/system_edit.py")
+    fill_new_form(at, name="Ticket *triage* :rocket:")
+    at.button(key="FormSubmitter:sysform_new_form-Save").click().run()
+    no_exceptions(at)
+    assert [item.value for item in at.success] == [
+        escape_markdown("Saved Ticket *triage* :rocket:.")
+    ]
+
+
+def test_an_id_from_the_url_is_never_rendered_as_markup(app_test) -> None:
+    """The edit form, the system page and the screening page share one ?id= check."""
+    wanted = "[x](https://evil.example)"
+    for page in ("pages/system_edit.py", "pages/system.py", "pages/screening.py"):
+        at = app_test(page, id=wanted)
+        no_exceptions(at)
+        assert [item.value for item in at.warning] == [
+            f"There is no AI system with id {escape_markdown(wanted)}."
+        ], page
+        assert not at.get("form"), "no form for a system that does not exist"
+
+
+def test_detail_page_without_an_id_offers_a_picker_that_opens_the_system(app_test, db_path) -> None:
+    database = Database(db_path)
+    created = store.create_system(database, "Ada", system_input())
+    database.close()
+    at = app_test("pages/system.py")
+    no_exceptions(at)
+    assert not at.warning
+    at.selectbox(key="sys_pick").set_value(created.id).run()
+    no_exceptions(at)
+    assert at.query_params["id"] == [str(created.id)] or at.query_params["id"] == str(created.id)
+    assert at.title[0].value == "Loan Advisor"
+
+
+def test_home_counts_the_systems_in_scope(app_test, db_path) -> None:
+    database = Database(db_path)
+    store.create_system(database, "Ada", system_input(name="Live", status="active"))
+    store.create_system(database, "Ada", system_input(name="Next", status="planned"))
+    store.create_system(
+        database, "Ada", system_input(name="Gone", status="retired", lifecycle_stage="retired")
+    )
+    database.close()
+    at = app_test()
+    no_exceptions(at)
+    in_scope = next(metric for metric in at.metric if metric.label == "AI systems in scope")
+    assert in_scope.value == "2"
 
 
 def test_audit_log_lists_and_filters(app_test, db_path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from assessments.bench import BenchResult, PageTiming, run_bench
-from assessments.cli import main
+from assessments.cli import build_parser, main
+from tests.perf.bench import BenchResult, PageTiming, run_bench
 
 
 def test_summary_has_the_shape_the_issue_asks_for() -> None:
@@ -42,6 +42,36 @@ def test_a_tiny_run_times_every_page_warm_and_cold(tmp_path, monkeypatch) -> Non
     json.dumps(result.summary())
 
 
-def test_unknown_scale_is_a_bad_command(capsys) -> None:
+def test_unknown_scale_is_a_bad_command(capfd) -> None:
+    """The command starts the harness (tests/perf/bench.py) and passes its refusal through."""
     assert main(["bench", "--scales", "XL"]) == 2
-    assert "Unknown scale XL" in capsys.readouterr().err
+    assert "Unknown scale XL" in capfd.readouterr().err
+
+
+def test_the_command_hands_every_option_to_the_harness() -> None:
+    from assessments.bench import harness_arguments
+
+    args = build_parser().parse_args(
+        ["bench", "--json", "--scales", "S,M", "--repeats", "3", "--cold", "2", "--no-memory"]
+    )
+    assert harness_arguments(args) == [
+        "--scales",
+        "S,M",
+        "--repeats",
+        "3",
+        "--cold",
+        "2",
+        "--json",
+        "--no-memory",
+    ]
+    defaults = build_parser().parse_args(["bench", "--workdir", "/tmp/bench"])
+    assert harness_arguments(defaults) == [
+        "--scales",
+        "S,M,L",
+        "--repeats",
+        "7",
+        "--cold",
+        "5",
+        "--workdir",
+        "/tmp/bench",
+    ]

@@ -165,7 +165,7 @@ def test_exports_never_turn_user_text_into_formulas(db_path: Path, tmp_path: Pat
     database.close()
     _, out, _ = run(capsys, "export", "inventory", "--format", "csv")
     row = next(csv.DictReader(out.splitlines()))
-    assert row["name"] == "'=HYPERLINK(\"http://x\",\"y\")" and row["owner"] == "'+1 owner"
+    assert row["name"] == '\'=HYPERLINK("http://x","y")' and row["owner"] == "'+1 owner"
     target = tmp_path / "inventory.xlsx"
     run(capsys, "export", "inventory", "--format", "xlsx", "--out", str(target))
     cell = load_workbook(target).active["B2"]

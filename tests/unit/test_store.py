@@ -141,6 +141,35 @@ def test_retire_keeps_record_and_history(db: Database) -> None:
         store.retire_system(db, "Ben", 999)
 
 
+def test_the_scope_counts_active_and_planned_systems_not_retired_ones(db: Database) -> None:
+    store.create_system(db, "Ada", system_input(name="Live", status="active"))
+    store.create_system(db, "Ada", system_input(name="Next", status="planned"))
+    retired = system_input(name="Gone", status="retired", lifecycle_stage="retired")
+    store.create_system(db, "Ada", retired)
+    counts = store.counts(db)
+    assert (counts["in_scope"], counts["active"], counts["planned"], counts["total"]) == (
+        2,
+        1,
+        1,
+        3,
+    )
+
+
+def test_a_system_is_found_by_name_inside_a_transaction(db: Database) -> None:
+    created = store.create_system(db, "Ada", system_input(name="Loan Advisor"))
+
+    def lookup(transaction) -> tuple:
+        found = store.system_id_by_name(transaction, "  loan ADVISOR ")
+        return (
+            found,
+            store.system_id_by_name(transaction, "Nobody"),
+            store.system_in_transaction(transaction, created.id),
+            store.system_in_transaction(transaction, created.id + 100),
+        )
+
+    assert db.write("Ada", lookup) == (created.id, None, created, None)
+
+
 def test_list_filters_run_in_sql(db: Database) -> None:
     store.create_system(db, "Ada", system_input(name="Chat", ai_technique="generative_llm"))
     store.create_system(db, "Ada", system_input(name="Scorer", business_unit="Risk"))

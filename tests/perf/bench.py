@@ -1,0 +1,504 @@
+"""The benchmark harness behind `python -m assessments bench [--json]` (and `make bench`): how
+fast the leadership pages are at three scales. It drives the app through Streamlit, so it lives
+with the tests, not in the domain package; the command line starts it as
+`python -m tests.perf.bench` from the repository root.
+
+S is the demo portfolio, M adds 200 synthetic AI systems and L 2,000 (about 40,000 risks and
+400,000 ratings). Each page (Portfolio, Trends and the Risk register) runs through Streamlit's
+AppTest inside app.py's navigation, at each scale:
+
+- warm: the same session reruns with no new data (what a projector showing the page does);
+- cold: each run follows a new rating written through the store, so no cache can answer.
+
+An empty page in the same frame (navigation and sidebar) gives the framework's floor. The
+report prints the median milliseconds per page, scale and mode, the ratio L/S and the ratio to
+the floor; `--json` adds `{"pages": {page: {"S", "M", "L", "L_cold", "floor"}}}` as the last
+line. Finally a `streamlit run` server on the L database opens every page in Chromium and its
+resident memory is read from /proc.
+
+The goals (issue 5): warm L/S at most 1.5 on every leadership page; at L a warm page under
+300 ms and a cold one under 1 s; the server under 500 MB at L. The benchmark reports; it never
+fails on a figure (machines are noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assessments.bench import add_bench_options
+from assessments.config import REPO_ROOT
+from tests.support.live_app import LiveApp
+
+# name -> (load the demo portfolio first, synthetic systems to add)
+SCALES: dict[str, tuple[bool, int]] = {"S": (True, 0), "M": (True, 200), "L": (True, 2000)}
+LEADERSHIP_PAGES = {"portfolio": "pages/portfolio.py", "trends": "pages/trends.py"}
+OTHER_PAGES = {"register": "pages/register.py"}
+BENCH_ACTOR = "Benchmark"
+GOALS = {"ratio": 1.5, "warm_ms": 300.0, "cold_ms": 1000.0, "rss_mb": 500.0}
+
+FLOOR_SCRIPT = """
+import streamlit as st
+from pages.common import identity_sidebar
+
+def empty() -> None:
+    pass
+
+navigation = st.navigation([st.Page(empty, title="Empty", url_path="empty")])
+identity_sidebar()
+navigation.run()
+"""
+
+
+@dataclass
+class PageTiming:
+    """Median milliseconds of one page at one scale."""
+
+    warm: float
+    cold: float | None = None
+    first: float = 0.0
+    samples: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
+class BenchResult:
+    scales: dict[str, dict[str, int]] = field(default_factory=dict)
+    build_seconds: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, dict[str, PageTiming]] = field(default_factory=dict)
+    floor_ms: float = 0.0
+    memory_mb: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def pages(self) -> list[str]:
+        names: list[str] = []
+        for per_page in self.timings.values():
+            names.extend(name for name in per_page if name not in names)
+        return names
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON the issue asks for: per page S, M, L (warm), L_cold and the floor (ms)."""
+        pages: dict[str, dict[str, float | None]] = {}
+        for page in self.pages():
+            entry: dict[str, float | None] = {}
+            for scale, per_page in self.timings.items():
+                if page in per_page:
+                    entry[scale] = round(per_page[page].warm, 1)
+            largest = _largest(self.timings, page)
+            if largest is not None:
+                cold = self.timings[largest][page].cold
+                entry[f"{largest}_cold"] = round(cold, 1) if cold is not None else None
+            entry["floor"] = round(self.floor_ms, 1)
+            pages[page] = entry
+        return {"pages": pages}
+
+    def lines(self) -> list[str]:
+        scales = list(self.timings)
+        largest_scale, smallest_scale = scales[-1], scales[0]
+        lines = ["Scales:"]
+        for scale in scales:
+            counts = self.scales.get(scale, {})
+            lines.append(
+                f"  {scale}: {counts.get('systems', 0):,} AI systems, {counts.get('risks', 0):,}"
+                f" risks, {counts.get('ratings', 0):,} ratings"
+                f" (built in {self.build_seconds.get(scale, 0):.1f} s)"
+            )
+        lines.append(f"Floor (an empty page in the app's frame): {self.floor_ms:.0f} ms")
+        header = (
+            f"{'page':<12}"
+            + "".join(f"{scale + ' warm':>10}" for scale in scales)
+            + f"{largest_scale + ' cold':>10}"
+            + f"{largest_scale + '/' + smallest_scale:>8}"
+            + f"{largest_scale + '/floor':>9}"
+        )
+        lines += ["Median ms per page (warm: rerun with no new data; cold: after a new rating):"]
+        lines.append(header)
+        for page in self.pages():
+            row = f"{page:<12}"
+            for scale in scales:
+                timing = self.timings[scale].get(page)
+                row += f"{timing.warm:>10.0f}" if timing else f"{'-':>10}"
+            big = self.timings[largest_scale].get(page)
+            small = self.timings[smallest_scale].get(page)
+            cold = big.cold if big else None
+            row += f"{cold:>10.0f}" if cold is not None else f"{'-':>10}"
+            row += f"{big.warm / small.warm:>8.2f}" if big and small and small.warm else f"{'-':>8}"
+            row += f"{big.warm / self.floor_ms:>9.1f}" if big and self.floor_ms else f"{'-':>9}"
+            lines.append(row)
+        if self.memory_mb:
+            lines.append(
+                f"Server memory at {largest_scale} (resident, after opening every page):"
+                f" {self.memory_mb.get('rss', 0):.0f} MB (peak {self.memory_mb.get('peak', 0):.0f}"
+                " MB)"
+            )
+        lines += self.goal_lines()
+        lines += self.notes
+        return lines
+
+    def goal_lines(self) -> list[str]:
+        scales = list(self.timings)
+        if len(scales) < 2:
+            return []
+        large, small = scales[-1], scales[0]
+        found: list[str] = ["Goals:"]
+        for page in LEADERSHIP_PAGES:
+            big = self.timings[large].get(page)
+            little = self.timings[small].get(page)
+            if not big or not little:
+                continue
+            ratio = big.warm / little.warm if little.warm else float("inf")
+            found.append(
+                f"  {page}: warm {large}/{small} {ratio:.2f} ({_mark(ratio <= GOALS['ratio'])}"
+                f" <= {GOALS['ratio']}), warm {big.warm:.0f} ms"
+                f" ({_mark(big.warm < GOALS['warm_ms'])} < {GOALS['warm_ms']:.0f}), cold"
+                f" {big.cold or 0:.0f} ms ({_mark((big.cold or 0) < GOALS['cold_ms'])}"
+                f" < {GOALS['cold_ms']:.0f})"
+            )
+        if self.memory_mb:
+            rss = self.memory_mb.get("rss", 0.0)
+            found.append(
+                f"  server memory {rss:.0f} MB ({_mark(rss < GOALS['rss_mb'])}"
+                f" < {GOALS['rss_mb']:.0f})"
+            )
+        return found
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def _largest(timings: Mapping[str, Mapping[str, PageTiming]], page: str) -> str | None:
+    found = [scale for scale, per_page in timings.items() if page in per_page]
+    return found[-1] if found else None
+
+
+# --- building the databases ----------------------------------------------------------------------
+
+
+def build_database(path: Path, with_demo: bool, synthetic: int) -> dict[str, int]:
+    """A fresh database at `path`: the demo portfolio and/or synthetic systems."""
+    from assessments.demo import load_demo
+    from assessments.store.db import Database
+    from assessments.store.synthetic import generate_portfolio
+
+    for stale in (path, path.with_suffix(path.suffix + ".wal")):
+        stale.unlink(missing_ok=True)
+    database = Database(path)
+    try:
+        if with_demo:
+            load_demo(database)
+        if synthetic:
+            generate_portfolio(database, synthetic, actor=BENCH_ACTOR)
+        return portfolio_counts(database)
+    finally:
+        database.close()
+
+
+def portfolio_counts(database: Any) -> dict[str, int]:
+    row = database.query_one(
+        "SELECT (SELECT count(*) FROM ai_systems), (SELECT count(*) FROM risks),"
+        " (SELECT count(*) FROM risk_ratings)"
+    )
+    return {"systems": int(row[0]), "risks": int(row[1]), "ratings": int(row[2])}
+
+
+# --- timing pages with AppTest -------------------------------------------------------------------
+
+
+@contextmanager
+def _database_env(path: Path) -> Iterator[None]:
+    previous = os.environ.get("AIMS_DB")
+    os.environ["AIMS_DB"] = str(path)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("AIMS_DB", None)
+        else:
+            os.environ["AIMS_DB"] = previous
+
+
+def _reset_caches() -> None:
+    """Forget the app's cached connection and every cached result (as in a fresh process)."""
+    import streamlit as st
+
+    from assessments.store import analytics as analytics_store
+
+    st.cache_resource.clear()
+    analytics_store.clear_snapshots()
+
+
+def _app_test(page: str | None, query: Mapping[str, str]) -> Any:
+    from streamlit.testing.v1 import AppTest
+
+    from pages.common import ACTOR_STATE
+
+    if page is None:
+        at = AppTest.from_string(FLOOR_SCRIPT, default_timeout=600)
+    else:
+        at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
+    at.session_state[ACTOR_STATE] = BENCH_ACTOR
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page)
+    return at
+
+
+def _timed_run(at: Any) -> float:
+    start = time.perf_counter()
+    at.run()
+    elapsed = (time.perf_counter() - start) * 1000
+    if at.exception:
+        raise RuntimeError(f"The page raised: {at.exception[0].value}")
+    return elapsed
+
+
+def time_page(
+    page: str | None,
+    *,
+    repeats: int,
+    cold_runs: int,
+    write_rating: Callable[[], None] | None,
+    query: Mapping[str, str] | None = None,
+) -> PageTiming:
+    """Median warm and cold milliseconds of one page (the first run, which imports and fills the
+    caches, is reported separately). The previous page's garbage is collected first, so its
+    clean-up is not timed as this page's work."""
+    gc.collect()
+    at = _app_test(page, query or {})
+    first = _timed_run(at)
+    warm = [_timed_run(at) for _ in range(repeats)]
+    cold: list[float] = []
+    if write_rating is not None:
+        for _ in range(cold_runs):
+            write_rating()
+            cold.append(_timed_run(at))
+    return PageTiming(
+        warm=statistics.median(warm),
+        cold=statistics.median(cold) if cold else None,
+        first=first,
+        samples={"warm": warm, "cold": cold},
+    )
+
+
+def _rating_writer(path: Path) -> tuple[Callable[[], None], Callable[[], None]]:
+    """A function writing one new residual rating of a random rated risk (as a user would),
+    and one closing its connection."""
+    from assessments.risks import RatingInput
+    from assessments.store.db import Database
+    from assessments.store.risks import record_rating
+
+    database = Database(path)
+    risk_ids = [
+        int(row[0])
+        for row in database.query_rows(
+            "SELECT DISTINCT risk_id FROM risk_current_ratings ORDER BY risk_id LIMIT 5000"
+        )
+    ]
+    chooser = random.Random(7)
+
+    def write() -> None:
+        record_rating(
+            database,
+            BENCH_ACTOR,
+            RatingInput(
+                risk_id=chooser.choice(risk_ids),
+                tier="residual",
+                likelihood=chooser.randint(1, 5),
+                severity=chooser.randint(1, 5),
+                rationale="Benchmark: a new rating, so no cache can answer the next run.",
+                rated_at=datetime.now(UTC).replace(tzinfo=None),
+            ),
+        )
+
+    return write, database.close
+
+
+def _first_system(path: Path) -> str | None:
+    from assessments.store.db import Database
+
+    database = Database(path)
+    try:
+        row = database.query_one(
+            "SELECT min(system_id) FROM risks WHERE id IN (SELECT risk_id FROM risk_ratings)"
+        )
+    finally:
+        database.close()
+    return str(row[0]) if row and row[0] is not None else None
+
+
+# --- server memory -------------------------------------------------------------------------------
+
+
+def _memory_of(pid: int) -> dict[str, float]:
+    values: dict[str, float] = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                key = "rss" if line.startswith("VmRSS") else "peak"
+                values[key] = int(line.split()[1]) / 1024
+    return values
+
+
+def server_memory(path: Path, paths: Sequence[str]) -> tuple[dict[str, float], str | None]:
+    """Start `streamlit run app.py` on the database, open each page in Chromium, read the
+    server's resident memory from /proc. Returns ({} , reason) when it cannot be measured."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {}, "Memory not measured: Playwright is not installed (requirements-dev.txt)."
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        return {}, "Memory not measured: Chromium is not installed."
+    try:
+        server = LiveApp(path, start_timeout=120)
+    except RuntimeError:
+        return {}, "Memory not measured: the server did not start."
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for address in paths:
+                page.goto(f"{server.url}/{address}")
+                page.wait_for_selector(
+                    "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=300_000
+                )
+                page.wait_for_timeout(1000)
+                page.wait_for_selector(
+                    "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=300_000
+                )
+            browser.close()
+        return _memory_of(server.pid), None
+    finally:
+        server.stop()
+
+
+# --- the whole run -------------------------------------------------------------------------------
+
+
+def run_bench(
+    *,
+    scales: Mapping[str, tuple[bool, int]] = SCALES,
+    workdir: Path | None = None,
+    repeats: int = 7,
+    cold_runs: int = 5,
+    memory: bool = True,
+    progress: Callable[[str], None] = lambda message: None,
+) -> BenchResult:
+    """Build every scale, time every page warm and cold, measure the server at the largest."""
+    result = BenchResult()
+    own_dir = workdir is None
+    directory = Path(workdir or tempfile.mkdtemp(prefix="aims-bench-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    pages = {**LEADERSHIP_PAGES, **OTHER_PAGES}
+    try:
+        paths: dict[str, Path] = {}
+        for scale, (with_demo, synthetic) in scales.items():
+            progress(f"Building {scale}: demo={with_demo}, {synthetic} synthetic systems…")
+            start = time.perf_counter()
+            paths[scale] = directory / f"bench-{scale}.duckdb"
+            result.scales[scale] = build_database(paths[scale], with_demo, synthetic)
+            result.build_seconds[scale] = time.perf_counter() - start
+        for index, (scale, path) in enumerate(paths.items()):
+            result.timings[scale] = {}
+            with _database_env(path):
+                _reset_caches()
+                if index == 0:
+                    progress("Timing the floor (an empty page)…")
+                    result.floor_ms = time_page(
+                        None, repeats=repeats, cold_runs=0, write_rating=None
+                    ).warm
+                system = _first_system(path)
+                write, close = _rating_writer(path)
+                try:
+                    for name, page in pages.items():
+                        progress(f"Timing {name} at {scale}…")
+                        query = {"system": system} if name == "trends" and system else {}
+                        result.timings[scale][name] = time_page(
+                            page,
+                            repeats=repeats,
+                            cold_runs=cold_runs,
+                            write_rating=write,
+                            query=query,
+                        )
+                finally:
+                    close()
+                    _close_app_database(path)
+                    _reset_caches()
+        if memory and paths:
+            largest = list(paths)[-1]
+            progress(f"Measuring the server's memory at {largest}…")
+            system = _first_system(paths[largest])
+            addresses = ["portfolio", f"trends?system={system}" if system else "trends", "register"]
+            measured, reason = server_memory(paths[largest], addresses)
+            result.memory_mb = measured
+            if reason:
+                result.notes.append(reason)
+    finally:
+        if own_dir:
+            shutil.rmtree(directory, ignore_errors=True)
+    return result
+
+
+def _close_app_database(path: Path) -> None:
+    """Close the connection the app's pages opened (st.cache_resource), so a server process
+    can open the file afterwards."""
+    try:
+        from pages.common import _open_database
+
+        _open_database(str(path)).close()
+    except Exception:
+        return  # nothing was cached, or it is already closed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark with the options of `python -m assessments bench`; exit 2 on a bad
+    option, 0 otherwise (the figures are reported, never judged)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.perf.bench", description="Time the leadership pages."
+    )
+    add_bench_options(parser)
+    args = parser.parse_args(argv)
+    chosen = [name.strip().upper() for name in args.scales.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in SCALES]
+    if unknown or not chosen:
+        print(
+            f"Unknown scale {', '.join(unknown) or '(none)'}: use S, M and/or L.", file=sys.stderr
+        )
+        return 2
+    result = run_bench(
+        scales={name: SCALES[name] for name in chosen},
+        workdir=Path(args.workdir) if args.workdir else None,
+        repeats=args.repeats,
+        cold_runs=args.cold,
+        memory=not args.no_memory,
+        progress=lambda message: print(message, file=sys.stderr, flush=True),
+    )
+    for line in result.lines():
+        print(line)
+    if args.json:
+        print(json.dumps(result.summary()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
