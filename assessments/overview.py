@@ -69,3 +69,44 @@ def impact_next_steps(impact: dict[str, int]) -> list[NextStep]:
         text = count("never_assessed", "AI system in scope has", "AI systems in scope have")
         steps.append(NextStep(f"{text} no impact assessment yet: start one.", "impact_never"))
     return steps
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def risk_next_steps(risks: dict[str, int], classes: dict[str, int]) -> list[NextStep]:
+    """Risk and regulatory suggestions from the register's headline counts (`register_summary`)
+    and the EU AI Act classes of the systems in scope (`class_counts`), most urgent first."""
+    steps: list[NextStep] = []
+    if classes.get("prohibited", 0):
+        text = _count(classes["prohibited"], "AI system is", "AI systems are")
+        steps.append(
+            NextStep(f"{text} screened as a prohibited practice: stop or redesign.", "regulatory")
+        )
+    if risks.get("not_accepted", 0):
+        text = _count(risks["not_accepted"], "risk is", "risks are")
+        steps.append(
+            NextStep(
+                f"{text} above the appetite with no acceptance in force: treat further or "
+                "record management's acceptance.",
+                "portfolio",
+            )
+        )
+    if risks.get("overdue_actions", 0):
+        text = _count(risks["overdue_actions"], "treatment action is", "treatment actions are")
+        steps.append(NextStep(f"{text} overdue: follow up with the owners.", "portfolio"))
+    if risks.get("findings", 0):
+        text = _count(risks["findings"], "consistency finding", "consistency findings")
+        steps.append(NextStep(f"{text} in the risk register: fix them.", "register"))
+    if risks.get("risks", 0) == 0:
+        steps.append(
+            NextStep("No risk is identified yet: start with the risk library.", "risk_new")
+        )
+    not_screened = classes.get("not_screened", 0)
+    if not_screened:
+        text = _count(not_screened, "AI system in scope is", "AI systems in scope are")
+        steps.append(
+            NextStep(f"{text} not screened against the EU AI Act yet: screen them.", "regulatory")
+        )
+    return steps

@@ -31,6 +31,7 @@ from assessments.store.risks import (
     insert_action,
     insert_rating,
     insert_risk,
+    risk_id_by_title,
 )
 
 DEMO_FILE = "risks.yaml"
@@ -196,11 +197,7 @@ def load_risks(transaction: Transaction) -> int:
         if system is None:
             continue
         stage = system.lifecycle_stage
-        exists = transaction.fetchone(
-            "SELECT 1 FROM risks WHERE system_id = ? AND lower(title) = lower(?)",
-            [system_id, entry.title],
-        )
-        if exists is not None:
+        if risk_id_by_title(transaction, system_id, entry.title) is not None:
             continue
         risk = insert_risk(transaction, entry.risk_input(system_id, stage))
         added += 1

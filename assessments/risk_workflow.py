@@ -160,9 +160,11 @@ def starting_points(
     current: Mapping[str, Mapping[str, Any]],
     criteria: RiskCriteria,
     entry: LibraryRisk | None = None,
+    suggested: StartingPoint | None = None,
 ) -> list[StartingPoint]:
     """Where a new rating of `tier` under `criteria` may start: the library entry's typical
-    rating (inherent only), then the current ratings of the tier before and of the tier itself.
+    rating or the rating an impact answer suggested (`suggested`, inherent only), then the
+    current ratings of the tier before and of the tier itself.
 
     Only a rating made under the same criteria version may seed one: on other scales its
     numbers mean something else, and the rating keeps its own version anyway.
@@ -171,6 +173,8 @@ def starting_points(
     if tier == "inherent" and entry is not None:
         likelihood, severity = typical_rating(entry, criteria)
         points.append(StartingPoint("the library's typical rating", likelihood, severity))
+    if tier == "inherent" and suggested is not None:
+        points.append(suggested)
     for source in _SEED_TIERS.get(tier, ()):
         rating = current.get(source)
         if rating is not None and rating["criteria_version"] == criteria.version:

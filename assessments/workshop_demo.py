@@ -19,7 +19,8 @@ import yaml
 from assessments.config import data_dir
 from assessments.risks import RiskInput
 from assessments.store.db import Transaction
-from assessments.store.risks import insert_risk
+from assessments.store.inventory import system_id_by_name
+from assessments.store.risks import insert_risk, risk_id_by_title
 from assessments.store.workshops import (
     find_workshop_by_title,
     insert_close,
@@ -62,21 +63,18 @@ def _acting_as(transaction: Transaction, name: str) -> Iterator[None]:
 
 
 def _system_id(transaction: Transaction, name: str) -> int:
-    row = transaction.fetchone("SELECT id FROM ai_systems WHERE lower(name) = lower(?)", [name])
-    if row is None:
+    system_id = system_id_by_name(transaction, name)
+    if system_id is None:
         raise ValueError(f"The demo workshops need the AI system '{name}'; load the systems first.")
-    return int(row[0])
+    return system_id
 
 
 def _risk_id(transaction: Transaction, entry: dict[str, Any]) -> tuple[int, bool]:
     """The register's risk for this item, or a new one from its draft; True when added."""
     system_id = _system_id(transaction, entry["system"])
-    row = transaction.fetchone(
-        "SELECT id FROM risks WHERE system_id = ? AND lower(title) = lower(?) ORDER BY id LIMIT 1",
-        [system_id, entry["title"]],
-    )
-    if row is not None:
-        return int(row[0]), False
+    existing = risk_id_by_title(transaction, system_id, entry["title"])
+    if existing is not None:
+        return existing, False
     draft = RiskInput.model_validate(
         {"system_id": system_id, "title": entry["title"], "origin": "demo workshop"}
         | entry["draft"]

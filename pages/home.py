@@ -5,12 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from assessments.demo import load_demo
-from assessments.overview import impact_next_steps, next_steps
+from assessments.overview import impact_next_steps, next_steps, risk_next_steps
 from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
+from assessments.store import register as register_store
+from assessments.store import screenings as screenings_store
+from assessments.store.snapshots import snapshot
 from pages.common import (
     IMPACT_ASSESSMENTS,
     INVENTORY,
+    PORTFOLIO,
+    REGISTER,
+    REGULATORY,
+    RISK_NEW,
     SYSTEM_EDIT,
     database,
     require_actor_notice,
@@ -25,6 +32,10 @@ TARGETS = {
     "impact_returned": (IMPACT_ASSESSMENTS, {"filter": "returned"}),
     "impact_submitted": (IMPACT_ASSESSMENTS, {"filter": "submitted"}),
     "impact_never": (IMPACT_ASSESSMENTS, {"filter": "never"}),
+    "portfolio": (PORTFOLIO, {}),
+    "register": (REGISTER, {}),
+    "risk_new": (RISK_NEW, {}),
+    "regulatory": (REGULATORY, {}),
 }
 
 db = database()
@@ -69,9 +80,28 @@ cols[1].metric("Active", counts["active"])
 cols[2].metric("Planned", counts["planned"])
 cols[3].metric("Review overdue", counts["review_overdue"])
 cols[4].metric("Using personal data", counts["personal_data"])
+units = counts["business_units"]
+retired = counts["retired"]
 st.caption(
-    f"{counts['business_units']} business units · {counts['retired']} retired systems kept "
-    "with their history"
+    f"{units} business {'unit' if units == 1 else 'units'} · {retired} retired "
+    f"{'system' if retired == 1 else 'systems'} kept with {'its' if retired == 1 else 'their'} "
+    "history"
+)
+risks = snapshot(db, "home_risks", (), lambda: register_store.register_summary(db))
+classes = screenings_store.class_counts(db)
+risk_cols = st.columns(4)
+risk_cols[0].metric("Risks in scope", risks["risks"], help="Open risks of AI systems in scope.")
+risk_cols[1].metric(
+    "Above appetite, not accepted",
+    risks["not_accepted"],
+    help="Where the risk stands today (residual, else inherent) is above the appetite or the "
+    "harm category's tolerance, and no acceptance is in force.",
+)
+risk_cols[2].metric("Overdue actions", risks["overdue_actions"])
+risk_cols[3].metric(
+    "EU AI Act high-risk systems",
+    classes.get("high_risk", 0),
+    help=f"{classes.get('not_screened', 0)} systems in scope are not screened yet.",
 )
 impact_counts = impact_store.status_counts(db)
 impact_cols = st.columns(5)
@@ -89,6 +119,11 @@ impact_cols[2].metric("Impact to sign off", impact_counts["awaiting_approval"])
 impact_cols[3].metric("Impact not assessed", impact_counts["never_assessed"])
 
 st.subheader("What to do next")
-for step in [*impact_next_steps(impact_counts), *next_steps(counts)]:
+steps = [
+    *risk_next_steps(risks, classes),
+    *impact_next_steps(impact_counts),
+    *next_steps(counts),
+]
+for step in steps:
     page, params = TARGETS.get(step.target, (INVENTORY, {}))
     st.page_link(page, label=step.text, icon=":material/arrow_forward:", query_params=params)

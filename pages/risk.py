@@ -18,11 +18,13 @@ from assessments import catalog
 from assessments.criteria import RiskCriteria
 from assessments.errors import FieldErrors, NotFoundError, WorkbenchError, field_messages
 from assessments.identification import library_entry
+from assessments.impact import parse_origin
 from assessments.risk_checks import CHECKS
 from assessments.risk_workflow import (
     RATED_STEPS,
     STEP_GUIDANCE,
     STEPS,
+    StartingPoint,
     acceptance_need,
     acceptance_warnings,
     action_is_overdue,
@@ -50,11 +52,13 @@ from assessments.risks import (
     TreatmentInput,
 )
 from assessments.store import criteria as criteria_store
+from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
 from assessments.store import register as register_store
 from assessments.store import risk_summary
 from assessments.store import risks as risks_store
 from pages.common import (
+    IMPACT_RESULT,
     RISK_CRITERIA,
     RISK_NEW,
     SYSTEM,
@@ -120,6 +124,8 @@ system = inventory_store.get_system(db, risk.system_id)
 criteria = criteria_store.current_criteria(db)
 current = risks_store.current_ratings(db, risk_id)
 entry = library_entry(risk.library_id)
+impact_source = parse_origin(risk.origin)
+impact_suggestion = impact_store.suggested_rating(db, risk) if impact_source else None
 prefix = f"risk_{risk_id}_"
 STEP = prefix + "step"
 ERRORS = prefix + "errors"
@@ -342,6 +348,13 @@ st.page_link(
     SYSTEM, label=plain(system.name), icon=":material/arrow_back:", query_params={"id": system.id}
 )
 st.title(plain(risk.title), anchor=False)
+if impact_source:
+    st.page_link(
+        IMPACT_RESULT,
+        label=f"Raised by an answer in impact assessment #{impact_source[0]}: open it",
+        icon=":material/diversity_3:",
+        query_params={"id": impact_source[0]},
+    )
 with st.container(horizontal=True):
     st.badge(RISK_STATUSES.get(risk.status, risk.status), color="blue")
     st.badge(terms.harm_categories.get(risk.harm_category, risk.harm_category), color="violet")
@@ -412,7 +425,12 @@ def rating_step(tier: str) -> None:
                 f"keeps its level. New ratings use version {criteria.version}.",
                 icon=":material/history:",
             )
-    starts = starting_points(tier, current, criteria, entry)
+    suggested = (
+        StartingPoint("the rating the impact answer suggests", *impact_suggestion[:2])
+        if impact_suggestion
+        else None
+    )
+    starts = starting_points(tier, current, criteria, entry, suggested)
     if starts:
         with st.container(horizontal=True):
             for start in starts:

@@ -75,6 +75,16 @@ def insert_risk(transaction: Transaction, data: RiskInput) -> Risk:
     return risk
 
 
+def risk_id_by_title(transaction: Transaction, system_id: int, title: str) -> int | None:
+    """The risk of a system with this title (case-insensitive), for loaders that must not add
+    it twice."""
+    row = transaction.fetchone(
+        "SELECT id FROM risks WHERE system_id = ? AND lower(title) = lower(?) ORDER BY id LIMIT 1",
+        [system_id, title],
+    )
+    return int(row[0]) if row else None
+
+
 def create_risk(database: Database, actor: str, data: RiskInput) -> Risk:
     return database.write(actor, lambda transaction: insert_risk(transaction, data))
 

@@ -589,3 +589,37 @@ def test_saving_criteria_over_a_version_saved_meanwhile_is_refused(app_test, db_
     no_exceptions(at)
     current = read(db_path, criteria_store.current_criteria)
     assert current.version == 3 and current.appetite == "Medium"
+
+
+def test_a_risk_raised_by_an_impact_answer_links_back_and_offers_its_suggested_rating(
+    app_test, db_path
+) -> None:
+    from assessments.store import impact as impact_store
+    from tests.impact_data import complete_answers, grid
+
+    database = Database(db_path)
+    system_id = inventory_store.create_system(database, "Ada", system_input()).id
+    response = impact_store.start_assessment(database, "Ada", system_id)
+    answers = complete_answers(
+        harm_grid=grid("none", society__discrimination="high"),
+        harm_description="Some groups could be routed to slower queues.",
+        failure_exposure="anyone_free_text",
+    )
+    for question_id, value in answers.items():
+        impact_store.save_answer(database, "Ada", response.id, question_id, value)
+    risk_id = impact_store.add_suggested_risk(database, "Ada", response.id, "harm_grid", 0)
+    database.close()
+
+    at = app_test("pages/risk.py", id=str(risk_id))
+    assert not at.exception
+    links = [link.proto for link in at.get("page_link")]
+    assert any(
+        link.page == "impact_result" and link.query_string == f"id={response.id}" for link in links
+    )
+    start = next(
+        button for button in at.button if "the rating the impact answer suggests" in button.label
+    )
+    assert "(L3 × S4)" in start.label
+    start.click().run()
+    assert at.session_state[f"risk_{risk_id}_inherent_likelihood"] == 3
+    assert at.session_state[f"risk_{risk_id}_inherent_severity"] == 4
