@@ -450,25 +450,17 @@ def rating_step(tier: str) -> None:
         if st.session_state.get(keys[name]) not in range(1, steps + 1):
             st.session_state[keys[name]] = None
     st.session_state.setdefault(knowledge_key, "medium")
-    left, right = st.columns(2)
-    with left:
-        st.radio(
-            "Likelihood *",
-            [step.value for step in criteria.likelihood],
-            key=keys["likelihood"],
-            format_func=lambda v: f"{v} · {plain(criteria.step('likelihood', v).label)}",
-            captions=[plain(step.description) for step in criteria.likelihood],
-        )
-        field_error(errors, "likelihood")
-    with right:
-        st.radio(
-            "Severity *",
-            [step.value for step in criteria.severity],
-            key=keys["severity"],
-            format_func=lambda v: f"{v} · {plain(criteria.step('severity', v).label)}",
-            captions=[plain(step.description) for step in criteria.severity],
-        )
-        field_error(errors, "severity")
+    for column, scale in zip(st.columns(2), ("likelihood", "severity"), strict=True):
+        steps = criteria.likelihood if scale == "likelihood" else criteria.severity
+        with column:
+            st.radio(
+                f"{scale.capitalize()} *",
+                [step.value for step in steps],
+                key=keys[scale],
+                format_func=lambda v, scale=scale: f"{v} · {plain(criteria.step(scale, v).label)}",
+                captions=[plain(step.description) for step in steps],
+            )
+            field_error(errors, scale)
     likelihood = st.session_state.get(keys["likelihood"])
     severity = st.session_state.get(keys["severity"])
     with st.container(border=True):
