@@ -50,6 +50,7 @@ ATTENTION_LABELS: dict[str, str] = {
     "action_overdue": "Risks with an overdue action",
     "review_overdue": CHECK_LABELS["review_overdue"],
     "never_rated": CHECK_LABELS["never_rated"],
+    "above_current_appetite": CHECK_LABELS["above_current_appetite"],
 }
 ATTENTION_HELP: dict[str, str] = {
     "above_appetite_no_acceptance": "Where the risk stands (its residual rating, else its "
@@ -60,6 +61,10 @@ ATTENTION_HELP: dict[str, str] = {
     "action_overdue": "At least one treatment action is past its due date and not done.",
     "review_overdue": "No rating of any tier within the review interval of the criteria.",
     "never_rated": "Identified but not rated yet.",
+    "above_current_appetite": "Rated under older criteria and within the appetite of that "
+    "version, but where the rating sits on the current matrix is above today's appetite (or "
+    "its harm category's tolerance). Ratings are never rescaled: re-rate the risk under the "
+    "current criteria to decide on it.",
 }
 # Systems with no rated risk, as the portfolio explains it.
 SYSTEMS_UNRATED_LABEL = "Systems with no rated risk"

@@ -69,6 +69,12 @@ _CHECKS = [
         advice="Look at the risk again and record a fresh rating.",
     ),
     ConsistencyCheck(
+        key="above_current_appetite",
+        label="Above today's appetite once re-rated",
+        advice="The criteria changed since this rating (its level is never rescaled): re-rate "
+        "the risk under the current criteria, then treat it further or record an acceptance.",
+    ),
+    ConsistencyCheck(
         key="older_criteria_version",
         label="Rated under older criteria",
         advice="Nothing is rescaled: re-rate under the current criteria when convenient.",

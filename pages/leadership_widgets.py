@@ -18,7 +18,9 @@ from assessments.store import analytics as analytics_store
 from pages.common import database, labelled
 from pages.risk_widgets import level_styles, styled_levels
 
-RISK_URL = "risk?id={}"
+# A link to a risk's page that shows as the risk's reference: the fragment carries it.
+RISK_URL = "risk?id={0}#R-{0}"
+RISK_LINK_TEXT = r"#(R-\d+)"
 T = TypeVar("T")
 
 
@@ -209,7 +211,7 @@ def _day(value: Any) -> date | None:
 
 RISK_TABLE_CONFIG: dict[str, Any] = {
     "Open": st.column_config.LinkColumn(
-        "Risk", display_text=r"risk\?id=(\d+)", help="Open the risk", width=56
+        "Risk", display_text=RISK_LINK_TEXT, help="Open the risk", width=56
     ),
     "Risk": st.column_config.TextColumn("Risk title", width=200),
     "AI system": st.column_config.TextColumn("AI system", width=130),

@@ -40,6 +40,7 @@ from pages.common import (
     plain,
 )
 from pages.leadership_widgets import (
+    RISK_LINK_TEXT,
     RISK_URL,
     cached,
     cached_figure,
@@ -61,8 +62,9 @@ harm_labels = catalog.taxonomy().harm_categories
 st.title("Portfolio")
 st.caption(
     "Where the AI portfolio stands against the risk appetite: for a management review "
-    "(ISO/IEC 42001 9.3). Every rating is placed on the current criteria, the same rule the "
-    "register uses."
+    "(ISO/IEC 42001 9.3). Every rating is placed on the current matrix and judged against "
+    "the appetite of the criteria it was made under (nothing is rescaled), the same rules the "
+    "register uses; ratings that would be above today's appetite are counted apart."
 )
 
 if not options["systems"] and not options["retired_systems"]:
@@ -96,8 +98,8 @@ if as_of is not None:
     st.info(
         f"As of {as_of:%d %B %Y}: every section below shows the portfolio as it stood at the "
         "end of that day (the risks known by then; their ratings, acceptances and actions "
-        "then). A risk's status and treatment option are today's. Clear 'As of' to return "
-        "to today.",
+        "then; which risks were closed and which systems retired then). A risk's treatment "
+        "option is today's. Clear 'As of' to return to today.",
         icon=":material/history:",
     )
 
@@ -147,6 +149,8 @@ with st.container(horizontal=True):
         "left out unless included above.",
     )
     for key, label in ATTENTION_LABELS.items():
+        if key == "above_current_appetite" and not (counts[key] or before[key]):
+            continue  # only when the criteria changed under some ratings
         overdue = (
             f" {plural(counts['overdue_actions'], 'action is', 'actions are')} overdue."
             if key == "action_overdue"
@@ -479,9 +483,7 @@ def movement_section(filters: PortfolioFilter, as_of: date | None) -> None:
         width="stretch",
         column_config={
             "No.": st.column_config.NumberColumn("No.", width=44),
-            "risk_id": st.column_config.LinkColumn(
-                "Open", display_text=r"risk\?id=(\d+)", width=56
-            ),
+            "risk_id": st.column_config.LinkColumn("Open", display_text=RISK_LINK_TEXT, width=56),
             "Risk": st.column_config.TextColumn("Risk", width=300),
             "AI system": st.column_config.TextColumn("AI system", width=200),
         },
@@ -538,7 +540,7 @@ if not moved.empty:
         width="stretch",
         height=300 if len(moved) > 8 else "auto",
         column_config={
-            "Open": st.column_config.LinkColumn("Risk", display_text=r"risk\?id=(\d+)", width=58),
+            "Open": st.column_config.LinkColumn("Risk", display_text=RISK_LINK_TEXT, width=58),
             "Risk": st.column_config.TextColumn("Risk title", width=300),
             "AI system": st.column_config.TextColumn("AI system", width=180),
         },

@@ -105,8 +105,9 @@ def _version_for(database: Database, as_of: date | None) -> tuple[Any, ...] | No
 # it was recorded by then and is open now or was completed after D, and overdue when also due
 # before D. (A cancelled action carries no cancellation date, so it never counts as open.)
 # Only the risks known by D count (recorded or rated by then, store/risk_rules.py), and only
-# the AI systems that existed then. What is not dated stays today's: a risk's status, its
-# treatment option, a system's status (retired) and the filters.
+# the AI systems that existed then, with the status each risk and system had then (closed,
+# retired: from the audit trail, store/risk_rules.py). What is not dated stays today's: a risk's
+# treatment option and the filters.
 
 
 def current_criteria_version(database: Database) -> int:
@@ -139,7 +140,19 @@ def _scope_sql(filters: PortfolioFilter, params: dict[str, Any], as_of: date | N
     (store/risk_rules.py: recorded or rated by the end of that day).
     """
     named = _named_systems(filters, params, "r.system_id")
-    conditions = [rules.in_scope("r.status", filters.include_closed, "s.status", named)]
+    risk_status, system_status, status_joins = "r.status", "s.status", ""
+    if as_of is not None:
+        params["known_cutoff"] = end_of_day(as_of)
+        risk_status, system_status = (
+            "coalesce(rs.status, r.status)",
+            "coalesce(ss.status, s.status)",
+        )
+        status_joins = (
+            f" LEFT JOIN ({rules.status_as_of('risk', '$known_cutoff')}) rs ON rs.record_id = r.id"
+            f" LEFT JOIN ({rules.status_as_of('ai_system', '$known_cutoff')}) ss"
+            " ON ss.record_id = s.id"
+        )
+    conditions = [rules.in_scope(risk_status, filters.include_closed, system_status, named)]
     for field, column in (
         ("business_units", "s.business_unit"),
         ("lifecycle_stages", "r.lifecycle_stage"),
@@ -156,20 +169,21 @@ def _scope_sql(filters: PortfolioFilter, params: dict[str, Any], as_of: date | N
         params["eu_classes"] = list(filters.eu_ai_act_classes)
         conditions.append(_class_condition("s.id"))
     if as_of is not None:
-        params["known_cutoff"] = end_of_day(as_of)
         conditions.append(rules.risk_known_by("r", "$known_cutoff"))
     return (
         "SELECT r.id AS risk_id, r.system_id, s.name AS system_name, s.business_unit, r.title,"
-        " r.owner, r.status, s.status AS system_status, r.harm_category, r.lifecycle_stage,"
-        " r.treatment_option"
-        " FROM risks r JOIN ai_systems s ON s.id = r.system_id"
+        f" r.owner, {risk_status} AS status, {system_status} AS system_status, r.harm_category,"
+        " r.lifecycle_stage, r.treatment_option"
+        f" FROM risks r JOIN ai_systems s ON s.id = r.system_id{status_joins}"
         f" WHERE {' AND '.join(conditions)}"
     )
 
 
 # Orders ratings as `risk_current_ratings` does (latest rated_at, then the later id) in one
 # exact number: microseconds since 1970 times 2^63 plus the id (a HUGEINT holds both).
-_LATEST_KEY = "epoch_us(rated_at)::HUGEINT * 9223372036854775808 + id"
+def _latest_key(alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return f"epoch_us({prefix}rated_at)::HUGEINT * 9223372036854775808 + {prefix}id"
 
 
 def _source_sql(
@@ -192,7 +206,7 @@ def _source_sql(
     return (
         "SELECT risk_id, tier, id AS rating_id, likelihood, severity, level, level_rank,"
         " criteria_version, rated_at FROM risk_ratings WHERE id IN ("
-        f"SELECT arg_max(id, {_LATEST_KEY}) FROM risk_ratings WHERE rated_at < ${cutoff}"
+        f"SELECT arg_max(id, {_latest_key()}) FROM risk_ratings WHERE rated_at < ${cutoff}"
         + (f" AND risk_id IN ({only})" if only else "")
         + " GROUP BY risk_id, tier)"
     )
@@ -262,12 +276,14 @@ def _assessed_sql() -> str:
         f" {rules.above_appetite('e.own_rank', 'sc.status', system_status='sc.system_status')}"
         " AS above_appetite,"
         f" {rules.is_active('sc.status', 'sc.system_status')} AS active,"
+        f" {rules.acceptable_rank('today')} AS today_acceptable_rank,"
         " acc.accepted_until, exp.expired_on"
         " FROM scoped sc"
         f" LEFT JOIN ({_effective('placed')}) e ON e.risk_id = sc.risk_id"
         " LEFT JOIN (SELECT risk_id, max(rated_at) AS last_rated_at FROM placed"
         "  GROUP BY risk_id) latest ON latest.risk_id = sc.risk_id"
         f"{rules.appetite_joins('e.criteria_version', 'sc.harm_category')}"
+        f"{rules.appetite_joins('$version', 'sc.harm_category', 'today')}"
         " LEFT JOIN acceptance acc ON acc.risk_id = sc.risk_id"
         " LEFT JOIN expired exp ON exp.risk_id = sc.risk_id"
     )
@@ -576,6 +592,8 @@ ATTENTION_CONDITIONS: dict[str, str] = {
     "review_overdue": "a.active AND a.last_rated_at IS NOT NULL"
     " AND CAST(a.last_rated_at AS DATE) < $day - to_months($months)",
     "never_rated": "a.active AND a.last_rated_at IS NULL",
+    "above_current_appetite": "a.active AND a.mapped AND NOT a.above_appetite"
+    " AND a.level_rank > a.today_acceptable_rank",
 }
 
 
@@ -696,7 +714,14 @@ def _systems_scope(
     named = _named_systems(filters, params, "s.id")
     conditions = []
     if not filters.include_closed:
-        conditions.append(f"({rules.system_active('s.status')} OR {named})")
+        status = "s.status"
+        if as_of is not None:
+            params["known_cutoff"] = end_of_day(as_of)
+            then = rules.status_as_of("ai_system", "$known_cutoff")
+            status = (
+                f"coalesce((SELECT ss.status FROM ({then}) ss WHERE ss.record_id = s.id), s.status)"
+            )
+        conditions.append(f"({rules.system_active(status)} OR {named})")
     if filters.business_units:
         params["business_units"] = list(filters.business_units)
         conditions.append("list_contains($business_units::VARCHAR[], s.business_unit)")
@@ -959,13 +984,63 @@ def level_trend(
             "cutoffs": [period.cutoff for period in periods],
         }
         scope = _scope_sql(filters, params)
+        every_status = _scope_sql(filters.model_copy(update={"include_closed": True}), params)
+        named = _named_systems(filters, params, "st.system_id")
         # A rating counts in the period holding its rated_at and in every later one until the
         # period holding the next rating of the same risk and tier: +1 / -1 events per period,
-        # summed cumulatively (one window over the ratings of one tier, no range join).
+        # summed cumulatively (one window over the ratings of one tier, no range join). The
+        # few risks whose status (or whose system's) ever changed are judged apart, period by
+        # period, with the status they had at its end (store/risk_rules.py), so closing a
+        # risk or retiring a system today never rewrites the past.
         index = "greatest(0, datediff('month', $first, date_trunc('month', {0})) // $step)"
+        status_then = (
+            "SELECT sc.risk_id, sc.system_id, sc.harm_category, p.position,"
+            " coalesce(rs.status, sc.status) AS status,"
+            " coalesce(ss.status, sc.system_status) AS system_status"
+            " FROM changed_scope sc CROSS JOIN periods p"
+            " LEFT JOIN risk_status rs ON rs.record_id = sc.risk_id AND rs.position = p.position"
+            " LEFT JOIN system_status ss ON ss.record_id = sc.system_id"
+            "  AND ss.position = p.position"
+        )
+        in_scope_then = rules.in_scope(
+            "st.status", filters.include_closed, "st.system_status", named
+        )
+        above_then = rules.above_appetite(
+            "h.level_rank", "st.status", system_status="st.system_status"
+        )
+        changed_counts = (
+            "SELECT l.position, cell.level_rank, count(*) AS count,"
+            f" count(*) FILTER (WHERE {above_then}) AS above"
+            f" FROM (SELECT p.position, h.risk_id, arg_max(h.id, {_latest_key('h')})"
+            " AS rating_id FROM tier_ratings h JOIN changed_scope sc ON sc.risk_id = h.risk_id"
+            "  CROSS JOIN periods p WHERE h.rated_at < p.cutoff GROUP BY ALL) l"
+            " JOIN tier_ratings h ON h.id = l.rating_id"
+            " JOIN status_then st ON st.risk_id = l.risk_id AND st.position = l.position"
+            " JOIN criteria_cell_map m ON m.from_version = h.criteria_version"
+            "  AND m.to_version = $version AND m.likelihood = h.likelihood"
+            "  AND m.severity = h.severity"
+            " JOIN criteria_cells cell ON cell.version = $version"
+            "  AND cell.likelihood = m.mapped_likelihood AND cell.severity = m.mapped_severity"
+            f" {rules.appetite_joins('h.criteria_version', 'st.harm_category')}"
+            f" WHERE {in_scope_then}"
+            " GROUP BY ALL"
+        )
         sql = (
-            f"WITH scoped AS ({scope}),"
+            f"WITH changed AS ({rules.status_changed_risks()}),"
+            f" scoped AS (SELECT * FROM ({scope}) WHERE risk_id NOT IN"
+            "  (SELECT risk_id FROM changed)),"
+            f" changed_scope AS (SELECT * FROM ({every_status}) WHERE risk_id IN"
+            "  (SELECT risk_id FROM changed)),"
+            " periods AS (SELECT unnest($starts::DATE[]) AS period_start,"
+            "  unnest($labels::VARCHAR[]) AS label, unnest($cutoffs::TIMESTAMP[]) AS cutoff,"
+            "  unnest(range(len($starts::DATE[]))) AS position),"
+            " risk_status AS ("
+            + rules.status_at_each("risk", "periods", "SELECT risk_id FROM changed_scope")
+            + "), system_status AS ("
+            + rules.status_at_each("ai_system", "periods", "SELECT system_id FROM changed_scope")
+            + f"), status_then AS ({status_then}),"
             f" tier_ratings AS ({_trend_ratings(tier)}),"
+            f" changed_counts AS ({changed_counts}),"
             " history AS (SELECT h.likelihood, h.severity, h.criteria_version, h.rated_at,"
             "  h.level_rank AS own_rank, sc.status, sc.system_status, sc.harm_category,"
             "  lead(h.rated_at) OVER (PARTITION BY h.risk_id ORDER BY h.rated_at, h.id) AS until"
@@ -986,21 +1061,22 @@ def level_trend(
             " steps AS (SELECT position, level_rank, sum(change) AS change,"
             "  coalesce(sum(change) FILTER (WHERE above), 0) AS above_change FROM events"
             "  WHERE position <= $last_index GROUP BY ALL),"
-            " periods AS (SELECT unnest($starts::DATE[]) AS period_start,"
-            "  unnest($labels::VARCHAR[]) AS label, unnest($cutoffs::TIMESTAMP[]) AS cutoff,"
-            "  unnest(range(len($starts::DATE[]))) AS position),"
             " above_totals AS (SELECT p.position, sum(coalesce(a.change, 0)) OVER"
-            "  (ORDER BY p.position ROWS UNBOUNDED PRECEDING) AS above FROM periods p"
+            "  (ORDER BY p.position ROWS UNBOUNDED PRECEDING)"
+            "  + coalesce((SELECT sum(c.above) FROM changed_counts c"
+            "   WHERE c.position = p.position), 0) AS above FROM periods p"
             "  LEFT JOIN (SELECT position, sum(above_change) AS change FROM steps"
             "   GROUP BY position) a ON a.position = p.position),"
             " grid AS (SELECT p.*, lv.name AS level, lv.level_rank, lv.colour FROM periods p"
             "  CROSS JOIN criteria_levels lv WHERE lv.version = $version)"
             " SELECT g.period_start, g.label, g.cutoff, g.level, g.level_rank, g.colour,"
             " (sum(coalesce(s.change, 0)) OVER (PARTITION BY g.level_rank ORDER BY g.position"
-            "  ROWS UNBOUNDED PRECEDING))::INTEGER AS count,"
+            "  ROWS UNBOUNDED PRECEDING) + coalesce(c.count, 0))::INTEGER AS count,"
             " t.above::INTEGER AS above_appetite"
             " FROM grid g LEFT JOIN steps s ON s.position = g.position"
             "  AND s.level_rank = g.level_rank"
+            " LEFT JOIN changed_counts c ON c.position = g.position"
+            "  AND c.level_rank = g.level_rank"
             " JOIN above_totals t ON t.position = g.position"
             " ORDER BY g.period_start, g.level_rank"
         )
@@ -1131,12 +1207,18 @@ def decisions(
             chosen = "SELECT id, title FROM risks WHERE system_id = $system_id"
         sql = (
             f"WITH chosen AS ({chosen})"
-            " SELECT a.approved_at::TIMESTAMP AS moment, 'acceptance' AS kind, a.risk_id,"
+            # An acceptance is dated by day; on a day that also holds the rating it accepts,
+            # it is marked just after that rating, never before it.
+            " SELECT greatest(a.approved_at::TIMESTAMP, coalesce(accepted.rated_at"
+            "  + INTERVAL 1 MINUTE, a.approved_at::TIMESTAMP)) AS moment,"
+            " 'acceptance' AS kind, a.risk_id,"
             " c.title, 'Residual ' || a.level || ' accepted by ' || a.approved_by || ' until '"
             " || strftime(a.valid_until, '%d %b %Y')"
             " || CASE WHEN a.revoked_at IS NOT NULL THEN ' (revoked '"
             "  || strftime(a.revoked_at, '%d %b %Y') || ')' ELSE '' END AS detail"
             " FROM risk_acceptances a JOIN chosen c ON c.id = a.risk_id"
+            " LEFT JOIN risk_ratings accepted ON accepted.id = a.rating_id"
+            "  AND CAST(accepted.rated_at AS DATE) = a.approved_at"
             " UNION ALL"
             " SELECT h.rated_at, 'workshop', h.risk_id, c.title,"
             " 'Workshop consensus: ' || h.tier || ' ' || h.level"

@@ -389,6 +389,27 @@ def _checks_sql(
     WHERE {active} AND last_rated_at IS NOT NULL
         AND CAST(last_rated_at AS DATE) < {day}::DATE - to_months({months})
     UNION ALL
+    SELECT s.risk_id, 'above_current_appetite',
+        format('{{}} was made under criteria version {{}} and is within that version''s '
+            || 'appetite, but on the current criteria it sits at {{}}, above today''s appetite '
+            || '(at most {{}}{{}}): re-rate it under the current criteria, then treat it further '
+            || 'or record an acceptance.',
+            'T' || ({current_text})[2:], s.current_criteria_version, today_cell.level,
+            today_level.name,
+            CASE WHEN {rules.has_tolerance("today")} THEN ' for this harm category' ELSE '' END)
+    FROM {source} s
+    JOIN criteria_cell_map m ON m.from_version = s.current_criteria_version
+        AND m.to_version = {version} AND m.likelihood = s.current_likelihood
+        AND m.severity = s.current_severity
+    JOIN criteria_cells today_cell ON today_cell.version = {version}
+        AND today_cell.likelihood = m.mapped_likelihood AND today_cell.severity = m.mapped_severity
+    {rules.appetite_joins(version, "s.harm_category", "today")}
+    LEFT JOIN criteria_levels today_level ON today_level.version = {version}
+        AND today_level.level_rank = {rules.acceptable_rank("today")}
+    WHERE {rules.is_active("s.status", "s.system_status")}
+        AND s.current_criteria_version < {version} AND NOT s.above_appetite
+        AND today_cell.level_rank > {rules.acceptable_rank("today")}
+    UNION ALL
     SELECT c.risk_id, 'older_criteria_version',
         format('Rated under older criteria: {{}}; the current version is {{}}. These ratings '
             || 'keep their values and are only placed on the current matrix for totals.',

@@ -11,6 +11,11 @@ system (store/risk_summary.py). A figure on one page therefore never contradicts
   history was entered later, from its first rating (`rated_at` is a business date and may be
   backdated); a system from its own `created_at` or its first known risk; an action from the day
   it was recorded, or done from its completion day. An "as of" figure counts nothing else.
+- Status on a day: a risk's status (closed or not) and a system's (retired or not) as they
+  stood then, from the audit trail, which records every record's state in the transaction that
+  changed it: the state after the last change by the end of that day; for a day before the
+  first recorded change (history entered later, with backdated ratings), the state before the
+  first change after it (or, for the record's creation, the state it was created with).
 - Appetite: a rating is judged under the criteria version it was made under. The acceptable
   rank is the harm category's tolerance in that version, else that version's appetite; a rating
   is above the appetite when its own level rank is higher.
@@ -86,6 +91,61 @@ def system_known_by(system: str, cutoff: str) -> str:
     return (
         f"({system}.created_at < {cutoff} OR EXISTS (SELECT 1 FROM risks known_risk"
         f" WHERE known_risk.system_id = {system}.id AND {risk_known_by('known_risk', cutoff)}))"
+    )
+
+
+def _status_events(entity: str) -> str:
+    """Every recorded change of a record's status (record_id, id, occurred_at, status_before,
+    status_after) from the audit trail: the events whose record state carries a status."""
+    if entity not in ("risk", "ai_system"):
+        raise ValueError(f"No status history for '{entity}'.")
+    return (
+        "SELECT TRY_CAST(entity_id AS INTEGER) AS record_id, id, occurred_at,"
+        " json_extract_string(before_state, '$.status') AS status_before,"
+        " json_extract_string(after_state, '$.status') AS status_after FROM audit_events"
+        f" WHERE entity = '{entity}' AND json_extract_string(after_state, '$.status') IS NOT NULL"
+    )
+
+
+def _status_then(cutoff: str) -> str:
+    """SQL aggregate over `_status_events` rows: the status at `cutoff`."""
+    return (
+        f"coalesce(arg_max(status_after, id) FILTER (WHERE occurred_at < {cutoff}),"
+        " arg_min(coalesce(status_before, status_after), id)"
+        f" FILTER (WHERE occurred_at >= {cutoff}))"
+    )
+
+
+def status_as_of(entity: str, cutoff: str) -> str:
+    """A relation (record_id, status): the status of each record of audit `entity` ('risk',
+    'ai_system') as it stood at `cutoff` (an instant), from the audit trail. Records with no
+    status in the trail are absent (callers fall back to today's status)."""
+    return (
+        f"SELECT record_id, {_status_then(cutoff)} AS status"
+        f" FROM ({_status_events(entity)}) GROUP BY record_id"
+    )
+
+
+def status_at_each(entity: str, periods: str, records: str) -> str:
+    """A relation (position, record_id, status): as `status_as_of`, at the `cutoff` of every
+    row of `periods` (a relation with position and cutoff), for the records whose ids
+    `records` (SQL) returns."""
+    return (
+        f"SELECT p.position, e.record_id, {_status_then('p.cutoff')} AS status"
+        f" FROM ({_status_events(entity)}) e CROSS JOIN {periods} p"
+        f" WHERE e.record_id IN ({records}) GROUP BY p.position, e.record_id"
+    )
+
+
+def status_changed_risks() -> str:
+    """A relation (risk_id): the risks whose own status or whose AI system's status has ever
+    changed (a figure over time must judge them at each moment, not by today's status)."""
+    changed = "status_before IS NOT NULL AND status_before <> status_after"
+    return (
+        "SELECT id AS risk_id FROM risks WHERE id IN"
+        f" (SELECT record_id FROM ({_status_events('risk')}) WHERE {changed})"
+        " OR system_id IN"
+        f" (SELECT record_id FROM ({_status_events('ai_system')}) WHERE {changed})"
     )
 
 

@@ -95,7 +95,7 @@ def test_portfolio_figures_and_filters(app_test, portfolio: Portfolio) -> None:
         "Unsafe advice in an edge case",
         "Older applicants scored lower",
     ]
-    assert top["Open"].tolist()[0] == f"risk?id={portfolio.r2}"
+    assert top["Open"].tolist()[0] == f"risk?id={portfolio.r2}#R-{portfolio.r2}"
 
     at.multiselect(key="pf_units").set_value(["People & HR"]).run()
     no_exceptions(at)

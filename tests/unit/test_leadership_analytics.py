@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from assessments.analytics import (
+    CURRENT_TIER,
     PortfolioFilter,
     acceptance_text,
     action_status,
@@ -23,7 +24,7 @@ from assessments.analytics import (
     treatment_status,
 )
 from assessments.criteria import presets
-from assessments.risks import ActionInput, RiskFilter
+from assessments.risks import AcceptanceInput, ActionInput, RiskFilter
 from assessments.store import analytics as store
 from assessments.store import criteria as criteria_store
 from assessments.store import db as db_module
@@ -501,3 +502,121 @@ def test_as_of_figures_follow_backdated_data_but_not_new_ratings(
     acceptances = risk_store.acceptances_for(db, portfolio.r2)
     risk_store.revoke_acceptance(db, "Ada", int(acceptances["id"].iloc[0]))
     assert store.history_version(db, end_m8) != token
+
+
+def test_as_of_a_day_keeps_the_status_risks_and_systems_had_then(
+    db: Database, portfolio: Portfolio
+) -> None:
+    """Retiring a system or closing a risk today changes today's figures, never a past day's:
+    the status on a day comes from the audit trail (a figure already reported stays true)."""
+    end_m8 = end_of_month(portfolio.m8)
+    before = store.attention_counts(db, as_of=end_m8)
+    before_cells = int(store.heatmap_counts(db, as_of=end_m8)["count"].sum())
+    assert (before["risks"], before["above_appetite"], before["systems"]) == (3, 2, 2)
+
+    inventory_store.retire_system(db, "Ada", portfolio.alpha)
+    r3 = risk_store.get_risk(db, portfolio.r3)
+    risk_store.update_risk(db, "Ada", r3.id, r3.as_input().model_copy(update={"status": "closed"}))
+    now = store.attention_counts(db)
+    assert (now["risks"], now["above_appetite"]) == (1, 0)  # only R4 is left today
+    assert store.attention_counts(db, as_of=end_m8) == before
+    assert int(store.heatmap_counts(db, as_of=end_m8)["count"].sum()) == before_cells
+
+    # Back in service today: today's figures count Alpha again, the past is unchanged.
+    alpha = inventory_store.get_system(db, portfolio.alpha)
+    inventory_store.update_system(
+        db,
+        "Ada",
+        alpha.id,
+        alpha.as_input().model_copy(
+            update={"status": "active", "lifecycle_stage": "operation_monitoring"}
+        ),
+    )
+    assert store.attention_counts(db)["above_appetite"] == 1
+    assert store.attention_counts(db, as_of=end_m8) == before
+    # R5 was recorded closed: it never counts, then or now.
+    listed, _ = store.attention_list(db, "never_rated", as_of=end_m8, limit=50)
+    assert portfolio.r5 not in set(listed["risk_id"])
+
+
+def test_a_tighter_appetite_flags_risks_to_re_rate(db: Database, portfolio: Portfolio) -> None:
+    """Lowering the appetite rescales nothing: R3 (Medium, rated under v1, within v1's
+    appetite) is not counted above the appetite, but the portfolio and the register both say
+    it sits above today's appetite and needs re-rating; R2 was above already, R1 is Low."""
+    assert store.attention_counts(db)["above_current_appetite"] == 0
+    current = criteria_store.current_criteria(db)
+    criteria_store.save_criteria(db, "Ada", current.model_copy(update={"appetite": "Low"}))
+    counts = store.attention_counts(db)
+    assert counts["above_appetite"] == 1 and counts["above_current_appetite"] == 1
+    listed, total = store.attention_list(db, "above_current_appetite")
+    assert total == 1 and listed["risk_id"].tolist() == [portfolio.r3]
+    findings = register_store.consistency_checks(db)
+    flagged = findings[findings["check"] == "above_current_appetite"]
+    assert flagged["risk_id"].tolist() == [portfolio.r3]
+    assert "sits at Medium, above today's appetite (at most Low)" in flagged.iloc[0]["message"]
+    # Re-rated under the new criteria, it is simply above the appetite.
+    risk_store.record_rating(
+        db, "Ada", rating_input(portfolio.r3, "inherent", likelihood=2, severity=3)
+    )
+    counts = store.attention_counts(db)
+    assert counts["above_appetite"] == 2 and counts["above_current_appetite"] == 0
+
+
+def test_an_acceptance_is_marked_after_the_rating_it_accepts(
+    db: Database, portfolio: Portfolio
+) -> None:
+    """Acceptances carry a day; one approved on the day of its rating comes after it."""
+    midnight = datetime.combine(date.today(), datetime.min.time())
+    rated_at = max(midnight, db_module.utc_now().replace(microsecond=0) - timedelta(seconds=5))
+    risk_store.record_rating(
+        db,
+        "Ada",
+        rating_input(portfolio.r3, "residual", likelihood=4, severity=4, rated_at=rated_at),
+    )
+    risk_store.record_acceptance(
+        db,
+        "Ada",
+        AcceptanceInput(
+            risk_id=portfolio.r3,
+            approved_by="Chief Risk Officer",
+            approved_at=date.today(),
+            rationale="Retained until the clinician review step is live.",
+            valid_until=date.today() + timedelta(days=90),
+        ),
+    )
+    decisions = store.decisions(db, risk_id=portfolio.r3)
+    accepted = decisions[decisions["kind"] == "acceptance"].iloc[0]
+    assert accepted["moment"] > rated_at
+
+
+def test_trends_keep_the_status_risks_and_systems_had_then(
+    db: Database, portfolio: Portfolio
+) -> None:
+    """Retiring a system today takes its risks out of today's bar only; the months before
+    still count them (and agree with the portfolio as of their last day)."""
+    today = date.today()
+    periods = period_ends(portfolio.m9, today, "month", today)
+
+    def by_month(trend: pd.DataFrame) -> dict[date, tuple[int, int]]:
+        trend = trend.assign(period_start=pd.to_datetime(trend["period_start"]).dt.date)
+        totals = trend.groupby("period_start").agg(
+            count=("count", "sum"), above=("above_appetite", "max")
+        )
+        return {day: (int(row["count"]), int(row["above"])) for day, row in totals.iterrows()}
+
+    before = by_month(store.level_trend(db, periods, CURRENT_TIER))
+    inventory_store.retire_system(db, "Ada", portfolio.alpha)
+    after = by_month(store.level_trend(db, periods, CURRENT_TIER))
+    this_month = month_start(0)
+    assert {day: value for day, value in after.items() if day != this_month} == {
+        day: value for day, value in before.items() if day != this_month
+    }
+    assert after[this_month] == (1, 0)  # only R3 (Beta) today; R4 is unrated
+    end_m8 = end_of_month(portfolio.m8)
+    as_of = store.attention_counts(db, as_of=end_m8)
+    assert after[portfolio.m8] == (as_of["rated"], as_of["above_appetite"])
+    # Included on request, the retired system's risks are back today, never above appetite.
+    included = by_month(
+        store.level_trend(db, periods, CURRENT_TIER, PortfolioFilter(include_closed=True))
+    )
+    assert included[this_month][0] == 4 and included[this_month][1] == 0
