@@ -63,8 +63,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"'{args.what}' exports as {', '.join(export.formats)}, not '{fmt}'.", file=sys.stderr
         )
         return 2
-    if fmt == "xlsx" and not args.out:
-        print("XLSX is binary: give --out FILE.", file=sys.stderr)
+    if fmt in ("xlsx", "pdf") and not args.out:
+        print(f"{fmt.upper()} is binary: give --out FILE.", file=sys.stderr)
         return 2
     _write_output(build_export(open_database(), args.what, fmt), args.out)
     return 0
@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="export data as CSV, JSON or XLSX")
     export.add_argument("what", choices=sorted(EXPORTS))
-    export.add_argument("--format", choices=["csv", "json", "xlsx"])
+    export.add_argument("--format", choices=["csv", "json", "xlsx", "pdf"])
     export.add_argument("--out", help="write to this file instead of standard output")
     export.set_defaults(handler=cmd_export)
 

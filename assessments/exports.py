@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from assessments.compliance import export_readiness, export_soa
 from assessments.reports.impact_export import ASSESSMENT_FORMATS, assessments_export
+from assessments.reports.portfolio_pdf import portfolio_pdf
 from assessments.reports.risk_register import (
     CRITERIA_FORMATS,
     RATING_FORMATS,
@@ -43,6 +44,7 @@ EXPORTS["assessments"] = Export(ASSESSMENT_FORMATS, assessments_export, "impact-
 EXPORTS["soa"] = Export(("csv", "json", "xlsx"), export_soa, "statement-of-applicability")
 EXPORTS["readiness"] = Export(("csv", "json", "xlsx"), export_readiness, "clause-readiness")
 EXPORTS["workshops"] = Export(WORKSHOP_FORMATS, workshops_export, "workshops")
+EXPORTS["portfolio"] = Export(("pdf",), lambda database, fmt: portfolio_pdf(database), "portfolio")
 
 
 def build_export(database: Database, what: str, fmt: str) -> bytes:

@@ -6,6 +6,7 @@ impact assessments, which have no history here, are shown for today only and say
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -26,6 +27,7 @@ from assessments.analytics import (
 )
 from assessments.charts.leadership import movement_figure, movement_legend
 from assessments.charts.risk_matrix import newest_selection, risk_matrix_figure, selected_cell
+from assessments.reports.portfolio_pdf import portfolio_pdf
 from assessments.risks import TIERS
 from assessments.store import analytics as analytics_store
 from assessments.store import criteria as criteria_store
@@ -126,6 +128,18 @@ if counts["risks"] == 0:
     else:
         st.info("No risk matches these filters. Clear a filter to see more.")
     st.stop()
+
+st.download_button(
+    "Management summary (PDF)",
+    data=partial(portfolio_pdf, db, filters, as_of),
+    file_name=f"portfolio-{day.isoformat()}.pdf",
+    mime="application/pdf",
+    on_click="ignore",
+    icon=":material/download:",
+    key="pf_download_pdf",
+    help="The figures, both heatmaps, the risks above the appetite and what moved, for the "
+    "filters and the day shown here: to take to a management review.",
+)
 
 # --- what needs attention ------------------------------------------------------------------------
 

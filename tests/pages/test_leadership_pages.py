@@ -96,6 +96,9 @@ def test_portfolio_figures_and_filters(app_test, portfolio: Portfolio) -> None:
         "Older applicants scored lower",
     ]
     assert top["Open"].tolist()[0] == f"risk?id={portfolio.r2}#R-{portfolio.r2}"
+    assert [button.proto.label for button in at.get("download_button")] == [
+        "Management summary (PDF)"
+    ]
 
     at.multiselect(key="pf_units").set_value(["People & HR"]).run()
     no_exceptions(at)
