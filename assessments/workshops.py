@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from assessments.criteria import OutOfScaleError, RiskCriteria
 from assessments.errors import ConflictError, WorkbenchError
+from assessments.risk_checks import INACTIVE_RISK_STATUSES, INACTIVE_SYSTEM_STATUSES
 from assessments.risks import TIERS, RiskInput
 from assessments.text import escape_markdown
 
@@ -734,6 +735,17 @@ class WorkshopItem(BaseModel):
     system_id: int
     system_name: str
     harm_category: str
+    risk_status: str = "open"
+    system_status: str = "active"
+
+    def out_of_scope(self) -> str:
+        """Why the risk no longer needs a decision (closed, or its system retired since the
+        agenda was set), or '' while it does: a consensus still lands in its history."""
+        if self.system_status in INACTIVE_SYSTEM_STATUSES:
+            return f"Its AI system, {self.system_name}, has been retired"
+        if self.risk_status in INACTIVE_RISK_STATUSES:
+            return "The risk has been closed"
+        return ""
 
 
 class VoteRecord(BaseModel):

@@ -541,6 +541,13 @@ else:
     outcome = recorded.get(item.risk_id)
     st.header(f"Item {item.position} of {len(items)}: {markdown_text(item.title)}")
     st.caption(f"AI system: {markdown_text(item.system_name)} · round {current.rounds}")
+    if reason := item.out_of_scope():
+        st.warning(
+            f"{markdown_text(reason)} since the agenda was set: it no longer needs a decision. "
+            "A consensus recorded here still goes into the risk's history; move on to the "
+            "next item unless the committee wants it on record.",
+            icon=":material/info:",
+        )
     if item.description:
         st.markdown(markdown_text(item.description))
     if current.phase == PHASE_VOTING and workshop.is_open:

@@ -180,7 +180,8 @@ def _items(source: Source, workshop_id: int) -> list[WorkshopItem]:
     rows = _rows(
         source,
         "SELECT i.risk_id, i.position, r.title, r.description, r.system_id, s.name,"
-        " r.harm_category FROM workshop_items i JOIN risks r ON r.id = i.risk_id"
+        " r.harm_category, r.status, s.status FROM workshop_items i"
+        " JOIN risks r ON r.id = i.risk_id"
         " JOIN ai_systems s ON s.id = r.system_id WHERE i.workshop_id = ?"
         " ORDER BY i.position, i.risk_id",
         [workshop_id],
@@ -194,6 +195,8 @@ def _items(source: Source, workshop_id: int) -> list[WorkshopItem]:
             system_id=row[4],
             system_name=row[5],
             harm_category=row[6],
+            risk_status=row[7],
+            system_status=row[8],
         )
         for row in rows
     ]

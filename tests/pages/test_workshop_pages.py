@@ -774,3 +774,15 @@ def test_an_anonymised_member_is_told_their_number(app_test, db_path) -> None:
     at = app_test(JOIN, code=setup["code"], token=setup["tokens"]["Bo"])
     no_exceptions(at)
     assert "show your votes as **Member 2**" in texts(at)
+
+
+def test_an_item_whose_system_was_retired_since_says_so(app_test, db_path) -> None:
+    setup = prepare(db_path, voters=("Ada",), start=True)
+    at = open_console(app_test, setup)
+    assert not [w.value for w in at.warning if "retired" in w.value]
+    with_database(
+        db_path, lambda database: inventory.retire_system(database, "Ada", setup["system_id"])
+    )
+    at.run()
+    no_exceptions(at)
+    assert "has been retired since the agenda was set" in texts(at)
