@@ -7,13 +7,23 @@ of every risk, impact assessment and workshop.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from assessments import vocab
 from assessments.audit import field_changes
+from assessments.dates import review_date_problem
 from assessments.errors import field_messages
 
 NAME_MAX = 120
@@ -60,6 +70,18 @@ def _one_of(vocabulary: dict[str, str], value: str) -> str:
         choices = ", ".join(f"'{key}' ({text})" for key, text in vocabulary.items())
         raise ValueError(f"'{value}' is not a known value; choose one of {choices}")
     return value
+
+
+# Validation context key of a form or CLI edit: the next review date already saved (None for a
+# new system) and today. With it, a newly set review date must be a real plan
+# (assessments.dates.review_date_problem); stored rows and import files are validated without it.
+REVIEW_PLANNING = "review_planning"
+
+
+def review_planning(previous: date | None, today: date | None = None) -> dict[str, Any]:
+    """The validation context under which a person's edit is checked:
+    `AISystemInput.model_validate(values, context=review_planning(saved.next_review))`."""
+    return {REVIEW_PLANNING: {"previous": previous, "today": today or date.today()}}
 
 
 def _clean_list(values: list[str]) -> list[str]:
@@ -157,6 +179,16 @@ class AISystemInput(BaseModel):
     def _known_status(cls, value: str) -> str:
         return _one_of(vocab.SYSTEM_STATUSES, value)
 
+    @field_validator("next_review")
+    @classmethod
+    def _planned_review(cls, value: date | None, info: ValidationInfo) -> date | None:
+        planning = (info.context or {}).get(REVIEW_PLANNING)
+        if planning is not None:
+            problem = review_date_problem(value, planning["previous"], planning["today"])
+            if problem:
+                raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> AISystemInput:
         problems = cross_field_problems(self.model_dump())
@@ -225,6 +257,58 @@ def field_errors(error: ValidationError, values: Mapping[str, Any] | None = None
     for field, message in cross_field_problems(values or {}).items():
         messages.setdefault(field, message)
     return messages
+
+
+@dataclass(frozen=True)
+class RetirementEffects:
+    """What is still under way for a system when it is retired (store.inventory.
+    retirement_effects counts it), so the confirmation can say what happens to it."""
+
+    open_risks: int
+    open_workshops: int
+    impact_in_progress: int
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def retirement_notice(effects: RetirementEffects) -> list[str]:
+    """The sentences the retirement confirmation shows: what is under way and what becomes of
+    it. Retiring changes only the system's status; nothing is closed or deleted."""
+    lines = [
+        "Retiring keeps the record and its whole history; it only leaves the active scope. "
+        "You can reactivate it later by editing its status."
+    ]
+    if effects.open_risks:
+        one = effects.open_risks == 1
+        lines.append(
+            f"It has {_count(effects.open_risks, 'open risk', 'open risks')}. "
+            f"{'It stays as it is' if one else 'They stay as they are'}, with ratings, actions "
+            f"and acceptances, but {'leaves' if one else 'leave'} the register, portfolio and "
+            "trend figures (a filter that names this system still shows "
+            f"{'it' if one else 'them'})."
+        )
+    if effects.impact_in_progress:
+        one = effects.impact_in_progress == 1
+        lines.append(
+            "It has "
+            f"{_count(effects.impact_in_progress, 'impact assessment', 'impact assessments')}"
+            " in progress (draft, submitted or returned), which "
+            f"{'stays as it is but leaves' if one else 'stay as they are but leave'} the impact "
+            "assessment figures; no new assessment of a retired system can start."
+        )
+    if effects.open_workshops:
+        one = effects.open_workshops == 1
+        lines.append(
+            f"{_count(effects.open_workshops, 'open workshop covers', 'open workshops cover')} "
+            f"it. {'It carries' if one else 'They carry'} on until the facilitator closes "
+            f"{'it' if one else 'them'}; a consensus recorded there still joins the risk's "
+            "history."
+        )
+    if len(lines) == 1:
+        lines.append("Nothing is under way for it: no open risk, workshop or impact assessment.")
+    return lines
 
 
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:

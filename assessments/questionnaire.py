@@ -84,6 +84,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from assessments.config import data_dir
+from assessments.dates import implausible_date
 from assessments.errors import WorkbenchError
 
 QuestionType = Literal[
@@ -923,16 +924,22 @@ def _validate_text(question: Question, value: Any) -> str | None:
 
 
 def _validate_date(question: Question, value: Any) -> str:
+    day: date | None = None
     if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str) and _ISO_DATE.match(value.strip()):
         try:
-            return date.fromisoformat(value.strip()).isoformat()
+            day = date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise AnswerError(question.id, f"expected a date as YYYY-MM-DD, got {value!r}")
+            day = None
+    if day is None:
+        raise AnswerError(question.id, f"expected a date as YYYY-MM-DD, got {value!r}")
+    problem = implausible_date(day)
+    if problem:
+        raise AnswerError(question.id, problem)
+    return day.isoformat()
 
 
 def _validate_grid(question: Question, value: Any) -> dict[str, dict[str, str]] | None:

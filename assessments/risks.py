@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assessments import catalog, vocab
+from assessments.dates import check_plausible
 from assessments.risk_checks import INACTIVE_RISK_STATUSES
 
 TITLE_MAX = 200
@@ -207,6 +208,12 @@ class ActionInput(BaseModel):
     def _known_status(cls, value: str) -> str:
         return _known(ACTION_STATUSES, value, "action status")
 
+    @field_validator("due_date")
+    @classmethod
+    def _plausible_due_date(cls, value: date) -> date:
+        """A day already past is allowed (the page warns: overdue at once); a slip is not."""
+        return check_plausible(value)
+
     @model_validator(mode="after")
     def _completion(self) -> ActionInput:
         """Only a done action has a completion date. A done action without one is dated by the
@@ -228,6 +235,11 @@ class AcceptanceInput(BaseModel):
     approved_at: date
     rationale: str = Field(min_length=1, max_length=TEXT_MAX)
     valid_until: date
+
+    @field_validator("approved_at")
+    @classmethod
+    def _plausible_approval(cls, value: date) -> date:
+        return check_plausible(value)
 
     @model_validator(mode="after")
     def _dates(self) -> AcceptanceInput:

@@ -39,6 +39,7 @@ from pages.common import (
     require_actor_notice,
     show_flash,
 )
+from pages.date_fields import date_field
 
 db = database()
 response = record_from_query(
@@ -331,7 +332,7 @@ def render_widget(question: Question, label: str, disabled: bool) -> None:
             **common,
         )
     elif kind == "date":
-        st.date_input(label, value=None, format="YYYY-MM-DD", **common)
+        date_field(label, value=None, **common)
     else:
         render_grid(question, label, disabled)
 

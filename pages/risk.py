@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from assessments import catalog
 from assessments.criteria import RiskCriteria
+from assessments.dates import EARLIEST_DAY, HORIZON_YEARS
 from assessments.errors import FieldErrors, NotFoundError, WorkbenchError, field_messages
 from assessments.identification import library_entry
 from assessments.impact import parse_origin
@@ -71,9 +72,8 @@ from pages.common import (
     require_actor_notice,
     show_flash,
 )
+from pages.date_fields import date_field
 from pages.risk_widgets import (
-    DATE_ANY_MAX,
-    DATE_ANY_MIN,
     field_warning,
     level_chip,
     level_styles,
@@ -682,13 +682,11 @@ def actions_section(actor: str | None) -> None:
 
 
 def due_date_field(keys: str) -> None:
-    st.date_input(
+    date_field(
         "Due date *",
         key=keys + "due_date",
-        format="YYYY-MM-DD",
-        min_value=DATE_ANY_MIN,
-        max_value=DATE_ANY_MAX,
-        help="Any day; a day already past is accepted, with a warning (the action is overdue).",
+        help=f"A day from {EARLIEST_DAY:%Y} up to {HORIZON_YEARS} years ahead; a day already "
+        "past is accepted, with a warning (the action is overdue).",
     )
 
 
@@ -724,22 +722,16 @@ def acceptance_section() -> None:
             with left:
                 st.text_input("Approved by *", key=keys + "approved_by")
                 field_error(errors, "approved_by")
-                st.date_input(
+                date_field(
                     "Approved on *",
                     key=keys + "approved_at",
-                    format="YYYY-MM-DD",
-                    min_value=DATE_ANY_MIN,
-                    max_value=DATE_ANY_MAX,
                     help="The day management decided (a later day makes it pending until then).",
                 )
                 field_error(errors, "approved_at")
             with right:
-                st.date_input(
+                date_field(
                     "Valid until *",
                     key=keys + "valid_until",
-                    format="YYYY-MM-DD",
-                    min_value=DATE_ANY_MIN,
-                    max_value=DATE_ANY_MAX,
                     help=f"At most {ACCEPTANCE_MAX_YEARS} years after the approval; past the "
                     f"criteria's review interval ({criteria.review_interval_months} months) "
                     "you get a warning.",

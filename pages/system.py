@@ -8,7 +8,7 @@ import streamlit as st
 from assessments import vocab
 from assessments.audit import describe_value, field_changes
 from assessments.errors import WorkbenchError
-from assessments.inventory import FIELD_LABELS
+from assessments.inventory import FIELD_LABELS, retirement_notice
 from assessments.store import audit as audit_store
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
@@ -107,10 +107,8 @@ with st.container(horizontal=True):
     )
     if system.status != "retired":
         with st.popover("Retire…", icon=":material/archive:"):
-            st.write(
-                "Retiring keeps the record and its whole history; it only leaves the active "
-                "scope. You can reactivate it later by editing its status."
-            )
+            effects = inventory_store.retirement_effects(db, system.id)
+            st.markdown("\n\n".join(retirement_notice(effects)))
             actor = require_actor_notice()
             if st.button("Retire this system", type="primary", disabled=actor is None):
                 try:

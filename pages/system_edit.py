@@ -8,6 +8,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from assessments import vocab
+from assessments.dates import REVIEW_HORIZON_YEARS
 from assessments.errors import ConflictError, WorkbenchError
 from assessments.inventory import (
     DESCRIPTION_MAX,
@@ -17,6 +18,7 @@ from assessments.inventory import (
     AISystem,
     AISystemInput,
     field_errors,
+    review_planning,
 )
 from assessments.store import inventory as inventory_store
 from pages.common import (
@@ -30,6 +32,7 @@ from pages.common import (
     plain,
     require_actor_notice,
 )
+from pages.date_fields import date_field
 
 COMMON_GEOGRAPHIES = ["EU", "EEA", "UK", "CH", "US", "US-CO", "CA", "Global"]
 
@@ -49,6 +52,14 @@ ERRORS_KEY = prefix + "errors"
 
 def key(name: str) -> str:
     return prefix + name
+
+
+def duplicate_of(typed: str | None) -> AISystem | None:
+    """The other system that already carries the typed name (any spelling), if any."""
+    namesake = inventory_store.find_system_by_name(db, typed or "")
+    if namesake is None or (editing is not None and namesake.id == editing.id):
+        return None
+    return namesake
 
 
 def load_into_widgets(record: AISystem | None) -> None:
@@ -115,6 +126,13 @@ if errors.get("form"):
 with st.form(prefix + "form", border=True):
     st.text_input("Name *", key=key("name"), max_chars=NAME_MAX)
     field_error(errors, "name")
+    if errors.get("name") and (namesake := duplicate_of(st.session_state.get(key("name")))):
+        st.page_link(
+            SYSTEM,
+            label=f"Open {plain(namesake.name)}",
+            icon=":material/open_in_new:",
+            query_params={"id": namesake.id},
+        )
     st.text_area(
         "Purpose and intended use *",
         key=key("purpose"),
@@ -216,7 +234,13 @@ with st.form(prefix + "form", border=True):
             format_func=labelled(vocab.SYSTEM_STATUSES),
         )
         field_error(errors, "status")
-        st.date_input("Next review", key=key("next_review"), value=None, format="YYYY-MM-DD")
+        date_field(
+            "Next review",
+            key=key("next_review"),
+            value=None,
+            help=f"When the system is next reviewed: from today up to {REVIEW_HORIZON_YEARS} "
+            "years ahead. A date already saved can stay as it is, even when it has passed.",
+        )
         field_error(errors, "next_review")
 
     actor = require_actor_notice()
@@ -233,7 +257,9 @@ if submitted:
         )
     else:
         try:
-            data = AISystemInput.model_validate(values)
+            data = AISystemInput.model_validate(
+                values, context=review_planning(editing.next_review if editing else None)
+            )
         except ValidationError as error:
             new_errors = field_errors(error, values)
         else:

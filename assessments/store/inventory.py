@@ -14,7 +14,15 @@ from typing import Any
 import pandas as pd
 
 from assessments.errors import ConflictError, NotFoundError
-from assessments.inventory import AISystem, AISystemInput, SystemFilter, changed_fields
+from assessments.impact import OPEN_STATUSES as IMPACT_OPEN_STATUSES
+from assessments.inventory import (
+    AISystem,
+    AISystemInput,
+    RetirementEffects,
+    SystemFilter,
+    changed_fields,
+)
+from assessments.risk_checks import INACTIVE_RISK_STATUSES
 from assessments.store.db import Database, Transaction
 from assessments.vocab import IN_SCOPE_STATUSES
 
@@ -79,25 +87,28 @@ def system_id_by_name(transaction: Transaction, name: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def _name_taken(transaction: Transaction, name: str, except_id: int | None = None) -> bool:
+def _namesake(transaction: Transaction, name: str, except_id: int | None = None) -> str | None:
+    """The name, as stored, of another system whose name matches `name` in any spelling."""
     row = transaction.fetchone(
-        "SELECT count(*) FROM ai_systems WHERE lower(name) = lower(?) AND id IS DISTINCT FROM ?",
+        "SELECT name FROM ai_systems WHERE lower(name) = lower(?) AND id IS DISTINCT FROM ?",
         [name, except_id],
     )
-    return bool(row and row[0])
+    return str(row[0]) if row else None
 
 
-def _duplicate(name: str) -> ConflictError:
+def _duplicate(existing_name: str) -> ConflictError:
+    """Names the record that exists, as it is spelled, not the spelling just typed."""
     return ConflictError(
-        f"An AI system called '{name}' already exists; names are unique in the inventory.",
+        f"An AI system called '{existing_name}' already exists; names are unique in the "
+        "inventory (whatever the capitals), so choose another name or open that record.",
         field="name",
     )
 
 
 def insert_system(transaction: Transaction, data: AISystemInput) -> AISystem:
     """Insert inside a caller's transaction (used by create, import and the demo loader)."""
-    if _name_taken(transaction, data.name):
-        raise _duplicate(data.name)
+    if (existing_name := _namesake(transaction, data.name)) is not None:
+        raise _duplicate(existing_name)
     values = data.model_dump()
     row = transaction.fetchone(
         f"INSERT INTO ai_systems ({', '.join(_INPUT_FIELDS)}, revision, created_at, created_by,"
@@ -132,8 +143,10 @@ def replace_system(
         )
     if data == current.as_input():
         return current
-    if data.name.lower() != current.name.lower() and _name_taken(transaction, data.name, system_id):
-        raise _duplicate(data.name)
+    if data.name.lower() != current.name.lower() and (
+        existing_name := _namesake(transaction, data.name, system_id)
+    ):
+        raise _duplicate(existing_name)
     values = data.model_dump()
     assignments = ", ".join(f"{name} = ?" for name in _INPUT_FIELDS)
     transaction.execute(
@@ -183,6 +196,30 @@ def retire_system(
         return replace_system(transaction, system_id, retired, expected_revision, action="retire")
 
     return database.write(actor, work)
+
+
+def retirement_effects(database: Database, system_id: int) -> RetirementEffects:
+    """Counts, in one query, of the system's risks not closed, workshops not closed (through
+    the system or one of its risks) and impact assessments not approved (draft, submitted or
+    returned)."""
+    statuses = {f"inactive{i}": value for i, value in enumerate(INACTIVE_RISK_STATUSES)}
+    statuses |= {f"open{i}": value for i, value in enumerate(sorted(IMPACT_OPEN_STATUSES))}
+    inactive = ", ".join(f"${name}" for name in statuses if name.startswith("inactive"))
+    in_progress = ", ".join(f"${name}" for name in statuses if name.startswith("open"))
+    row = database.query_one(
+        "SELECT"
+        f" (SELECT count(*) FROM risks WHERE system_id = $system AND status NOT IN ({inactive})),"
+        " (SELECT count(DISTINCT workshop_id) FROM ("
+        "   SELECT workshop_id FROM workshop_systems WHERE system_id = $system"
+        "   UNION SELECT i.workshop_id FROM workshop_items i JOIN risks r ON r.id = i.risk_id"
+        "   WHERE r.system_id = $system) linked"
+        "  WHERE NOT EXISTS (SELECT 1 FROM workshop_events e"
+        "   WHERE e.workshop_id = linked.workshop_id AND e.kind = 'close')),"
+        " (SELECT count(*) FROM impact_responses WHERE system_id = $system"
+        f"  AND status IN ({in_progress}))",
+        {"system": system_id, **statuses},
+    )
+    return RetirementEffects(*(int(value) for value in row)) if row else RetirementEffects(0, 0, 0)
 
 
 def get_system(database: Database, system_id: int) -> AISystem:

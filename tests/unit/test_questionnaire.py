@@ -13,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assessments.dates import EARLIEST_DAY, latest_plausible_day
 from assessments.questionnaire import (
     DIMENSIONS,
     AnswerError,
@@ -609,6 +610,8 @@ def test_valid_answers_are_normalised(
         ("started", "2025-02-30", "YYYY-MM-DD"),
         ("started", "28/02/2025", "YYYY-MM-DD"),
         ("started", "20250228", "YYYY-MM-DD"),
+        ("started", "1999-12-31", "from 2000-01-01 to"),
+        ("started", "2999-12-31", "not a plausible date"),
         ("grid", ["high"], "expected a table"),
         ("grid", {"aliens": {"privacy": "high"}}, "unknown row 'aliens'"),
         ("grid", {"society": {"weather": "high"}}, "unknown column 'weather'"),
@@ -1174,7 +1177,7 @@ def valid_answer(question: Question) -> st.SearchStrategy[Any]:
     if kind in ("short_text", "long_text"):
         return st.text(max_size=min(question.max_length or 200, 300))
     if kind == "date":
-        return st.dates().map(date.isoformat)
+        return st.dates(EARLIEST_DAY, latest_plausible_day()).map(date.isoformat)
     rows = [row.key for row in question.rows]
     columns = [column.key for column in question.columns]
     cells = [choice.value for choice in question.cell_choices]
