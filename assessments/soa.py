@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from assessments import catalog
+from assessments.references import risk_references
 
 TEXT_MAX = 4000
 PERSON_MAX = 120
@@ -266,7 +267,7 @@ class Finding:
 
 
 def _risk_list(risk_ids: Sequence[int]) -> str:
-    shown = ", ".join(str(risk_id) for risk_id in risk_ids[:8])
+    shown = risk_references(risk_ids[:8])
     more = f" and {len(risk_ids) - 8} more" if len(risk_ids) > 8 else ""
     return f"risk{'s' if len(risk_ids) > 1 else ''} {shown}{more}"
 
@@ -590,7 +591,8 @@ STATEMENT_COLUMNS = [
     "status",
     "owner",
     "evidence",
-    "linked_risks",
+    "risks",
+    "risk_references",
     "last_reviewed",
     "changed_at",
     "changed_by",
@@ -605,7 +607,8 @@ def statement_rows(
     """One row per Annex A control, in the standard's order, with stable values for exports.
 
     `applicable` is 'yes', 'no' or '' (not assessed); `status` is a status key or
-    'not_assessed'; reasons and linked risk ids are joined with ';'.
+    'not_assessed'; reasons are joined with ';'. `risks` counts the risks whose treatment uses
+    the control and `risk_references` names them as everywhere else ('R-3, R-12').
     """
     controls = list(controls) if controls is not None else catalog.annex_a_controls()
     rows: list[dict[str, object]] = []
@@ -625,7 +628,8 @@ def statement_rows(
             "status": NOT_ASSESSED,
             "owner": "",
             "evidence": "",
-            "linked_risks": ";".join(str(risk_id) for risk_id in risks),
+            "risks": len(risks),
+            "risk_references": risk_references(risks),
             "last_reviewed": None,
             "changed_at": None,
             "changed_by": "",

@@ -18,3 +18,45 @@ def escape_markdown(text: object) -> str:
 def escape_markdown_line(text: object) -> str:
     """As `escape_markdown`, on one line (for table cells and list items in Markdown files)."""
     return escape_markdown(" ".join(str(text).split()))
+
+
+# --- Markdown files (minutes and other downloads) -------------------------------------------------
+
+# In a Markdown file people read and copy the raw text, so only what Markdown would act on is
+# escaped: emphasis, code, links and images, HTML, tables, strikethrough and headings. A '_'
+# inside a word never starts emphasis (file_name, URLs) and stays as typed; so do '.', ':', '(',
+# '-' and the rest of punctuation, and nothing invisible is added.
+_FILE_SPECIAL = re.compile(r"[\\`*\[\]<>#|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?\w+;)")
+# What would make a line a list item, a quote, a thematic break or a setext heading underline.
+_LINE_START_MARKER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)|^([-+=])")
+
+
+def _escape_file_line(line: str, line_start: bool = True) -> str:
+    # Leading indentation would make the line a code block: it is dropped.
+    escaped = _FILE_SPECIAL.sub(lambda match: "\\" + match.group(0), line.lstrip(" \t"))
+    if not line_start:
+        return escaped
+    return _LINE_START_MARKER.sub(
+        lambda match: (
+            f"{match.group(1)}\\{match.group(2)}" if match.group(1) else "\\" + match.group(3)
+        ),
+        escaped,
+    )
+
+
+def escape_markdown_file(text: object) -> str:
+    """User text for a Markdown file: literal when rendered, and as typed when read raw.
+
+    Unlike `escape_markdown` (for Streamlit pages), dates, colons, parentheses and words with
+    '_' are left alone, and each line is guarded against list, quote and heading markers.
+    """
+    return "\n".join(_escape_file_line(line) for line in str(text).splitlines() or [""])
+
+
+def escape_markdown_file_line(text: object, *, line_start: bool = True) -> str:
+    """As `escape_markdown_file`, on one line (list items, table cells, headings).
+
+    `line_start=False` for text that follows other text on its line (after "Rationale: ", in a
+    table cell or a heading), where list and quote markers mean nothing and stay as typed.
+    """
+    return _escape_file_line(" ".join(str(text).split()), line_start)

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from assessments.audit import describe_value, entity_label, field_changes
+from assessments.audit import entity_label
+from assessments.audit_view import (
+    RecordNames,
+    audit_export,
+    labelled_changes,
+    parse_state,
+    record_name,
+    referenced_ids,
+    snapshot_of,
+)
 from assessments.store import audit as audit_store
 from pages.common import database, options_with_all, plain
+
+EVENT_LIMIT = 2000
+MIME_TYPES = {"csv": "text/csv", "json": "application/json"}
 
 db = database()
 st.title("Audit log")
@@ -34,17 +46,28 @@ period = columns[2].date_input(
     value=(today - timedelta(days=365), today),
     format="YYYY-MM-DD",
     key="aud_period",
+    help="The last 12 months to start with: clear or widen the dates to see older events.",
 )
 # While a range is being picked the widget holds one date: filter from it, open-ended.
 start, end = ([*period, None, None][:2]) if isinstance(period, tuple) else (period, None)
+chosen_entity = None if entity == "All" else entity
+chosen_actor = None if actor == "All" else actor
 
 events = audit_store.list_events(
-    db,
-    entity=None if entity == "All" else entity,
-    actor=None if actor == "All" else actor,
-    start=start,
-    end=end,
+    db, entity=chosen_entity, actor=chosen_actor, start=start, end=end, limit=EVENT_LIMIT
 )
+older = (
+    audit_store.count_events(db, entity=chosen_entity, actor=chosen_actor, before=start)
+    if start
+    else 0
+)
+if older:
+    them = "it" if older == 1 else "them"
+    st.info(
+        f"{older} older {'event is' if older == 1 else 'events are'} hidden by the period:"
+        f" move the start of 'Between' back before {start.isoformat()} to see {them}.",
+        icon=":material/history:",
+    )
 if events.empty:
     if audit_store.count_events(db) == 0:
         st.info("Nothing has been recorded yet: changes appear here as soon as anyone saves.")
@@ -52,10 +75,52 @@ if events.empty:
         st.info("No event matches these filters.")
     st.stop()
 
+befores = [parse_state(text) for text in events["before"]]
+afters = [parse_state(text) for text in events["after"]]
+keys = list(zip(events["entity"], events["entity_id"].astype(str), strict=True))
+snapshots = [snapshot_of(old, new) for old, new in zip(befores, afters, strict=True)]
+names = RecordNames(
+    **audit_store.record_names(
+        db,
+        referenced_ids(
+            [(kind, key, shot) for (kind, key), shot in zip(keys, snapshots, strict=True)]
+        ),
+    )
+)
+records = [
+    record_name(kind, key, shot, names) for (kind, key), shot in zip(keys, snapshots, strict=True)
+]
+
 noun = "event" if len(events) == 1 else "events"
-st.caption(f"{len(events)} {noun}, newest first · select one to see what changed")
-shown = events[["at", "actor", "action", "entity", "entity_id", "summary"]].assign(
-    entity=events["entity"].map(entity_label)
+limited = (
+    f" (the newest {EVENT_LIMIT}: narrow the filters for older ones)"
+    if len(events) >= EVENT_LIMIT
+    else ""
+)
+header = st.columns([3, 1, 1], vertical_alignment="bottom")
+header[0].caption(f"{len(events)} {noun}{limited}, newest first · select one to see what changed")
+for column, fmt, label in zip(header[1:], ("csv", "json"), ("CSV", "JSON"), strict=True):
+    column.download_button(
+        label,
+        data=partial(audit_export, events, records, fmt),
+        file_name=f"audit-log.{fmt}",
+        mime=MIME_TYPES[fmt],
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"aud_download_{fmt}",
+        width="stretch",
+        help="The events listed here, with the record before and after each change.",
+    )
+
+shown = pd.DataFrame(
+    {
+        "at": events["at"],
+        "actor": events["actor"],
+        "action": events["action"],
+        "entity": events["entity"].map(entity_label),
+        "record": records,
+        "summary": events["summary"],
+    }
 )
 selection = st.dataframe(
     shown,
@@ -68,29 +133,25 @@ selection = st.dataframe(
         "actor": "Who",
         "action": "Action",
         "entity": "Record type",
-        "entity_id": "Record",
+        "record": st.column_config.TextColumn("Record", width="medium"),
         "summary": st.column_config.TextColumn("Summary", width="large"),
     },
 )
 rows = selection["selection"]["rows"] if selection else []
 if rows:
-    event = events.iloc[rows[0]]
-    before = json.loads(event["before"]) if event["before"] else None
-    after = json.loads(event["after"]) if event["after"] else None
+    index = rows[0]
+    event = events.iloc[index]
     st.subheader(
-        f"Event {event['id']}: {event['action']} · {entity_label(event['entity'])} "
-        f"{plain(event['entity_id'])}"
+        f"Event {event['id']}: {event['action']} · {entity_label(event['entity'])} · "
+        f"{plain(records[index])}",
+        anchor=False,
     )
-    changes = field_changes(before, after)
+    st.caption(
+        f"{pd.Timestamp(event['at']):%Y-%m-%d %H:%M:%S} UTC by {plain(event['actor'])}"
+        f" · record id {plain(event['entity_id'])}"
+    )
+    changes = labelled_changes(event["entity"], befores[index], afters[index], names)
     if changes:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {"Field": name, "Before": describe_value(old), "After": describe_value(new)}
-                    for name, old, new in changes
-                ]
-            ),
-            hide_index=True,
-        )
+        st.dataframe(pd.DataFrame(changes), hide_index=True, width="stretch")
     else:
         st.caption("No field-level change recorded for this event.")

@@ -36,13 +36,56 @@ if frame.empty:
 
 in_scope = frame[frame["system_status"] != "retired"]
 counts = impact_store.status_counts(db)
+
+
+def reassessments(count: int) -> dict[str, object]:
+    """The metric's note under the figure: how many of these systems are being re-assessed."""
+    if not count:
+        return {}
+    return {
+        "delta": f"{count} re-assessing",
+        "delta_color": "off",
+        "delta_arrow": "off",
+    }
+
+
+REASSESSMENT_RULE = (
+    " A re-assessment in progress (draft, returned or waiting for approval) leaves the system"
+    " here until it is approved."
+)
+FIRST_ONLY = (
+    " First assessments only: a system with an approved version counts under Approved or"
+    " Stale while its re-assessment is in progress."
+)
 columns = st.columns(6)
-columns[0].metric("Approved", counts["current"], help="Approved and still current.")
-columns[1].metric("Stale", counts["stale"], help="Approved, but the system changed or is due.")
-columns[2].metric("Waiting for approval", counts["awaiting_approval"])
-columns[3].metric("Returned", counts["returned"])
-columns[4].metric("Drafts", counts["draft"])
+columns[0].metric(
+    "Approved",
+    counts["current"],
+    help="Approved and still current." + REASSESSMENT_RULE,
+    **reassessments(counts["reassessing_current"]),
+)
+columns[1].metric(
+    "Stale",
+    counts["stale"],
+    help="Approved, but the system changed or is due." + REASSESSMENT_RULE,
+    **reassessments(counts["reassessing_stale"]),
+)
+columns[2].metric(
+    "Waiting for approval",
+    counts["first_submitted"],
+    help="Submitted and waiting for sign-off." + FIRST_ONLY,
+)
+columns[3].metric(
+    "Returned",
+    counts["first_returned"],
+    help="Returned for changes by the approver." + FIRST_ONLY,
+)
+columns[4].metric("Drafts", counts["first_draft"], help="Being answered." + FIRST_ONLY)
 columns[5].metric("Never assessed", counts["never_assessed"])
+st.caption(
+    f"Each of the {counts['systems']} AI systems in scope (not retired) counts once, under the"
+    " state of its latest approved version or, before the first approval, of its assessment."
+)
 
 
 requested = st.query_params.get("filter", "all")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from assessments import catalog
 from assessments.errors import FieldErrors, WorkbenchError
+from assessments.impact_next_step import impact_next_step
 from assessments.inventory import FIELD_LABELS
 from assessments.questionnaire import Question, visible_questions
 from assessments.regulatory import (
@@ -21,10 +22,13 @@ from assessments.regulatory import (
     screening_questionnaire,
 )
 from assessments.screening import load_colorado_reference, load_eu_ai_act_reference
+from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
 from pages.common import (
     IMPACT_ASSESSMENTS,
+    IMPACT_RESULT,
+    IMPACT_WIZARD,
     REGULATORY,
     SYSTEM,
     SYSTEM_EDIT,
@@ -152,6 +156,21 @@ def answer_label(question_id: str, values: list[str]) -> str:
     return "; ".join(labels.get(value, value) for value in values)
 
 
+def show_impact_next_step() -> None:
+    """Where the system's impact assessment stands, and the link that takes it forward."""
+    versions = impact_store.versions(db, system_id)
+    approved = versions[-1] if versions and versions[-1].status == "approved" else None
+    reasons = impact_store.stale_reasons_for(db, approved) if approved else []
+    step = impact_next_step(versions, reasons)
+    st.markdown(plain(step.text))
+    page, params = {
+        "assessments": (IMPACT_ASSESSMENTS, {"system": str(system_id)}),
+        "wizard": (IMPACT_WIZARD, {"id": str(step.response_id)}),
+        "result": (IMPACT_RESULT, {"id": str(step.response_id)}),
+    }[step.target]
+    st.page_link(page, label=step.action, icon=":material/diversity_3:", query_params=params)
+
+
 def show_result() -> None:
     assert record is not None
     outcome = record.outcome
@@ -199,12 +218,7 @@ def show_result() -> None:
             + ". Our impact assessment covers what it asks for.",
             icon=":material/assignment:",
         )
-        st.page_link(
-            IMPACT_ASSESSMENTS,
-            label="Start or continue the impact assessment of this system",
-            icon=":material/diversity_3:",
-            query_params={"system": str(system_id)},
-        )
+        show_impact_next_step()
     if outcome.suggested_controls:
         controls = pd.DataFrame(
             [

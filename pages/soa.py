@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from assessments import catalog
 from assessments.compliance import MIME_TYPES, file_name, load_view, soa_export
 from assessments.errors import ConflictError, WorkbenchError, field_messages
+from assessments.references import risk_reference
 from assessments.soa import (
     FINDING_KINDS,
     IMPLEMENTATION_STATUSES,
@@ -191,7 +192,8 @@ with st.container(height=460, border=False):
                 "Control": rows["control_id"],
                 "Title": rows["title"],
                 "Status": rows["status"].map(status_label),
-                "Risks": rows["control_id"].map(view.linked_risk_count),
+                "Risks": rows["risks"],
+                "Risk references": rows["risk_references"],
                 "Owner": rows["owner"],
                 "Last reviewed": rows["last_reviewed"],
             }
@@ -208,10 +210,13 @@ with st.container(height=460, border=False):
             placeholder="",
             column_config={
                 "Control": st.column_config.TextColumn(width=65),
-                "Title": st.column_config.TextColumn(width=410),
+                "Title": st.column_config.TextColumn(width=300),
                 "Status": st.column_config.TextColumn(width=150),
                 "Risks": st.column_config.NumberColumn(
-                    width=50, help="How many risk treatments use the control"
+                    width=50, help="How many risks have a treatment that uses the control"
+                ),
+                "Risk references": st.column_config.TextColumn(
+                    width=120, help="Those risks, as the register names them"
                 ),
                 "Owner": st.column_config.TextColumn(width=120),
                 "Last reviewed": st.column_config.DateColumn(width=95, format="YYYY-MM-DD"),
@@ -293,7 +298,9 @@ with about:
     for risk in risks.to_dict("records"):
         risk_box.page_link(
             RISK,
-            label=plain(f"Risk {risk['id']}: {risk['title']} ({risk['system'] or 'no system'})"),
+            label=plain(
+                f"{risk_reference(risk['id'])}: {risk['title']} ({risk['system'] or 'no system'})"
+            ),
             query_params={"id": str(risk["id"])},
             icon=":material/warning:",
         )

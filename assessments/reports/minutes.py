@@ -18,7 +18,9 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from assessments.config import data_dir
+from assessments.references import risk_reference
 from assessments.risks import TIERS
+from assessments.text import escape_markdown_file_line
 from assessments.workshops import (
     AGREEMENT_RULE,
     CONFIDENCE,
@@ -26,16 +28,20 @@ from assessments.workshops import (
     RoundRecord,
     VoteStats,
     WorkshopRecord,
-    markdown_text,
 )
 
 FONT = "DejaVu"
 
 
 def literal(text: object) -> str:
-    """People's text in the Markdown minutes, on one line (table cells, list items): escaped
-    as the workshop pages escape it (`markdown_text`, built on the product's escaper)."""
-    return markdown_text(" ".join(str(text).split()))
+    """People's text starting a line or a list item of the Markdown minutes: escaped only where
+    Markdown would act on it, so the raw file reads and copies as typed."""
+    return escape_markdown_file_line(text)
+
+
+def inline(text: object) -> str:
+    """People's text after other text on its line (a table cell, a heading, "Rationale: ")."""
+    return escape_markdown_file_line(text, line_start=False)
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,10 @@ def outlier_lines(round_record: RoundRecord, stats: VoteStats) -> list[str]:
     return lines
 
 
+# The header facts that hold people's text (the others are our own words, dates and labels).
+_TYPED_FACTS = frozenset({"Facilitator", "AI systems", "Risk criteria"})
+
+
 def _header_facts(record: WorkshopRecord) -> list[tuple[str, str]]:
     workshop = record.workshop
     facts = [
@@ -119,31 +129,35 @@ def _header_facts(record: WorkshopRecord) -> list[tuple[str, str]]:
 
 def minutes_markdown(record: WorkshopRecord) -> str:
     workshop = record.workshop
-    lines = [f"# Minutes: {literal(workshop.title)}", ""]
-    lines += [f"- **{label}:** {literal(value)}" for label, value in _header_facts(record)]
+    lines = [f"# Minutes: {inline(workshop.title)}", ""]
+    lines += [
+        f"- **{label}:** {inline(value) if label in _TYPED_FACTS else value}"
+        for label, value in _header_facts(record)
+    ]
     lines += ["", "## Attendees", ""]
     people = attendees(record)
     lines += [f"- {literal(name)}" for name in people] or ["- Nobody joined."]
     missing = absentees(record)
     if missing:
-        lines += ["", f"Expected but did not join: {literal(', '.join(missing))}."]
+        lines += ["", f"Expected but did not join: {inline(', '.join(missing))}."]
     lines += ["", "## Items", ""]
     lines += ["| # | Risk | AI system | Consensus | Dissent |", "|---|---|---|---|---|"]
     for entry in record.items:
         outcome = entry.outcome
         consensus = (
-            f"L{outcome.likelihood} × S{outcome.severity} = {literal(outcome.level)}"
+            f"L{outcome.likelihood} × S{outcome.severity} = {inline(outcome.level)}"
             if outcome
             else "not recorded"
         )
         dissent = "yes" if outcome and outcome.dissent else "no" if outcome else ""
-        title, system = literal(entry.item.title), literal(entry.item.system_name)
+        title = f"{risk_reference(entry.item.risk_id)} {inline(entry.item.title)}"
+        system = inline(entry.item.system_name)
         lines.append(f"| {entry.item.position} | {title} | {system} | {consensus} | {dissent} |")
     for entry in record.items:
         lines += ["", *_item_markdown(record, entry)]
     lines += ["", "## Actions", ""]
     agreed = actions(record)
-    lines += [f"- {literal(action.text)} (item: {literal(action.item)})" for action in agreed] or [
+    lines += [f"- {literal(action.text)} (item: {inline(action.item)})" for action in agreed] or [
         "No actions were agreed."
     ]
     lines.append("")
@@ -153,9 +167,9 @@ def minutes_markdown(record: WorkshopRecord) -> str:
 def _item_markdown(record: WorkshopRecord, entry: ItemRecord) -> list[str]:
     item = entry.item
     lines = [
-        f"## {item.position}. {literal(item.title)}",
+        f"## {item.position}. {risk_reference(item.risk_id)}: {inline(item.title)}",
         "",
-        f"AI system: {literal(item.system_name)}",
+        f"AI system: {inline(item.system_name)}",
     ]
     if item.description:
         lines += ["", literal(item.description)]
@@ -173,8 +187,8 @@ def _item_markdown(record: WorkshopRecord, entry: ItemRecord) -> list[str]:
                 "|---|---|---|---|---|---|",
             ]
             lines += [
-                f"| {literal(vote.participant)} | {vote.likelihood} | {vote.severity} |"
-                f" {literal(vote.level)} | {vote.confidence} | {literal(vote.comment)} |"
+                f"| {inline(vote.participant)} | {vote.likelihood} | {vote.severity} |"
+                f" {inline(vote.level)} | {vote.confidence} | {inline(vote.comment)} |"
                 for vote in round_record.votes
             ]
             stats = round_record.stats()
@@ -188,25 +202,25 @@ def _item_markdown(record: WorkshopRecord, entry: ItemRecord) -> list[str]:
                         *[f"- {literal(line)}" for line in outliers],
                     ]
         if round_record.note:
-            lines += ["", f"Discussion: {literal(round_record.note)}"]
+            lines += ["", f"Discussion: {inline(round_record.note)}"]
     outcome = entry.outcome
     lines += ["", "### Consensus", ""]
     if outcome is None:
         lines.append("No consensus was recorded.")
         return lines
     lines.append(
-        f"**L{outcome.likelihood} × S{outcome.severity} = {literal(outcome.level)}** "
+        f"**L{outcome.likelihood} × S{outcome.severity} = {inline(outcome.level)}** "
         f"(after round {outcome.round}; median L{outcome.median_likelihood} × "
-        f"S{outcome.median_severity}), recorded by {literal(outcome.recorded_by)}."
+        f"S{outcome.median_severity}), recorded by {inline(outcome.recorded_by)}."
     )
-    lines += ["", f"Rationale: {literal(outcome.rationale)}"]
+    lines += ["", f"Rationale: {inline(outcome.rationale)}"]
     if outcome.override_reason:
-        lines += ["", f"Why not the median: {literal(outcome.override_reason)}"]
+        lines += ["", f"Why not the median: {inline(outcome.override_reason)}"]
     if outcome.dissent:
         who = ", ".join(record.shown_name(name) for name in outcome.dissenting)
         lines += [
             "",
-            f"Dissent{f' ({literal(who)})' if who else ''}: {literal(outcome.dissent)}",
+            f"Dissent{f' ({inline(who)})' if who else ''}: {inline(outcome.dissent)}",
         ]
     else:
         lines += ["", "No dissent was recorded."]
@@ -280,7 +294,7 @@ def minutes_pdf(record: WorkshopRecord) -> bytes:
         summary.append(
             [
                 str(entry.item.position),
-                entry.item.title,
+                f"{risk_reference(entry.item.risk_id)} {entry.item.title}",
                 entry.item.system_name,
                 f"L{outcome.likelihood} × S{outcome.severity} = {outcome.level}"
                 if outcome
@@ -303,7 +317,7 @@ def minutes_pdf(record: WorkshopRecord) -> bytes:
 
 def _item_pdf(pdf: _MinutesPDF, record: WorkshopRecord, entry: ItemRecord) -> None:
     item = entry.item
-    pdf.heading(f"{item.position}. {item.title}", 12)
+    pdf.heading(f"{item.position}. {risk_reference(item.risk_id)}: {item.title}", 12)
     pdf.paragraph(f"AI system: {item.system_name}")
     if item.description:
         pdf.paragraph(item.description)

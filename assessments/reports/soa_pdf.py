@@ -121,7 +121,7 @@ def soa_pdf(
         f" {summary.excluded} excluded, {summary.not_assessed} not assessed;"
         f" {implemented} implemented."
     )
-    widths = (50, 15, 66, 24, 26, 56, 16, 20)  # 273 mm: landscape A4 inside the margins
+    widths = (46, 15, 60, 24, 26, 48, 12, 22, 20)  # 273 mm: landscape A4 inside the margins
     headings = (
         "Control",
         "Applies",
@@ -130,6 +130,7 @@ def soa_pdf(
         "Owner",
         "Evidence",
         "Risks",
+        "Risk references",
         "Reviewed",
     )
     for group, rows in frame.groupby("group", sort=False):
@@ -163,7 +164,8 @@ def soa_pdf(
                 cells.cell(status_label(status), style=FontFace(fill_color=fill) if fill else None)
                 cells.cell(_text(row["owner"]))
                 cells.cell(_text(row["evidence"]))
-                cells.cell(str(row["linked_risks"]).replace(";", ", "))
+                cells.cell(str(row["risks"]))
+                cells.cell(_text(row["risk_references"]))
                 cells.cell(_text(row["last_reviewed"]))
     return pdf.output_bytes()
 

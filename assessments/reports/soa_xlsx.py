@@ -52,7 +52,8 @@ _WIDTHS: dict[str, float] = {
     "status": 15,
     "owner": 18,
     "evidence": 44,
-    "linked_risks": 14,
+    "risks": 7,
+    "risk_references": 18,
     "last_reviewed": 13,
     "changed_at": 18,
     "changed_by": 16,
@@ -63,7 +64,15 @@ _WIDTHS: dict[str, float] = {
     "note": 40,
     "key_for_stage1": 10,
 }
-_WRAPPED = {"guidance", "justification", "exclusion_reason", "evidence", "note", "title"}
+_WRAPPED = {
+    "guidance",
+    "justification",
+    "exclusion_reason",
+    "evidence",
+    "note",
+    "title",
+    "risk_references",
+}
 # The headers people read, for the stable column names of the exports.
 HEADERS: dict[str, str] = {
     "control_id": "Control",
@@ -78,7 +87,8 @@ HEADERS: dict[str, str] = {
     "status": "Implementation status",
     "owner": "Owner",
     "evidence": "Evidence",
-    "linked_risks": "Linked risks",
+    "risks": "Risks",
+    "risk_references": "Risk references",
     "last_reviewed": "Last reviewed",
     "changed_at": "Last changed (UTC)",
     "changed_by": "Changed by",
@@ -241,9 +251,13 @@ def soa_xlsx(
         (HEADERS["status"], statuses),
         (HEADERS["inclusion_reasons"], reasons + " (several are separated by ';')"),
         (
-            HEADERS["linked_risks"],
-            "ids of the risks whose treatment uses the control, separated by ';' (today's"
-            " treatments, also in a dated view)",
+            HEADERS["risks"],
+            "how many risks have a treatment that uses the control (today's treatments, also"
+            " in a dated view)",
+        ),
+        (
+            HEADERS["risk_references"],
+            "those risks, as the register names them (R-14), separated by ','",
         ),
         (
             HEADERS["last_reviewed"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -51,9 +52,49 @@ def list_events(
     )
 
 
-def count_events(database: Database) -> int:
-    row = database.query_one("SELECT count(*) FROM audit_events")
+def count_events(
+    database: Database,
+    *,
+    entity: str | None = None,
+    actor: str | None = None,
+    before: date | None = None,
+) -> int:
+    """How many events there are (of one record type, by one person, before a day)."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    if entity:
+        conditions.append("entity = ?")
+        params.append(entity)
+    if actor:
+        conditions.append("actor = ?")
+        params.append(actor)
+    if before:
+        conditions.append("occurred_at < ?")
+        params.append(datetime.combine(before, time.min))
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    row = database.query_one(f"SELECT count(*) FROM audit_events{where}", params)
     return int(row[0]) if row else 0
+
+
+def record_names(
+    database: Database, wanted: Mapping[str, Iterable[int]]
+) -> dict[str, dict[int, str]]:
+    """The names of the systems, risks and workshops (id -> name, by kind) that a list of events
+    refers to (`wanted` as from `audit_view.referenced_ids`)."""
+    queries = {
+        "systems": "SELECT id, name FROM ai_systems",
+        "risks": "SELECT id, title FROM risks",
+        "workshops": "SELECT id, title FROM workshops",
+    }
+    found: dict[str, dict[int, str]] = {}
+    for kind, select in queries.items():
+        ids = sorted(set(wanted.get(kind, ())))
+        found[kind] = (
+            dict(database.query_rows(f"{select} WHERE id IN (SELECT unnest(?))", [ids]))
+            if ids
+            else {}
+        )
+    return found
 
 
 def audit_facets(database: Database) -> dict[str, list[str]]:

@@ -822,20 +822,39 @@ def material_changes_since(database: Database, system_id: int, since: datetime) 
 
 
 def status_counts(database: Database, today: date | None = None) -> dict[str, int]:
-    """Headline figures over systems in scope (not retired): `approved` counts systems with an
-    approved version, `stale` those whose approved version is out of date, `current` the rest."""
+    """Headline figures over systems in scope (not retired).
+
+    Work to do: `draft`, `returned` and `awaiting_approval` count the systems whose latest
+    version is in that state (re-assessments included); `approved` counts systems with an
+    approved version, `stale` those whose approved version is out of date, `current` the rest.
+
+    The `first_*` keys with `current`, `stale` and `never_assessed` count each system once and
+    add up to `systems`: a system with an approved version counts as current or stale even
+    while a re-assessment is in progress (`reassessing_current`, `reassessing_stale` say how
+    many), and `first_draft`, `first_returned`, `first_submitted` count the systems whose first
+    assessment is not approved yet.
+    """
     frame = assessment_status_by_system(database, today=today)
     frame = frame[frame["system_status"] != "retired"]
     status = frame["status"]
+    approved = frame["approved_id"].notna()
+    stale = frame["stale"].astype(bool) & approved
+    current = approved & ~stale
+    in_progress = status.isin(sorted(impact.OPEN_STATUSES)).fillna(False).astype(bool)
     return {
         "systems": len(frame),
         "never_assessed": int(frame["response_id"].isna().sum()),
         "draft": int((status == "draft").sum()),
         "returned": int((status == "returned").sum()),
         "awaiting_approval": int((status == "submitted").sum()),
-        "approved": int(frame["approved_id"].notna().sum()),
-        "stale": int(frame["stale"].sum()),
-        "current": int((frame["approved_id"].notna() & ~frame["stale"]).sum()),
+        "approved": int(approved.sum()),
+        "stale": int(stale.sum()),
+        "current": int(current.sum()),
+        "reassessing_current": int((current & in_progress).sum()),
+        "reassessing_stale": int((stale & in_progress).sum()),
+        "first_draft": int((~approved & (status == "draft")).sum()),
+        "first_returned": int((~approved & (status == "returned")).sum()),
+        "first_submitted": int((~approved & (status == "submitted")).sum()),
     }
 
 

@@ -174,10 +174,8 @@ def test_the_page_flags_a_treated_exclusion_and_fixes_it_in_one_click(app_test, 
     risk_id = prepare_treated_exclusion(db_path)
     at = app_test(SOA_PAGE, control="A.10.4")
     no_exceptions(at)
-    assert f"The treatment of risk {risk_id} uses A.10.4" in texts(at)
-    links = [
-        link for link in at.get("page_link") if f"Risk {risk_id}:" in as_shown(link.proto.label)
-    ]
+    assert f"The treatment of risk R-{risk_id} uses A.10.4" in texts(at)
+    links = [link for link in at.get("page_link") if f"R-{risk_id}:" in as_shown(link.proto.label)]
     assert links and (links[0].proto.page, links[0].proto.query_string) == ("risk", f"id={risk_id}")
     risks = {
         control: count
@@ -186,6 +184,15 @@ def test_the_page_flags_a_treated_exclusion_and_fixes_it_in_one_click(app_test, 
         for control, count in zip(table.value["Control"], table.value["Risks"], strict=True)
     }
     assert risks["A.10.4"] == 1 and risks["A.2.2"] == 0
+    references = {
+        control: names
+        for table in at.dataframe
+        if "Risk references" in table.value.columns
+        for control, names in zip(
+            table.value["Control"], table.value["Risk references"], strict=True
+        )
+    }
+    assert references["A.10.4"] == f"R-{risk_id}" and references["A.2.2"] == ""
     must = "Risk treatments use this control, so it must be applicable"
     assert any(must in warning.value for warning in at.warning)
     fix = next(b for b in at.button if b.label == "Make 1 control applicable")

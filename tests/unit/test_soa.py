@@ -219,7 +219,7 @@ def test_a_control_used_by_a_treatment_must_be_applicable() -> None:
         ("treated_but_not_applicable", "A.5.5"),
         ("treated_but_not_applicable", "A.10.4"),
     ]
-    assert "risks 4, 9 uses A.10.4" in findings[1].message
+    assert "risks R-4, R-9 uses A.10.4" in findings[1].message
     assert "has not been assessed" in findings[0].message
     assert fixable_controls(findings) == ["A.5.5", "A.10.4"]
 
@@ -273,12 +273,13 @@ def test_the_statement_has_one_row_per_control_and_never_assumes_applicability()
     assert [row["control_id"] for row in rows] == [c.id for c in catalog.annex_a_controls()]
     assert all(list(row) == STATEMENT_COLUMNS for row in rows)
     by_id = {row["control_id"]: row for row in rows}
-    assert by_id["A.6.2.4"]["linked_risks"] == "3;12"
+    assert (by_id["A.6.2.4"]["risks"], by_id["A.6.2.4"]["risk_references"]) == (2, "R-3, R-12")
     assert by_id["A.6.2.4"]["inclusion_reasons"] == "legal;risk_treatment"
     assert by_id["A.6.2.4"]["applicable"] == "yes"
     not_assessed = by_id["A.2.2"]
     assert (not_assessed["applicable"], not_assessed["status"]) == ("", NOT_ASSESSED)
-    assert not_assessed["linked_risks"] == "5"
+    assert (not_assessed["risks"], not_assessed["risk_references"]) == (1, "R-5")
+    assert (by_id["A.2.3"]["risks"], by_id["A.2.3"]["risk_references"]) == (0, "")
     assert status_label(NOT_ASSESSED) == "Not assessed"
 
 

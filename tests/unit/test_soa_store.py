@@ -154,8 +154,9 @@ def test_linked_risks_come_from_the_treatments(db: Database) -> None:
     ]
     view = load_view(db)
     frame = view.statement().set_index("control_id")
-    assert frame.loc["A.6.2.4", "linked_risks"] == f"{first};{second}"
-    assert frame.loc["A.2.2", "linked_risks"] == ""
+    assert frame.loc["A.6.2.4", "risk_references"] == f"R-{first}, R-{second}"
+    assert frame.loc["A.2.2", "risk_references"] == ""
+    assert frame["risks"].to_dict() == {cid: view.linked_risk_count(cid) for cid in frame.index}
     counts = {cid: view.linked_risk_count(cid) for cid in ("A.6.2.4", "A.8.2", "A.2.2")}
     assert counts == {"A.6.2.4": 2, "A.8.2": 1, "A.2.2": 0}
 
@@ -287,7 +288,7 @@ def test_soa_exports_have_the_required_columns(db: Database) -> None:
     view = load_view(db)
     required = [
         "control_id", "group", "title", "applicable", "justification", "inclusion_reasons",
-        "status", "owner", "evidence", "linked_risks", "last_reviewed",
+        "status", "owner", "evidence", "risks", "risk_references", "last_reviewed",
     ]  # fmt: skip
     csv_text = soa_export(view, "csv").decode("utf-8")
     header = csv_text.splitlines()[0].split(",")
@@ -295,7 +296,7 @@ def test_soa_exports_have_the_required_columns(db: Database) -> None:
     records = json.loads(soa_export(view, "json"))
     assert len(records) == 38
     by_id = {record["control_id"]: record for record in records}
-    assert by_id["A.6.2.4"]["linked_risks"] == str(risk_id)
+    assert (by_id["A.6.2.4"]["risks"], by_id["A.6.2.4"]["risk_references"]) == (1, f"R-{risk_id}")
     assert by_id["A.8.2"]["applicable"] == "" and by_id["A.8.2"]["status"] == "not_assessed"
     assert by_id["A.10.4"]["applicable"] == "no"
     assert by_id["A.6.2.4"]["owner"] == "Łukasz Żółkiewski — Model Risk"
@@ -310,7 +311,7 @@ def test_the_soa_workbook_is_formatted_and_reads_back(db: Database) -> None:
     rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(2, values_only=True)]
     assert len(rows) == 38
     by_id = {row["Control"]: row for row in rows}
-    assert str(by_id["A.6.2.4"]["Linked risks"]) == str(risk_id)
+    assert (by_id["A.6.2.4"]["Risks"], by_id["A.6.2.4"]["Risk references"]) == (1, f"R-{risk_id}")
     # A workbook is for people: labels, never the stable keys of CSV and JSON.
     assert by_id["A.6.2.4"]["Implementation status"] == "Planned"
     assert by_id["A.6.2.4"]["Reasons for inclusion"] == "Legal or regulatory requirement"
@@ -330,7 +331,7 @@ def test_the_soa_workbook_is_formatted_and_reads_back(db: Database) -> None:
 
 
 def test_the_pdfs_hold_unicode_text(db: Database, tmp_path: Path) -> None:
-    _demo_like(db)
+    risk_id = _demo_like(db)
     view = load_view(db)
     for name, payload, expected in (
         ("soa.pdf", soa_export(view, "pdf"), "Łukasz Żółkiewski"),
@@ -349,6 +350,7 @@ def test_the_pdfs_hold_unicode_text(db: Database, tmp_path: Path) -> None:
     assert "A.10 Third-party and customer relationships" in soa_text
     assert "Excluded: We supply no AI to customer" in soa_text
     assert "— Model Risk" in soa_text
+    assert "references" in soa_text and f"R-{risk_id}" in soa_text  # the heading wraps
 
 
 def test_the_readiness_workbook_has_items_figures_and_gaps(db: Database) -> None:
@@ -374,7 +376,7 @@ def test_the_export_command(db_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert len(lines) == 39 and lines[0].startswith("control_id,group,group_title,title")
     assert cli.main(["export", "soa", "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
-    assert {r["control_id"]: r for r in records}["A.6.2.4"]["linked_risks"] == str(risk_id)
+    assert {r["control_id"]: r for r in records}["A.6.2.4"]["risk_references"] == f"R-{risk_id}"
     out = db_path.parent / "soa.xlsx"
     assert cli.main(["export", "soa", "--format", "xlsx", "--out", str(out)]) == 0
     assert load_workbook(out)["Statement of Applicability"].max_row == 39

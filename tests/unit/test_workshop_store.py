@@ -22,6 +22,7 @@ from assessments.store import workshops as store
 from assessments.store.criteria import save_criteria
 from assessments.store.db import Database
 from assessments.store.schema import MIGRATIONS_DIR
+from assessments.text import escape_markdown_file_line
 from assessments.workshop_demo import load_workshops
 from assessments.workshops import (
     AGREEMENT_MIN_VOTES_FOR_STRONG,
@@ -33,7 +34,6 @@ from assessments.workshops import (
     WorkshopAccessError,
     WorkshopInput,
     display_code,
-    markdown_text,
 )
 from tests.factories import system_input
 from tests.risk_factories import risk_input
@@ -725,25 +725,31 @@ def test_the_audit_names_dissenters_as_the_workshop_shows_them(
     assert sorted(history.iloc[0]["participants"]) == ["Ada", "Bo", "Cy"]
 
 
-def test_markdown_minutes_escape_what_people_typed_with_the_product_escaper(
-    db: Database,
-) -> None:
+def test_markdown_minutes_keep_what_people_typed_literal_and_readable(db: Database) -> None:
+    """A Markdown file is read raw as well as rendered: people's text is escaped only where
+    Markdown would act on it, our own dates and labels not at all, nothing invisible added."""
     setup = make_workshop(db)
     ada = join(setup, "Ada <b>Park</b>")
     start(setup)
-    comment = "See [the log](http://x.example) | *now*: 2. not a list, www.x.example or a@b.example"
+    comment = "**x** <script> [a](b) # h | `code` ~~s~~ snake_case: 2026-11-28 (see www.x.org)"
     vote(setup, ada, 3, 3, comment=comment)
     risk = setup.risk_ids[0]
     store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
-    note = "# Not a heading, `code` and :red[colour]"
+    note = "1. not a list: - nor this"
     store.save_note(db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note=note))
-    text = minutes_markdown(store.workshop_record(db, setup.workshop_id))
-    for typed in (comment, note, "Ada <b>Park</b>"):
-        assert markdown_text(typed) in text
-    assert comment not in text and "](http" not in text and "<b>" not in text
-    # No bare address is left for Markdown to link, no colour directive to colour.
-    assert "http://" not in text and "www." not in text and "a@" not in text
-    assert ":red[" not in text
+    record = store.workshop_record(db, setup.workshop_id)
+    text = minutes_markdown(record)
+    assert escape_markdown_file_line(comment) in text
+    assert (
+        "\\*\\*x\\*\\* \\<script\\> \\[a\\](b) \\# h \\| \\`code\\` \\~\\~s\\~\\~"
+        " snake_case: 2026-11-28 (see www.x.org)"
+    ) in text
+    assert "Discussion: 1. not a list: - nor this" in text  # not at a line start: as typed
+    assert "| Ada \\<b\\>Park\\</b\\> |" in text
+    assert "<b>" not in text and "<script>" not in text and "**x**" not in text
+    assert f"- **Date:** {record.workshop.created_at:%Y-%m-%d}" in text
+    assert "\u2060" not in text
+    assert "\\-" not in text and "\\(" not in text and "\\:" not in text
     assert comment in unescaped(text)
 
 
