@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from assessments.inventory import AISystemInput, field_errors
+from assessments.inventory import PLAUSIBLE_DATES, AISystemInput, field_errors
 from assessments.reports.tabular import read_rows
 
 REQUIRED_COLUMNS = (
@@ -103,7 +103,9 @@ def parse_inventory(path: Path) -> list[AISystemInput]:
             seen_names[name_key] = index
         if not row_errors:
             try:
-                systems.append(AISystemInput.model_validate(values))
+                systems.append(
+                    AISystemInput.model_validate(values, context={PLAUSIBLE_DATES: True})
+                )
             except ValidationError as error:
                 row_errors.extend(
                     RowError(index, column, reason)

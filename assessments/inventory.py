@@ -23,7 +23,7 @@ from pydantic import (
 
 from assessments import vocab
 from assessments.audit import field_changes
-from assessments.dates import review_date_problem
+from assessments.dates import check_plausible, review_date_problem
 from assessments.errors import field_messages
 
 NAME_MAX = 120
@@ -76,6 +76,9 @@ def _one_of(vocabulary: dict[str, str], value: str) -> str:
 # new system) and today. With it, a newly set review date must be a real plan
 # (assessments.dates.review_date_problem); stored rows and import files are validated without it.
 REVIEW_PLANNING = "review_planning"
+# Validation context key of an import file: dates must be plausible (assessments.dates), though
+# a review already overdue in the source register is kept as it is.
+PLAUSIBLE_DATES = "plausible_dates"
 
 
 def review_planning(previous: date | None, today: date | None = None) -> dict[str, Any]:
@@ -182,7 +185,10 @@ class AISystemInput(BaseModel):
     @field_validator("next_review")
     @classmethod
     def _planned_review(cls, value: date | None, info: ValidationInfo) -> date | None:
-        planning = (info.context or {}).get(REVIEW_PLANNING)
+        context = info.context or {}
+        if value is not None and context.get(PLAUSIBLE_DATES):
+            check_plausible(value)
+        planning = context.get(REVIEW_PLANNING)
         if planning is not None:
             problem = review_date_problem(value, planning["previous"], planning["today"])
             if problem:

@@ -45,6 +45,7 @@ from assessments.questionnaire import (
     progress,
     score,
 )
+from assessments.references import risk_reference
 from assessments.risks import Risk
 from assessments.store import inventory as inventory_store
 from assessments.store.audit import entity_history
@@ -965,7 +966,7 @@ def add_suggested_risk(
             response.id,
             None,
             {"risk_id": risk.id, "origin": risk.origin},
-            f"Added suggested risk #{risk.id} to the register: {risk.title}",
+            f"Added suggested risk {risk_reference(risk.id)} to the register: {risk.title}",
         )
         return risk.id
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from assessments.criteria import OutOfScaleError
 from assessments.errors import ConflictError, FieldErrors, NotFoundError
+from assessments.references import risk_reference
 from assessments.risks import (
     AcceptanceInput,
     ActionInput,
@@ -311,7 +312,7 @@ def insert_action(transaction: Transaction, risk_id: int, action: ActionInput) -
         action_id,
         None,
         _action_snapshot(transaction, action_id),
-        f"Action for risk {risk_id}: {action.title}",
+        f"Action for risk {risk_reference(risk_id)}: {action.title}",
     )
     return action_id
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from assessments.criteria import RiskCriteria
 from assessments.errors import ConflictError, FieldErrors, NotFoundError
+from assessments.references import risk_reference
 from assessments.risks import RatingInput
 from assessments.store.criteria import criteria_in_transaction, criteria_version, current_criteria
 from assessments.store.db import Database, Transaction
@@ -417,7 +418,8 @@ def insert_workshop(
             errors["risk_ids"] = f"There is no risk with id {risk_id}."
         elif row[0] not in data.system_ids:
             errors["risk_ids"] = (
-                f"Risk {risk_id} belongs to an AI system this workshop does not cover."
+                f"Risk {risk_reference(risk_id)} belongs to an AI system this workshop does not "
+                "cover."
             )
     for draft in data.drafts:
         if draft.system_id not in data.system_ids:
@@ -578,7 +580,7 @@ def insert_vote(
         vote_id,
         None,
         {"workshop_id": workshop.id, "risk_id": risk_id, "round": round_number},
-        f"{participant.name} voted on risk {risk_id}, round {round_number}",
+        f"{participant.name} voted on risk {risk_reference(risk_id)}, round {round_number}",
     )
     return vote_id
 
@@ -774,7 +776,7 @@ def insert_focus(
             "round_opened": 1 if opens_round else None,
             "criteria_version": version,
         },
-        f"Workshop '{workshop.title}': now on risk {risk_id}",
+        f"Workshop '{workshop.title}': now on risk {risk_reference(risk_id)}",
     )
 
 
@@ -790,7 +792,7 @@ def insert_new_round(
         workshop.id,
         None,
         {"risk_id": risk_id, "round": round_number, "criteria_version": version},
-        f"Workshop '{workshop.title}': round {round_number} on risk {risk_id}",
+        f"Workshop '{workshop.title}': round {round_number} on risk {risk_reference(risk_id)}",
     )
     return round_number
 
@@ -813,7 +815,8 @@ def insert_reveal(
         workshop.id,
         None,
         {"risk_id": risk_id, "round": round_number, "votes": int(row[0]) if row else 0},
-        f"Workshop '{workshop.title}': revealed round {round_number} on risk {risk_id}",
+        f"Workshop '{workshop.title}': revealed round {round_number} on risk "
+        f"{risk_reference(risk_id)}",
     )
     return round_number
 
@@ -840,7 +843,8 @@ def insert_note(
         workshop.id,
         None,
         {"risk_id": risk_id, "round": round_number, "note": text},
-        f"Workshop '{workshop.title}': discussion note on risk {risk_id}, round {round_number}",
+        f"Workshop '{workshop.title}': discussion note on risk {risk_reference(risk_id)}, "
+        f"round {round_number}",
     )
 
 
@@ -955,7 +959,8 @@ def insert_consensus(
         workshop.id,
         None,
         audited,
-        f"Workshop '{workshop.title}': consensus on risk {risk_id} L{consensus.likelihood} × "
+        f"Workshop '{workshop.title}': consensus on risk {risk_reference(risk_id)} "
+        f"L{consensus.likelihood} × "
         f"S{consensus.severity} = {rating['level']}",
     )
     return outcome

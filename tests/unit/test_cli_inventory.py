@@ -106,8 +106,12 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_each(
     )
     bad_stage = good.replace("Good one", "Bad stage").replace("deployment", "prod")
     bad_flag = good.replace("Good one", "Bad flag").replace("true,false", "maybe,false")
+    bad_date = good.replace("Good one", "Bad date").replace("2027-01-01", "2999-12-31")
+    overdue = good.replace("Good one", "Overdue").replace("2027-01-01", "2021-03-01")
     malformed = tmp_path / "malformed.csv"
-    malformed.write_text("\n".join([header, good, bad_stage, bad_flag, good]) + "\n")
+    malformed.write_text(
+        "\n".join([header, good, bad_stage, bad_flag, good, bad_date, overdue]) + "\n"
+    )
 
     code, _, err = run(capsys, "import", "inventory", str(malformed))
     assert code == 1
@@ -115,6 +119,8 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_each(
     assert "row 3, column lifecycle_stage: 'prod' is not a known value" in err
     assert "row 4, column personal_data: 'maybe' is not true or false" in err
     assert "row 5, column name: the same name is already on row 2" in err
+    assert "row 6, column next_review: 2999-12-31 is not a plausible date" in err
+    assert "row 7" not in err  # a review already overdue in the source register is kept
     database = Database(db_path)
     assert database.query_one("SELECT count(*) FROM ai_systems")[0] == 0
     assert (
