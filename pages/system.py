@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from assessments import vocab
-from assessments.audit import describe_value, field_changes
+from assessments.audit_view import labelled_changes
 from assessments.errors import WorkbenchError
-from assessments.inventory import FIELD_LABELS, retirement_notice
+from assessments.inventory import retirement_notice
 from assessments.store import audit as audit_store
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
@@ -127,21 +127,11 @@ events = audit_store.entity_history(db, "ai_system", system.id)
 for event in reversed(events):
     when = pd.Timestamp(event["at"]).strftime("%Y-%m-%d %H:%M")
     with st.expander(f"{when} · {event['action']} · {plain(event['actor'])}", expanded=False):
-        changes = field_changes(event["before"], event["after"])
+        changes = labelled_changes("ai_system", event["before"], event["after"])
         if not changes:
             st.caption("No field changed.")
             continue
-        table = pd.DataFrame(
-            [
-                {
-                    "Field": FIELD_LABELS.get(name, name),
-                    "Before": describe_value(old) if event["before"] else "",
-                    "After": describe_value(new),
-                }
-                for name, old, new in changes
-            ]
-        )
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(changes), hide_index=True, width="stretch")
 st.caption(
     f"Revision {system.revision} · last changed by {plain(system.updated_by)} "
     f"on {system.updated_at:%Y-%m-%d %H:%M} UTC"

@@ -111,6 +111,9 @@ def test_edit_prefills_and_records_history(app_test, db_path) -> None:
     at.run()
     no_exceptions(at)
     assert any("update · Test User" in expander.label for expander in at.expander)
+    assert "Owner" in at.dataframe[0].value["Field"].tolist()  # the newest event first
+    created_rows = at.dataframe[-1].value.set_index("Field")  # the creation, in words
+    assert created_rows.loc["AI technique", "After"] == "Machine learning"
 
 
 def test_inventory_list_filters_and_empty_states(app_test, db_path) -> None:
