@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from assessments import catalog, regulatory, vocab
@@ -30,17 +29,15 @@ from assessments.analytics import (
     plural,
     previous_quarter_end,
 )
-from assessments.config import data_dir
 from assessments.criteria import RiskCriteria
 from assessments.references import risk_reference
+from assessments.reports.pdf_base import FONT, MUTED, ReportPDF
 from assessments.store import analytics as analytics_store
 from assessments.store import criteria as criteria_store
 from assessments.store.db import Database
 
-FONT = "DejaVu"
 TITLE = "AI risk portfolio: management review summary"
 HEADING_FILL = (220, 232, 230)
-MUTED = (90, 90, 90)
 # How many of the risks that moved are named (the counts cover them all).
 MOVED_LISTED = 10
 # How many of the highest risks are read to find those above the appetite (the list shows at
@@ -49,57 +46,9 @@ TOP_SEARCH = 500
 HEATMAP_TIERS = {"inherent": "Inherent", "residual": "Residual"}
 
 
-class _PortfolioPDF(FPDF):
-    """Portrait A4 with the report title and day on every page and page numbers below."""
-
+class _PortfolioPDF(ReportPDF):
     def __init__(self, subtitle: str) -> None:
-        super().__init__(orientation="portrait", format="A4")
-        fonts = data_dir() / "fonts"
-        self.add_font(FONT, "", str(fonts / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(fonts / "DejaVuSans-Bold.ttf"))
-        self.report_subtitle = subtitle
-        self.set_title(TITLE)
-        self.set_creator("AI risk & impact workbench")
-        self.set_auto_page_break(auto=True, margin=14)
-        self.set_margins(12, 12, 12)
-        self.add_page()
-
-    def header(self) -> None:
-        self.set_font(FONT, "B", 13)
-        self.cell(0, 7, TITLE, new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FONT, "", 8)
-        self.set_text_color(*MUTED)
-        self.cell(0, 5, self.report_subtitle, new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(0, 0, 0)
-        self.ln(2)
-
-    def footer(self) -> None:
-        self.set_y(-10)
-        self.set_font(FONT, "", 7)
-        self.set_text_color(110, 110, 110)
-        self.cell(0, 5, f"{TITLE} · page {self.page_no()} of {{nb}}", align="R")
-        self.set_text_color(0, 0, 0)
-
-    def paragraph(
-        self, text: str, size: float = 9, bold: bool = False, muted: bool = False
-    ) -> None:
-        self.set_font(FONT, "B" if bold else "", size)
-        if muted:
-            self.set_text_color(*MUTED)
-        self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(0, 0, 0)
-        self.ln(0.8)
-
-    def section(self, text: str, room: float = 30) -> None:
-        """A section heading, on a new page when fewer than `room` mm are left below it."""
-        if self.get_y() + room > self.h - self.b_margin:
-            self.add_page()
-        self.ln(2)
-        self.set_font(FONT, "B", 11)
-        self.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
-
-    def output_bytes(self) -> bytes:
-        return bytes(self.output())
+        super().__init__(TITLE, subtitle, footer_title=TITLE, paragraph_gap=0.8, section_room=30)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:

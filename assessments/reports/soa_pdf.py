@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import pandas as pd
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from assessments.config import data_dir
+from assessments.reports.pdf_base import FONT, ReportPDF
 from assessments.soa import (
     MATURITY_MAX,
     STAGE1_MATURITY,
@@ -25,7 +24,6 @@ from assessments.soa import (
     status_label,
 )
 
-FONT = "DejaVu"
 HEADING_FILL = (220, 232, 230)
 GROUP_FILL = (240, 244, 243)
 STATUS_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -38,51 +36,6 @@ STATUS_COLOURS: dict[str, tuple[int, int, int]] = {
 BAR_READY = (46, 125, 107)
 BAR_SHORT = (201, 128, 43)
 BAR_OVERALL = (55, 71, 79)
-
-
-class _Report(FPDF):
-    """A report page with the document title in the header and page numbers in the footer."""
-
-    def __init__(self, title: str, subtitle: str, orientation: str) -> None:
-        super().__init__(orientation=orientation, format="A4")
-        fonts = data_dir() / "fonts"
-        self.add_font(FONT, "", str(fonts / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(fonts / "DejaVuSans-Bold.ttf"))
-        self.report_title = title
-        self.report_subtitle = subtitle
-        self.set_title(title)
-        self.set_creator("AI risk & impact workbench")
-        self.set_auto_page_break(auto=True, margin=14)
-        self.set_margins(12, 12, 12)
-        self.add_page()
-
-    def header(self) -> None:
-        self.set_font(FONT, "B", 13)
-        self.cell(0, 7, self.report_title, new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FONT, "", 8)
-        self.set_text_color(90, 90, 90)
-        self.cell(0, 5, self.report_subtitle, new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(0, 0, 0)
-        self.ln(2)
-
-    def footer(self) -> None:
-        self.set_y(-10)
-        self.set_font(FONT, "", 7)
-        self.set_text_color(110, 110, 110)
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
-        self.set_text_color(0, 0, 0)
-
-    def paragraph(self, text: str, size: float = 9, bold: bool = False) -> None:
-        self.set_font(FONT, "B" if bold else "", size)
-        self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
-
-    def section(self, text: str) -> None:
-        self.ln(2)
-        self.set_font(FONT, "B", 11)
-        self.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
-
-    def output_bytes(self) -> bytes:
-        return bytes(self.output())
 
 
 def _subtitle(as_of: date | None, generated_at: datetime) -> str:
@@ -110,7 +63,7 @@ def soa_pdf(
     generated_at: datetime,
 ) -> bytes:
     """The SoA on landscape A4: a summary line, then one table per Annex A group."""
-    pdf = _Report(
+    pdf = ReportPDF(
         "Statement of Applicability (ISO/IEC 42001 Annex A)",
         _subtitle(as_of, generated_at),
         orientation="landscape",
@@ -170,7 +123,7 @@ def soa_pdf(
     return pdf.output_bytes()
 
 
-def _bar(pdf: _Report, label: str, percent: float, detail: str, colour: tuple[int, ...]) -> None:
+def _bar(pdf: ReportPDF, label: str, percent: float, detail: str, colour: tuple[int, ...]) -> None:
     """One horizontal bar with its label and value, drawn with rectangles."""
     label_width, bar_width, height = 70, 90, 5.5
     x, y = pdf.l_margin, pdf.get_y()
@@ -200,7 +153,7 @@ def readiness_pdf(
     generated_at: datetime,
 ) -> bytes:
     """Readiness on portrait A4: figures per clause as bars, the stage 1 summary, the items."""
-    pdf = _Report(
+    pdf = ReportPDF(
         "Readiness for ISO/IEC 42001 clauses 4 to 10",
         _subtitle(as_of, generated_at),
         orientation="portrait",
@@ -243,7 +196,7 @@ def readiness_pdf(
     return pdf.output_bytes()
 
 
-def _items_table(pdf: _Report, rows: Sequence[dict[str, object]]) -> None:
+def _items_table(pdf: ReportPDF, rows: Sequence[dict[str, object]]) -> None:
     pdf.set_font(FONT, "", 7.5)
     with pdf.table(
         col_widths=(12, 62, 16, 58, 38),
