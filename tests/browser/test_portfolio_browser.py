@@ -1,7 +1,10 @@
-"""The portfolio heatmap in a real browser: click a cell, see exactly that cell's risks; the
-trends page draws on the same data."""
+"""The portfolio in a real browser: the management summary downloads as a PDF; click a heatmap
+cell, see exactly that cell's risks; the trends page draws on the same data."""
 
 from __future__ import annotations
+
+import subprocess
+from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -47,6 +50,15 @@ def test_clicking_a_heatmap_cell_lists_exactly_its_risks(browser, live_app_facto
     page.goto(f"{app.url}/portfolio")
     wait_idle(page)
     assert_no_exception(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Management summary (PDF)").click()
+    download = download_info.value
+    assert download.suggested_filename == f"portfolio-{date.today().isoformat()}.pdf"
+    text = subprocess.run(
+        ["pdftotext", str(download.path()), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Account data exposed through the model" in text  # the one risk above appetite
 
     click_cell(page, "Residual:", 4, 4)
     expect(page.get_by_text("Residual · High: likelihood 4 (Likely)")).to_be_visible()
