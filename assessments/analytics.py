@@ -66,6 +66,19 @@ ATTENTION_HELP: dict[str, str] = {
     "its harm category's tolerance). Ratings are never rescaled: re-rate the risk under the "
     "current criteria to decide on it.",
 }
+# Figures shown only when they have something to say (now or at the comparison day).
+_ONLY_WHEN_NONZERO = ("above_current_appetite",)  # only after the criteria changed
+
+
+def shown_attention_labels(counts: Mapping[str, int], before: Mapping[str, int]) -> dict[str, str]:
+    """The attention figures a page or report shows, in order, with their labels."""
+    return {
+        key: label
+        for key, label in ATTENTION_LABELS.items()
+        if key not in _ONLY_WHEN_NONZERO or counts[key] or before[key]
+    }
+
+
 # Systems with no rated risk, as the portfolio explains it.
 SYSTEMS_UNRATED_LABEL = "Systems with no rated risk"
 SYSTEMS_UNRATED_HELP = (

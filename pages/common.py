@@ -14,13 +14,23 @@ from urllib.parse import quote, unquote
 
 import streamlit as st
 import streamlit.components.v1 as components
+from pydantic import ValidationError
 from streamlit.runtime.pages_manager import PagesManager
 
 from assessments.config import database_path
-from assessments.errors import DatabaseBusyError, NotFoundError
+from assessments.errors import (
+    DatabaseBusyError,
+    FieldErrors,
+    NotFoundError,
+    WorkbenchError,
+    field_messages,
+)
 from assessments.regulatory import CLASS_COLOURS, class_label
 from assessments.store.db import ACTOR_MAX_LENGTH, Database
 from assessments.text import escape_markdown
+
+Record = TypeVar("Record")
+Result = TypeVar("Result")
 
 ACTOR_KEY = "actor_name"
 ACTOR_STATE = "_actor_name_kept"
@@ -168,6 +178,19 @@ def plain(text: object) -> str:
     return escape_markdown(text)
 
 
+def attempt(work: Callable[[], Result]) -> tuple[Result | None, dict[str, str]]:
+    """Run a form's write: (its result, {}) or (None, messages by field, 'form' for what
+    concerns the whole form), ready for `field_error` beside each field."""
+    try:
+        return work(), {}
+    except ValidationError as error:
+        return None, field_messages(error)
+    except FieldErrors as error:
+        return None, dict(error.errors)
+    except WorkbenchError as error:
+        return None, {"form": str(error)}
+
+
 def field_error(errors: Mapping[str, str], field: str) -> None:
     """The validation message for one field, shown right beneath it."""
     message = errors.get(field)
@@ -202,9 +225,6 @@ def show_flash() -> None:
     if entry:
         kind, message = entry
         getattr(st, kind)(message)
-
-
-Record = TypeVar("Record")
 
 
 def _id_from_query(param: str) -> tuple[str, int | None]:
@@ -280,12 +300,18 @@ def optional_record_from_query(
     return record
 
 
-def system_picker(names: Mapping[int, str], label: str, key: str) -> None:
-    """A choice of AI system that opens it on this same page (?id=)."""
+def system_picker(names: Mapping[int, str], label: str, key: str, empty: str) -> bool:
+    """A choice of AI system that opens it on this same page (?id=); on an empty inventory,
+    `empty` and a link to add a system instead. False when there is nothing to choose."""
+    if not names:
+        st.info(empty)
+        st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+        return False
     choice = st.selectbox(label, list(names), format_func=names.get, index=None, key=key)
     if choice is not None:
         st.query_params["id"] = str(choice)
         st.rerun()
+    return True
 
 
 def class_badge(risk_class: str | None) -> None:

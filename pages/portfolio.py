@@ -24,9 +24,11 @@ from assessments.analytics import (
     level_totals,
     plural,
     previous_quarter_end,
+    shown_attention_labels,
 )
 from assessments.charts.leadership import movement_figure, movement_legend
 from assessments.charts.risk_matrix import newest_selection, risk_matrix_figure, selected_cell
+from assessments.dates import EARLIEST_DAY
 from assessments.reports.portfolio_pdf import portfolio_pdf
 from assessments.risks import TIERS
 from assessments.store import analytics as analytics_store
@@ -51,7 +53,7 @@ from pages.leadership_widgets import (
     show_risk_table,
     system_choices,
 )
-from pages.risk_widgets import DATE_ANY_MIN, cell_heading
+from pages.risk_widgets import cell_heading
 
 TIER_TITLES = {tier: label.split(" (")[0] for tier, label in TIERS.items()}
 LAYOUTS = {"residual": "Residual", "inherent": "Inherent", "target": "Target", "all": "All three"}
@@ -85,11 +87,11 @@ with st.container(border=True):
     chosen_day = spare.date_input(
         "As of",
         value=None,
-        min_value=DATE_ANY_MIN,
+        min_value=EARLIEST_DAY,
         max_value=today,
         key="pf_as_of",
         format="YYYY-MM-DD",
-        help=f"Any day from {DATE_ANY_MIN:%Y} up to today; leave empty for today. Every risk "
+        help=f"Any day from {EARLIEST_DAY:%Y} up to today; leave empty for today. Every risk "
         "section then shows the portfolio at the end of that day: the risks known by then, "
         "their ratings, acceptances and actions as they stood.",
     )
@@ -162,9 +164,7 @@ with st.container(horizontal=True):
         help=f"{counts['rated']:,} rated. Closed risks and the risks of retired AI systems are "
         "left out unless included above.",
     )
-    for key, label in ATTENTION_LABELS.items():
-        if key == "above_current_appetite" and not (counts[key] or before[key]):
-            continue  # only when the criteria changed under some ratings
+    for key, label in shown_attention_labels(counts, before).items():
         overdue = (
             f" {plural(counts['overdue_actions'], 'action is', 'actions are')} overdue."
             if key == "action_overdue"

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from assessments import catalog
 from assessments.criteria import RiskCriteria
 from assessments.dates import EARLIEST_DAY, HORIZON_YEARS
-from assessments.errors import FieldErrors, NotFoundError, WorkbenchError, field_messages
+from assessments.errors import NotFoundError, WorkbenchError, field_messages
 from assessments.identification import library_entry
 from assessments.impact import parse_origin
 from assessments.risk_checks import CHECKS
@@ -63,6 +63,7 @@ from pages.common import (
     RISK_CRITERIA,
     RISK_NEW,
     SYSTEM,
+    attempt,
     current_actor,
     database,
     field_error,
@@ -164,15 +165,10 @@ def save_rating(tier: str, shown_version: int) -> None:
         "rationale": st.session_state.get(keys["rationale"]) or "",
         "strength_of_knowledge": st.session_state.get(f"{prefix}{tier}_knowledge"),
     }
-    try:
-        saved = risks_store.record_rating(db, actor, parse_rating(values))
-    except FieldErrors as error:
-        set_errors(tier, error.errors)
+    saved, errors = attempt(lambda: risks_store.record_rating(db, actor, parse_rating(values)))
+    set_errors(tier, errors)
+    if errors:
         return
-    except WorkbenchError as error:
-        set_errors(tier, {"form": str(error)})
-        return
-    set_errors(tier, {})
     st.session_state[keys["likelihood"]] = None
     st.session_state[keys["severity"]] = None
     st.session_state[keys["rationale"]] = ""
@@ -240,15 +236,10 @@ def add_action() -> None:
     keys = prefix + "action_"
     values = {name: st.session_state.get(keys + name) for name in ("title", "owner", "due_date")}
     values["status"] = st.session_state.get(keys + "status") or "planned"
-    try:
-        risks_store.add_action(db, actor, risk_id, parse_action(values))
-    except FieldErrors as error:
-        set_errors("action", error.errors)
+    _, errors = attempt(lambda: risks_store.add_action(db, actor, risk_id, parse_action(values)))
+    set_errors("action", errors)
+    if errors:
         return
-    except WorkbenchError as error:
-        set_errors("action", {"form": str(error)})
-        return
-    set_errors("action", {})
     for name in ("title", "due_date"):
         st.session_state[keys + name] = None if name == "due_date" else ""
     flash(f"Added the action '{values['title']}'.")
@@ -263,17 +254,14 @@ def update_action(action_id: int, stamp: str, revision: int) -> None:
     values = {
         name: st.session_state.get(keys + name) for name in ("title", "owner", "due_date", "status")
     }
-    try:
-        risks_store.update_action(
+    _, errors = attempt(
+        lambda: risks_store.update_action(
             db, actor, action_id, parse_action(values), expected_revision=revision
         )
-    except FieldErrors as error:
-        set_errors("change_action", error.errors)
+    )
+    set_errors("change_action", errors)
+    if errors:
         return
-    except WorkbenchError as error:
-        set_errors("change_action", {"form": str(error)})
-        return
-    set_errors("change_action", {})
     flash(f"Updated the action '{values['title']}'.")
 
 
@@ -290,15 +278,10 @@ def record_acceptance() -> None:
             for name in ("approved_by", "approved_at", "rationale", "valid_until")
         },
     }
-    try:
-        risks_store.record_acceptance(db, actor, parse_acceptance(values))
-    except FieldErrors as error:
-        set_errors("acceptance", error.errors)
+    _, errors = attempt(lambda: risks_store.record_acceptance(db, actor, parse_acceptance(values)))
+    set_errors("acceptance", errors)
+    if errors:
         return
-    except WorkbenchError as error:
-        set_errors("acceptance", {"form": str(error)})
-        return
-    set_errors("acceptance", {})
     for name in ("approved_by", "rationale", "valid_until"):
         st.session_state[keys + name] = None if name == "valid_until" else ""
     flash(f"Recorded the acceptance by {values['approved_by']} until {values['valid_until']}.")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -22,10 +21,6 @@ from assessments.store.db import Database
 from pages.common import REGISTER, RISK, RISK_NEW, field_error, labelled, plain
 
 SYSTEM_RISK_LINKS = 10
-# Date pickers on the risk pages accept any plausible day: the domain says what is refused
-# (beside the field), rather than a picker turning red without a word.
-DATE_ANY_MIN = date(2000, 1, 1)
-DATE_ANY_MAX = date(2099, 12, 31)
 RISK_FIELDS = (
     "title",
     "description",

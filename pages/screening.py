@@ -31,7 +31,6 @@ from pages.common import (
     IMPACT_WIZARD,
     REGULATORY,
     SYSTEM,
-    SYSTEM_EDIT,
     class_badge,
     current_actor,
     database,
@@ -50,12 +49,9 @@ db = database()
 
 def systems_to_screen() -> None:
     names = inventory_store.system_names(db)
-    if not names:
-        st.info("The inventory is empty: add an AI system first, then screen it here.")
-        st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
-        return
-    system_picker(names, "Screen a system", key="scr_pick")
-    st.page_link(REGULATORY, label="All screenings", icon=":material/gavel:")
+    empty = "The inventory is empty: add an AI system first, then screen it here."
+    if system_picker(names, "Screen a system", key="scr_pick", empty=empty):
+        st.page_link(REGULATORY, label="All screenings", icon=":material/gavel:")
 
 
 system = record_from_query(

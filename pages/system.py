@@ -33,11 +33,7 @@ db = database()
 
 def other_systems() -> None:
     names = inventory_store.system_names(db)
-    if not names:
-        st.info("The inventory is empty.")
-        st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
-        return
-    system_picker(names, "Open a system", key="sys_pick")
+    system_picker(names, "Open a system", key="sys_pick", empty="The inventory is empty.")
 
 
 system = record_from_query(

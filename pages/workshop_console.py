@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from assessments.charts.workshop import qr_png, vote_matrix_figure
 from assessments.criteria import ScaleName
-from assessments.errors import FieldErrors, WorkbenchError, field_messages
+from assessments.errors import WorkbenchError, field_messages
 from assessments.reports.minutes import file_stem, minutes_markdown, minutes_pdf
 from assessments.risks import TIERS
 from assessments.store import workshops as workshop_store
@@ -56,6 +56,7 @@ from pages.common import (
     WORKSHOP_KEY,
     WORKSHOP_NEW_KEY,
     WORKSHOPS,
+    attempt,
     database,
     field_error,
     flash,
@@ -457,9 +458,8 @@ def consensus_form(item: WorkshopItem, round_number: int) -> None:
             "dissenting": st.session_state.get(prefix + "dissenting") or [],
             "actions": str(st.session_state.get(prefix + "actions") or "").splitlines(),
         }
-        new_errors: dict[str, str] = {}
-        try:
-            workshop_store.record_consensus(
+        _, new_errors = attempt(
+            lambda: workshop_store.record_consensus(
                 db,
                 str(actor),
                 workshop.id,
@@ -467,13 +467,8 @@ def consensus_form(item: WorkshopItem, round_number: int) -> None:
                 item.risk_id,
                 ConsensusInput.model_validate(values),
             )
-        except ValidationError as error:
-            new_errors = field_messages(error)
-        except FieldErrors as error:
-            new_errors = error.errors
-        except WorkbenchError as error:
-            new_errors = {"form": str(error)}
-        else:
+        )
+        if not new_errors:
             flash("Consensus recorded in the risk's rating history.")
         if new_errors and "form" not in new_errors:
             new_errors["form"] = "Nothing was recorded: please correct the fields marked below."

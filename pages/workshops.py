@@ -9,7 +9,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from assessments import catalog, vocab
-from assessments.errors import FieldErrors, WorkbenchError, field_messages
+from assessments.errors import field_messages
 from assessments.reports.minutes import file_stem, minutes_pdf
 from assessments.risks import TIERS, RiskInput
 from assessments.store import workshops as workshop_store
@@ -27,6 +27,7 @@ from pages.common import (
     WORKSHOP_JOIN,
     WORKSHOP_KEY,
     WORKSHOP_NEW_KEY,
+    attempt,
     current_actor,
     database,
     field_error,
@@ -294,17 +295,9 @@ if st.button("Create the workshop", type="primary", disabled=actor is None):
         "anonymise_names": bool(st.session_state.get(PREFIX + "anonymise")),
         "expected_participants": str(st.session_state.get(PREFIX + "expected") or "").splitlines(),
     }
-    new_errors: dict[str, str] = {}
-    created = None
-    try:
-        data = WorkshopInput.model_validate(values)
-        created = workshop_store.create_workshop(db, str(actor), data)
-    except ValidationError as error:
-        new_errors = field_messages(error)
-    except FieldErrors as error:
-        new_errors = error.errors
-    except WorkbenchError as error:
-        new_errors = {"form": str(error)}
+    created, new_errors = attempt(
+        lambda: workshop_store.create_workshop(db, str(actor), WorkshopInput.model_validate(values))
+    )
     if created is not None:
         for name in list(st.session_state):
             if str(name).startswith(PREFIX):

@@ -21,13 +21,13 @@ from fpdf.fonts import FontFace
 
 from assessments import catalog, regulatory, vocab
 from assessments.analytics import (
-    ATTENTION_LABELS,
     SYSTEMS_UNRATED_LABEL,
     TOP_RISKS,
     PortfolioFilter,
     acceptance_text,
     plural,
     previous_quarter_end,
+    shown_attention_labels,
 )
 from assessments.criteria import RiskCriteria
 from assessments.references import risk_reference
@@ -167,10 +167,7 @@ def _headline(
 ) -> None:
     pdf.section("Headline figures" + (f" on {as_of:%d %b %Y}" if as_of else " today"))
     rows: list[tuple[str, str]] = [("risks", "Risks in scope")]
-    for key, label in ATTENTION_LABELS.items():
-        if key == "above_current_appetite" and not (counts[key] or before[key]):
-            continue  # only when the criteria changed under some ratings, as on the page
-        rows.append((key, label))
+    rows += shown_attention_labels(counts, before).items()
     rows.append(("systems_without_rated_risk", SYSTEMS_UNRATED_LABEL))
     pdf.set_font(FONT, "", 8.5)
     with pdf.table(

@@ -472,6 +472,32 @@ FROM findings f JOIN selected s ON s.risk_id = f.risk_id"""
     return frame[CHECK_COLUMNS]
 
 
+def _with_finding_totals(
+    database: Database,
+    params: _Params,
+    filters: RiskFilter | None,
+    risk_ids: Iterable[int] | None,
+    as_of: date | None,
+) -> str:
+    """The CTEs of the register rows the filters keep (`selected`), their findings and, per
+    risk, how many problems and notes were found (`finding_totals`), ready for a SELECT."""
+    day = as_of or date.today()
+    version, months = review_rules(database)
+    return (
+        _selected_cte(params, day, filters, risk_ids, (version, months))
+        + ",\n"
+        + _checks_sql(params, day, version, months).lstrip()
+        + f""",
+finding_totals AS (
+    SELECT f.risk_id,
+        count(*) FILTER (WHERE {_CHECK_KIND} = 'problem') AS findings,
+        count(*) FILTER (WHERE {_CHECK_KIND} = 'note') AS notes
+    FROM findings f GROUP BY f.risk_id
+)
+"""
+    )
+
+
 def register_frame(
     database: Database,
     filters: RiskFilter | None = None,
@@ -491,21 +517,10 @@ def register_frame(
     in force that covers the current residual rating. `findings` counts the open problems of
     the consistency checks, `notes` the notes.
     """
-    day = as_of or date.today()
-    version, months = review_rules(database)
     params = _Params()
     sql = (
-        _selected_cte(params, day, filters, risk_ids, (version, months))
-        + ",\n"
-        + _checks_sql(params, day, version, months).lstrip()
-        + f""",
-finding_totals AS (
-    SELECT f.risk_id,
-        count(*) FILTER (WHERE {_CHECK_KIND} = 'problem') AS findings,
-        count(*) FILTER (WHERE {_CHECK_KIND} = 'note') AS notes
-    FROM findings f GROUP BY f.risk_id
-)
-SELECT s.*, coalesce(n.findings, 0) AS findings, coalesce(n.notes, 0) AS notes
+        _with_finding_totals(database, params, filters, risk_ids, as_of)
+        + """SELECT s.*, coalesce(n.findings, 0) AS findings, coalesce(n.notes, 0) AS notes
 FROM selected s
 LEFT JOIN finding_totals n ON n.risk_id = s.risk_id
 ORDER BY s.above_appetite DESC, s.current_level_rank DESC NULLS LAST, s.system_name, s.risk_id"""
@@ -530,21 +545,10 @@ def register_summary(
     and covered by an acceptance in force), not_accepted (above the appetite with no acceptance
     in force: the portfolio's "Above appetite, not accepted"; above_appetite = accepted +
     not_accepted), overdue actions, findings, notes."""
-    day = as_of or date.today()
-    version, months = review_rules(database)
     params = _Params()
     sql = (
-        _selected_cte(params, day, filters, None, (version, months))
-        + ",\n"
-        + _checks_sql(params, day, version, months).lstrip()
-        + f""",
-finding_totals AS (
-    SELECT f.risk_id,
-        count(*) FILTER (WHERE {_CHECK_KIND} = 'problem') AS findings,
-        count(*) FILTER (WHERE {_CHECK_KIND} = 'note') AS notes
-    FROM findings f GROUP BY f.risk_id
-)
-SELECT count(*) AS risks,
+        _with_finding_totals(database, params, filters, None, as_of)
+        + """SELECT count(*) AS risks,
     count(*) FILTER (WHERE s.above_appetite) AS above_appetite,
     count(*) FILTER (WHERE coalesce(n.findings, 0) > 0) AS with_findings,
     count(*) FILTER (WHERE s.above_appetite AND s.accepted_until IS NOT NULL) AS accepted,

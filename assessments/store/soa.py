@@ -102,13 +102,21 @@ def _snapshot(entry: SoAEntry | None) -> dict[str, Any] | None:
 _CURRENT_ENTRIES = (
     "SELECT e.* FROM soa_current c JOIN soa_entries e ON e.id = c.entry_id ORDER BY e.control_id"
 )
-_ENTRY_COLUMNS = ", ".join(["id", *_ENTRY_FIELDS, "changed_at", "changed_by"])
-# Standard SQL (a window in a subquery), so a PostgreSQL store can share it.
-_ENTRIES_AS_OF = (
-    f"SELECT {_ENTRY_COLUMNS} FROM (SELECT {_ENTRY_COLUMNS}, row_number() OVER (PARTITION BY"
-    " control_id ORDER BY changed_at DESC, id DESC) AS position FROM soa_entries"
-    " WHERE changed_at < ?) latest WHERE position = 1 ORDER BY control_id"
-)
+
+
+def _latest_as_of(table: str, key: str, fields: Iterable[str]) -> str:
+    """The newest row per `key` of an append-only history `table` changed before the instant
+    given as the one parameter. Standard SQL (a window in a subquery), so a PostgreSQL store
+    can share it."""
+    columns = ", ".join(["id", *fields, "changed_at", "changed_by"])
+    return (
+        f"SELECT {columns} FROM (SELECT {columns}, row_number() OVER (PARTITION BY {key}"
+        f" ORDER BY changed_at DESC, id DESC) AS position FROM {table}"
+        f" WHERE changed_at < ?) latest WHERE position = 1 ORDER BY {key}"
+    )
+
+
+_ENTRIES_AS_OF = _latest_as_of("soa_entries", "control_id", _ENTRY_FIELDS)
 
 
 def current_entries(database: Database, as_of: date | None = None) -> dict[str, SoAEntry]:
@@ -292,12 +300,7 @@ def sorted_controls(control_ids: Iterable[str]) -> list[str]:
 _CURRENT_RATINGS = (
     "SELECT r.* FROM readiness_current c JOIN readiness_ratings r ON r.id = c.rating_id"
 )
-_RATING_COLUMNS = ", ".join(["id", *_RATING_FIELDS, "changed_at", "changed_by"])
-_RATINGS_AS_OF = (
-    f"SELECT {_RATING_COLUMNS} FROM (SELECT {_RATING_COLUMNS}, row_number() OVER (PARTITION BY"
-    " item_id ORDER BY changed_at DESC, id DESC) AS position FROM readiness_ratings"
-    " WHERE changed_at < ?) latest WHERE position = 1"
-)
+_RATINGS_AS_OF = _latest_as_of("readiness_ratings", "item_id", _RATING_FIELDS)
 
 
 def current_ratings(database: Database, as_of: date | None = None) -> dict[str, ReadinessRating]:

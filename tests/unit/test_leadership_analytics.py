@@ -21,6 +21,7 @@ from assessments.analytics import (
     period_label,
     plural,
     previous_quarter_end,
+    shown_attention_labels,
     treatment_status,
 )
 from assessments.criteria import presets
@@ -543,11 +544,14 @@ def test_a_tighter_appetite_flags_risks_to_re_rate(db: Database, portfolio: Port
     """Lowering the appetite rescales nothing: R3 (Medium, rated under v1, within v1's
     appetite) is not counted above the appetite, but the portfolio and the register both say
     it sits above today's appetite and needs re-rating; R2 was above already, R1 is Low."""
-    assert store.attention_counts(db)["above_current_appetite"] == 0
+    untouched = store.attention_counts(db)
+    assert untouched["above_current_appetite"] == 0
+    assert "above_current_appetite" not in shown_attention_labels(untouched, untouched)
     current = criteria_store.current_criteria(db)
     criteria_store.save_criteria(db, "Ada", current.model_copy(update={"appetite": "Low"}))
     counts = store.attention_counts(db)
     assert counts["above_appetite"] == 1 and counts["above_current_appetite"] == 1
+    assert "above_current_appetite" in shown_attention_labels(counts, untouched)
     listed, total = store.attention_list(db, "above_current_appetite")
     assert total == 1 and listed["risk_id"].tolist() == [portfolio.r3]
     findings = register_store.consistency_checks(db)
