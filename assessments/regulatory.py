@@ -291,6 +291,32 @@ class ScreeningOutcome(BaseModel):
     def obligation_ids(self) -> list[str]:
         return [item.id for item in self.checklist]
 
+    @property
+    def colorado_covered(self) -> bool:
+        """Whether the Colorado law in force reaches the system (its duties apply to it)."""
+        return self.colorado is not None and self.colorado.high_risk
+
+    def facts(self) -> ScreeningFacts:
+        """What other assessments (the impact level's floors) take from this screening."""
+        return ScreeningFacts(
+            eu_class=self.risk_class,
+            fria_required=self.eu.fria_required,
+            colorado_covered=self.colorado_covered,
+        )
+
+
+class ScreeningFacts(BaseModel):
+    """The few results of a system's current screening that other rules depend on: the EU AI
+    Act class, whether a fundamental rights impact assessment is due, and whether the Colorado
+    law covers the system. The impact level's floors read these (from the store, or from the
+    command line's flags)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    eu_class: RiskClass | None = None
+    fria_required: bool = False
+    colorado_covered: bool = False
+
 
 def _checklist(eu: EuAiActResult, colorado: ColoradoResult | None) -> list[Obligation]:
     items = list(eu.obligations)

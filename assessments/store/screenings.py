@@ -23,6 +23,7 @@ from assessments.regulatory import (
     NOT_SCREENED,
     STALE_FIELDS,
     ObligationUpdate,
+    ScreeningFacts,
     ScreeningOutcome,
     class_label,
     evaluate,
@@ -201,6 +202,18 @@ def current_screening(database: Database, system_id: int) -> ScreeningRecord | N
         return None
     changed = last_changed(database, STALE_FIELDS, system_id=system_id).get(system_id)
     return _record(rows[0], changed)
+
+
+def screening_facts(source: Database | Transaction, system_id: int) -> ScreeningFacts | None:
+    """The facts of a system's current screening that other rules use (None when never
+    screened); reads inside a caller's transaction too, so a rescore sees its own writes."""
+    sql = "SELECT result FROM current_screenings WHERE system_id = ?"
+    row = (
+        source.fetchone(sql, [system_id])
+        if isinstance(source, Transaction)
+        else source.query_one(sql, [system_id])
+    )
+    return None if row is None else outcome_from_json(json.loads(row[0])).facts()
 
 
 def screening_history(database: Database, system_id: int) -> pd.DataFrame:
