@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -176,6 +177,29 @@ class LibraryRisk(_Frozen):
     def is_generic(self) -> bool:
         """True when the risk applies to every system, whatever its inventory says."""
         return self.applies_when.condition_count() == 0
+
+
+class MitRepository(_Frozen):
+    """The edition of the MIT AI Risk Repository whose domain taxonomy the `mit_domain` codes
+    follow, with where that edition was read and when someone last checked it."""
+
+    title: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https?://\S+$")
+    last_checked: date
+    source: str = ""
+    note: str = ""
+
+
+class LibraryInfo(_Frozen):
+    """The risk library's header: its content version and the MIT repository edition it cites.
+
+    `mit_repository` may be left out of an organisation's own library file; the library shipped
+    with the workbench always names it.
+    """
+
+    version: int = Field(default=1, ge=1)
+    mit_repository: MitRepository | None = None
 
 
 class _TaxonomyTerm(_Frozen):
@@ -438,9 +462,11 @@ def _check_keys(
 
 
 @functools.cache
-def _load_library(directory: Path) -> tuple[LibraryRisk, ...]:
+def _load_library(directory: Path) -> tuple[LibraryInfo, tuple[LibraryRisk, ...]]:
     path = directory / "risk_library.yaml"
     content = _read_yaml(path)
+    header = {key: content[key] for key in ("version", "mit_repository") if key in content}
+    info = _validate(LibraryInfo, header, path, "the header")
     terms = _load_taxonomy(directory)
     known_controls = {control.id for control in _load_annex_a(directory)[1]}
     risks: list[LibraryRisk] = []
@@ -464,12 +490,17 @@ def _load_library(directory: Path) -> tuple[LibraryRisk, ...]:
                 _check_keys(path, entry, f"applies_when.{field}", allowed, known)
         risks.append(risk)
     _ensure_unique(path, [risk.id for risk in risks], "id")
-    return tuple(risks)
+    return info, tuple(risks)
 
 
 def risk_library() -> list[LibraryRisk]:
     """Every library risk in file order, checked against the taxonomy and Annex A."""
-    return list(_load_library(data_dir()))
+    return list(_load_library(data_dir())[1])
+
+
+def risk_library_info() -> LibraryInfo:
+    """The library's version and the MIT AI Risk Repository edition its `mit_domain` codes cite."""
+    return _load_library(data_dir())[0]
 
 
 def _normalise_system(system: Mapping[str, object]) -> dict[str, object]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from assessments.catalog import (
     control_ids,
     library_for_system,
     risk_library,
+    risk_library_info,
     taxonomy,
 )
 
@@ -274,6 +276,114 @@ def test_a_fully_automated_public_sector_system() -> None:
     assert _library_id("rubber-stamp") not in relevant
 
 
+# Oversight levels from most to least human involvement (assessments/vocab.py AUTONOMY; the
+# impact questionnaire weighs them 0, 1.5, 3 and 4): in command means a person sets the system
+# up and can stop it, while the system decides each case.
+OVERSIGHT_ORDER = ["human_in_the_loop", "human_on_the_loop", "human_in_command", "none"]
+
+
+def _by_id(library_id: str) -> LibraryRisk:
+    return next(risk for risk in risk_library() if risk.id == library_id)
+
+
+def test_autonomy_conditions_are_a_contiguous_end_of_the_oversight_scale() -> None:
+    # A risk from too little oversight holds for every level below the first that has it, and
+    # one from reviewers (rubber-stamping) for every level above: no level may be skipped.
+    assert sorted(OVERSIGHT_ORDER) == sorted(vocab.AUTONOMY)
+    for risk in risk_library():
+        allowed = risk.applies_when.autonomy
+        if allowed is None:
+            continue
+        positions = sorted(OVERSIGHT_ORDER.index(level) for level in allowed)
+        assert positions == list(range(positions[0], positions[-1] + 1)), risk.id
+        assert positions[0] == 0 or positions[-1] == len(OVERSIGHT_ORDER) - 1, risk.id
+
+
+@pytest.mark.parametrize(
+    ("autonomy", "no_review", "agent_actions"),
+    [
+        ("human_in_the_loop", False, False),
+        ("human_on_the_loop", False, True),
+        ("human_in_command", True, True),
+        ("none", True, True),
+    ],
+)
+def test_no_review_and_agent_risks_follow_the_oversight_level(
+    autonomy: str, no_review: bool, agent_actions: bool
+) -> None:
+    relevant = _ids(library_for_system({**LLM_CUSTOMER_CHATBOT, "autonomy": autonomy}))
+    assert ("LIB-023" in relevant) is no_review
+    assert ("LIB-051" in relevant) is agent_actions
+    assert _by_id("LIB-023").title == "Decisions about people are made with no human review"
+    assert _by_id("LIB-051").title == "An AI agent takes harmful actions through its tools"
+
+
+def test_credit_or_insurance_unfairness_reaches_insurance_customers() -> None:
+    # The stakeholder vocabulary has no key for insurance: policyholders are customers.
+    insurer = {**INTERNAL_RULES_SYSTEM, "ai_technique": "machine_learning"}
+    assert "LIB-005" in _ids(library_for_system({**insurer, "stakeholders": ["customers"]}))
+    assert "LIB-005" in _ids(library_for_system({**insurer, "stakeholders": ["borrowers"]}))
+    assert "LIB-005" not in _ids(library_for_system(insurer))
+    assert "insurance" in _by_id("LIB-005").description
+
+
+def test_model_extraction_suggests_controls_that_address_it() -> None:
+    controls = _by_id("LIB-019").suggested_controls
+    # Access and output limits in the requirements, monitoring and logs that reveal bulk
+    # querying; not computing resources (A.4.5) or customer needs (A.10.4).
+    assert {"A.6.2.2", "A.6.2.6", "A.6.2.8"} <= set(controls)
+    assert not {"A.4.5", "A.10.4"} & set(controls)
+
+
+def test_steering_people_against_their_interests_is_tagged_as_unfair_treatment() -> None:
+    steering = _by_id("LIB-043")
+    assert (steering.harm_category, steering.risk_source, steering.mit_domain) == (
+        "fairness",
+        "lack_of_transparency",
+        "5.2",
+    )
+
+
+def test_general_purpose_and_agentic_risks_cover_their_mit_subdomains() -> None:
+    expected = {
+        "LIB-059": "3.2",
+        "LIB-060": "4.2",
+        "LIB-061": "7.1",
+        "LIB-062": "7.2",
+        "LIB-063": "7.6",
+    }
+    for library_id, subdomain in expected.items():
+        risk = _by_id(library_id)
+        assert risk.mit_domain == subdomain, library_id
+        assert risk.applies_when.ai_technique and "generative_llm" in risk.applies_when.ai_technique
+    agent = {**LLM_CUSTOMER_CHATBOT, "autonomy": "none", "deployment_context": "public_facing"}
+    assert set(expected) <= set(_ids(library_for_system(agent)))
+    assistant = {**LLM_CUSTOMER_CHATBOT, "autonomy": "human_in_the_loop"}
+    relevant = _ids(library_for_system(assistant))
+    assert {"LIB-059", "LIB-060", "LIB-062"} <= set(relevant)
+    assert not {"LIB-061", "LIB-063"} & set(relevant), "agent risks need an acting agent"
+    assert not set(expected) & set(_ids(library_for_system(INTERNAL_RULES_SYSTEM)))
+
+
+def test_legal_misclassification_is_a_generic_accountability_risk() -> None:
+    risk = _by_id("LIB-064")
+    assert risk.is_generic and "EU AI Act" in risk.description and "Colorado" in risk.description
+    assert (risk.harm_category, risk.mit_domain) == ("accountability", "6.5")
+    assert {"A.2.2", "A.5.2", "A.6.2.2"} <= set(risk.suggested_controls)
+    assert "LIB-064" in _ids(library_for_system(INTERNAL_RULES_SYSTEM))
+
+
+def test_the_library_cites_the_mit_repository_edition() -> None:
+    info = risk_library_info()
+    assert info.version >= 2
+    cited = info.mit_repository
+    assert cited is not None
+    assert cited.url.startswith("https://airisk.mit.edu")
+    assert cited.version.strip() and cited.source.strip()
+    assert date(2024, 8, 1) <= cited.last_checked <= date.today()
+    assert len(taxonomy().mit_subdomains) == 24, "the cited edition has 24 subdomains"
+
+
 def test_unknown_inventory_values_do_not_match_conditions() -> None:
     relevant = library_for_system({})
     assert relevant and all(risk.is_generic for risk in relevant)
@@ -351,6 +461,27 @@ def test_a_wrongly_typed_field_is_reported(data_copy: Path) -> None:
     _replace(data_copy / "risk_library.yaml", "typical_likelihood: 3", "typical_likelihood: 9")
     with pytest.raises(CatalogError, match=r"entry LIB-001, field 'typical_likelihood'"):
         risk_library()
+
+
+def test_a_library_without_a_citation_loads_and_a_broken_one_is_reported(
+    data_copy: Path,
+) -> None:
+    path = data_copy / "risk_library.yaml"
+    original = path.read_text(encoding="utf-8")
+    start = original.index("mit_repository:")
+    end = original.index("risks:", start)
+    path.write_text(original[:start] + original[end:], encoding="utf-8")
+    assert risk_library_info().mit_repository is None
+    assert len(risk_library()) == len(re.findall(r"^  - id: LIB-", original, re.MULTILINE))
+
+    catalog.clear_caches()
+    broken = original.replace("last_checked: 20", "last_checked: around 20", 1)
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        risk_library()
+    assert "data/risk_library.yaml, the header, field 'mit_repository.last_checked'" in str(
+        caught.value
+    )
 
 
 def test_invalid_yaml_names_the_file_and_line(data_copy: Path) -> None:

@@ -93,7 +93,9 @@ def test_every_severity_step_speaks_of_individuals_groups_and_society(name: str)
             assert party in step.description, (name, step.label, party)
 
 
-def test_default_grid_follows_the_bands_with_the_severity_5_override() -> None:
+def test_default_grid_follows_the_bands_with_the_severity_overrides() -> None:
+    # Severity 5 is at least High and severity 4 at least Medium (the latter moves only
+    # likelihood 1 x severity 4 off Low; the reason is in data/criteria/default_5x5.yaml).
     criteria = default_criteria()
     for likelihood in range(1, 6):
         for severity in range(1, 6):
@@ -101,6 +103,8 @@ def test_default_grid_follows_the_bands_with_the_severity_5_override() -> None:
             expected = next((name for name, band in BANDS_5X5.items() if score in band), "Critical")
             if severity == 5 and expected in ("Low", "Medium"):
                 expected = "High"
+            if severity == 4 and expected == "Low":
+                expected = "Medium"
             assert criteria.level_for(likelihood, severity).name == expected, (
                 likelihood,
                 severity,
@@ -319,6 +323,21 @@ def test_other_warnings(default_dict: dict[str, Any]) -> None:
     assert any("The tolerance for 'safety' equals the appetite" in w for w in warnings)
 
 
+def test_default_grid_steps_one_level_at_most_between_neighbouring_cells() -> None:
+    # A rare but major harm (L1 x S4) sits at Medium, between Low at S3 and High at S5.
+    criteria = default_criteria()
+    assert criteria.level_for(1, 4).name == "Medium"
+    for likelihood in range(1, 6):
+        for severity in range(1, 6):
+            rank = criteria.level_rank(criteria.level_for(likelihood, severity).name)
+            if likelihood < 5:
+                above = criteria.level_for(likelihood + 1, severity).name
+                assert 0 <= criteria.level_rank(above) - rank <= 1, (likelihood, severity)
+            if severity < 5:
+                right = criteria.level_for(likelihood, severity + 1).name
+                assert 0 <= criteria.level_rank(right) - rank <= 1, (likelihood, severity)
+
+
 def test_cells_cover_the_grid_with_rank_and_colour() -> None:
     criteria = default_criteria()
     cells = criteria.cells()
@@ -397,7 +416,7 @@ def test_export_dict_has_the_documented_shape() -> None:
     for scale in ("likelihood", "severity"):
         assert [list(step) for step in exported[scale]] == [["value", "label", "description"]] * 5
         assert [step["value"] for step in exported[scale]] == [1, 2, 3, 4, 5]
-    assert exported["grid"][0] == ["Low", "Low", "Low", "Low", "High"]
+    assert exported["grid"][0] == ["Low", "Low", "Low", "Medium", "High"]
     assert exported["appetite"] == "Medium"
     assert exported["tolerances"] == {"fairness": "Low"}
     assert json.loads(json.dumps(exported)) == exported

@@ -57,6 +57,17 @@ def test_reasons_name_only_the_shared_stakeholders() -> None:
     assert not any("Business partners" in reason for reason in reasons)
 
 
+def test_a_system_a_person_can_only_stop_is_told_nobody_reviews_its_decisions() -> None:
+    # Human in command: the system decides each case; a person sets it up and can stop it.
+    in_command = {**CHATBOT, "autonomy": "human_in_command"}
+    found = {s.entry.id: s for s in suggestions(in_command)}
+    assert "LIB-023" in found and "LIB-051" in found
+    oversight = f"Oversight: {vocab.AUTONOMY['human_in_command']}"
+    assert oversight in found["LIB-023"].reasons
+    in_the_loop = {s.entry.id for s in suggestions({**CHATBOT, "autonomy": "human_in_the_loop"})}
+    assert not {"LIB-023", "LIB-051"} & in_the_loop
+
+
 def test_suggestions_follow_the_inventory_record() -> None:
     chatbot_ids = {s.entry.id for s in suggestions(CHATBOT)}
     rules_ids = {s.entry.id for s in suggestions(RULES)}

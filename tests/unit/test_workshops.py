@@ -379,8 +379,9 @@ def test_a_unanimous_handful_is_not_called_strong() -> None:
 
 
 def test_votes_far_from_the_median_do_not_agree_even_at_the_same_level() -> None:
-    # L1 × S4 is Low like the median L1 × S1, but three steps away from it.
-    stats = vote_stats([(1, 1)] * 3 + [(1, 4)], default_criteria())
+    # L4 × S1 is Low like the median L1 × S1, but three steps away from it. (This used L1 × S4,
+    # which the default 5 x 5 now rates Medium: severity 4 is at least Medium.)
+    stats = vote_stats([(1, 1)] * 3 + [(4, 1)], default_criteria())
     assert stats is not None
     assert stats.median_level == "Low" and stats.agreeing == 3
     assert stats.agreement_word == "moderate"
