@@ -7,9 +7,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from assessments.store.db import Database
 from tests.support.live_app import LiveApp
+
+# No test may depend on machine speed: property tests run without hypothesis' per-example
+# deadline (200 ms by default), which a busy two-core CI machine overruns.
+settings.register_profile("no_deadline", deadline=None)
+settings.load_profile("no_deadline")
 
 REPO = Path(__file__).resolve().parent.parent
 BROWSER_ARGS = [
