@@ -14,7 +14,7 @@ from pathlib import Path
 from assessments.bench import configure_bench
 from assessments.config import database_path
 from assessments.errors import DatabaseBusyError, WorkbenchError
-from assessments.impact_cli import configure_questionnaires
+from assessments.impact_cli import configure_questionnaires, configure_score
 from assessments.screening_cli import configure_screen
 from assessments.store.db import Database
 
@@ -122,6 +122,9 @@ EXTRA_COMMANDS.append(
 )
 EXTRA_COMMANDS.append(
     ("questionnaires", "check the questionnaire files in data/", configure_questionnaires)
+)
+EXTRA_COMMANDS.append(
+    ("score", "score an answer file without a database (impact level and floors)", configure_score)
 )
 EXTRA_COMMANDS.append(
     ("bench", "time the leadership pages at three scales (S, M, L)", configure_bench)

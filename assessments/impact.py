@@ -9,15 +9,22 @@ version of a questionnaire (assessments/questionnaire.py) for one AI system and 
 
 Draft and returned responses take answers; submitted and approved ones are locked. A second
 person (not the submitter) approves or returns, and a return always says why. An approved
-response goes stale when the system's material fields change after approval or its review date
-passes; a re-assessment is a new version, prefilled from the last one.
+response goes stale when the system's material fields change after approval, its review date
+passes, or the system's regulatory screening now sets a floor above the approved level; a
+re-assessment is a new version, prefilled from the last one.
+
+Questionnaire versions: an editable response is always answered and scored on the current
+questionnaire file (its stored answers read through `normal_answers`, so a rating stored under a
+grid column of an earlier version moves to the columns that replace it). A locked response is
+shown with the version it answered, kept under data/questionnaires/versions/ when the file has
+moved on, so its level, floors and answers read exactly as they were signed off.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +38,8 @@ from assessments.inventory import FIELD_LABELS, MATERIAL_FIELDS, AISystem
 from assessments.questionnaire import (
     DIMENSIONS,
     AnswerError,
+    AppliedFloor,
+    Level,
     MissingAnswer,
     Question,
     Questionnaire,
@@ -38,6 +47,7 @@ from assessments.questionnaire import (
     ScoreResult,
     TriggeredRisk,
     default_directory,
+    describe_answer,
     is_visible,
     load_questionnaire,
     validate_answer,
@@ -46,6 +56,13 @@ from assessments.risks import TEXT_MAX, RiskInput
 
 DEFAULT_QUESTIONNAIRE = "ai_impact_assessment"
 REVIEW_DATE_QUESTION = "scope_next_review"
+# The questions the result shows side by side: the harm table, one likelihood question per
+# kind of harm (`likelihood_<column key>`), and the benefit table.
+HARM_GRID = "harm_grid"
+LIKELIHOOD_PREFIX = "likelihood_"
+BENEFIT_GRID = "benefit_grid"
+# Earlier versions of a questionnaire, kept to read the responses that answered them.
+VERSIONS_FOLDER = "versions"
 REVIEW_COMMENT_MAX = 2000
 ORIGIN_PREFIX = "impact"
 
@@ -130,6 +147,12 @@ class ImpactResponse(BaseModel):
     share: float | None = None
     level: str | None = None
     level_rank: int | None = None
+    points_level: str | None = None
+    points_level_rank: int | None = None
+    # The floors that held when it was scored; None: scored before floors existed.
+    floors: list[AppliedFloor] | None = None
+    # The screening facts it was scored with (EU class, FRIA, Colorado); None: not screened.
+    screening_facts: dict[str, Any] | None = None
     dimension_scores: dict[str, dict[str, float]] = Field(default_factory=dict)
     answered: int = 0
     shown: int = 0
@@ -186,6 +209,39 @@ def get_questionnaire(questionnaire_id: str = DEFAULT_QUESTIONNAIRE) -> Question
             f"There is no questionnaire '{questionnaire_id}' in {default_directory()}."
         )
     return found
+
+
+_earlier: dict[tuple[str, float], Questionnaire] = {}
+
+
+def earlier_version(questionnaire_id: str, version: str) -> Questionnaire | None:
+    """An earlier version kept as `versions/<id>-<version>.yaml` in the content folder (None
+    when it was not kept, or the file no longer loads)."""
+    path = default_directory() / VERSIONS_FOLDER / f"{questionnaire_id}-{version}.yaml"
+    try:
+        key = (str(path), path.stat().st_mtime)
+    except OSError:
+        return None
+    with _cache_lock:
+        if key not in _earlier:
+            try:
+                loaded = load_questionnaire(path)
+            except QuestionnaireError:
+                return None
+            if (loaded.id, loaded.version) != (questionnaire_id, version):
+                return None
+            _earlier[key] = loaded
+        return _earlier[key]
+
+
+def questionnaire_for(response: ImpactResponse) -> Questionnaire:
+    """The questionnaire to read a response with: an editable one is on the current file; a
+    locked one on the version it answered when that version is kept, else on the current file
+    (ImpactReport.version_note then says so)."""
+    current = get_questionnaire(response.questionnaire_id)
+    if response.editable or response.questionnaire_version == current.version:
+        return current
+    return earlier_version(response.questionnaire_id, response.questionnaire_version) or current
 
 
 # --- Workflow ----------------------------------------------------------------------------------
@@ -297,12 +353,16 @@ def stale_reasons(
     review_due: date | None,
     system_next_review: date | None,
     today: date,
+    approved_level_rank: int | None = None,
+    screening_floors: Sequence[AppliedFloor] = (),
 ) -> list[str]:
     """Why an approved assessment no longer describes the system (empty: it still does).
 
     Material change: a field of MATERIAL_FIELDS changed after approval. Review date: the
     assessment's own review date has passed, or the system's next review fell due after the
     approval and has passed (an approval given after that date is itself the review).
+    Screening: the floors the system's current screening sets (`screening_floors`) require a
+    higher level than the one approved, e.g. the system was screened EU high-risk afterwards.
     """
     if approved_at is None:
         return []
@@ -313,48 +373,32 @@ def stale_reasons(
         reasons.append(f"review date {review_due:%Y-%m-%d} passed")
     elif system_next_review is not None and approved_at.date() < system_next_review < today:
         reasons.append(f"the system's review date {system_next_review:%Y-%m-%d} passed")
+    reason = screening_reason(approved_level_rank, screening_floors)
+    if reason:
+        reasons.append(reason)
     return reasons
+
+
+def screening_reason(approved_level_rank: int | None, floors: Sequence[AppliedFloor]) -> str | None:
+    """A stale reason when the screening's floors now require more than the approved level."""
+    above = [
+        floor
+        for floor in floors
+        if approved_level_rank is not None and floor.level_rank > approved_level_rank
+    ]
+    if not above:
+        return None
+    top = above[0]
+    titles = "; ".join(dict.fromkeys(f.title for f in above if f.level_rank == top.level_rank))
+    verb = "says stop: " if top.stop else ""
+    return (
+        f"screening now {verb}requires at least level {top.level} ({titles}), above the "
+        "approved level"
+    )
 
 
 def material_field_labels(fields: list[str]) -> list[str]:
     return [FIELD_LABELS.get(name, name) for name in fields if name in MATERIAL_FIELDS]
-
-
-# --- Answers for people ------------------------------------------------------------------------
-
-
-def _number_text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def describe_answer(question: Question, value: Any) -> str:
-    """An answer as a person reads it: choice labels, Yes/No, a scale point with its label."""
-    if value is None:
-        return "—"
-    kind = question.type
-    if kind == "single_choice":
-        return question.choice(value).label
-    if kind == "multiple_choice":
-        return "; ".join(question.choice(item).label for item in value)
-    if kind == "yes_no":
-        return "Yes" if value else "No"
-    if kind == "scale":
-        label = question.scale_labels.get(int(value)) if float(value).is_integer() else None
-        return f"{_number_text(value)}: {label}" if label else _number_text(value)
-    if kind == "number":
-        return _number_text(value)
-    if kind == "grid":
-        rows = {row.key: row.label for row in question.rows}
-        columns = {column.key: column.label for column in question.columns}
-        lines = []
-        for row_key, cells in value.items():
-            rated = ", ".join(
-                f"{columns[column]}: {question.cell_choice(cell).label}"
-                for column, cell in cells.items()
-            )
-            lines.append(f"{rows[row_key]}: {rated}")
-        return "\n".join(lines)
-    return str(value)
 
 
 # --- What the inventory record already says --------------------------------------------------
@@ -608,13 +652,174 @@ class ImpactReport:
         return inventory_conflicts(self.questionnaire, self.answers, self.system)
 
     @property
+    def level(self) -> Level:
+        """The level of record. It is the result's, except for a locked response read with
+        another questionnaire version than it answered (that version was not kept): its level
+        recorded at submission stands."""
+        recorded = self.response.level
+        same = self.questionnaire.version == self.response.questionnaire_version
+        if self.response.editable or same or not recorded or self.questionnaire.scoring is None:
+            return self.result.level
+        levels = self.questionnaire.scoring.levels
+        return next((level for level in levels if level.id == recorded), self.result.level)
+
+    @property
+    def level_explanation(self) -> str:
+        return level_explanation(self.result) if self.level == self.result.level else ""
+
+    @property
     def version_note(self) -> str:
         """Said when the questionnaire file changed version since this response was answered:
-        the result is shown with today's questions and weights."""
-        answered, current = self.response.questionnaire_version, self.questionnaire.version
-        if answered == current:
+        a draft continues on the new version, a locked response is shown as answered (or, when
+        that version was not kept, with today's questions and weights)."""
+        answered, shown = self.response.questionnaire_version, self.questionnaire.version
+        if self.response.editable:
+            if answered == shown:
+                return ""
+            return (
+                f"Started on questionnaire version {answered}; it continues on version {shown}, "
+                "with the answers that still fit carried across. Answer the questions that are "
+                "new; the level shown is scored on the new version."
+            )
+        if answered != shown:
+            return (
+                f"Answered on questionnaire version {answered}; shown with version {shown}. "
+                f"The level recorded at submission was {self.response.level or 'not recorded'}."
+            )
+        current = questionnaires().get(self.questionnaire.id)
+        if current is None or current.version == answered:
             return ""
         return (
-            f"Answered on questionnaire version {answered}; shown with version {current}. "
-            f"The level recorded at submission was {self.response.level or 'not recorded'}."
+            f"Answered on questionnaire version {answered} and shown as it was answered and "
+            f"scored. The current version is {current.version}; a re-assessment uses it."
         )
+
+    @property
+    def harms(self) -> list[HarmLine]:
+        return harm_lines(self.questionnaire, self.answers)
+
+    @property
+    def benefits(self) -> list[StakeholderLine]:
+        return stakeholder_lines(self.questionnaire, self.answers)
+
+
+# --- Level, harms and benefits in words -----------------------------------------------------------
+
+
+def level_explanation(result: ScoreResult) -> str:
+    """How floors shaped the level, in one sentence (empty when no floor holds)."""
+    if not result.floors:
+        return ""
+    points_level = result.points_level.id
+    if not result.raised:
+        return f"The points give level {points_level}, which already meets every floor that holds."
+    titles = "; ".join(
+        dict.fromkeys(f.title for f in result.floors if f.level_rank == result.level_rank)
+    )
+    credit = " (after the mitigation credit)" if result.credit_applied else ""
+    return (
+        f"Points alone give level {points_level}{credit}; raised to level {result.level.id} "
+        f"because: {titles}."
+    )
+
+
+@dataclass(frozen=True)
+class HarmLine:
+    """One kind of harm rated above none: its worst rating, for whom, and how likely."""
+
+    kind: str
+    worst: str
+    who: str
+    likelihood: str
+
+
+def _worst(question: Question, cells: list[str]) -> str | None:
+    """The heaviest rating among cells (by weight, then by its place in the list)."""
+    order = {choice.value: (choice.weight, n) for n, choice in enumerate(question.cell_choices)}
+    return max(cells, key=lambda cell: order[cell]) if cells else None
+
+
+def harm_lines(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[HarmLine]:
+    """The harm table read per kind of harm, with its likelihood answer, for the result."""
+    grid = questionnaire.find(HARM_GRID)
+    if grid is None or grid.type != "grid":
+        return []
+    table = answers.get(HARM_GRID) or {}
+    lines: list[HarmLine] = []
+    for column in grid.columns:
+        rated = {row.label: table.get(row.key, {}).get(column.key) for row in grid.rows}
+        worst = _worst(grid, [cell for cell in rated.values() if cell])
+        if worst is None or grid.cell_choice(worst).weight <= 0:
+            continue
+        likely = questionnaire.find(LIKELIHOOD_PREFIX + column.key)
+        value = answers.get(likely.id) if likely else None
+        lines.append(
+            HarmLine(
+                kind=column.label,
+                worst=grid.cell_choice(worst).label,
+                who="; ".join(label for label, cell in rated.items() if cell == worst),
+                likelihood=describe_answer(likely, value)
+                if likely and value is not None
+                else "not answered",
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class StakeholderLine:
+    """What one group of people gains and the worst harm rated for it, side by side."""
+
+    who: str
+    benefit: str
+    worst_harm: str
+
+
+def stakeholder_lines(
+    questionnaire: Questionnaire, answers: Mapping[str, Any]
+) -> list[StakeholderLine]:
+    """Benefits beside harms per group of people (rows of the benefit and the harm tables).
+    Benefits are context: they never lower the impact score or the level."""
+    benefit = questionnaire.find(BENEFIT_GRID)
+    harm = questionnaire.find(HARM_GRID)
+    if benefit is None or benefit.type != "grid":
+        return []
+    gains = answers.get(BENEFIT_GRID) or {}
+    harms = answers.get(HARM_GRID) or {}
+    harm_rows = {row.key for row in harm.rows} if harm and harm.type == "grid" else set()
+    lines: list[StakeholderLine] = []
+    for row in benefit.rows:
+        cells = gains.get(row.key, {})
+        if len(benefit.columns) == 1:
+            cell = cells.get(benefit.columns[0].key)
+            gained = benefit.cell_choice(cell).label if cell else "not rated"
+        else:
+            gained = (
+                "; ".join(
+                    f"{column.label}: {benefit.cell_choice(cells[column.key]).label}"
+                    for column in benefit.columns
+                    if column.key in cells
+                )
+                or "not rated"
+            )
+        worst_harm = "not in the harm table"
+        if harm is not None and row.key in harm_rows:
+            rated = harms.get(row.key, {})
+            worst = _worst(harm, list(rated.values()))
+            if worst is None:
+                worst_harm = "not rated"
+            else:
+                kinds = [c.label for c in harm.columns if rated.get(c.key) == worst]
+                label = harm.cell_choice(worst).label
+                worst_harm = (
+                    f"{label} ({'; '.join(kinds)})" if harm.cell_choice(worst).weight > 0 else label
+                )
+        lines.append(StakeholderLine(who=row.label, benefit=gained, worst_harm=worst_harm))
+    return lines
+
+
+def raised(level: object, points_level: object) -> bool:
+    """Whether a stored level differs from its points level (a floor raised it); False when
+    either is missing (scored before floors existed, or never scored)."""
+    known = all(isinstance(value, str) and value for value in (level, points_level))
+    return known and level != points_level

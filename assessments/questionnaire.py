@@ -32,13 +32,25 @@ File format (`data/questionnaires/*.yaml`)::
       levels:                         # ordered; a level applies when share <= max_share
         - {id: I, rank: 1, title: Low, max_share: 0.25, summary: ..., requires: [...]}
       mitigation: {threshold_share: 0.8, reduction: 0.15}
+      floors:                         # optional: minimum levels that no score or credit lowers
+        - {id: ..., level: III, title: ..., reason: ..., when: <a rule over the answers>}
+        - {id: ..., level: IV, title: ..., reason: ..., stop: true,
+           screening: {eu_class: [prohibited]}}  # or {fria_required: true} ...
 
 Per type: `choices` (value, label, weight, example, exclusive) for single_choice and
 multiple_choice; `yes_weight` / `no_weight` for yes_no; `min`, `max`, `step`, `weight_per_step`,
 `scale_labels` for scale (weight = steps above `min` x `weight_per_step`); `min`, `max`, `step`
 for number; `max_length` for short_text (200) and long_text (4000); `rows`, `columns` (a column
-may carry its own `dimensions`) and `cell_choices` for grid. Only choice, yes_no, scale and grid
-questions can be scored.
+may carry its own `dimensions`, and `replaces`: the keys it had in earlier versions, whose stored
+ratings it takes over), `cell_choices` and `column_heading` (the heading above the column labels)
+for grid. Only choice, yes_no, scale and grid questions can be scored.
+
+Levels and floors: the level is first found from the share of the maximum after any mitigation
+credit (the points level); each floor that holds then sets a minimum level, so neither a low
+score nor the credit can take the level below it. A floor's `when` is a rule over the answers
+(it names its questions, may look at any of them, and only sees answers that count); its
+`screening` is a condition over the facts of the system's regulatory screening, passed to
+`score()` by the caller (none passed: no screening floor applies).
 
 Rules (`visible_if` and trigger `when`), kept deliberately small::
 
@@ -67,7 +79,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 import yaml
 from pydantic import (
@@ -86,6 +98,7 @@ from pydantic_core import PydanticCustomError
 from assessments.config import data_dir
 from assessments.dates import implausible_date
 from assessments.errors import WorkbenchError
+from assessments.screening import RiskClass
 
 QuestionType = Literal[
     "single_choice",
@@ -225,6 +238,11 @@ class GridColumn(_Definition):
     label: Text
     description: str | None = None
     dimensions: list[Dimension] = Field(default_factory=list)
+    replaces: list[Key] = Field(
+        default_factory=list,
+        description="Keys this column had in earlier versions: a rating stored under one of "
+        "them counts for this column (two columns may take over the same old key).",
+    )
 
 
 class RiskTemplate(_Definition):
@@ -344,9 +362,97 @@ class MitigationRule(_Definition):
     reduction: float = Field(ge=0, lt=1)
 
 
+class RegulatoryFacts(Protocol):
+    """What a floor's `screening` condition reads: the facts of a system's current regulatory
+    screening (assessments.regulatory.ScreeningFacts has this shape)."""
+
+    @property
+    def eu_class(self) -> str | None: ...
+
+    @property
+    def fria_required(self) -> bool: ...
+
+    @property
+    def colorado_covered(self) -> bool: ...
+
+
+class FactCondition(_Definition):
+    """A condition over the regulatory facts: exactly one of the EU AI Act class being one of
+    these, a fundamental rights impact assessment being due, the Colorado law covering it."""
+
+    eu_class: list[RiskClass] | None = Field(default=None, min_length=1)
+    fria_required: Literal[True] | None = None
+    colorado_covered: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> FactCondition:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a screening condition needs exactly one of eu_class, fria_required, "
+                f"colorado_covered (found: {', '.join(given) or 'none'})"
+            )
+        return self
+
+    def holds(self, facts: RegulatoryFacts | None) -> bool:
+        if facts is None:
+            return False
+        if self.eu_class is not None:
+            return facts.eu_class in self.eu_class
+        if self.fria_required:
+            return bool(facts.fria_required)
+        return bool(facts.colorado_covered)
+
+
+class Floor(_Definition):
+    """A minimum level that applies whatever the score, with the reason shown to people.
+
+    Why: a share of points averages harms away, so a fully automated system with one
+    irreversible harm, or one the law treats as high-risk, could otherwise score low. The credit
+    for measures is applied before floors, so it never takes a level below one. `stop` marks a
+    floor that means the system must not be used (shown as a stop, not only as a level).
+    """
+
+    id: Identifier
+    level: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    title: Text
+    reason: Text
+    stop: bool = False
+    when: Rule | None = None
+    screening: FactCondition | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Floor:
+        if (self.when is None) == (self.screening is None):
+            raise ValueError("a floor needs exactly one of 'when' (answers) or 'screening'")
+        return self
+
+
 class Scoring(_Definition):
     levels: list[Level] = Field(min_length=1)
     mitigation: MitigationRule | None = None
+    floors: list[Floor] = Field(default_factory=list)
+
+    def level(self, level_id: str) -> Level:
+        return next(level for level in self.levels if level.id == level_id)
+
+    @model_validator(mode="after")
+    def _floors_name_levels(self) -> Scoring:
+        ids = {level.id for level in self.levels}
+        seen: set[str] = set()
+        for position, floor in enumerate(self.floors):
+            if floor.id in seen:
+                raise _definition_error(
+                    f"floor id '{floor.id}' is used twice", field=f"floors[{position}].id"
+                )
+            seen.add(floor.id)
+            if floor.level not in ids:
+                raise _definition_error(
+                    f"floor '{floor.id}' names level '{floor.level}'; the levels are "
+                    f"{', '.join(level.id for level in self.levels)}",
+                    field=f"floors[{position}].level",
+                )
+        return self
 
     @model_validator(mode="after")
     def _levels_in_order(self) -> Scoring:
@@ -397,6 +503,9 @@ class Question(_Definition):
     rows: list[GridRow] = Field(default_factory=list)
     columns: list[GridColumn] = Field(default_factory=list)
     cell_choices: list[Choice] = Field(default_factory=list)
+    column_heading: str | None = Field(
+        default=None, max_length=80, description="A grid's heading above its column labels."
+    )
     triggers: list[Trigger] = Field(default_factory=list)
 
     @field_validator("min", "max", "step")
@@ -451,8 +560,16 @@ def _shape_problems(question: Question) -> Iterator[tuple[str, str]]:
             if not keys:
                 yield name, "a grid question needs at least one entry here"
             yield from _duplicate_keys(name, keys)
+        current = {column.key for column in question.columns}
+        for column in question.columns:
+            for old_key in column.replaces:
+                if old_key in current:
+                    yield (
+                        "columns",
+                        (f"column '{column.key}' replaces '{old_key}', which is a column now"),
+                    )
     else:
-        for name in ("rows", "columns", "cell_choices"):
+        for name in ("rows", "columns", "cell_choices", "column_heading"):
             if getattr(question, name):
                 yield name, f"only grid questions take {name}; this one is {kind}"
     if kind != "yes_no" and (question.yes_weight or question.no_weight):
@@ -600,6 +717,22 @@ class Questionnaire(_Definition):
                 "mitigation credit is declared but no question has role mitigation",
                 field="scoring.mitigation",
             )
+        for position, floor in enumerate(self.scoring.floors):
+            if floor.when is None:
+                continue
+            for path, leaf in floor.when.leaves(f"scoring.floors[{position}].when"):
+                problem = self._floor_leaf_problem(leaf)
+                if problem:
+                    raise _definition_error(problem, field=path)
+
+    def _floor_leaf_problem(self, leaf: Rule) -> str | None:
+        """A floor comes after every question, so it may read any of them, by name."""
+        if leaf.question is None:
+            return "a floor's rule names no question; add 'question: <id>'"
+        target = self._questions.get(leaf.question)
+        if target is None:
+            return f"the rule refers to unknown question '{leaf.question}'"
+        return _operator_problem(target, leaf)
 
     @property
     def questions(self) -> list[Question]:
@@ -686,6 +819,12 @@ _StrictLoader.add_implicit_resolver(
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
+
+
+def load_yaml(text: str) -> Any:
+    """YAML read as questionnaire files are (true/false the only booleans, no duplicate keys);
+    raises yaml.YAMLError. For answer files written by hand."""
+    return yaml.load(text, Loader=_StrictLoader)
 
 
 def default_directory() -> Path:
@@ -947,13 +1086,14 @@ def _validate_grid(question: Question, value: Any) -> dict[str, dict[str, str]] 
         raise AnswerError(question.id, "expected a table: {row: {column: rating}}")
     row_keys = [row.key for row in question.rows]
     column_keys = [column.key for column in question.columns]
+    earlier_keys = {old for column in question.columns for old in column.replaces}
     for row_key, cells in value.items():
         if row_key not in row_keys:
             raise AnswerError(question.id, f"unknown row {row_key!r} ({', '.join(row_keys)})")
         if not isinstance(cells, Mapping) and cells is not None:
             raise AnswerError(question.id, f"row {row_key!r} must map columns to ratings")
         for column_key, cell in (cells or {}).items():
-            if column_key not in column_keys:
+            if column_key not in column_keys and column_key not in earlier_keys:
                 raise AnswerError(
                     question.id, f"unknown column {column_key!r} ({', '.join(column_keys)})"
                 )
@@ -962,7 +1102,13 @@ def _validate_grid(question: Question, value: Any) -> dict[str, dict[str, str]] 
     table: dict[str, dict[str, str]] = {}
     for row_key in row_keys:
         cells = value.get(row_key) or {}
-        filled = {key: cells[key] for key in column_keys if not _is_blank(cells.get(key))}
+        filled: dict[str, str] = {}
+        for column in question.columns:
+            # A column's own rating wins; otherwise a rating stored under a key it replaces.
+            for key in (column.key, *column.replaces):
+                if not _is_blank(cells.get(key)):
+                    filled[column.key] = cells[key]
+                    break
         if filled:
             table[row_key] = filled
     return table or None
@@ -986,6 +1132,13 @@ def validate_answer(question: Question, value: Any) -> Any:
     if kind == "date":
         return _validate_date(question, value)
     return _validate_grid(question, value)
+
+
+def normal_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored answers as this version of the questionnaire reads them (e.g. a grid rating under
+    a column key of an earlier version moved to the columns that replace it), hidden ones kept;
+    blank, invalid and unknown ones left out. For forms that show what is stored."""
+    return _valid_answers(questionnaire, answers)
 
 
 def _valid_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -1162,6 +1315,43 @@ def progress(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> tuple[
     return answered, len(shown)
 
 
+# --- Answers for people ------------------------------------------------------------------------
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def describe_answer(question: Question, value: Any) -> str:
+    """An answer as a person reads it: choice labels, Yes/No, a scale point with its label."""
+    if value is None:
+        return "—"
+    kind = question.type
+    if kind == "single_choice":
+        return question.choice(value).label
+    if kind == "multiple_choice":
+        return "; ".join(question.choice(item).label for item in value)
+    if kind == "yes_no":
+        return "Yes" if value else "No"
+    if kind == "scale":
+        label = question.scale_labels.get(int(value)) if float(value).is_integer() else None
+        return f"{_number_text(value)}: {label}" if label else _number_text(value)
+    if kind == "number":
+        return _number_text(value)
+    if kind == "grid":
+        rows = {row.key: row.label for row in question.rows}
+        columns = {column.key: column.label for column in question.columns}
+        lines = []
+        for row_key, cells in value.items():
+            rated = ", ".join(
+                f"{columns[column]}: {question.cell_choice(cell).label}"
+                for column, cell in cells.items()
+            )
+            lines.append(f"{rows[row_key]}: {rated}")
+        return "\n".join(lines)
+    return str(value)
+
+
 # --- Scoring -----------------------------------------------------------------------------------
 
 
@@ -1232,10 +1422,34 @@ class TriggeredRisk(BaseModel):
     severity: int
 
 
+class AppliedFloor(BaseModel):
+    """A floor that holds for one answer set: the minimum level it sets and why, in words.
+
+    `rationale` is the floor's reason as declared; `because` lists the answers that triggered
+    it (empty for a screening floor, whose rationale names the finding); `reason` is the two
+    together, one text for a report, an export or the CLI, opening with "Stop." for a floor
+    that means the system must not be used.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    level: str
+    level_rank: int
+    title: str
+    reason: str
+    rationale: str = ""
+    because: list[str] = Field(default_factory=list)
+    stop: bool = False
+    source: Literal["answers", "screening"]
+
+
 class ScoreResult(BaseModel):
     """The outcome of one answer set, everything a results page, a report or the store needs.
 
-    `impact_score` is after any mitigation credit, `impact_raw` before it. `dimension_scores`
+    `impact_score` is after any mitigation credit, `impact_raw` before it. `points_level` is the
+    level the share alone gives; `level` is the level of record: the points level raised to the
+    highest floor that holds (`floors`, every one that holds, highest first). `dimension_scores`
     (for the radar chart) and `section_scores` (the per-section table: impact questions, score
     and max, plus the section's mitigation score and max) are before credit. `notes` says which
     answers were left out and why.
@@ -1252,10 +1466,23 @@ class ScoreResult(BaseModel):
     share: float
     level: Level
     level_rank: int
+    points_level: Level
+    points_level_rank: int
+    floors: list[AppliedFloor] = Field(default_factory=list)
     dimension_scores: dict[str, dict[str, float]]
     section_scores: list[dict[str, Any]]
     triggered_risks: list[TriggeredRisk]
     notes: list[str] = Field(default_factory=list)
+
+    @property
+    def raised(self) -> bool:
+        """Whether a floor put the level above what the points alone give."""
+        return self.level_rank > self.points_level_rank
+
+    @property
+    def stop(self) -> bool:
+        """Whether a floor that holds says the system must not be used."""
+        return any(floor.stop for floor in self.floors)
 
 
 def _round(value: float) -> float:
@@ -1294,11 +1521,100 @@ def _triggered(
     return fired
 
 
-def score(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> ScoreResult:
-    """Impact, mitigation credit, level, breakdowns and triggered risks of one answer set.
+def _evidence(questionnaire: Questionnaire, rule: Rule, answers: Mapping[str, Any]) -> list[str]:
+    """The answers that make a (holding) rule hold, in words: every part of an `all`, the
+    parts of an `any` that hold, the matching cells of a grid."""
+    if rule.all_ is not None:
+        return [line for child in rule.all_ for line in _evidence(questionnaire, child, answers)]
+    if rule.any_ is not None:
+        return [
+            line
+            for child in rule.any_
+            if _holds(questionnaire, child, answers, None)
+            for line in _evidence(questionnaire, child, answers)
+        ]
+    if rule.not_ is not None:
+        return []
+    question = questionnaire.question(rule.question or "")
+    value = answers.get(question.id)
+    if value is None:
+        return [f"{question.text} → not answered"]
+    if question.type != "grid":
+        return [f"{question.text} → {describe_answer(question, value)}"]
+    wanted = [rule.equals] if rule.operator == "equals" else list(rule.in_ or [])
+    rows = {row.key: row.label for row in question.rows}
+    columns = {column.key: column.label for column in question.columns}
+    cells = [
+        f"{rows[row]}, {columns[column]}: {question.cell_choice(cell).label}"
+        for row, rated in value.items()
+        if rule.row in (None, row)
+        for column, cell in rated.items()
+        if rule.column in (None, column) and (cell in wanted or rule.operator == "answered")
+    ]
+    shown = "; ".join(cells[:3]) + (f"; and {len(cells) - 3} more" if len(cells) > 3 else "")
+    return [f"{question.text} → {shown}"]
+
+
+def _applied(scoring: Scoring, floor: Floor, because: list[str]) -> AppliedFloor:
+    level = scoring.level(floor.level)
+    triggers = f" Triggered by: {'; '.join(because)}." if because else ""
+    stop = "Stop. " if floor.stop else ""
+    return AppliedFloor(
+        id=floor.id,
+        level=level.id,
+        level_rank=level.rank,
+        title=floor.title,
+        reason=f"{stop}{floor.reason}{triggers}",
+        rationale=floor.reason,
+        because=because,
+        stop=floor.stop,
+        source="answers" if floor.when is not None else "screening",
+    )
+
+
+def screening_floors(
+    questionnaire: Questionnaire, facts: RegulatoryFacts | None
+) -> list[AppliedFloor]:
+    """The floors the regulatory facts alone set (highest first); none without facts. They do
+    not depend on the answers, so they also tell whether an approved level still stands after
+    the screening changed."""
+    scoring = questionnaire.scoring
+    if scoring is None:
+        return []
+    found = [
+        _applied(scoring, floor, [])
+        for floor in scoring.floors
+        if floor.screening is not None and floor.screening.holds(facts)
+    ]
+    return sorted(found, key=lambda floor: -floor.level_rank)
+
+
+def _floors(
+    questionnaire: Questionnaire, kept: Mapping[str, Any], facts: RegulatoryFacts | None
+) -> list[AppliedFloor]:
+    """Every floor that holds for the answers that count and the facts, highest first."""
+    scoring = questionnaire.scoring
+    assert scoring is not None
+    found = [
+        _applied(scoring, floor, _evidence(questionnaire, floor.when, kept))
+        for floor in scoring.floors
+        if floor.when is not None and _holds(questionnaire, floor.when, kept, None)
+    ]
+    found += screening_floors(questionnaire, facts)
+    return sorted(found, key=lambda floor: -floor.level_rank)
+
+
+def score(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any],
+    facts: RegulatoryFacts | None = None,
+) -> ScoreResult:
+    """Impact, mitigation credit, level, floors, breakdowns and triggered risks of one answer set.
 
     The maximum is fixed over every impact question, hidden ones included, so a level cannot be
-    raised or lowered by steering around questions; hidden answers never score.
+    raised or lowered by steering around questions; hidden answers never score. The credit is
+    applied to the points; the floors then raise the level (`facts`: the system's regulatory
+    screening; None: no screening floor applies).
     """
     if questionnaire.kind != "scored" or questionnaire.scoring is None:
         raise QuestionnaireError(
@@ -1351,7 +1667,11 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> ScoreResu
     )
     impact_score = impact_raw * (1 - rule.reduction) if credit and rule else impact_raw
     share = min(1.0, max(0.0, _round(impact_score / impact_max))) if impact_max > 0 else 0.0
-    level = level_for_share(questionnaire, share)
+    points_level = level_for_share(questionnaire, share)
+    floors = _floors(questionnaire, kept, facts)
+    level = points_level
+    if floors and floors[0].level_rank > points_level.rank:
+        level = questionnaire.scoring.level(floors[0].level)
     return ScoreResult(
         questionnaire_id=questionnaire.id,
         questionnaire_version=questionnaire.version,
@@ -1364,6 +1684,9 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> ScoreResu
         share=share,
         level=level,
         level_rank=level.rank,
+        points_level=points_level,
+        points_level_rank=points_level.rank,
+        floors=floors,
         dimension_scores={
             key: {"score": _round(part["score"]), "max": _round(part["max"])}
             for key, part in dimensions.items()
@@ -1430,10 +1753,18 @@ def answers_from_json(questionnaire: Questionnaire, text: str) -> dict[str, Any]
     raw_answers = payload.get("answers")
     if not isinstance(raw_answers, dict):
         raise AnswersFileError("the answer file has no 'answers' object; nothing was imported")
+    return answers_from_mapping(questionnaire, raw_answers)
+
+
+def answers_from_mapping(
+    questionnaire: Questionnaire, raw_answers: Mapping[Any, Any]
+) -> dict[str, Any]:
+    """A plain mapping of question id -> answer, each validated against this questionnaire
+    (AnswersFileError as for `answers_from_json`, keeping the valid answers in `.answers`)."""
     accepted: dict[str, Any] = {}
     problems: list[str] = []
     for question_id, value in raw_answers.items():
-        question = questionnaire.find(question_id)
+        question = questionnaire.find(question_id) if isinstance(question_id, str) else None
         if question is None:
             problems.append(f"{question_id}: no such question in version {questionnaire.version}")
             continue

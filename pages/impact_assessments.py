@@ -108,7 +108,10 @@ else:
         {
             "System": rows["system_name"],
             "Assessment": rows["state"],
-            "Level": rows["level"].fillna(""),
+            "Level": [
+                "" if pd.isna(level) else f"{level} ↑" if impact.raised(level, points) else level
+                for level, points in zip(rows["level"], rows["points_level"], strict=True)
+            ],
             "Answered": [
                 f"{answered} of {shown}" if pd.notna(answered) else ""
                 for answered, shown in zip(rows["answered"], rows["shown"], strict=True)
@@ -138,7 +141,13 @@ else:
                 help="The latest version; a draft's level is provisional. A system never "
                 "assessed is started under 'Work on an assessment' below.",
             ),
-            "Level": st.column_config.TextColumn("Level", width=45),
+            "Level": st.column_config.TextColumn(
+                "Level",
+                width=45,
+                help="↑: raised above what the points give by a floor (severe harm with no "
+                "review of each case, or the system's regulatory screening); the result page "
+                "says why.",
+            ),
             "Answered": st.column_config.TextColumn("Answered", width=72),
             "Approved": st.column_config.TextColumn("Approved", width=108),
             "Stale because": st.column_config.TextColumn("Stale because", width=238),

@@ -46,7 +46,11 @@ report = record_from_query(
 
 response, system, result = report.response, report.system, report.result
 questionnaire = report.questionnaire
-level = result.level
+level = report.level
+# The floors belong to the level shown unless a locked response is read with a questionnaire
+# version other than the one it answered (then its recorded level stands; see version_note).
+floors = result.floors if level == result.level else []
+stop = next((floor for floor in floors if floor.stop), None)
 PREFIX = f"ir{response.id}_"
 
 with st.container(horizontal=True):
@@ -61,6 +65,8 @@ st.title(f"Impact assessment: {plain(system.name)}", anchor=False)
 with st.container(horizontal=True):
     st.badge(impact.STATUSES[response.status], color=impact.STATUS_COLOURS[response.status])
     st.badge(f"Level {level.id}: {level.title}", icon=":material/diversity_3:", color="violet")
+    if stop is not None:
+        st.badge("Stop", icon=":material/block:", color="red")
     if report.stale_reasons:
         st.badge("Stale", icon=":material/update:", color="red")
 st.caption(
@@ -71,6 +77,8 @@ st.caption(
 show_flash()
 if report.version_note:
     st.caption(f":material/info: {plain(report.version_note)}")
+if stop is not None:
+    st.error(f"**Stop: {plain(stop.title)}.** {plain(stop.rationale)}", icon=":material/block:")
 
 if report.stale_reasons:
     changed = []
@@ -242,6 +250,27 @@ if st.session_state.get(PREFIX + "open"):
 
 st.subheader(f"Impact level {level.id}: {level.title}", anchor=False)
 st.markdown(plain(level.summary))
+if floors:
+    with st.container(border=True):
+        st.markdown("**Minimum levels that apply (floors)**")
+        st.caption(
+            "A floor holds whatever the points: neither a low score nor the mitigation credit "
+            "takes the level below it. The level's requirements, approval included, follow the "
+            "level above."
+        )
+        if report.level_explanation:
+            st.markdown(f":material/vertical_align_top: {plain(report.level_explanation)}")
+        for floor in floors:
+            st.markdown(
+                f"**{'Stop. ' if floor.stop else ''}At least level {floor.level}: "
+                f"{plain(floor.title)}.** {plain(floor.rationale)}"
+            )
+            if floor.because:
+                st.markdown(
+                    "\n".join(f"- Answer: {plain(line)}" for line in floor.because)
+                    if len(floor.because) > 1
+                    else f"Answer: {plain(floor.because[0])}"
+                )
 metrics = st.columns(4)
 metrics[0].metric(
     "Impact score",
@@ -261,6 +290,62 @@ metrics[3].metric(
 )
 st.markdown("**What this level requires**")
 st.markdown("\n".join(f"- {plain(requirement)}" for requirement in level.requires))
+
+st.markdown("**Benefits beside the harms**")
+st.caption(
+    "Who gains from the system next to the worst harm rated for them. Benefits are for the "
+    "approver to weigh: they never lower the impact score or the level."
+)
+benefit_rows = report.benefits
+if benefit_rows:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Who": line.who,
+                    "What they gain": line.benefit,
+                    "Worst harm rated": line.worst_harm,
+                }
+                for line in benefit_rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        height="content",
+    )
+else:
+    st.caption("The benefits are not rated in this version of the questionnaire.")
+st.markdown("**Harms and how likely they are**")
+harm_rows = report.harms
+if harm_rows:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Kind of harm": line.kind,
+                    "Worst rating": line.worst,
+                    "For whom": line.who,
+                    "How likely": line.likelihood,
+                }
+                for line in harm_rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        height="content",
+        column_config={
+            "Kind of harm": st.column_config.TextColumn(width=300),
+            "Worst rating": st.column_config.TextColumn(width=110),
+            "For whom": st.column_config.TextColumn(width=440),
+            "How likely": st.column_config.TextColumn(
+                "How likely",
+                width=160,
+                help="Already happening is an actual impact; the others are foreseeable ones.",
+            ),
+        },
+    )
+else:
+    st.caption("No harm is rated above none in the harm table.")
 
 shares = impact.dimension_shares(result)
 previous_shares = (

@@ -21,6 +21,7 @@ from assessments.questionnaire import (
     clean_answers,
     is_complete,
     missing_required,
+    normal_answers,
     progress,
     visible_questions,
 )
@@ -61,7 +62,8 @@ SAVED = PREFIX + "saved"
 errors: dict[str, str] = st.session_state.setdefault(ERRORS, {})
 
 records = impact_store.answer_records(db, response.id)
-answers = {key: record["value"] for key, record in records.items()}
+# As this version of the questionnaire reads them (answers from an earlier version included).
+answers = normal_answers(questionnaire, {key: record["value"] for key, record in records.items()})
 shown = {question.id for question in visible_questions(questionnaire, answers)}
 conflicts = {
     conflict.question_id: conflict
@@ -338,18 +340,22 @@ def render_widget(question: Question, label: str, disabled: bool) -> None:
 
 
 def render_grid(question: Question, label: str, disabled: bool) -> None:
-    """Harm kinds down, groups of people across; one rating per cell."""
+    """The grid's columns (kinds of harm, say) down, groups of people across; one rating per
+    cell."""
     st.markdown(f"**{label}**")
     stored = answers.get(question.id) or {}
     ratings = {choice.value: choice.label for choice in question.cell_choices}
-    header = st.columns([2, 1, 1, 1])
-    header[0].caption("Kind of harm")
-    for column, row in zip(header[1:], question.rows, strict=False):
+    widths = [2] + [1] * len(question.rows)
+    header = st.columns(widths)
+    header[0].caption(plain(question.column_heading or ""))
+    for column, row in zip(header[1:], question.rows, strict=True):
         column.caption(f"**{plain(row.label)}**")
     for harm in question.columns:
-        cells = st.columns([2, 1, 1, 1], vertical_alignment="center")
+        cells = st.columns(widths, vertical_alignment="center")
         cells[0].markdown(plain(harm.label))
-        for cell, row in zip(cells[1:], question.rows, strict=False):
+        if harm.description:
+            cells[0].caption(plain(harm.description))
+        for cell, row in zip(cells[1:], question.rows, strict=True):
             key = widget_key(question, row.key, harm.key)
             init(key, stored.get(row.key, {}).get(harm.key))
             cell.selectbox(

@@ -9,14 +9,29 @@ from assessments.impact_demo import load_impact_assessments
 from assessments.store.db import Database, Transaction
 
 GRID_ROWS = ("individuals", "groups", "society")
+# Version 2.0 split "environment_democracy" into "environment" and "public_debate".
 GRID_COLUMNS = (
     "discrimination",
     "privacy",
     "physical_psychological",
     "economic",
     "autonomy",
-    "environment_democracy",
+    "environment",
+    "public_debate",
 )
+LIKELIHOOD_QUESTIONS = tuple(f"likelihood_{column}" for column in GRID_COLUMNS)
+BENEFIT_ROWS = ("individuals", "groups", "society", "organisation")
+
+
+def benefits(size: str = "small", **rows: str) -> dict[str, dict[str, str]]:
+    """The benefit table: every group gains `size`; `organisation="large"` overrides one."""
+    return {row: {"size": rows.get(row, size)} for row in BENEFIT_ROWS}
+
+
+def likelihoods(value: str = "possible", **kinds: str) -> dict[str, str]:
+    """A likelihood answer for every kind of harm (`economic="likely"` overrides one); only
+    the kinds rated above none in the harm table are asked, so pass what the grid rates."""
+    return {f"likelihood_{column}": kinds.get(column, value) for column in GRID_COLUMNS}
 
 
 def grid(rating: str = "low", **cells: str) -> dict[str, dict[str, str]]:
@@ -59,6 +74,8 @@ def complete_answers(**overrides: Any) -> dict[str, Any]:
         "parties_children": False,
         "parties_vulnerable": ["none"],
         "parties_opt_out": "easily",
+        "benefit_kinds": ["money_time"],
+        "benefit_grid": benefits("small", individuals="moderate", society="none"),
         "benefits_description": "Tickets reach the right team faster.",
         "harm_grid": grid("none"),
         "harm_worst_severity": 2,

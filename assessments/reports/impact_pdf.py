@@ -22,7 +22,7 @@ from assessments.impact import (
     dimension_shares,
     points,
 )
-from assessments.questionnaire import DIMENSIONS, progress, visible_questions
+from assessments.questionnaire import DIMENSIONS, AppliedFloor, progress, visible_questions
 
 FONT = "DejaVu"
 TEAL = (31, 111, 104)
@@ -195,8 +195,65 @@ def _radar(pdf: FPDF, shares: dict[str, float], previous: dict[str, float] | Non
     pdf.set_y(centre[1] + radius + 14)
 
 
+def _floors(pdf: FPDF, report: ImpactReport, floors: list[AppliedFloor]) -> None:
+    """The minimum levels that hold, each with its reason and the answers behind it."""
+    pdf.set_font(FONT, "B", 9.5)
+    pdf.cell(0, 6, "Minimum levels that apply (floors)", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if report.level_explanation:
+        _paragraph(pdf, report.level_explanation, size=9)
+    for floor in floors:
+        if floor.stop:
+            pdf.set_text_color(170, 30, 30)
+        _paragraph(
+            pdf,
+            f"{'Stop. ' if floor.stop else ''}At least level {floor.level}: {floor.title}.",
+            size=9,
+            style="B",
+            gap=0.3,
+        )
+        pdf.set_text_color(0, 0, 0)
+        _paragraph(pdf, floor.rationale or floor.reason, size=8.5, gap=0.3)
+        for line in floor.because:
+            pdf.set_x(pdf.l_margin + 2)
+            _paragraph(pdf, f"•  Answer: {line}", size=8, gap=0.2)
+        pdf.ln(0.8)
+
+
+def _benefits_and_harms(pdf: FPDF, report: ImpactReport) -> None:
+    benefits, harms = report.benefits, report.harms
+    if not benefits and not harms:
+        return
+    _heading(pdf, "Benefits and harms")
+    if benefits:
+        _paragraph(
+            pdf,
+            "Who gains from the system, beside the worst harm rated for them. Benefits are for "
+            "the approver to weigh; they never lower the impact score or the level.",
+            size=8.5,
+        )
+        _table(
+            pdf,
+            ("Who", "What they gain", "Worst harm rated"),
+            [(line.who, line.benefit, line.worst_harm) for line in benefits],
+            (50, 34, 90),
+        )
+    if harms:
+        _paragraph(
+            pdf,
+            "Each kind of harm rated above none, with how likely it is (already happening is an "
+            "actual impact; the others are foreseeable).",
+            size=8.5,
+        )
+        _table(
+            pdf,
+            ("Kind of harm", "Worst rating", "For whom", "How likely"),
+            [(line.kind, line.worst, line.who, line.likelihood) for line in harms],
+            (52, 22, 56, 44),
+        )
+
+
 def _level_box(pdf: FPDF, report: ImpactReport) -> None:
-    level = report.result.level
+    level = report.level
     colour = LEVEL_COLOURS.get(level.rank, TEAL)
     pdf.set_fill_color(*colour)
     # Dark text on the yellow of level II, white on the others (contrast).
@@ -227,6 +284,8 @@ def _level_box(pdf: FPDF, report: ImpactReport) -> None:
         f"({100 * result.share:.0f}% of the maximum). {credit}",
         size=9,
     )
+    if result.floors and level == result.level:
+        _floors(pdf, report, result.floors)
 
 
 def _system_table(pdf: FPDF, report: ImpactReport) -> None:
@@ -368,10 +427,12 @@ def build_impact_pdf(report: ImpactReport) -> bytes:
     pdf.set_font(FONT, "B", 9.5)
     pdf.cell(0, 6, "What this level requires", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 9)
-    for requirement in report.result.level.requires:
+    for requirement in report.level.requires:
         pdf.set_x(pdf.l_margin + 2)
         pdf.multi_cell(0, 4.6, f"•  {requirement}", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(0.6)
+
+    _benefits_and_harms(pdf, report)
 
     _heading(pdf, "Impact by dimension")
     shares = dimension_shares(report.result)
@@ -425,6 +486,8 @@ def build_impact_pdf(report: ImpactReport) -> bytes:
         )
         pdf.set_text_color(0, 0, 0)
         for conflict in report.inventory_conflicts:
+            if pdf.get_y() > pdf.h - 32:  # keep each item on one page
+                pdf.add_page()
             pdf.set_x(pdf.l_margin + 2)
             _paragraph(pdf, f"•  {conflict.message}", size=8.5, gap=0.6)
 

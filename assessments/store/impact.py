@@ -4,6 +4,10 @@
 the score snapshot); every answer given is a new `impact_answers` row and the current answer to
 a question is its latest row. Each answer and each workflow step is one write with its audit
 event, so the trail shows who answered what, when, and who signed off.
+
+The snapshot's level is the floored one (points level raised by the floors that hold); the
+screening facts behind the regulatory floors are read inside the same transaction as the
+rescore, and stored with it, so a locked response shows the floors it was approved with.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from assessments.impact import (
     get_questionnaire,
     next_status,
     prepare_answer,
+    questionnaire_for,
     review_due_from,
     stale_reasons,
 )
@@ -37,6 +42,7 @@ from assessments.inventory import MATERIAL_FIELDS, AISystem
 from assessments.questionnaire import (
     AnswerError,
     AnswersFileError,
+    AppliedFloor,
     Questionnaire,
     ScoreResult,
     answers_from_json,
@@ -44,14 +50,17 @@ from assessments.questionnaire import (
     missing_required,
     progress,
     score,
+    screening_floors,
 )
 from assessments.references import risk_reference
+from assessments.regulatory import ScreeningFacts
 from assessments.risks import Risk
 from assessments.store import inventory as inventory_store
 from assessments.store.audit import entity_history
 from assessments.store.criteria import current_criteria
 from assessments.store.db import Database, Transaction, utc_now
 from assessments.store.risks import insert_risk
+from assessments.store.screenings import screening_facts
 
 ENTITY = "impact_response"
 ANSWER_ENTITY = "impact_answer"
@@ -69,6 +78,10 @@ EXPORT_FIELDS: list[str] = [
     "mitigation_max",
     "level",
     "level_rank",
+    "points_level",
+    "points_level_rank",
+    "floors",
+    "screening_facts",
     "dimension_scores",
     "answers",
     "submitted_by",
@@ -86,7 +99,17 @@ _SELECT = "SELECT * FROM impact_responses"
 def _to_response(row: Mapping[str, Any]) -> ImpactResponse:
     data = dict(row)
     data["dimension_scores"] = json.loads(data["dimension_scores"] or "{}")
+    for name in ("floors", "screening_facts"):
+        stored = data.get(name)
+        data[name] = json.loads(stored) if stored else None
     return ImpactResponse.model_validate(data)
+
+
+def stored_facts(response: ImpactResponse) -> ScreeningFacts | None:
+    """The screening facts a response was last scored with (None: none were known)."""
+    if response.screening_facts is None:
+        return None
+    return ScreeningFacts.model_validate(response.screening_facts)
 
 
 def _fetch(transaction: Transaction, response_id: int) -> ImpactResponse | None:
@@ -195,6 +218,7 @@ def _snapshot(response: ImpactResponse) -> dict[str, Any]:
             "impact_score",
             "impact_max",
             "level",
+            "points_level",
         },
     )
 
@@ -210,8 +234,14 @@ def _rescore(
     extra: Mapping[str, Any] | None = None,
 ) -> ScoreResult:
     """Write the score snapshot and progress of the answers onto the response row, with the
-    questionnaire version they were scored on (only editable or submitting responses)."""
-    result = score(questionnaire, answers)
+    questionnaire version they were scored on (only editable or submitting responses). The
+    system's screening facts are read here, in the same transaction, for the floors."""
+    system_row = transaction.fetchone(
+        "SELECT system_id FROM impact_responses WHERE id = ?", [response_id]
+    )
+    assert system_row is not None
+    facts = screening_facts(transaction, int(system_row[0]))
+    result = score(questionnaire, answers, facts)
     answered, shown = progress(questionnaire, answers)
     kept, _ = clean_answers(questionnaire, answers)
     values: dict[str, Any] = {
@@ -224,6 +254,12 @@ def _rescore(
         "share": result.share,
         "level": result.level.id,
         "level_rank": result.level_rank,
+        "points_level": result.points_level.id,
+        "points_level_rank": result.points_level_rank,
+        "floors": json.dumps(
+            [floor.model_dump(mode="json") for floor in result.floors], ensure_ascii=False
+        ),
+        "screening_facts": None if facts is None else facts.model_dump_json(),
         "dimension_scores": json.dumps(result.dimension_scores, sort_keys=True),
         "answered": answered,
         "shown": shown,
@@ -238,6 +274,53 @@ def _rescore(
         f"UPDATE impact_responses SET {assignments} WHERE id = ?", [*values.values(), response_id]
     )
     return result
+
+
+def rescore_open(transaction: Transaction, system_id: int) -> ImpactResponse | None:
+    """Refresh the snapshot of the system's editable assessment (draft or returned), in a
+    caller's transaction, after something outside its answers changed: a new screening sets
+    other floors. Nothing is written when the score stays as stored; a change is audited.
+    Submitted and approved responses keep what was signed; their stale reasons say when the
+    screening now asks for more.
+
+    The screening store calls it whenever it saves a screening.
+    """
+    row = transaction.fetchone(
+        "SELECT id FROM impact_responses WHERE system_id = ? AND status IN ('draft', 'returned')"
+        " ORDER BY version_no DESC LIMIT 1",
+        [system_id],
+    )
+    if row is None:
+        return None
+    before = _require(transaction, int(row[0]))
+    questionnaire = get_questionnaire(before.questionnaire_id)
+    answers = _answers_in(transaction, before.id)
+    facts = screening_facts(transaction, system_id)
+    fresh = score(questionnaire, answers, facts)
+    same = (
+        before.questionnaire_version == questionnaire.version
+        and before.level == fresh.level.id
+        and before.points_level == fresh.points_level.id
+        and before.floors == fresh.floors
+        and before.screening_facts == (None if facts is None else facts.model_dump())
+    )
+    if same:
+        return before
+    _rescore(
+        transaction, before.id, questionnaire, answers, actor=transaction.actor, at=transaction.at
+    )
+    after = _require(transaction, before.id)
+    name, _ = _system_row(transaction, system_id)
+    transaction.audit(
+        "update",
+        ENTITY,
+        before.id,
+        _snapshot(before),
+        _snapshot(after),
+        f"Rescored the impact assessment of {name} with its current screening "
+        f"(level {before.level} → {after.level})",
+    )
+    return after
 
 
 def _system_row(transaction: Transaction, system_id: int) -> tuple[str, str]:
@@ -646,17 +729,28 @@ def return_for_changes(
 
 
 def report_data(database: Database, response_id: int, today: date | None = None) -> ImpactReport:
-    """What the result page, the PDF and the JSON download of one response show."""
+    """What the result page, the PDF and the JSON download of one response show.
+
+    An editable response is scored as it stands now, with the system's current screening; a
+    locked one with the questionnaire version it answered and the screening facts stored when it
+    was submitted, so it reads as it was signed off (a screening that now asks for more shows
+    as a stale reason).
+    """
     response = get_response(database, response_id)
-    questionnaire = get_questionnaire(response.questionnaire_id)
+    questionnaire = questionnaire_for(response)
     kept, _ = clean_answers(questionnaire, current_answers(database, response_id))
     previous = get_response(database, response.previous_id) if response.previous_id else None
+    facts = (
+        screening_facts(database, response.system_id)
+        if response.editable
+        else stored_facts(response)
+    )
     return ImpactReport(
         system=inventory_store.get_system(database, response.system_id),
         response=response,
         questionnaire=questionnaire,
         answers=kept,
-        result=score(questionnaire, kept),
+        result=score(questionnaire, kept, facts),
         stale_reasons=stale_reasons_for(database, response, today),
         previous=previous,
         generated_at=utc_now(),
@@ -689,9 +783,10 @@ def assessment_status_by_system(
     """One row per AI system: its latest assessment version and whether the approved one is stale.
 
     Columns: system_id, system_name, system_status, owner, next_review, response_id,
-    version_no, status, level, level_rank, answered, shown, updated_at (all of the latest
-    version; empty when never assessed), approved_id, approved_level, approved_level_rank,
-    approved_at (of the latest approved version), stale (bool), stale_reason (text).
+    version_no, status, level, level_rank, points_level, answered, shown, updated_at (all of the
+    latest version; empty when never assessed), approved_id, approved_level,
+    approved_level_rank, approved_at (of the latest approved version), stale (bool),
+    stale_reason (text). `level` is the floored level; `points_level` what the points alone give.
     """
     today = today or date.today()
     frame = database.query_df(
@@ -702,8 +797,9 @@ def assessment_status_by_system(
         "  QUALIFY row_number() OVER (PARTITION BY system_id ORDER BY version_no DESC) = 1)"
         " SELECT s.id AS system_id, s.name AS system_name, s.status AS system_status, s.owner,"
         " s.next_review, l.id AS response_id, l.version_no, l.status, l.level, l.level_rank,"
-        " l.answered, l.shown, l.updated_at, a.id AS approved_id, a.level AS approved_level,"
-        " a.level_rank AS approved_level_rank, a.approved_at, a.review_due"
+        " l.points_level, l.answered, l.shown, l.updated_at, a.id AS approved_id,"
+        " a.level AS approved_level, a.level_rank AS approved_level_rank, a.approved_at,"
+        " a.review_due"
         " FROM ai_systems s LEFT JOIN latest l ON l.system_id = s.id"
         " LEFT JOIN approved a ON a.system_id = s.id ORDER BY lower(s.name)",
         [questionnaire_id, questionnaire_id],
@@ -719,6 +815,7 @@ def assessment_status_by_system(
     ):
         frame[column] = frame[column].astype("Int64")
     changed = inventory_store.last_changed(database, list(MATERIAL_FIELDS))
+    floors = _approved_screening_floors(database, questionnaire_id, frame)
     reasons = [
         "; ".join(
             stale_reasons(
@@ -727,19 +824,38 @@ def assessment_status_by_system(
                 review_due=_day(review_due),
                 system_next_review=_day(next_review),
                 today=today,
+                approved_level_rank=None if pd.isna(rank) else int(rank),
+                screening_floors=floors.get(int(system_id), []),
             )
         )
-        for system_id, approved_at, review_due, next_review in zip(
+        for system_id, approved_at, review_due, next_review, rank in zip(
             frame["system_id"],
             frame["approved_at"],
             frame["review_due"],
             frame["next_review"],
+            frame["approved_level_rank"],
             strict=True,
         )
     ]
     frame["stale_reason"] = pd.Series(reasons, index=frame.index, dtype="string")
     frame["stale"] = frame["stale_reason"].str.len() > 0
     return frame
+
+
+def _approved_screening_floors(
+    database: Database, questionnaire_id: str, frame: pd.DataFrame
+) -> dict[int, list[AppliedFloor]]:
+    """System id -> the floors its current screening sets, for systems with an approved
+    assessment (the only ones a floor can make stale). Read through the screening store's
+    own `screening_facts`, so this never depends on how screenings are stored."""
+    questionnaire = impact.questionnaires().get(questionnaire_id)
+    if questionnaire is None or not questionnaire.scoring or not questionnaire.scoring.floors:
+        return {}
+    approved = frame.loc[frame["approved_id"].notna(), "system_id"]
+    return {
+        int(system_id): screening_floors(questionnaire, screening_facts(database, int(system_id)))
+        for system_id in approved
+    }
 
 
 def assessment_view(
@@ -801,12 +917,16 @@ def stale_reasons_for(
     changed = inventory_store.last_changed(
         database, list(MATERIAL_FIELDS), system_id=response.system_id
     )
+    questionnaire = impact.questionnaires().get(response.questionnaire_id)
+    facts = screening_facts(database, response.system_id)
     return stale_reasons(
         approved_at=response.approved_at,
         material_change_at=changed.get(response.system_id),
         review_due=response.review_due,
         system_next_review=system.next_review,
         today=today or date.today(),
+        approved_level_rank=response.level_rank,
+        screening_floors=screening_floors(questionnaire, facts) if questionnaire else [],
     )
 
 
@@ -874,9 +994,8 @@ def export_records(database: Database) -> list[dict[str, Any]]:
     for row in responses:
         response = _to_response(row)
         answers = stored.get(response.id, {})
-        questionnaire = known.get(response.questionnaire_id)
-        if questionnaire is not None:
-            answers, _ = clean_answers(questionnaire, answers)
+        if response.questionnaire_id in known:
+            answers, _ = clean_answers(questionnaire_for(response), answers)
         record = response.model_dump(mode="json", include=set(EXPORT_FIELDS) - {"answers"})
         record["answers"] = answers
         exported.append({name: record.get(name) for name in EXPORT_FIELDS})
@@ -932,7 +1051,7 @@ def add_suggested_risk(
 
     def work(transaction: Transaction) -> int:
         response = _require(transaction, response_id)
-        questionnaire = get_questionnaire(response.questionnaire_id)
+        questionnaire = questionnaire_for(response)
         result = score(questionnaire, _answers_in(transaction, response_id))
         suggestion = next(
             (
@@ -989,7 +1108,11 @@ def suggested_rating(database: Database, risk: Risk) -> tuple[int, int, str] | N
         response = get_response(database, response_id)
     except NotFoundError:
         return None
-    questionnaire = impact.questionnaires().get(response.questionnaire_id)
+    questionnaire = (
+        questionnaire_for(response)
+        if response.questionnaire_id in impact.questionnaires()
+        else None
+    )
     question = questionnaire.find(question_id) if questionnaire else None
     if response.system_id != risk.system_id or question is None:
         return None

@@ -86,7 +86,8 @@ def test_complete_submit_approve_and_download_the_pdf(
     owner.fill("Browser Owner, product lead")
     owner.press("Enter")
     wait_idle(page)
-    expect(page.get_by_text(f"{ANSWERED} of 66 questions answered")).to_be_visible()
+    # Version 2.0 shows two more questions to every system: the rated benefits (66 before).
+    expect(page.get_by_text(f"{ANSWERED} of 68 questions answered")).to_be_visible()
 
     page.get_by_role("button", name="Submit for approval").click()
     wait_idle(page)

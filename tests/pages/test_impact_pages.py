@@ -11,13 +11,14 @@ import pytest
 
 from assessments.impact import get_questionnaire
 from assessments.questionnaire import answers_to_json
+from assessments.regulatory import ScreeningFacts
 from assessments.store import impact as store
 from assessments.store import risks as risks_store
 from assessments.store.db import Database
 from assessments.store.inventory import create_system
 from assessments.text import escape_markdown
 from tests.factories import system_input
-from tests.impact_data import complete_answers, load_impact_demo
+from tests.impact_data import complete_answers, grid, load_impact_demo
 from tests.support.markdown import as_shown
 
 WIZARD = "pages/impact_wizard.py"
@@ -256,8 +257,9 @@ def test_import_leaves_out_hidden_answers_with_a_message(app_test, db_path: Path
     next(b for b in at.button if b.label == "Import the answers").click().run()
     no_exceptions(at)
     message = at.warning[0].value
-    # The inventory prefilled three context answers; the file changes two of them.
-    assert "Imported 37 answers (1 unchanged)" in as_shown(message)
+    # The inventory prefilled three context answers; the file changes two of them. Version 2.0
+    # added the two rated-benefit answers to the complete set (37 before, 39 now).
+    assert "Imported 39 answers (1 unchanged)" in as_shown(message)
     assert "Does the personal data include any of these especially sensitive kinds?" in as_shown(
         message
     )
@@ -301,3 +303,109 @@ def test_the_result_page_names_answers_that_contradict_the_inventory(
     no_exceptions(wizard)
     assert 'but the inventory record says AI technique: "Machine learning"' in texts(wizard)
     assert "Agrees with the AI system's inventory record." not in texts(wizard)
+
+
+def insulin_controller() -> dict[str, Any]:
+    """A fully automated insulin-dosing controller: its points are low, its harm is not."""
+    return complete_answers(
+        system_function="acts_physically",
+        system_autonomy="none",
+        system_reversibility="cannot",
+        harm_grid=grid("none", individuals__physical_psychological="high"),
+        likelihood_physical_psychological="possible",
+        harm_description="A wrong dose can put a patient in hospital.",
+        harm_worst_severity=5,
+    )
+
+
+def test_the_result_page_shows_the_floors_with_their_reasons(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path, insulin_controller())
+    at = app_test(RESULT, id=str(response_id))
+    no_exceptions(at)
+    shown = texts(at)
+    assert "Impact level III: High impact" in [item.value for item in at.subheader]
+    assert "Minimum levels that apply (floors)" in shown
+    assert "Points alone give level I; raised to level III because: Severe or irreversible" in (
+        shown
+    )
+    assert "At least level III: Severe or irreversible harm, and no person reviews each case." in (
+        shown
+    )
+    assert "→ It cannot be undone" in shown and "→ No person is involved once it runs" in shown
+    # What the level requires follows the raised level: the ethics committee approves.
+    assert "Approval: the ethics committee approves the system" in shown
+
+
+def test_a_prohibited_system_says_stop_on_its_result(
+    app_test, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        store, "screening_facts", lambda source, system_id: ScreeningFacts(eu_class="prohibited")
+    )
+    response_id = prepare(db_path, complete_answers())
+    at = app_test(RESULT, id=str(response_id))
+    no_exceptions(at)
+    assert at.error[0].value.startswith("**Stop: A practice the EU AI Act prohibits.**")
+    shown = texts(at)
+    assert "Points alone give level I; raised to level IV because" in shown
+    assert "Stop. At least level IV: A practice the EU AI Act prohibits." in shown
+
+
+def test_the_result_page_shows_benefits_beside_harms_and_likelihoods(
+    app_test, db_path: Path
+) -> None:
+    answers = complete_answers(
+        harm_grid=grid("none", groups__privacy="medium"),
+        likelihood_privacy="occurring",
+        harm_description="Leaked addresses.",
+    )
+    response_id = prepare(db_path, answers)
+    at = app_test(RESULT, id=str(response_id))
+    no_exceptions(at)
+    assert "they never lower the impact score or the level" in texts(at)
+    tables = [frame.value for frame in at.dataframe]
+    beside = next(table for table in tables if "What they gain" in table.columns)
+    rows = beside.set_index("Who")
+    assert rows.loc["Individuals directly affected", "What they gain"] == "Noticeably"
+    assert rows.loc["Groups and communities", "Worst harm rated"] == "Medium (Loss of privacy)"
+    likely = next(table for table in tables if "How likely" in table.columns)
+    assert likely.to_dict("records") == [
+        {
+            "Kind of harm": "Loss of privacy",
+            "Worst rating": "Medium",
+            "For whom": "Groups and communities",
+            "How likely": "Already happening",
+        }
+    ]
+
+
+def test_the_wizard_asks_benefits_and_a_likelihood_for_each_rated_harm(
+    app_test, db_path: Path
+) -> None:
+    response_id = prepare(db_path)
+    at = app_test(WIZARD, id=str(response_id), section="benefits_harms")
+    no_exceptions(at)
+    prefix = f"iw{response_id}_"
+    assert at.selectbox(key=f"{prefix}benefit_grid__organisation__size") is not None
+    assert not any(radio.key == f"{prefix}likelihood_privacy" for radio in at.radio)
+    at.selectbox(key=f"{prefix}harm_grid__groups__privacy").set_value("high").run()
+    no_exceptions(at)
+    at.radio(key=f"{prefix}likelihood_privacy").set_value("likely").run()
+    no_exceptions(at)
+    assert stored(db_path, response_id)["likelihood_privacy"] == "likely"
+    assert "Harm to public debate or trust in information" in texts(at)
+
+
+def test_a_response_answered_on_version_1_0_opens(app_test, db_path: Path) -> None:
+    response_id = prepare(db_path, complete_answers(), submit=True)
+    database = Database(db_path)
+    with database.cursor() as cursor:
+        cursor.execute(
+            "UPDATE impact_responses SET questionnaire_version = '1.0', floors = NULL WHERE id = ?",
+            [response_id],
+        )
+    database.close()
+    at = app_test(RESULT, id=str(response_id))
+    no_exceptions(at)
+    assert "Answered on questionnaire version 1.0 and shown as it was answered" in texts(at)
+    assert "Impact level I: Low impact" in [item.value for item in at.subheader]

@@ -16,7 +16,7 @@ from assessments.store import impact as store
 from assessments.store.db import Database
 from assessments.store.inventory import create_system
 from tests.factories import system_input
-from tests.impact_data import complete_answers, grid
+from tests.impact_data import complete_answers, grid, likelihoods
 
 AUTHOR = "Zoë Ångström"
 REVIEWER = "Nadia Okafor"
@@ -40,6 +40,7 @@ def assessed(db: Database, *, approve: bool) -> int:
         harm_grid=grid("low", society__discrimination="high"),
         harm_description="Slower help for speakers of Ukrainian: відповідь затримується.",
         failure_exposure="anyone_free_text",
+        **likelihoods("possible", discrimination="occurring"),
     )
     db.write(AUTHOR, lambda transaction: store.write_answers(transaction, response.id, answers))
     if approve:

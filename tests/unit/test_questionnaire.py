@@ -976,9 +976,11 @@ def test_diff_answers(all_types: Questionnaire) -> None:
 
 
 def test_built_in_loads_with_enough_questions(built_in: Questionnaire) -> None:
+    # 2.0: rated benefits, a likelihood per kind of harm and the split harm column changed what
+    # answers mean, so the version went up (1.0 is kept in versions/ for old responses).
     assert (built_in.id, built_in.version, built_in.kind) == (
         "ai_impact_assessment",
-        "1.0",
+        "2.0",
         "scored",
     )
     assert len(built_in.questions) >= 45
@@ -1093,7 +1095,8 @@ GRID_COLUMNS = (
     "physical_psychological",
     "economic",
     "autonomy",
-    "environment_democracy",
+    "environment",
+    "public_debate",
 )
 
 
@@ -1140,7 +1143,7 @@ def test_built_in_severe_profile_is_level_iv_and_measures_lower_it(
         "failure_consequence": "serious",
     }
     result = score(built_in, severe)
-    assert result.level.id == "IV"
+    assert result.level.id == "IV" and result.points_level.id == "IV"
     assert len(result.triggered_risks) >= 8
     best_measures = {
         q.id: max(q.choices, key=lambda c: c.weight).value if q.choices else True
@@ -1217,8 +1220,13 @@ def test_any_answer_set_gives_exactly_one_level(answers: dict[str, Any]) -> None
         if result.share <= level.max_share
         and (position == 0 or result.share > questionnaire.scoring.levels[position - 1].max_share)
     ]
-    assert matching == [result.level]
-    assert result.level_rank == result.level.rank
+    # The share gives exactly one points level; floors (v2.0) may only raise it, to the
+    # highest floor that holds.
+    assert matching == [result.points_level]
+    assert result.level_rank == max(
+        [result.points_level_rank, *(floor.level_rank for floor in result.floors)]
+    )
+    assert result.level_rank == result.level.rank >= result.points_level_rank
     for part in result.dimension_scores.values():
         assert 0 <= part["score"] <= part["max"]
 
