@@ -219,8 +219,10 @@ st.caption(
 )
 show_flash()
 
+# Keyed, so editing in the second tab does not jump back to the first on every rerun.
 view_tab, edit_tab, history_tab = st.tabs(
-    [f"Current criteria (version {current.version})", "Change the criteria", "Version history"]
+    [f"Current criteria (version {current.version})", "Change the criteria", "Version history"],
+    key="crit_tabs",
 )
 
 with view_tab:
