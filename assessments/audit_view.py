@@ -67,7 +67,9 @@ _SCREENING_FIELDS: dict[str, str] = {
     "gpai": "General-purpose AI model",
     "fria_required": "Fundamental rights impact assessment required",
     "transparency_duties": "Transparency duties",
-    "colorado_high_risk": "Colorado: high-risk",
+    "colorado_covered": "Colorado ADMT law (SB 26-189): covered",
+    # Screenings saved before SB 26-189 replaced SB 24-205.
+    "colorado_high_risk": "Colorado AI Act (SB 24-205, repealed): high-risk",
     "answers": "Answers",
     "note": "Note",
     "questionnaire_version": "Questionnaire version",
@@ -81,6 +83,7 @@ _IMPACT_FIELDS: dict[str, str] = {
     "status": "Status",
     "version_no": "Version",
     "level": "Impact level",
+    "points_level": "Level from the points alone (before floors)",
     "impact_score": "Impact score",
     "impact_max": "Highest possible score",
     "submitted_by": "Submitted by",

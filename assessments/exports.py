@@ -20,6 +20,7 @@ from assessments.reports.tabular import encode
 from assessments.reports.workshop_export import WORKSHOP_FORMATS, workshops_export
 from assessments.store.db import Database
 from assessments.store.inventory import export_frame as inventory_frame
+from assessments.store.screenings import obligations_frame
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ EXPORTS["assessments"] = Export(ASSESSMENT_FORMATS, assessments_export, "impact-
 EXPORTS["soa"] = Export(("csv", "json", "xlsx"), export_soa, "statement-of-applicability")
 EXPORTS["readiness"] = Export(("csv", "json", "xlsx"), export_readiness, "clause-readiness")
 EXPORTS["workshops"] = Export(WORKSHOP_FORMATS, workshops_export, "workshops")
+EXPORTS["obligations"] = Export(
+    ("csv", "json", "xlsx"),
+    lambda database, fmt: encode(obligations_frame(database), fmt, sheet="Obligations"),
+    "regulatory-obligations",
+)
 EXPORTS["portfolio"] = Export(("pdf",), lambda database, fmt: portfolio_pdf(database), "portfolio")
 
 

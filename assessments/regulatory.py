@@ -1,7 +1,8 @@
 """Regulatory screening as the workbench runs it: questionnaire in, outcome and checklist out.
 
-`assessments.screening` holds the decision procedures (EU AI Act, Colorado AI Act) and their
-reference data. This module joins them to the questionnaire engine: it loads the screening
+`assessments.screening` (EU AI Act) and `assessments.colorado` (Colorado's ADMT law, SB 26-189)
+hold the decision procedures and their reference data. This module joins them to the
+questionnaire engine: it loads the screening
 questionnaire (filling its examples from the reference data, the one place they live), turns the
 answers collected by the engine into the procedures' inputs, and describes the outcome a system
 record keeps: the EU result, the Colorado result, the suggested Annex A controls and the checklist
@@ -15,19 +16,34 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from assessments.colorado import (
+    COLORADO_AREAS,
+    COLORADO_QUESTION_KEYS,
+    COLORADO_YES_NO_KEYS,
+    LEGACY_REGIME,
+    REGIME,
+    ColoradoResult,
+    colorado_file,
+    load_colorado_reference,
+    parse_colorado_answers,
+    screen_colorado,
+    upgrade_keys,
+    uses_old_keys,
+    without_retired_areas,
+)
 from assessments.errors import FieldErrors
+from assessments.inventory import FIELD_LABELS
 from assessments.questionnaire import (
     AnswerError,
     Questionnaire,
     QuestionnaireError,
     clean_answers,
     default_directory,
-    load_questionnaire,
     missing_required,
     parse_questionnaire,
     validate_answer,
@@ -37,29 +53,22 @@ from assessments.screening import (
     ANSWER_KEYS,
     MULTI_SELECT_OPTIONS,
     YES_NO_KEYS,
-    ColoradoArea,
-    ColoradoResult,
     EuAiActResult,
     Obligation,
     RiskClass,
-    load_colorado_reference,
     load_eu_ai_act_reference,
     needs_impact_assessment,
     parse_answers,
-    screen_colorado,
     screen_eu_ai_act,
     suggested_controls,
 )
 
 QUESTIONNAIRE_FILE = "eu_ai_act_screening.yaml"
 QUESTIONNAIRE_ID = "eu_ai_act_screening"
-# The Colorado part of the questionnaire: a small answer set of its own, split off before the EU
-# procedure runs (its answer file format knows only ANSWER_KEYS).
-COLORADO_KEYS: tuple[str, ...] = (
-    "colorado_applies",
-    "colorado_areas",
-    "colorado_substantial_factor",
-)
+# The Colorado part of the questionnaire (SB 26-189): a small answer set of its own, split off
+# before the EU procedure runs (its answer file format knows only ANSWER_KEYS). Answers saved
+# under the SB 24-205 keys are renamed first (`current_answers`).
+COLORADO_KEYS: tuple[str, ...] = COLORADO_QUESTION_KEYS
 # Inventory fields whose change after a screening makes it stale (the issue: purpose, context,
 # technique). Narrower than inventory.MATERIAL_FIELDS on purpose: an owner or a stakeholder list
 # does not move a system between classes.
@@ -130,7 +139,7 @@ def screening_questionnaire(path: str | Path | None = None) -> Questionnaire:
     Cached per version of the questionnaire and of the two reference files.
     """
     file_path = Path(path) if path else screening_questionnaire_file()
-    from assessments.screening import colorado_file, eu_ai_act_file
+    from assessments.screening import eu_ai_act_file
 
     stamps = tuple(p.stat().st_mtime_ns for p in (file_path, eu_ai_act_file(), colorado_file()))
     return _screening_questionnaire(file_path, stamps)
@@ -162,7 +171,7 @@ def _screening_questionnaire(path: Path, _stamps: tuple[int, ...]) -> Questionna
 
 
 def _examples(question_id: str, value: str, eu: Any, colorado: Any) -> list[str]:
-    if question_id == "colorado_areas":
+    if question_id == "consequential_decision_areas":
         return list(colorado.areas[value].examples)
     question = eu.questions.get(question_id)
     if question is None or value not in question.options:
@@ -181,9 +190,9 @@ def _check_against_procedure(questionnaire: Questionnaire, source: str) -> None:
         problems.append(f"question ids must be exactly {', '.join(expected)}")
     option_sets: dict[str, tuple[str, ...]] = {
         **MULTI_SELECT_OPTIONS,
-        "colorado_areas": get_args(ColoradoArea),
+        "consequential_decision_areas": COLORADO_AREAS,
     }
-    yes_no = {*YES_NO_KEYS, "colorado_applies", "colorado_substantial_factor"}
+    yes_no = {*YES_NO_KEYS, *COLORADO_YES_NO_KEYS}
     for question in questionnaire.questions:
         if question.id in yes_no and question.type != "yes_no":
             problems.append(f"'{question.id}' must be a yes_no question")
@@ -196,23 +205,6 @@ def _check_against_procedure(questionnaire: Questionnaire, source: str) -> None:
                 )
     if problems:
         raise QuestionnaireError(f"{source}: " + "; ".join(problems))
-
-
-IMPACT_QUESTIONNAIRE_FILE = "ai_impact_assessment.yaml"
-
-
-def impact_section_titles() -> dict[str, str]:
-    """Section id -> title of the impact questionnaire, to name where each Colorado impact
-    assessment element is answered; empty when that questionnaire is not installed."""
-    path = default_directory() / IMPACT_QUESTIONNAIRE_FILE
-    if not path.exists():
-        return {}
-    return _impact_section_titles(path, path.stat().st_mtime_ns)
-
-
-@cache
-def _impact_section_titles(path: Path, _stamp: int) -> dict[str, str]:
-    return {section.id: section.title for section in load_questionnaire(path).sections}
 
 
 # --- answers -------------------------------------------------------------------------------------
@@ -245,6 +237,8 @@ def split_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> S
         elif key in shown and shown[key].type == "multiple_choice":
             eu[key] = []
     colorado = {key: kept[key] for key in COLORADO_KEYS if key in kept}
+    if "consequential_decision_areas" in shown and "consequential_decision_areas" not in kept:
+        colorado["consequential_decision_areas"] = []
     not_asked = [key for key in ANSWER_KEYS if key not in shown]
     return SplitAnswers(kept=kept, eu=eu, colorado=colorado, not_asked=not_asked)
 
@@ -282,6 +276,9 @@ class ScreeningOutcome(BaseModel):
     suggested_controls: list[str] = Field(default_factory=list)
     impact_assessment_suggested: bool = False
     checklist: list[Obligation] = Field(default_factory=list)
+    # The law data versions this outcome was worked out under (law_version_text); empty for
+    # screenings made before they were recorded, which counts as version 1 of each.
+    law_version: str = ""
 
     @property
     def risk_class(self) -> RiskClass:
@@ -291,10 +288,26 @@ class ScreeningOutcome(BaseModel):
     def obligation_ids(self) -> list[str]:
         return [item.id for item in self.checklist]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade_sb24_205_checklist(cls, data: Any) -> Any:
+        """Checklist items of screenings saved under SB 24-205 carry the regime "Colorado AI
+        Act": name them as the repealed law's, so they never pass for SB 26-189 duties."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("checklist"), list):
+            return data
+        checklist = [
+            {**item, "regime": LEGACY_REGIME}
+            if isinstance(item, Mapping) and item.get("regime") == "Colorado AI Act"
+            else item
+            for item in data["checklist"]
+        ]
+        return {**data, "checklist": checklist}
+
     @property
     def colorado_covered(self) -> bool:
-        """Whether the Colorado law in force reaches the system (its duties apply to it)."""
-        return self.colorado is not None and self.colorado.high_risk
+        """Whether Colorado's ADMT law (SB 26-189) covers the system, so its duties apply; for
+        a screening saved under SB 24-205, that result's high-risk verdict until screened again."""
+        return self.colorado is not None and self.colorado.covered
 
     def facts(self) -> ScreeningFacts:
         """What other assessments (the impact level's floors) take from this screening."""
@@ -319,32 +332,57 @@ class ScreeningFacts(BaseModel):
 
 
 def _checklist(eu: EuAiActResult, colorado: ColoradoResult | None) -> list[Obligation]:
+    """The EU obligations, then the Colorado ones when the law covers the system (each
+    `colorado:<id>`, its section as the article)."""
     items = list(eu.obligations)
-    if colorado is None or not colorado.high_risk:
+    if colorado is None or not colorado.covered:
         return items
     reference = load_colorado_reference()
-    effective = reference.effective
-    for role, duties, specs in (
-        ("deployer", colorado.deployer_duties, reference.deployer_duties),
-        ("developer", colorado.developer_duties, reference.developer_duties),
-    ):
-        articles = {spec.id: spec.article for spec in specs}
-        items += [
-            Obligation(
-                id=f"{COLORADO_PREFIX}{duty.id}",
-                regime="Colorado AI Act",
-                article=articles[duty.id],
-                title=duty.title,
-                summary=duty.summary,
-                applies_from=effective.date,
-                roles=[role],
-                source=effective.source,
-                last_checked=effective.last_checked,
-                frequency=duty.frequency,
-            )
-            for duty in duties
-        ]
+    set_by = f"Colorado SB 26-189 (signed {reference.signed}), {reference.status}"
+    items += [
+        Obligation(
+            id=f"{COLORADO_PREFIX}{item.id}",
+            regime=REGIME,
+            article=item.section,
+            title=item.title,
+            summary=item.summary,
+            applies_from=item.applies_from,
+            roles=list(item.roles),
+            source=item.source,
+            last_checked=item.last_checked,
+            frequency=item.frequency,
+            date_set_by=set_by,
+        )
+        for item in colorado.obligations
+    ]
     return items
+
+
+def current_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers as today's questionnaire asks them: SB 24-205 keys of older screenings renamed to
+    the SB 26-189 ones, and area values the law no longer lists left out (the result explains
+    them). For forms filled from a stored screening, and for storing answers."""
+    upgraded, _ = without_retired_areas(upgrade_keys(answers))
+    return upgraded
+
+
+def _screen_colorado(
+    split: SplitAnswers, retired_areas: list[str], old_keys: bool
+) -> ColoradoResult | None:
+    """The Colorado result, or None when the Colorado questions were not asked (not an AI
+    system). Retired areas and old keys go in too, so the result can say what became of them."""
+    if "colorado_consumers" not in split.colorado:
+        return None
+    given = dict(split.colorado)
+    if retired_areas:
+        given["consequential_decision_areas"] = [
+            *given.get("consequential_decision_areas", []),
+            *retired_areas,
+        ]
+    parsed = parse_colorado_answers({**given, "roles": split.eu.get("roles") or []})
+    if old_keys:
+        parsed = parsed.model_copy(update={"old_keys_used": True})
+    return screen_colorado(parsed)
 
 
 def evaluate(
@@ -353,30 +391,27 @@ def evaluate(
     """Screen one system from the questionnaire's answers.
 
     Raises FieldErrors (question id -> message) when an answer is invalid or a required question
-    that is shown is unanswered, so a form can show each message beside its question.
+    that is shown is unanswered, so a form can show each message beside its question. Answers
+    under the SB 24-205 keys are read as their SB 26-189 questions (`current_answers`).
     """
     questionnaire = questionnaire or screening_questionnaire()
+    old_keys = uses_old_keys(answers)
+    answers, retired_areas = without_retired_areas(upgrade_keys(answers))
     problems = answer_problems(questionnaire, answers)
     if problems:
         raise FieldErrors(problems)
     split = split_answers(questionnaire, answers)
     eu = screen_eu_ai_act(parse_answers(split.eu), not_asked=split.not_asked)
-    colorado: ColoradoResult | None = None
-    if split.colorado.get("colorado_applies"):
-        colorado = screen_colorado(
-            split.colorado.get("colorado_areas") or [],
-            bool(split.colorado.get("colorado_substantial_factor")),
-            split.eu.get("roles") or [],
-        )
+    colorado = _screen_colorado(split, retired_areas, old_keys)
     return ScreeningOutcome(
         questionnaire_id=questionnaire.id,
         questionnaire_version=questionnaire.version,
         eu=eu,
         colorado=colorado,
         suggested_controls=suggested_controls(eu),
-        impact_assessment_suggested=needs_impact_assessment(eu)
-        or bool(colorado and colorado.impact_assessment_elements),
+        impact_assessment_suggested=needs_impact_assessment(eu),
         checklist=_checklist(eu, colorado),
+        law_version=law_version_text(current_law_versions()),
     )
 
 
@@ -384,12 +419,77 @@ def outcome_from_json(data: Mapping[str, Any]) -> ScreeningOutcome:
     return ScreeningOutcome.model_validate(data)
 
 
+def current_law_versions() -> dict[str, int]:
+    """The version of each law's data file that a screening made now is made under."""
+    return {
+        "eu_ai_act": load_eu_ai_act_reference().version,
+        "colorado": load_colorado_reference().version,
+    }
+
+
+def law_version_text(versions: Mapping[str, int]) -> str:
+    """The versions as stored with a screening and compared in SQL ('colorado=2;eu_ai_act=2')."""
+    return ";".join(f"{key}={versions[key]}" for key in sorted(versions))
+
+
+def _law_versions_from_text(text: str | None) -> dict[str, int]:
+    pairs = (item.partition("=") for item in (text or "").split(";") if item)
+    return {key: int(value) for key, _, value in pairs if value.isdigit()}
+
+
+def law_changes(law_version: str | None) -> list[str]:
+    """What changed in the law data since a screening was made, one phrase per law; empty when
+    it was made under today's data."""
+    then = _law_versions_from_text(law_version)
+    eu = load_eu_ai_act_reference()
+    colorado = load_colorado_reference()
+    notes = {
+        "eu_ai_act": f"the EU AI Act data ({eu.version_note or eu.title})",
+        "colorado": f"the Colorado data ({colorado.title})",
+    }
+    return [
+        f"{notes[key]} is now version {version}; this screening used version {then.get(key, 1)}"
+        for key, version in sorted(current_law_versions().items())
+        if then.get(key, 1) != version
+    ]
+
+
 def is_stale(screened_at: datetime, changed_at: datetime | None) -> bool:
-    """A screening is stale when purpose, context or technique changed after it was made."""
+    """The inventory side of staleness: purpose, context or technique changed after the
+    screening was made (the law side is `law_changes`)."""
     return changed_at is not None and changed_at > screened_at
 
 
+def stale_reasons(
+    screened_at: datetime, changed_at: datetime | None, law_version: str | None
+) -> list[str]:
+    """Why a screening no longer holds, in words: the system changed, or the law changed since.
+    A screening made before law versions were recorded was made under version 1 of each."""
+    reasons: list[str] = []
+    if is_stale(screened_at, changed_at):
+        assert changed_at is not None
+        fields = ", ".join(FIELD_LABELS[name] for name in STALE_FIELDS)
+        reasons.append(
+            f"the system's inventory record changed on {changed_at:%Y-%m-%d %H:%M} UTC, after "
+            f"this screening (one of: {fields})"
+        )
+    changes = law_changes(law_version)
+    if changes:
+        reasons.append("the law changed: " + "; ".join(changes))
+    return reasons
+
+
 # --- the checklist -------------------------------------------------------------------------------
+
+
+def obligation_date_text(item: Obligation) -> str:
+    """When a duty applies, which act set that date and what it replaced, in one line."""
+    text = f"Applies from {item.applies_from}"
+    if item.date_set_by:
+        text += f" (date set by {item.date_set_by}"
+        text += f"; it was {item.replaced_date})" if item.replaced_date else ")"
+    text += f". Source: {item.source}, last checked {item.last_checked}."
+    return text + (f" {item.condition}" if item.condition else "")
 
 
 @dataclass(frozen=True)

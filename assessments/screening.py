@@ -1,4 +1,4 @@
-"""Regulatory screening: the EU AI Act decision procedure and the Colorado AI Act test.
+"""Regulatory screening: the EU AI Act decision procedure (Colorado's is assessments.colorado).
 
 The procedure is code and the content is data: labels, examples, dates and obligations live in
 `data/regulation/*.yaml`, so a date that moves is changed in one place. Every step of the
@@ -8,6 +8,7 @@ procedure writes a plain sentence into `reasons`, so a result can be defended li
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
@@ -28,7 +29,14 @@ from pydantic import (
 from assessments.config import data_dir
 from assessments.errors import WorkbenchError
 
-Role = Literal["provider", "deployer", "importer", "distributor", "product_manufacturer"]
+Role = Literal[
+    "provider",
+    "deployer",
+    "importer",
+    "distributor",
+    "product_manufacturer",
+    "authorised_representative",
+]
 Exclusion = Literal[
     "military_defence_national_security",
     "scientific_research_only",
@@ -44,6 +52,7 @@ ProhibitedPractice = Literal[
     "emotion_recognition_work_education",
     "biometric_categorisation_sensitive",
     "realtime_remote_biometric_id_law_enforcement",
+    "non_consensual_intimate_imagery",
 ]
 AnnexIIIArea = Literal[
     "biometrics",
@@ -69,24 +78,13 @@ Art50Trigger = Literal[
     "public_interest_text",
 ]
 RiskClass = Literal["out_of_scope", "prohibited", "high_risk", "limited_risk", "minimal_risk"]
-Basis = Literal["annex_i", "annex_iii", "art6_3_exemption"]
-Regime = Literal["EU AI Act", "Colorado AI Act"]
+Basis = Literal["annex_i", "annex_iii", "annex_i_section_b", "art6_3_exemption"]
+Regime = Literal["EU AI Act", "Colorado ADMT law", "Colorado AI Act (SB 24-205, repealed)"]
 EU_AI_ACT: Regime = "EU AI Act"
 # Classes whose transparency duties and FRIA are not assessed: a prohibited system may not be
 # used in the EU at all, and a system outside the Act carries none of its duties.
 DUTIES_NOT_ASSESSED: tuple[RiskClass, ...] = ("prohibited", "out_of_scope")
 GpaiLevel = Literal["none", "gpai", "gpai_systemic"]
-ColoradoArea = Literal[
-    "education",
-    "employment",
-    "financial_lending",
-    "essential_government_services",
-    "health_care",
-    "housing",
-    "insurance",
-    "legal_services",
-]
-ColoradoRole = Literal["deployer", "developer"]
 
 ROLES: tuple[str, ...] = get_args(Role)
 MULTI_SELECT_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -99,20 +97,29 @@ MULTI_SELECT_OPTIONS: dict[str, tuple[str, ...]] = {
 }
 YES_NO_KEYS: tuple[str, ...] = (
     "ai_system",
+    "eu_territorial_link",
+    "established_outside_eu",
     "annex_i_product",
+    "annex_i_section_b",
     "profiles_natural_persons",
     "significant_risk_of_harm",
+    "already_on_market",
     "gpai_model_provider",
     "gpai_systemic_risk",
-    "public_body_or_public_service",
+    "open_source_weights",
+    "public_authority",
+    "public_service_provider",
     "credit_or_insurance_pricing",
 )
 ANSWER_KEYS: tuple[str, ...] = (
     "ai_system",
+    "eu_territorial_link",
     "roles",
+    "established_outside_eu",
     "exclusions",
     "prohibited",
     "annex_i_product",
+    "annex_i_section_b",
     "annex_iii_areas",
     "profiles_natural_persons",
     "art6_3_conditions",
@@ -120,31 +127,39 @@ ANSWER_KEYS: tuple[str, ...] = (
     "art50",
     "gpai_model_provider",
     "gpai_systemic_risk",
-    "public_body_or_public_service",
+    "open_source_weights",
+    "public_authority",
+    "public_service_provider",
     "credit_or_insurance_pricing",
+    "already_on_market",
 )
+# Keys of older answer files, still read: `public_body_or_public_service` (questionnaire 1.x)
+# merged public authorities with private organisations providing a public service. Both owe a
+# FRIA (Art. 27(1)), but only public authorities register their use (Art. 26(8), Art. 49(3)), so
+# a "yes" becomes public_service_provider (the FRIA still follows) and leaves public_authority
+# unanswered, which the reasons then ask for; a "no" answers both.
+LEGACY_KEYS: tuple[str, ...] = ("public_body_or_public_service",)
 # Art. 2 exclusions that take a system out of scope whatever it does; the open-source one does not.
+# The high-risk route of Art. 6(1) for Annex I Section B products: classed high-risk, but only
+# Art. 6(1), 102-109 and 112 apply (Art. 2(2)), so it carries none of the Act's duties.
+SECTION_B_ROUTE: Basis = "annex_i_section_b"
+# Milestones of the high-risk duties: Art. 111(2) lifts them for a system already on the market
+# (until a significant design change), except that public authorities' systems must comply by
+# the date of LEGACY_PUBLIC_AUTHORITY_MILESTONE. The data file must define all three.
+HIGH_RISK_MILESTONES: tuple[str, ...] = ("annex_iii_high_risk", "annex_i_high_risk")
+LEGACY_PUBLIC_AUTHORITY_MILESTONE = "legacy_public_authority_systems"
 SCOPE_EXCLUSIONS: tuple[str, ...] = (
     "military_defence_national_security",
     "scientific_research_only",
     "personal_non_professional",
 )
 # Roles that supply a system to others: the personal-use exclusion (Art. 2(10)) never covers them.
-SUPPLYING_ROLES: tuple[str, ...] = ("provider", "importer", "distributor", "product_manufacturer")
-# Section ids of the impact questionnaire (data/questionnaires/ai_impact_assessment.yaml) that
-# the Colorado elements map onto; a test keeps this list equal to the questionnaire's sections.
-IMPACT_QUESTIONNAIRE_SECTIONS: tuple[str, ...] = (
-    "scope",
-    "system",
-    "intended_uses",
-    "unintended_uses",
-    "data",
-    "model",
-    "deployment",
-    "affected_parties",
-    "benefits_harms",
-    "failures",
-    "measures",
+SUPPLYING_ROLES: tuple[str, ...] = (
+    "provider",
+    "importer",
+    "distributor",
+    "product_manufacturer",
+    "authorised_representative",
 )
 OBLIGATION_TRIGGERS: frozenset[str] = frozenset(
     {
@@ -154,17 +169,20 @@ OBLIGATION_TRIGGERS: frozenset[str] = frozenset(
         "high_risk_annex_iii",
         "fria",
         "public_deployer_registration",
+        "explanation_right",
+        "high_risk_third_country",
         "art6_3_exemption",
         "gpai",
         "gpai_systemic",
+        "gpai_documentation",
+        "gpai_third_country",
         *(f"art50:{trigger}" for trigger in get_args(Art50Trigger)),
     }
 )
 # The answers that make a high-risk Annex III system need a FRIA (Art. 27), in words.
 _FRIA_TRIGGERS: dict[str, str] = {
-    "public_body_or_public_service": (
-        "the deployer is a public body or a private organisation providing a public service"
-    ),
+    "public_authority": "the system is used by a public authority or on its behalf",
+    "public_service_provider": "the deployer is a private organisation providing a public service",
     "credit_or_insurance_pricing": (
         "the system assesses creditworthiness or prices life or health insurance"
     ),
@@ -176,11 +194,6 @@ _FALSE_WORDS = frozenset({"no", "false"})
 def eu_ai_act_file() -> Path:
     """Where the EU AI Act content lives (follows `AIMS_DATA_DIR`)."""
     return data_dir() / "regulation" / "eu_ai_act.yaml"
-
-
-def colorado_file() -> Path:
-    """Where the Colorado AI Act content lives (follows `AIMS_DATA_DIR`)."""
-    return data_dir() / "regulation" / "colorado_ai_act.yaml"
 
 
 class ScreeningInputError(WorkbenchError, ValueError):
@@ -212,8 +225,14 @@ class EuAiActAnswers(BaseModel):
     art50: tuple[Art50Trigger, ...] = ()
     gpai_model_provider: bool = False
     gpai_systemic_risk: bool = False
-    public_body_or_public_service: bool = False
+    public_authority: bool = False
+    public_service_provider: bool = False
     credit_or_insurance_pricing: bool = False
+    eu_territorial_link: bool = True
+    established_outside_eu: bool = False
+    annex_i_section_b: bool = False
+    open_source_weights: bool = False
+    already_on_market: bool = False
 
     @field_validator(*MULTI_SELECT_OPTIONS, mode="after")
     @classmethod
@@ -269,21 +288,36 @@ def parse_answers(data: Mapping[str, Any]) -> EuAiActAnswers:
         raise ScreeningInputError([f"expected a mapping of answers, got {type(data).__name__}"])
     problems: list[str] = []
     cleaned: dict[str, Any] = {}
+    legacy: dict[str, bool] = {}
     for key, value in data.items():
-        if key not in ANSWER_KEYS:
+        if key not in ANSWER_KEYS and key not in LEGACY_KEYS:
             problems.append(f"unknown key {key!r}")
             continue
         if value is None:
             continue
-        if key in YES_NO_KEYS:
+        if key in YES_NO_KEYS or key in LEGACY_KEYS:
             parsed: object = _yes_no(key, value, problems)
         else:
             parsed = _multi_select(key, value, MULTI_SELECT_OPTIONS[key], problems)
-        if parsed is not None:
+        if parsed is None:
+            continue
+        if key in LEGACY_KEYS:
+            legacy[key] = bool(parsed)
+        else:
             cleaned[key] = parsed
     if problems:
         raise ScreeningInputError(problems)
-    return EuAiActAnswers.model_validate(cleaned)
+    return EuAiActAnswers.model_validate({**_from_legacy_keys(legacy, cleaned), **cleaned})
+
+
+def _from_legacy_keys(legacy: Mapping[str, bool], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The current keys an older answer file's keys stand for (see LEGACY_KEYS); keys the file
+    also gives directly win."""
+    if "public_body_or_public_service" not in legacy:
+        return {}
+    if legacy["public_body_or_public_service"]:
+        return {"public_service_provider": True}
+    return {"public_authority": False, "public_service_provider": False}
 
 
 def load_answers_file(path: str | Path) -> EuAiActAnswers:
@@ -313,13 +347,58 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# The legal status of the act that sets a date. "reported" is a date read in the press or a
+# draft, not yet in any adopted text; "proposal" is in a proposed act. Neither may stand once the
+# date has passed (tests/unit/test_regulation_dates.py): someone must check and update it.
+DateStatus = Literal["reported", "proposal", "adopted", "in_force", "repealed"]
+UNSETTLED_STATUSES: tuple[str, ...] = ("reported", "proposal")
+DATE_STATUS_LABELS: dict[str, str] = {
+    "reported": "reported, not verified",
+    "proposal": "proposed",
+    "adopted": "adopted",
+    "in_force": "in force",
+    "repealed": "repealed",
+}
+
+
+class ActStep(_Strict):
+    date: date
+    event: str
+
+
+class Act(_Strict):
+    """A legal act that sets dates of the law: the Regulation itself or an amending act."""
+
+    title: str
+    short: str
+    status: DateStatus
+    source: str
+    last_checked: date
+    oj_reference: str | None = None
+    procedure: str | None = None
+    steps: list[ActStep] = Field(default_factory=list)
+    note: str | None = None
+
+
+class EarlierDate(_Strict):
+    """A date a milestone had before an amendment moved it (kept as history)."""
+
+    date: date
+    set_by: str
+    source: str
+
+
 class Milestone(_Strict):
-    """A date of the Act, with where it comes from and when someone last checked it."""
+    """A date of the law, with the act that set it, its status, its source and when someone
+    last checked it, and the dates it replaced."""
 
     date: date
     label: str
     source: str
     last_checked: date
+    set_by: str | None = None
+    status: DateStatus = "in_force"
+    history: list[EarlierDate] = Field(default_factory=list)
     note: str | None = None
 
 
@@ -328,6 +407,7 @@ class AnswerOption(_Strict):
     article: str | None = None
     examples: list[str] = Field(default_factory=list)
     note: str | None = None
+    milestone: str | None = None
 
 
 class Question(_Strict):
@@ -357,6 +437,7 @@ class ObligationSpec(_Strict):
     any_role: bool = False
     milestone: str
     milestone_annex_i: str | None = None
+    milestone_from: str | None = None
     source: str
     last_checked: date | None = None
     note: str | None = None
@@ -366,9 +447,12 @@ class EuAiActReference(_Strict):
     """The whole EU AI Act data file, validated and cross-checked against the procedure."""
 
     version: int
+    # What changed in this version, in a few words (shown when older screenings go stale).
+    version_note: str | None = None
     title: str
     official_text: str
     last_checked: date
+    acts: dict[str, Act]
     milestones: dict[str, Milestone]
     questions: dict[str, Question]
     classes: dict[RiskClass, LabelledExplanation]
@@ -391,6 +475,24 @@ class EuAiActReference(_Strict):
             name, expected = missing
             if set(getattr(self, name)) != set(expected):
                 problems.append(f"{name} must label {sorted(expected)}")
+        problems += [
+            f"milestones must define {key}"
+            for key in (*HIGH_RISK_MILESTONES, LEGACY_PUBLIC_AUTHORITY_MILESTONE)
+            if key not in self.milestones
+        ]
+        for key, milestone in self.milestones.items():
+            acts = [milestone.set_by, *(earlier.set_by for earlier in milestone.history)]
+            problems += [
+                f"milestone {key}: unknown act {act!r}"
+                for act in acts
+                if act is not None and act not in self.acts
+            ]
+        for key, question in self.questions.items():
+            problems += [
+                f"question {key}, option {value}: unknown milestone {option.milestone!r}"
+                for value, option in question.options.items()
+                if option.milestone is not None and option.milestone not in self.milestones
+            ]
         seen_ids: set[str] = set()
         for spec in self.obligations:
             if spec.id in seen_ids:
@@ -401,69 +503,10 @@ class EuAiActReference(_Strict):
             for milestone in (spec.milestone, spec.milestone_annex_i):
                 if milestone is not None and milestone not in self.milestones:
                     problems.append(f"obligation {spec.id}: unknown milestone {milestone!r}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-class ColoradoDuty(_Strict):
-    """A duty under the Colorado act, with how often it falls due."""
-
-    id: str
-    title: str
-    summary: str
-    frequency: str
-
-
-class ColoradoImpactElement(_Strict):
-    """What a Colorado impact assessment covers, and which questionnaire section answers it."""
-
-    id: str
-    title: str
-    maps_to_section: str
-
-
-class _ColoradoDutySpec(ColoradoDuty):
-    article: str
-
-
-class _ColoradoArea(_Strict):
-    label: str
-    examples: list[str] = Field(default_factory=list)
-
-
-class _ColoradoRole(_Strict):
-    label: str
-    article: str
-
-
-class ColoradoReference(_Strict):
-    """The Colorado data file, validated against the areas and questionnaire sections."""
-
-    version: int
-    title: str
-    citation: str
-    last_checked: date
-    note: str | None = None
-    effective: Milestone
-    roles: dict[ColoradoRole, _ColoradoRole]
-    eu_role_equivalents: dict[Role, ColoradoRole]
-    high_risk_rule: str
-    areas: dict[ColoradoArea, _ColoradoArea]
-    deployer_duties: list[_ColoradoDutySpec]
-    small_deployer_note: str
-    developer_duties: list[_ColoradoDutySpec]
-    impact_assessment_elements: list[ColoradoImpactElement]
-
-    @model_validator(mode="after")
-    def _consistent_with_procedure(self) -> ColoradoReference:
-        problems = [
-            f"impact element {element.id}: unknown section {element.maps_to_section!r}"
-            for element in self.impact_assessment_elements
-            if element.maps_to_section not in IMPACT_QUESTIONNAIRE_SECTIONS
-        ]
-        if set(self.areas) != set(get_args(ColoradoArea)):
-            problems.append(f"areas must be exactly {sorted(get_args(ColoradoArea))}")
+            if spec.milestone_from is not None and spec.milestone_from not in MULTI_SELECT_OPTIONS:
+                problems.append(
+                    f"obligation {spec.id}: milestone_from must name a multiple choice question"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -491,18 +534,71 @@ def _load_eu_ai_act_reference(path: Path, _version: int) -> EuAiActReference:
         raise ValueError(f"{path} does not fit the screening procedure: {error}") from error
 
 
-def load_colorado_reference(path: str | Path | None = None) -> ColoradoReference:
-    """Load and check the Colorado data file (cached per file version, like the EU one)."""
-    file_path = Path(path) if path else colorado_file()
-    return _load_colorado_reference(file_path, file_path.stat().st_mtime_ns)
+def unsettled_dates(
+    milestones: Mapping[str, Milestone], today: date, *, law: str = "EU AI Act"
+) -> list[str]:
+    """Milestones whose date has passed while their status still says "proposal" or "reported":
+    someone must check the law and record its real status (a test runs this every day)."""
+    return [
+        f"{law}: milestone {key} ({milestone.date}) has passed but its status is still "
+        f"{milestone.status!r}; check it against the official text and update the data"
+        for key, milestone in milestones.items()
+        if milestone.date <= today and milestone.status in UNSETTLED_STATUSES
+    ]
 
 
-@cache
-def _load_colorado_reference(path: Path, _version: int) -> ColoradoReference:
-    try:
-        return ColoradoReference.model_validate(_read_yaml(path))
-    except ValidationError as error:
-        raise ValueError(f"{path} does not fit the screening procedure: {error}") from error
+def eu_key_dates(reference: EuAiActReference | None = None) -> list[dict[str, Any]]:
+    """The Act's dates as rows (Law, Date, What applies, Status, Set by, Source, Last checked,
+    Note), in date order; each date an amendment replaced follows as a row marked replaced."""
+    ref = reference or load_eu_ai_act_reference()
+    rows: list[dict[str, Any]] = []
+    for milestone in sorted(ref.milestones.values(), key=lambda item: item.date):
+        act = ref.acts.get(milestone.set_by or "")
+        rows.append(
+            {
+                "Law": ref.title,
+                "Date": milestone.date,
+                "What applies": milestone.label,
+                "Status": DATE_STATUS_LABELS[milestone.status],
+                "Set by": act.short if act else "",
+                "Source": milestone.source,
+                "Last checked": milestone.last_checked,
+                "Note": milestone.note or "",
+            }
+        )
+        for earlier in milestone.history:
+            rows.append(
+                {
+                    "Law": ref.title,
+                    "Date": earlier.date,
+                    "What applies": f"Replaced: {milestone.label}",
+                    "Status": "replaced",
+                    "Set by": ref.acts[earlier.set_by].short,
+                    "Source": earlier.source,
+                    "Last checked": milestone.last_checked,
+                    "Note": f"Now {milestone.date}.",
+                }
+            )
+    return rows
+
+
+def amending_acts(reference: EuAiActReference | None = None) -> list[dict[str, Any]]:
+    """The acts behind the dates as rows (Act, Status, Official Journal, Procedure, Steps,
+    Source, Last checked, Note), for the page and for anyone checking the data."""
+    ref = reference or load_eu_ai_act_reference()
+    return [
+        {
+            "Act": act.title,
+            "Status": DATE_STATUS_LABELS[act.status],
+            "Official Journal": act.oj_reference or "",
+            "Procedure": act.procedure or "",
+            "Steps": "; ".join(f"{step.date}: {step.event}" for step in act.steps),
+            "Source": act.source,
+            "Last checked": act.last_checked,
+            "Note": act.note or "",
+        }
+        for act in ref.acts.values()
+    ]
 
 
 def eu_ai_act_reference() -> dict[str, Any]:
@@ -510,17 +606,12 @@ def eu_ai_act_reference() -> dict[str, Any]:
     return load_eu_ai_act_reference().model_dump()
 
 
-def colorado_reference() -> dict[str, Any]:
-    """The Colorado labels, areas, duties, elements and effective date, for the UI."""
-    return load_colorado_reference().model_dump()
-
-
 # --- EU AI Act result ----------------------------------------------------------------------------
 
 
 class Obligation(_Strict):
     """One duty the organisation carries, dated from the milestone it depends on: an EU AI Act
-    obligation of a screening result, or a Colorado AI Act duty on a screening's checklist.
+    obligation of a screening result, or a Colorado duty on a screening's checklist.
 
     `regime` and `frequency` are left out of the JSON at their defaults, so an EU AI Act result
     serialises with its fixed keys (the `screen eu-ai-act` output).
@@ -536,6 +627,12 @@ class Obligation(_Strict):
     last_checked: date
     regime: Regime = Field(default=EU_AI_ACT, exclude_if=lambda regime: regime == EU_AI_ACT)
     frequency: str | None = Field(default=None, exclude_if=lambda frequency: frequency is None)
+    # Which act set `applies_from` and its status ("Digital Omnibus on AI (2026), in force"),
+    # the date it replaced, and a condition that still has to hold for the duty to bind (the
+    # Art. 111(2) relief for systems already on the market).
+    date_set_by: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    replaced_date: date | None = Field(default=None, exclude_if=lambda value: value is None)
+    condition: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class EuAiActResult(BaseModel):
@@ -630,6 +727,41 @@ class _Screening:
             ):
                 self.unanswered.append(key)
 
+    @property
+    def duty_routes(self) -> set[str]:
+        """The high-risk routes that carry the Act's own high-risk duties (not Section B)."""
+        return self.high_risk_routes - {SECTION_B_ROUTE}
+
+    def reaches_eu(self) -> bool:
+        """Art. 2(1): placed on the market or put into service in the EU, a deployer in the EU,
+        or output used in the EU. Older answer files never asked: assume it does, and say so."""
+        question = self.question("eu_territorial_link")
+        if not self.answers.answered("eu_territorial_link"):
+            if "eu_territorial_link" not in self.not_asked:
+                self.reasons.append(
+                    f"{question} was not answered, so the screening assumes the system reaches "
+                    "the EU (Art. 2(1)). Answer it to confirm."
+                )
+            return True
+        if self.answers.eu_territorial_link:
+            return True
+        self.reasons.append(
+            f"Out of scope: you answered no to {question}. The Act applies only to systems "
+            "placed on the market or put into service in the EU, used by a deployer in the EU, "
+            "or whose output is used there (Art. 2(1)). Screen it again before that changes."
+        )
+        return False
+
+    def section_b_result(self, art50: list[str]) -> EuAiActResult:
+        """Art. 2(2): for Annex I Section B products only Art. 6(1), 102-109 and 112 apply."""
+        if art50:
+            self.reasons.append(
+                f"The transparency {self.situations(art50)} "
+                f"{'carries' if len(art50) == 1 else 'carry'} no duty under this Act either: "
+                "Art. 50 is not among the articles that apply to Section B products."
+            )
+        return self.finish("high_risk", SECTION_B_ROUTE, gpai=self.gpai_level())
+
     def run(self) -> EuAiActResult:
         if not self.answers.ai_system:
             if self.answers.answered("ai_system"):
@@ -645,6 +777,9 @@ class _Screening:
                 )
             return self.finish("out_of_scope", None, gpai=self.gpai_level())
 
+        if not self.reaches_eu():
+            return self.finish("out_of_scope", None, gpai=self.gpai_level())
+
         excluded_by = self.scope_exclusion()
         if excluded_by is not None:
             research_only = excluded_by == "scientific_research_only"
@@ -656,10 +791,12 @@ class _Screening:
 
         exemption = self.high_risk_classification()
         art50 = list(self.answers.art50)
+        if self.high_risk_routes == {SECTION_B_ROUTE}:
+            return self.section_b_result(art50)
         self.note_unanswered("art50")
-        if self.high_risk_routes:
+        if self.duty_routes:
             risk_class: RiskClass = "high_risk"
-            basis: Basis | None = "annex_i" if "annex_i" in self.high_risk_routes else "annex_iii"
+            basis: Basis | None = "annex_i" if "annex_i" in self.duty_routes else "annex_iii"
         elif art50:
             risk_class = "limited_risk"
             basis = "art6_3_exemption" if exemption else None
@@ -760,17 +897,37 @@ class _Screening:
             f"Prohibited because of the Art. 5 {self.practices(self.answers.prohibited)}: the "
             f"system must not be placed on the market, put into service or used in the EU.{extra}"
         )
+        options = self.reference.questions["prohibited"].options
+        for practice in self.answers.prohibited:
+            key = options[practice].milestone
+            if key is not None:
+                milestone = self.reference.milestones[key]
+                self.reasons.append(
+                    f'The ban on "{self.option("prohibited", practice)}" applies from '
+                    f"{milestone.date} ({self.date_set_by(milestone)})."
+                )
         return self.finish("prohibited", None, gpai=self.gpai_level())
 
     def high_risk_classification(self) -> bool:
         """Fill `high_risk_routes`; return True when the Art. 6(3) exemption applies instead."""
         self.note_unanswered("annex_i_product", "annex_iii_areas")
         if self.answers.annex_i_product:
-            self.high_risk_routes.add("annex_i")
-            self.reasons.append(
-                "High-risk because it is, or is a safety component of, a product under Annex I "
-                "law that needs a third-party conformity assessment (Art. 6(1))."
-            )
+            self.note_unanswered("annex_i_section_b")
+            if self.answers.annex_i_section_b:
+                self.high_risk_routes.add(SECTION_B_ROUTE)
+                self.reasons.append(
+                    "Classed high-risk (Art. 6(1)) as, or as a safety component of, a product "
+                    "under an Annex I Section B law, but only Art. 6(1), Art. 102-109 and "
+                    "Art. 112 of the Act apply to it (Art. 2(2)): the high-risk requirements "
+                    "reach it through its own sector law, so none of the Act's high-risk duties "
+                    "is listed for this route."
+                )
+            else:
+                self.high_risk_routes.add("annex_i")
+                self.reasons.append(
+                    "High-risk because it is, or is a safety component of, a product under "
+                    "Annex I law that needs a third-party conformity assessment (Art. 6(1))."
+                )
         if self.answers.credit_or_insurance_pricing and "essential_services" not in self.areas:
             self.areas.append("essential_services")
             area = self.option("annex_iii_areas", "essential_services")
@@ -821,7 +978,7 @@ class _Screening:
                 "needs an explicit no to both profiling and significant risk of harm."
             )
             return False
-        if self.high_risk_routes:
+        if "annex_i" in self.high_risk_routes:
             self.reasons.append(
                 f"The use in {areas} would be exempt under the {met}, but the system is "
                 "high-risk through Annex I anyway."
@@ -867,14 +1024,31 @@ class _Screening:
         if self.answers.gpai_systemic_risk:
             self.reasons.append(
                 "General-purpose model with systemic risk (you provide the model, and it has "
-                "systemic risk): Art. 52, 53, 54 and 55 apply to the model, whatever the class "
-                "of the system."
+                "systemic risk): Art. 52, 53 and 55 apply to the model (and Art. 54 if you are "
+                "established outside the EU), whatever the class of the system"
+                + (
+                    "; an open-source release does not lighten the duties of a model with "
+                    "systemic risk (Art. 53(2))."
+                    if self.answers.open_source_weights
+                    else "."
+                )
             )
             return "gpai_systemic"
-        self.reasons.append(
-            "General-purpose model (you provide it to others): Art. 53 and 54 apply to the "
-            "model, whatever the class of the system."
-        )
+        self.note_unanswered("open_source_weights")
+        if self.answers.open_source_weights:
+            self.reasons.append(
+                "General-purpose model (you provide it to others) released with public weights "
+                "under a free and open-source licence and without systemic risk: it is spared "
+                "the technical documentation of Art. 53(1)(a)-(b) and the authorised "
+                "representative of Art. 54 (Art. 53(2), Art. 54(6)), but the copyright policy "
+                "and the training content summary still apply, whatever the class of the system."
+            )
+        else:
+            self.reasons.append(
+                "General-purpose model (you provide it to others): Art. 53 applies to the model "
+                "(and Art. 54 if you are established outside the EU), whatever the class of "
+                "the system."
+            )
         return "gpai"
 
     def fria_required(self, risk_class: RiskClass) -> bool:
@@ -894,17 +1068,14 @@ class _Screening:
                 "infrastructure systems (Annex III, point 2)."
             )
             return False
-        self.note_unanswered("public_body_or_public_service", "credit_or_insurance_pricing")
-        triggers = [
-            key
-            for key in ("public_body_or_public_service", "credit_or_insurance_pricing")
-            if getattr(self.answers, key)
-        ]
+        self.note_unanswered(*_FRIA_TRIGGERS)
+        triggers = [key for key in _FRIA_TRIGGERS if getattr(self.answers, key)]
         if not triggers:
             self.reasons.append(
-                "No fundamental rights impact assessment: the deployer is neither a public body "
-                "nor a private organisation providing a public service, and the system neither "
-                "assesses creditworthiness nor prices life or health insurance (Art. 27(1))."
+                "No fundamental rights impact assessment: the system is not used by or for a "
+                "public authority, the deployer is not a private organisation providing a "
+                "public service, and the system neither assesses creditworthiness nor prices "
+                "life or health insurance (Art. 27(1))."
             )
             return False
         because = _joined(_FRIA_TRIGGERS[key] for key in triggers)
@@ -930,7 +1101,8 @@ class _Screening:
         fria: bool = False,
     ) -> EuAiActResult:
         transparency = transparency or []
-        if "product_manufacturer" in self.roles and risk_class == "high_risk":
+        high_risk_duties = risk_class == "high_risk" and bool(self.duty_routes)
+        if "product_manufacturer" in self.roles and high_risk_duties:
             self.reasons.append(
                 "As product manufacturer of an Annex I product you carry the provider's duties "
                 "(Art. 25(3))."
@@ -938,6 +1110,10 @@ class _Screening:
                 else "As product manufacturer you carry the provider's duties only for Annex I "
                 "products (Art. 25(3)); this system is high-risk through Annex III."
             )
+        if "provider" in self.roles and (high_risk_duties or gpai != "none"):
+            self.note_unanswered("established_outside_eu")
+        if high_risk_duties:
+            self.explain_legacy_relief()
         if self.unanswered and risk_class != "out_of_scope":
             count = len(self.unanswered)
             self.reasons.append(
@@ -958,6 +1134,32 @@ class _Screening:
             reasons=self.reasons,
         )
 
+    def explain_legacy_relief(self) -> None:
+        """Art. 111(2): a high-risk system already on the market before its date."""
+        self.note_unanswered("already_on_market")
+        if not self.answers.already_on_market:
+            return
+        legacy = self.reference.milestones[LEGACY_PUBLIC_AUTHORITY_MILESTONE]
+        if self.answers.public_authority:
+            self.reasons.append(
+                "Already on the market before its high-risk rules apply: the high-risk duties "
+                "bind once its design changes significantly, and because public authorities "
+                f"use it, by {legacy.date} at the latest (Art. 111(2))."
+            )
+        else:
+            self.note_unanswered("public_authority")
+            self.reasons.append(
+                "Already on the market before its high-risk rules apply: the high-risk duties "
+                "bind only once its design changes significantly (Art. 111(2)). Each of them "
+                "says so below; plan them now if a change is coming."
+            )
+
+    def date_set_by(self, milestone: Milestone) -> str:
+        """Which act set a milestone's date, and its status, in words."""
+        act = self.reference.acts.get(milestone.set_by or "")
+        status = DATE_STATUS_LABELS[milestone.status]
+        return f"{act.short}, {status}" if act else f"{milestone.source}, {status}"
+
     def explain_obligations(self, risk_class: RiskClass, obligations: list[Obligation]) -> None:
         chosen = list(self.answers.roles)
         roles = self.options("roles", chosen).lower()
@@ -970,6 +1172,16 @@ class _Screening:
                 f"{_counted(count, 'obligation', 'obligations')} {verb} {for_whom}, dated from "
                 f"the milestones in the data file (last checked {self.reference.last_checked})."
             )
+            moved = Counter(
+                (item.applies_from, item.replaced_date, item.date_set_by)
+                for item in obligations
+                if item.replaced_date is not None
+            )
+            for (applies_from, replaced, set_by), moved_count in sorted(moved.items(), key=str):
+                self.reasons.append(
+                    f"{moved_count} of them apply from {applies_from}, the date set by {set_by}; "
+                    f"it was {replaced} before the amendment."
+                )
         elif risk_class != "out_of_scope":
             self.reasons.append(
                 f"No obligation of this class falls on {your_roles}."
@@ -987,24 +1199,34 @@ class _Screening:
         fria: bool,
     ) -> set[str]:
         triggers = {f"art50:{trigger}" for trigger in transparency}
-        if risk_class != "out_of_scope":
+        if risk_class != "out_of_scope" and basis != SECTION_B_ROUTE:
             triggers.add("in_scope")
         if risk_class == "prohibited":
             triggers.add("prohibited")
-        if risk_class == "high_risk":
+        outside_eu = self.answers.established_outside_eu
+        if risk_class == "high_risk" and self.duty_routes:
             triggers.add("high_risk")
-            if "annex_iii" in self.high_risk_routes:
+            if outside_eu:
+                triggers.add("high_risk_third_country")
+            if "annex_iii" in self.duty_routes:
                 triggers.add("high_risk_annex_iii")
-                # Art. 49(3): critical infrastructure (Annex III point 2) is registered nationally.
-                critical_only = set(self.areas) == {"critical_infrastructure"}
-                if self.answers.public_body_or_public_service and not critical_only:
-                    triggers.add("public_deployer_registration")
+                # Critical infrastructure (Annex III point 2) is left out of the right to an
+                # explanation (Art. 86(1)) and registered nationally (Art. 49(3), 49(5)).
+                if set(self.areas) != {"critical_infrastructure"}:
+                    triggers.add("explanation_right")
+                    if self.answers.public_authority:
+                        triggers.add("public_deployer_registration")
         if fria:
             triggers.add("fria")
         if basis == "art6_3_exemption":
             triggers.add("art6_3_exemption")
         if gpai != "none":
             triggers.add("gpai")
+            # Art. 53(2), Art. 54(6): open-source models without systemic risk are spared.
+            if gpai == "gpai_systemic" or not self.answers.open_source_weights:
+                triggers.add("gpai_documentation")
+                if outside_eu:
+                    triggers.add("gpai_third_country")
         if gpai == "gpai_systemic":
             triggers.add("gpai_systemic")
         return triggers
@@ -1012,7 +1234,7 @@ class _Screening:
     def roles_carrying(self, spec: ObligationSpec) -> list[str]:
         """The organisation's roles that carry a duty; a product manufacturer of an Annex I
         product counts as its provider (Art. 25(3))."""
-        acts_as_provider = "annex_i" in self.high_risk_routes
+        acts_as_provider = "annex_i" in self.duty_routes
         carrying = [
             role
             for role in ROLES
@@ -1028,9 +1250,24 @@ class _Screening:
             return list(spec.roles)
         return carrying
 
+    def milestone_key(self, spec: ObligationSpec) -> str:
+        """The milestone that dates a duty: its route's (Annex I only -> the Annex I date), or
+        the earliest of the chosen options' own milestones (a later ban has a later date)."""
+        if spec.milestone_annex_i and self.duty_routes == {"annex_i"}:
+            return spec.milestone_annex_i
+        if spec.milestone_from is None:
+            return spec.milestone
+        options = self.reference.questions[spec.milestone_from].options
+        keys = [
+            options[value].milestone or spec.milestone
+            for value in getattr(self.answers, spec.milestone_from)
+        ]
+        milestones = self.reference.milestones
+        return min(keys, key=lambda key: milestones[key].date, default=spec.milestone)
+
     def obligations(self, triggers: set[str]) -> list[Obligation]:
         milestones = self.reference.milestones
-        only_annex_i = self.high_risk_routes == {"annex_i"}
+        legacy = milestones[LEGACY_PUBLIC_AUTHORITY_MILESTONE]
         result: list[Obligation] = []
         for spec in self.reference.obligations:
             if spec.when not in triggers:
@@ -1038,21 +1275,33 @@ class _Screening:
             roles = self.roles_carrying(spec)
             if not roles:
                 continue
-            milestone_key = (
-                spec.milestone_annex_i
-                if only_annex_i and spec.milestone_annex_i
-                else spec.milestone
-            )
+            key = self.milestone_key(spec)
+            milestone = milestones[key]
+            condition: str | None = None
+            if key in HIGH_RISK_MILESTONES and self.answers.already_on_market:
+                if self.answers.public_authority and legacy.date > milestone.date:
+                    milestone = legacy
+                    condition = (
+                        "Earlier, from a significant change to the system's design (Art. 111(2))."
+                    )
+                else:
+                    condition = (
+                        "Only once the system's design changes significantly after this date "
+                        "(Art. 111(2)): it was on the market before."
+                    )
             result.append(
                 Obligation(
                     id=spec.id,
                     article=spec.article,
                     title=spec.title,
                     summary=spec.summary,
-                    applies_from=milestones[milestone_key].date,
+                    applies_from=milestone.date,
                     roles=roles,
                     source=spec.source,
-                    last_checked=spec.last_checked or self.reference.last_checked,
+                    last_checked=spec.last_checked or milestone.last_checked,
+                    date_set_by=self.date_set_by(milestone),
+                    replaced_date=milestone.history[-1].date if milestone.history else None,
+                    condition=condition,
                 )
             )
         return result
@@ -1108,123 +1357,3 @@ def suggested_controls(
 def needs_impact_assessment(result: EuAiActResult) -> bool:
     """Whether the result calls for an impact assessment: high risk, or a FRIA is required."""
     return result.risk_class == "high_risk" or result.fria_required
-
-
-# --- Colorado AI Act -----------------------------------------------------------------------------
-
-
-class ColoradoResult(_Strict):
-    """The outcome of the Colorado AI Act (SB 24-205) screening."""
-
-    high_risk: bool
-    areas: list[ColoradoArea]
-    reasons: list[str] = Field(min_length=1)
-    deployer_duties: list[ColoradoDuty]
-    developer_duties: list[ColoradoDuty] = Field(default_factory=list)
-    impact_assessment_elements: list[ColoradoImpactElement]
-
-
-def _colorado_roles(
-    roles: Iterable[str], reference: ColoradoReference, problems: list[str]
-) -> tuple[list[str], list[str]]:
-    """Map the given roles (Colorado's own, or the EU screening's) onto Colorado roles."""
-    colorado_roles: list[str] = []
-    without_equivalent: list[str] = []
-    for role in roles:
-        if role in reference.roles:
-            mapped: str | None = role
-        elif role in ROLES:
-            mapped = reference.eu_role_equivalents.get(role)
-            if mapped is None:
-                without_equivalent.append(role)
-        else:
-            problems.append(
-                f"roles: unknown value {role!r} (allowed: {_listing([*reference.roles, *ROLES])})"
-            )
-            continue
-        if mapped and mapped not in colorado_roles:
-            colorado_roles.append(mapped)
-    return colorado_roles, without_equivalent
-
-
-def screen_colorado(
-    consequential_areas: Iterable[str],
-    makes_or_substantially_factors: bool | str,
-    roles: Iterable[str],
-    *,
-    reference: ColoradoReference | None = None,
-) -> ColoradoResult:
-    """Screen a system against the Colorado AI Act: high-risk when it makes, or is a substantial
-    factor in, a consequential decision in one of the listed areas."""
-    ref = reference or load_colorado_reference()
-    problems: list[str] = []
-    area_options = tuple(ref.areas)
-    # Problems name the answer keys of the screening questionnaire (its file format); reasons
-    # are for people and name areas by their labels.
-    chosen = _multi_select("colorado_areas", list(consequential_areas), area_options, problems)
-    factor = _yes_no("colorado_substantial_factor", makes_or_substantially_factors, problems)
-    colorado_roles, without_equivalent = _colorado_roles(list(roles), ref, problems)
-    if problems:
-        raise ScreeningInputError(problems)
-    areas = [area for area in get_args(ColoradoArea) if area in (chosen or [])]
-
-    effective = ref.effective
-    reasons: list[str] = []
-    noun = "area" if len(areas) == 1 else "areas"
-    named_areas = f"{noun} {_quoted(ref.areas[area].label for area in areas)}"
-    if not areas:
-        reasons.append(
-            "Not high-risk under the Colorado AI Act: no area of consequential decisions was "
-            "chosen."
-        )
-    elif not factor:
-        reasons.append(
-            f"Not high-risk under the Colorado AI Act: the system plays a part in decisions in "
-            f"the {named_areas}, but it neither makes them nor is a substantial factor in "
-            "making them."
-        )
-    else:
-        reasons.append(
-            "High-risk under the Colorado AI Act because it makes, or is a substantial factor "
-            f"in, consequential decisions in the {named_areas}. The duties apply from "
-            f"{effective.date} ({effective.source}; last checked {effective.last_checked})."
-        )
-    high_risk = bool(areas) and bool(factor)
-    for role in without_equivalent:
-        reasons.append(
-            f"The role {role.replace('_', ' ')} has no counterpart in the Colorado act and adds "
-            "no duties."
-        )
-
-    deployer_duties: list[ColoradoDuty] = []
-    developer_duties: list[ColoradoDuty] = []
-    elements: list[ColoradoImpactElement] = []
-    if high_risk:
-        if "deployer" in colorado_roles:
-            deployer_duties = [
-                ColoradoDuty(**spec.model_dump(exclude={"article"})) for spec in ref.deployer_duties
-            ]
-            elements = list(ref.impact_assessment_elements)
-            reasons.append(
-                "As deployer you carry the deployer duties and the impact assessment "
-                "(C.R.S. 6-1-1703). " + ref.small_deployer_note
-            )
-        if "developer" in colorado_roles:
-            developer_duties = [
-                ColoradoDuty(**spec.model_dump(exclude={"article"}))
-                for spec in ref.developer_duties
-            ]
-            reasons.append("As developer you carry the developer duties (C.R.S. 6-1-1702).")
-        if not colorado_roles:
-            reasons.append(
-                "No deployer or developer role was given, so no duties are listed; a deployer or "
-                "developer of this system would carry them."
-            )
-    return ColoradoResult(
-        high_risk=high_risk,
-        areas=areas,
-        reasons=reasons,
-        deployer_duties=deployer_duties,
-        developer_duties=developer_duties,
-        impact_assessment_elements=elements,
-    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from assessments.colorado import colorado_key_dates, coverage_label, load_colorado_reference
 from assessments.regulatory import CLASS_COLOURS, class_filter_options
-from assessments.screening import load_colorado_reference, load_eu_ai_act_reference
+from assessments.screening import amending_acts, eu_key_dates, load_eu_ai_act_reference
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
 from pages.common import SCREENING, SYSTEM_EDIT, database, show_flash
@@ -15,8 +16,8 @@ db = database()
 st.title("Regulatory screening")
 st.caption(
     "Is a system banned, high-risk, or just obliged to say it is AI? The EU AI Act class of every "
-    "AI system, with its fundamental rights impact assessment, the Colorado AI Act and the "
-    "progress on its obligations."
+    "AI system, with its fundamental rights impact assessment, whether Colorado's law on "
+    "automated decision-making technology covers it, and the progress on its obligations."
 )
 show_flash()
 
@@ -59,8 +60,8 @@ shown = frame.assign(
         )
     ],
     colorado=[
-        "not applicable" if pd.isna(value) else ("high-risk" if value else "not high-risk")
-        for value in frame["colorado_high_risk"]
+        coverage_label(None if pd.isna(value) else bool(value))
+        for value in frame["colorado_covered"]
     ],
     stale_text=["Stale" if value else "" for value in frame["stale"]],
 )
@@ -98,7 +99,13 @@ selection = st.dataframe(
         "fria_required": st.column_config.CheckboxColumn(
             "FRIA", help="A fundamental rights impact assessment (Art. 27) is required", width=50
         ),
-        "colorado": st.column_config.TextColumn("Colorado AI Act", width=110),
+        "colorado": st.column_config.TextColumn(
+            "Colorado",
+            help="Whether Colorado's SB 26-189 covers the system (its duties apply from "
+            f"{load_colorado_reference().effective.date}); not asked when the system is not an "
+            "AI system",
+            width=110,
+        ),
         "obligations": st.column_config.TextColumn(
             "Done", help="Obligations done or set aside, of all", width=65
         ),
@@ -127,29 +134,23 @@ if choice is not None:
 
 with st.expander("Key dates and where they come from"):
     eu = load_eu_ai_act_reference()
-    colorado = load_colorado_reference()
-    dates = [
-        {
-            "Law": "EU AI Act",
-            "Date": milestone.date,
-            "What applies": milestone.label,
-            "Source": milestone.source,
-            "Last checked": milestone.last_checked,
-            "Note": milestone.note or "",
-        }
-        for milestone in eu.milestones.values()
-    ]
-    dates.append(
-        {
-            "Law": "Colorado AI Act",
-            "Date": colorado.effective.date,
-            "What applies": colorado.effective.label,
-            "Source": colorado.effective.source,
-            "Last checked": colorado.effective.last_checked,
-            "Note": colorado.effective.note or "",
-        }
+    dates = pd.DataFrame([*eu_key_dates(eu), *colorado_key_dates()])
+    st.dataframe(
+        dates.fillna({"Status": "", "Set by": ""}),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Date": st.column_config.DateColumn(),
+            "Last checked": st.column_config.DateColumn(),
+        },
     )
-    st.dataframe(pd.DataFrame(dates), hide_index=True, width="stretch")
+    st.markdown("**Acts that set these dates**")
+    st.dataframe(
+        pd.DataFrame(amending_acts(eu)),
+        hide_index=True,
+        width="stretch",
+        column_config={"Last checked": st.column_config.DateColumn()},
+    )
     st.caption(
         "Dates of these laws have moved before. They are kept as data "
         "(data/regulation/*.yaml) with their source and the date someone last checked them."

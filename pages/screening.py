@@ -8,20 +8,24 @@ import pandas as pd
 import streamlit as st
 
 from assessments import catalog
+from assessments.colorado import (
+    ColoradoResult,
+    coverage_label,
+    history_note,
+    load_colorado_reference,
+)
 from assessments.errors import FieldErrors, WorkbenchError
 from assessments.impact_next_step import impact_next_step
-from assessments.inventory import FIELD_LABELS
 from assessments.questionnaire import Question, visible_questions
 from assessments.regulatory import (
     OBLIGATION_STATUSES,
-    STALE_FIELDS,
     answer_problems,
     checklist_progress,
     evaluate,
-    impact_section_titles,
+    obligation_date_text,
     screening_questionnaire,
 )
-from assessments.screening import load_colorado_reference, load_eu_ai_act_reference
+from assessments.screening import load_eu_ai_act_reference
 from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
@@ -173,12 +177,9 @@ def show_result() -> None:
     eu = outcome.eu
     class_badge(eu.risk_class)
     st.markdown(eu_reference.classes[eu.risk_class].explanation)
-    if record.stale:
-        fields = ", ".join(FIELD_LABELS[name] for name in STALE_FIELDS)
+    for reason in record.stale_reasons:
         st.warning(
-            f"Stale: the system's inventory record changed on "
-            f"{record.changed_at:%Y-%m-%d %H:%M} UTC, after this screening (one of: {fields}). "
-            "Check the answers and screen it again.",
+            f"Stale: {plain(reason)}. Check the answers and screen it again.",
             icon=":material/update:",
         )
     assessed = eu.duties_assessed
@@ -227,40 +228,66 @@ def show_result() -> None:
             controls, hide_index=True, width="stretch", height=35 * (len(controls) + 1) + 3
         )
 
-    st.subheader("Colorado AI Act", anchor=False)
-    colorado = outcome.colorado
+    show_colorado(outcome.colorado)
+
+
+def show_colorado(colorado: ColoradoResult | None) -> None:
+    """The Colorado ADMT law part of the result: covered or not, why, and each duty's date."""
+    st.subheader("Colorado ADMT law (SB 26-189)", anchor=False)
     if colorado is None:
-        st.markdown(
-            "Not applicable: the answers say your organisation does not do business in "
-            "Colorado with this system."
-        )
+        st.markdown("Not asked: the Colorado questions follow once the system is an AI system.")
+        st.caption(plain(history_note(colorado_reference)))
         return
-    st.badge(
-        "Colorado: high-risk" if colorado.high_risk else "Colorado: not high-risk",
-        color="orange" if colorado.high_risk else "green",
-    )
-    st.markdown("\n".join(f"- {plain(reason)}" for reason in colorado.reasons))
-    if colorado.impact_assessment_elements:
-        titles = impact_section_titles()
-        st.markdown(
-            "**What the Colorado impact assessment must cover, and where our impact assessment "
-            "answers it** (yearly, and within 90 days of a substantial modification)"
+    if colorado.legacy:
+        st.badge(
+            "Colorado: screened under SB 24-205 (repealed)",
+            icon=":material/history:",
+            color="gray",
         )
+    else:
+        st.badge(
+            f"Colorado: {coverage_label(colorado.covered)}",
+            icon=":material/balance:",
+            color="orange" if colorado.covered else "green",
+        )
+    basis = colorado_reference.bases[colorado.basis]
+    roles = ", ".join(colorado.roles) or "none given"
+    st.markdown(
+        f"- **Basis:** {plain(basis.label)}: {plain(basis.explanation)}\n"
+        f"- **Roles under the Colorado law:** {plain(roles)}\n"
+        f"- **In effect from:** {colorado_reference.effective.date} "
+        f"({plain(colorado_reference.effective.source)})"
+    )
+    st.markdown("\n".join(f"{n}. {plain(reason)}" for n, reason in enumerate(colorado.reasons, 1)))
+    if colorado.obligations:
+        st.markdown("**Colorado obligations for your roles, with the date each applies from**")
         st.dataframe(
             pd.DataFrame(
                 [
                     {
-                        "Element": element.title,
-                        "Impact assessment section": titles.get(
-                            element.maps_to_section, element.maps_to_section
-                        ),
+                        "Obligation": item.title,
+                        "Section": item.section,
+                        "Roles": ", ".join(item.roles),
+                        "Applies from": item.applies_from,
+                        "When": item.frequency,
+                        "Source": item.source,
+                        "Last checked": item.last_checked,
                     }
-                    for element in colorado.impact_assessment_elements
+                    for item in colorado.obligations
                 ]
             ),
             hide_index=True,
             width="stretch",
+            column_config={
+                "Obligation": st.column_config.TextColumn(width=250),
+                "Section": st.column_config.TextColumn(width=170),
+                "Roles": st.column_config.TextColumn(width=70),
+                "Applies from": st.column_config.DateColumn(width=90),
+                "When": st.column_config.TextColumn(width=230),
+                "Last checked": st.column_config.DateColumn(),
+            },
         )
+    st.caption(plain(history_note(colorado_reference)))
 
 
 def show_checklist() -> None:
@@ -280,10 +307,13 @@ def show_checklist() -> None:
                 "Law": row.item.regime,
                 "Article": row.item.article,
                 "Applies from": row.item.applies_from,
+                "Date set by": row.item.date_set_by or row.item.source,
+                "Earlier date": row.item.replaced_date,
+                "Condition": row.item.condition or "",
                 "Status": OBLIGATION_STATUSES[row.status],
                 "Owner": row.owner,
                 "Evidence": row.evidence,
-                "Date source": row.item.source,
+                "Source": row.item.source,
                 "Last checked": row.item.last_checked,
             }
             for row in rows
@@ -297,6 +327,9 @@ def show_checklist() -> None:
         column_config={
             "Obligation": st.column_config.TextColumn(width="medium"),
             "Applies from": st.column_config.DateColumn(),
+            "Earlier date": st.column_config.DateColumn(
+                help="The date this duty had before an amendment moved it"
+            ),
             "Last checked": st.column_config.DateColumn(),
         },
     )
@@ -315,6 +348,7 @@ def show_checklist() -> None:
     )
     row = by_id[chosen]
     st.markdown(plain(row.item.summary))
+    st.caption(plain(obligation_date_text(row.item)))
     if row.item.frequency:
         st.caption(f"When: {plain(row.item.frequency)}")
     errors: dict[str, str] = st.session_state.get(f"{PREFIX}obligation_errors_{chosen}", {})
@@ -478,13 +512,14 @@ def show_history() -> None:
 if record is None:
     st.markdown(
         "Not screened yet. Answer the questions below to find out whether the EU AI Act bans "
-        "this system, treats it as high-risk, or asks it to say it is AI, and whether the "
-        "Colorado AI Act applies."
+        "this system, treats it as high-risk, or asks it to say it is AI, and whether "
+        "Colorado's law on automated decision-making technology (SB 26-189) covers it."
     )
     show_questionnaire()
 else:
+    # Keyed, so the tab a person is on stays open when a widget inside it reruns the page.
     result_tab, checklist_tab, questions_tab, history_tab = st.tabs(
-        ["Result", "Obligations", "Answers (screen again)", "History"]
+        ["Result", "Obligations", "Answers (screen again)", "History"], key=f"{PREFIX}tabs"
     )
     with result_tab:
         show_result()

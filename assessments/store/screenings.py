@@ -21,16 +21,21 @@ from assessments.questionnaire import Questionnaire, clean_answers
 from assessments.regulatory import (
     CLOSED_STATUSES,
     NOT_SCREENED,
+    OBLIGATION_STATUSES,
     STALE_FIELDS,
     ObligationUpdate,
     ScreeningFacts,
     ScreeningOutcome,
     class_label,
+    current_answers,
+    current_law_versions,
     evaluate,
     is_stale,
+    law_version_text,
     outcome_from_json,
     screening_note,
     screening_questionnaire,
+    stale_reasons,
 )
 from assessments.screening import Obligation
 from assessments.store.db import Database, Transaction, to_json
@@ -42,7 +47,7 @@ OBLIGATION_ENTITY = "obligation_update"
 
 
 class ScreeningRecord(BaseModel):
-    """A stored screening with its outcome, and whether the system changed since."""
+    """A stored screening with its outcome, and whether the system or the law changed since."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -55,6 +60,7 @@ class ScreeningRecord(BaseModel):
     note: str
     screened_at: datetime
     screened_by: str
+    law_version: str | None = None
     changed_at: datetime | None = None
 
     @property
@@ -62,8 +68,13 @@ class ScreeningRecord(BaseModel):
         return self.outcome.risk_class
 
     @property
+    def stale_reasons(self) -> list[str]:
+        """Why this screening no longer holds (empty when it does)."""
+        return stale_reasons(self.screened_at, self.changed_at, self.law_version)
+
+    @property
     def stale(self) -> bool:
-        return is_stale(self.screened_at, self.changed_at)
+        return bool(self.stale_reasons)
 
 
 class ChecklistRow(BaseModel):
@@ -103,8 +114,9 @@ def insert_screening(
     )
     row = transaction.fetchone(
         "INSERT INTO screenings (system_id, questionnaire_id, questionnaire_version, answers,"
-        " result, risk_class, fria_required, colorado_high_risk, obligation_ids, note,"
-        " screened_at, screened_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " result, risk_class, fria_required, colorado_covered, obligation_ids, note,"
+        " screened_at, screened_by, law_version)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         [
             system_id,
             outcome.questionnaire_id,
@@ -113,11 +125,12 @@ def insert_screening(
             outcome.model_dump_json(),
             outcome.risk_class,
             outcome.eu.fria_required,
-            outcome.colorado.high_risk if outcome.colorado else None,
+            outcome.colorado.covered if outcome.colorado else None,
             outcome.obligation_ids,
             note,
             transaction.at,
             transaction.actor,
+            outcome.law_version or None,
         ],
     )
     assert row is not None
@@ -130,8 +143,9 @@ def insert_screening(
         "fria_required": outcome.eu.fria_required,
         "gpai": outcome.eu.gpai,
         "transparency_duties": outcome.eu.transparency_duties,
-        "colorado_high_risk": outcome.colorado.high_risk if outcome.colorado else None,
+        "colorado_covered": outcome.colorado.covered if outcome.colorado else None,
         "questionnaire_version": outcome.questionnaire_version,
+        "law_version": outcome.law_version,
         "answers": dict(answers),
         "note": note,
     }
@@ -144,6 +158,11 @@ def insert_screening(
         after,
         f"Screened {name}: {class_label(outcome.risk_class)}{change}",
     )
+    # The impact level's floors follow the screening: an open assessment is rescored now, in
+    # the same transaction. (Imported here: the impact store reads screenings itself.)
+    from assessments.store.impact import rescore_open
+
+    rescore_open(transaction, system_id)
     return screening_id
 
 
@@ -163,7 +182,7 @@ def record_screening(
     questionnaire = questionnaire or screening_questionnaire()
     outcome = evaluate(answers, questionnaire)
     text = screening_note(note)
-    kept, _ = clean_answers(questionnaire, answers)
+    kept, _ = clean_answers(questionnaire, current_answers(answers))
     database.write(
         actor, lambda transaction: insert_screening(transaction, system_id, outcome, kept, text)
     )
@@ -174,7 +193,7 @@ def record_screening(
 
 _SCREENING_COLUMNS = (
     "id, system_id, questionnaire_id, questionnaire_version, answers, result, note, screened_at,"
-    " screened_by"
+    " screened_by, law_version"
 )
 
 
@@ -184,11 +203,13 @@ def _record(row: dict[str, Any], changed_at: datetime | None) -> ScreeningRecord
         system_id=row["system_id"],
         questionnaire_id=row["questionnaire_id"],
         questionnaire_version=row["questionnaire_version"],
-        answers=json.loads(row["answers"]),
+        # Screenings saved under SB 24-205 answered its questions: read as today's keys.
+        answers=current_answers(json.loads(row["answers"])),
         outcome=outcome_from_json(json.loads(row["result"])),
         note=row["note"],
         screened_at=row["screened_at"],
         screened_by=row["screened_by"],
+        law_version=row["law_version"],
         changed_at=changed_at,
     )
 
@@ -249,7 +270,8 @@ def overview(
     (`obligations_closed` of `obligations_total`, `progress` in whole percent, empty without
     obligations) and staleness. `classes` narrows it (NOT_SCREENED selects systems never
     screened), `stale_only` to stale screenings, `fria_only` to those requiring a FRIA."""
-    params: list[Any] = []
+    # The first parameter is today's law data version: older screenings are stale.
+    params: list[Any] = [law_version_text(current_law_versions())]
     conditions: list[str] = []
     if classes:
         conditions.append(
@@ -268,7 +290,8 @@ def overview(
         " AS progress FROM ("
         "SELECT s.id AS system_id, s.name, s.business_unit, s.owner, s.status,"
         f" coalesce(c.risk_class, '{NOT_SCREENED}') AS risk_class, c.id AS screening_id,"
-        " c.screened_at, c.screened_by, c.fria_required, c.colorado_high_risk,"
+        " c.screened_at, c.screened_by, c.fria_required, c.colorado_covered,"
+        " c.id IS NOT NULL AND c.law_version IS DISTINCT FROM ? AS law_changed,"
         " coalesce(len(c.obligation_ids), 0) AS obligations_total,"
         " coalesce(done.closed, 0) AS obligations_closed"
         " FROM ai_systems s"
@@ -282,11 +305,15 @@ def overview(
     )
     changed = last_changed(database, STALE_FIELDS)
     frame["stale"] = [
-        bool(pd.notna(screened) and is_stale(screened, changed.get(int(system_id))))
-        for system_id, screened in zip(frame["system_id"], frame["screened_at"], strict=True)
+        bool(law_changed)
+        or bool(pd.notna(screened) and is_stale(screened, changed.get(int(system_id))))
+        for system_id, screened, law_changed in zip(
+            frame["system_id"], frame["screened_at"], frame["law_changed"], strict=True
+        )
     ]
     if stale_only:
-        # Staleness compares the screening with the audit trail's last change of STALE_FIELDS.
+        # Staleness compares the screening with the audit trail's last change of STALE_FIELDS
+        # and with the law data it was made under.
         frame = frame[frame["stale"]].reset_index(drop=True)
     return frame
 
@@ -429,3 +456,81 @@ def obligation_history(database: Database, system_id: int, obligation_id: str) -
         " WHERE system_id = ? AND obligation_id = ? ORDER BY updated_at DESC, id DESC",
         [system_id, obligation_id],
     )
+
+
+# Columns of the obligations export, in order: what an auditor checks for each duty.
+OBLIGATION_EXPORT_COLUMNS: tuple[str, ...] = (
+    "system_id",
+    "system",
+    "eu_ai_act_class",
+    "screened_at",
+    "screened_by",
+    "screening_stale",
+    "law",
+    "obligation_id",
+    "article",
+    "title",
+    "roles",
+    "applies_from",
+    "date_set_by",
+    "earlier_date",
+    "condition",
+    "status",
+    "owner",
+    "evidence",
+    "updated_at",
+    "updated_by",
+    "source",
+    "last_checked",
+)
+
+
+def obligations_frame(database: Database) -> pd.DataFrame:
+    """Every obligation of every system's current screening, one row each, with its dates (and
+    the act that set them), its checklist state and whether the screening is stale: the
+    `export obligations` file."""
+    screenings = database.query_records(
+        f"SELECT c.{_SCREENING_COLUMNS.replace(', ', ', c.')}, s.name AS system"
+        " FROM current_screenings c JOIN ai_systems s ON s.id = c.system_id"
+        " ORDER BY lower(s.name), s.id"
+    )
+    states: dict[tuple[int, str], dict[str, Any]] = {
+        (row["system_id"], row["obligation_id"]): row
+        for row in database.query_records(
+            "SELECT system_id, obligation_id, status, owner, evidence, updated_at, updated_by"
+            " FROM current_obligations"
+        )
+    }
+    changed = last_changed(database, STALE_FIELDS)
+    rows: list[dict[str, Any]] = []
+    for screening in screenings:
+        record = _record(screening, changed.get(int(screening["system_id"])))
+        for item in record.outcome.checklist:
+            state = states.get((record.system_id, item.id), {})
+            rows.append(
+                {
+                    "system_id": record.system_id,
+                    "system": screening["system"],
+                    "eu_ai_act_class": class_label(record.risk_class),
+                    "screened_at": record.screened_at,
+                    "screened_by": record.screened_by,
+                    "screening_stale": "; ".join(record.stale_reasons),
+                    "law": item.regime,
+                    "obligation_id": item.id,
+                    "article": item.article,
+                    "title": item.title,
+                    "roles": ", ".join(item.roles),
+                    "applies_from": item.applies_from,
+                    "date_set_by": item.date_set_by or "",
+                    "earlier_date": item.replaced_date,
+                    "condition": item.condition or "",
+                    "status": OBLIGATION_STATUSES[state.get("status", "to_do")],
+                    "owner": state.get("owner", ""),
+                    "evidence": state.get("evidence", ""),
+                    "updated_at": state.get("updated_at"),
+                    "updated_by": state.get("updated_by", ""),
+                    "source": item.source,
+                    "last_checked": item.last_checked,
+                }
+            )
+    return pd.DataFrame(rows, columns=list(OBLIGATION_EXPORT_COLUMNS))

@@ -44,6 +44,7 @@ def test_screen_a_system_and_see_the_badge_in_the_inventory(browser, live_app_fa
     expect(page.get_by_text("Not screened yet")).to_be_visible()
 
     answer(page, "Does the system infer from its input how to produce outputs", "Yes")
+    answer(page, "Is the system offered or put into use in the EU", "Yes")
     tick(page, "Deployer: we use it under our own authority at work")
     answer(page, "Is the system a regulated product", "No")
     tick(
@@ -51,14 +52,34 @@ def test_screen_a_system_and_see_the_badge_in_the_inventory(browser, live_app_fa
         "Employment: recruiting, promoting, dismissing, allocating tasks or monitoring workers",
     )
     answer(page, "Does the system evaluate individual people", "Yes")
-    answer(page, "Is your organisation a public body", "No")
+    answer(page, "Was the system already on the market or in use before", "No")
+    answer(page, "Is the system used by a public authority", "No")
+    answer(page, "Is your organisation a private one providing a public service", "No")
     answer(page, "Does your organisation provide a general-purpose AI model", "No")
-    answer(page, "Does your organisation do business in Colorado", "No")
+    answer(page, "Is the system used in decisions about consumers (people) in Colorado", "Yes")
+    tick(page, "Employment (hiring, pay, promotion or an employment opportunity)")
+    answer(page, "Does the system's output materially influence those decisions", "Yes")
     expect(page.get_by_text("Result if you save now:")).to_be_visible()
     page.get_by_role("button", name="Screen and save").click()
     wait_idle(page)
     expect(page.get_by_text(escaped("Screened Shift Planner: High risk."))).to_be_visible()
     expect(page.get_by_text("EU AI Act: High risk").first).to_be_visible()
+    # Colorado SB 26-189: covered, with each duty's date.
+    expect(page.get_by_text("Colorado: covered")).to_be_visible()
+    expect(page.get_by_text("Colorado obligations for your roles")).to_be_visible()
+    expect(page.get_by_text("never took effect").first).to_be_visible()
+    # The EU high-risk duties carry the amended date and the act that set it.
+    page.get_by_role("tab", name="Obligations").click()
+    wait_idle(page)
+    page.get_by_label("Obligation", exact=True).click()
+    page.get_by_role("option", name="Deployer duties for high-risk systems (Art. 26)").click()
+    wait_idle(page)
+    expect(
+        page.get_by_text(
+            "Applies from 2027-12-02 (date set by Digital Omnibus on AI (2026), in force; "
+            "it was 2026-08-02)"
+        )
+    ).to_be_visible()
     assert_no_exception(page)
 
     # The inventory grid is drawn on a canvas: reach the class through its filter, then open

@@ -9,6 +9,7 @@ from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
 from assessments.store.db import Database
 from tests.factories import system_input
+from tests.support.legacy_screening import insert_old_screening
 from tests.support.markdown import as_shown
 
 SCREENING = "pages/screening.py"
@@ -43,13 +44,16 @@ def answer_high_risk_employment(at, system_id: int) -> None:
     """Answer as a person would, one visible question after another."""
     prefix = f"scr_{system_id}_"
     at.radio(key=f"{prefix}ai_system").set_value("yes").run()
+    at.radio(key=f"{prefix}eu_territorial_link").set_value("yes").run()
     at.checkbox(key=f"{prefix}roles__deployer").check().run()
     at.radio(key=f"{prefix}annex_i_product").set_value("no")
     at.checkbox(key=f"{prefix}annex_iii_areas__employment").check().run()
     at.radio(key=f"{prefix}profiles_natural_persons").set_value("yes")
-    at.radio(key=f"{prefix}public_body_or_public_service").set_value("no")
+    at.radio(key=f"{prefix}already_on_market").set_value("no")
+    at.radio(key=f"{prefix}public_authority").set_value("no").run()
+    at.radio(key=f"{prefix}public_service_provider").set_value("no")
     at.radio(key=f"{prefix}gpai_model_provider").set_value("no")
-    at.radio(key=f"{prefix}colorado_applies").set_value("no").run()
+    at.radio(key=f"{prefix}colorado_consumers").set_value("no").run()
 
 
 def save_button(at):
@@ -154,10 +158,11 @@ def test_a_stale_screening_is_flagged_on_its_page_and_the_system_page(app_test, 
         system_id,
         {
             "ai_system": "yes",
+            "eu_territorial_link": "yes",
             "roles": ["deployer"],
             "annex_i_product": "no",
             "gpai_model_provider": "no",
-            "colorado_applies": "no",
+            "colorado_consumers": "no",
         },
     )
     current = inventory_store.get_system(database, system_id)
@@ -176,6 +181,56 @@ def test_a_stale_screening_is_flagged_on_its_page_and_the_system_page(app_test, 
     page = texts(at)
     assert "EU AI Act: Minimal risk" in page
     assert "Screening stale" in page
+
+
+def test_the_colorado_result_shows_coverage_reasons_and_each_obligation_with_its_date(
+    app_test, db_path
+) -> None:
+    """SB 26-189: covered, why, and each duty with its section and the date it applies from."""
+    system_id = add_system(db_path)
+    at = app_test(SCREENING, id=str(system_id))
+    answer_high_risk_employment(at, system_id)
+    prefix = f"scr_{system_id}_"
+    at.radio(key=f"{prefix}colorado_consumers").set_value("yes").run()
+    at.checkbox(key=f"{prefix}consequential_decision_areas__employment").check().run()
+    at.radio(key=f"{prefix}materially_influences").set_value("yes").run()
+    at.radio(key=f"{prefix}small_deployer").set_value("yes").run()
+    save_button(at).click().run()
+    no_exceptions(at)
+    page = texts(at)
+    assert "Colorado: covered" in page
+    assert "Covered by the Colorado ADMT law (SB 26-189, C.R.S. 6-1-1701 et seq.)" in page
+    assert "no relief for small deployers" in page
+    assert "SB 24-205" in page and "never took effect" in page
+    table = next(frame.value for frame in at.dataframe if "Section" in frame.value.columns)
+    assert table["Obligation"].tolist()[0] == "Notice at the point of interaction"
+    assert set(table["Roles"]) == {"deployer"}
+    assert {str(value)[:10] for value in table["Applies from"]} == {"2027-01-01"}
+    assert all(section.startswith("C.R.S. 6-1-17") for section in table["Section"])
+    database = Database(db_path)
+    rows = {row.item.id: row for row in screening_store.checklist(database, system_id)}
+    database.close()
+    assert rows["colorado:meaningful_human_review"].item.regime == "Colorado ADMT law"
+
+
+def test_a_screening_stored_under_sb_24_205_opens_as_history(app_test, db_path) -> None:
+    system_id = add_system(db_path)
+    database = Database(db_path)
+    insert_old_screening(database, system_id)
+    database.close()
+    at = app_test(SCREENING, id=str(system_id))
+    no_exceptions(at)
+    page = texts(at)
+    assert "Colorado: screened under SB 24-205 (repealed)" in page
+    assert "Screen the system again to apply SB 26-189" in page
+    assert "the law changed" in page
+    assert at.session_state[f"scr_{system_id}_colorado_consumers"] == "yes", (
+        "the old answer fills the new question"
+    )
+    assert at.session_state[f"scr_{system_id}_consequential_decision_areas__employment"]
+    at = app_test(REGULATORY)
+    no_exceptions(at)
+    assert at.dataframe[0].value["colorado"].tolist() == ["covered"]
 
 
 def test_demo_portfolio_overview_inventory_and_filters(app_test, db_path) -> None:

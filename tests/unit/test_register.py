@@ -487,16 +487,19 @@ def test_filter_on_the_eu_ai_act_class_of_the_system(
         hiring,
         {
             "ai_system": True,
+            "eu_territorial_link": True,
             "roles": ["deployer"],
             "exclusions": [],
             "prohibited": [],
             "annex_i_product": False,
             "annex_iii_areas": ["employment"],
             "profiles_natural_persons": True,
+            "already_on_market": False,
             "art50": [],
             "gpai_model_provider": False,
-            "public_body_or_public_service": False,
-            "colorado_applies": False,
+            "public_authority": False,
+            "public_service_provider": False,
+            "colorado_consumers": False,
         },
     )
     frame = register.register_frame(db)

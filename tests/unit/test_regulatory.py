@@ -22,8 +22,8 @@ from assessments.regulatory import (
     checklist_progress,
     class_filter_options,
     class_label,
+    current_answers,
     evaluate,
-    impact_section_titles,
     is_stale,
     outcome_from_json,
     screening_questionnaire,
@@ -42,6 +42,9 @@ QUESTIONNAIRE = screening_questionnaire()
 
 
 def visible(answers: dict[str, Any]) -> list[str]:
+    """The questions shown for these answers; a system reaches the EU unless the test says
+    otherwise (the answer that opens every other EU question)."""
+    answers = {"eu_territorial_link": "yes", **answers}
     return [question.id for question in engine_visible(QUESTIONNAIRE, answers)]
 
 
@@ -49,7 +52,7 @@ def collect(file_answers: dict[str, Any]) -> dict[str, Any]:
     """Answer the questionnaire as a person holding this answer file would: each question shown
     gets the file's answer (a multi-select the file leaves out stays empty), until nothing new
     appears. The Colorado question, absent from EU answer files, is answered no."""
-    file_answers = {"colorado_applies": "no", **file_answers}
+    file_answers = {"colorado_consumers": "no", "eu_territorial_link": "yes", **file_answers}
     answers: dict[str, Any] = {}
     while True:
         shown = visible(answers)
@@ -109,7 +112,8 @@ def test_examples_come_from_the_regulation_file_only() -> None:
             examples = reference[key]["options"][choice.value]["examples"]
             assert examples and choice.example
             assert all(example.rstrip(".") in choice.example for example in examples)
-    assert all(choice.example for choice in QUESTIONNAIRE.question("colorado_areas").choices)
+    areas = QUESTIONNAIRE.question("consequential_decision_areas").choices
+    assert all(choice.example for choice in areas)
 
 
 def test_a_questionnaire_that_drifts_from_the_procedure_is_refused(tmp_path: Path) -> None:
@@ -174,7 +178,9 @@ def test_no_high_risk_or_transparency_questions_once_a_practice_is_prohibited() 
         "significant_risk_of_harm",
         "art50",
         "credit_or_insurance_pricing",
-        "public_body_or_public_service",
+        "public_authority",
+        "public_service_provider",
+        "already_on_market",
     ):
         assert hidden not in shown
     assert "gpai_model_provider" in shown
@@ -199,20 +205,48 @@ def test_fria_questions_only_for_deployers_of_an_annex_iii_use() -> None:
         "roles": ["provider"],
         "annex_iii_areas": ["essential_services"],
     }
-    assert not {"credit_or_insurance_pricing", "public_body_or_public_service"} & set(
-        visible(provider)
-    )
+    fria_keys = {"credit_or_insurance_pricing", "public_authority", "public_service_provider"}
+    assert not fria_keys & set(visible(provider))
     deployer = {**provider, "roles": ["deployer"]}
-    assert {"credit_or_insurance_pricing", "public_body_or_public_service"} <= set(
-        visible(deployer)
-    )
+    assert {"credit_or_insurance_pricing", "public_authority"} <= set(visible(deployer))
+    # A public authority owes the FRIA anyway: the private-public-service question follows a no.
+    assert "public_service_provider" not in visible(deployer)
+    assert "public_service_provider" in visible({**deployer, "public_authority": "no"})
+    assert "public_service_provider" not in visible({**deployer, "public_authority": "yes"})
     employment = {**deployer, "annex_iii_areas": ["employment"]}
     assert "credit_or_insurance_pricing" not in visible(employment)
-    assert "public_body_or_public_service" in visible(employment)
+    assert "public_authority" in visible(employment)
     critical = {**deployer, "annex_iii_areas": ["critical_infrastructure"]}
-    assert "public_body_or_public_service" not in visible(critical)
+    assert "public_authority" not in visible(critical)
     no_area = {"ai_system": "yes", "roles": ["deployer"]}
-    assert "public_body_or_public_service" not in visible(no_area)
+    assert "public_authority" not in visible(no_area)
+
+
+def test_already_on_market_is_asked_for_high_risk_routes_and_brings_the_public_question() -> None:
+    """Art. 111(2): only a high-risk route makes the question matter; a yes asks whether
+    public authorities use the system (their deadline is 2030-08-02), whatever the role."""
+    base = {"ai_system": "yes", "roles": ["provider"]}
+    assert "already_on_market" not in visible(base)
+    product = {**base, "annex_i_product": "yes"}
+    assert {"annex_i_section_b", "already_on_market"} <= set(visible(product))
+    in_use = {**base, "annex_iii_areas": ["education"], "already_on_market": "yes"}
+    assert "public_authority" in visible(in_use)
+
+
+def test_the_territorial_question_opens_the_rest_and_the_provider_question_follows_roles() -> None:
+    """Art. 2(1) first; Art. 22(1) and 54(1) only for providers."""
+    outside = visible({"ai_system": "yes", "eu_territorial_link": "no", "roles": ["provider"]})
+    assert "prohibited" not in outside and "exclusions" not in outside
+    assert "established_outside_eu" not in outside
+    assert "established_outside_eu" in visible({"ai_system": "yes", "roles": ["provider"]})
+    assert "established_outside_eu" not in visible({"ai_system": "yes", "roles": ["deployer"]})
+
+
+def test_open_source_weights_only_for_models_without_systemic_risk() -> None:
+    """Art. 53(2): the relief never reaches a model with systemic risk."""
+    model = {"ai_system": "yes", "roles": ["provider"], "gpai_model_provider": "yes"}
+    assert "open_source_weights" in visible({**model, "gpai_systemic_risk": "no"})
+    assert "open_source_weights" not in visible({**model, "gpai_systemic_risk": "yes"})
 
 
 def test_systemic_risk_only_for_general_purpose_model_providers() -> None:
@@ -222,25 +256,39 @@ def test_systemic_risk_only_for_general_purpose_model_providers() -> None:
 
 
 def test_colorado_questions_follow_each_other() -> None:
+    """SB 26-189 (C.R.S. 6-1-1701): consumers, then areas, then material influence; the
+    small-business question only for deployers whose system materially influences."""
     base = {"ai_system": "yes", "roles": ["deployer"]}
-    assert "colorado_areas" not in visible({**base, "colorado_applies": "no"})
-    applies = {**base, "colorado_applies": "yes"}
-    assert "colorado_areas" in visible(applies)
-    assert "colorado_substantial_factor" not in visible(applies)
-    assert "colorado_substantial_factor" in visible({**applies, "colorado_areas": ["housing"]})
+    assert "colorado_consumers" not in visible({"ai_system": "no"})
+    assert "consequential_decision_areas" not in visible({**base, "colorado_consumers": "no"})
+    applies = {**base, "colorado_consumers": "yes"}
+    assert "consequential_decision_areas" in visible(applies)
+    assert "materially_influences" not in visible(applies)
+    housing = {**applies, "consequential_decision_areas": ["housing"]}
+    assert "materially_influences" in visible(housing)
+    assert "small_deployer" not in visible(housing)
+    assert "small_deployer" in visible({**housing, "materially_influences": "yes"})
+    assert "small_deployer" not in visible({**housing, "materially_influences": "no"})
+    provider = {**housing, "roles": ["provider"], "materially_influences": "yes"}
+    assert "small_deployer" not in visible(provider)
 
 
 # --- the questionnaire drives the procedure ------------------------------------------------------
 
 FULL = {
     "ai_system": "yes",
+    "eu_territorial_link": "yes",
     "roles": ["provider", "deployer"],
+    "established_outside_eu": "no",
     "exclusions": [],
     "prohibited": [],
     "annex_i_product": "no",
+    "annex_i_section_b": "no",
     "annex_iii_areas": [],
+    "already_on_market": "no",
     "art50": [],
     "gpai_model_provider": "no",
+    "open_source_weights": "no",
 }
 SCENARIOS: dict[str, dict[str, Any]] = {
     "not_ai": {"ai_system": "no"},
@@ -273,14 +321,15 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         **FULL,
         "annex_iii_areas": ["employment"],
         "profiles_natural_persons": "yes",
-        "public_body_or_public_service": "no",
+        "public_authority": "no",
+        "public_service_provider": "no",
     },
     "annex_iii_no_condition": {
         **FULL,
         "annex_iii_areas": ["education"],
         "profiles_natural_persons": "no",
         "art6_3_conditions": [],
-        "public_body_or_public_service": "yes",
+        "public_authority": "yes",
     },
     "exempted": {
         **FULL,
@@ -296,7 +345,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "profiles_natural_persons": "no",
         "art6_3_conditions": ["narrow_procedural_task"],
         "significant_risk_of_harm": "yes",
-        "public_body_or_public_service": "yes",
+        "public_authority": "yes",
     },
     "credit_fria": {
         **FULL,
@@ -304,7 +353,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "annex_iii_areas": ["essential_services"],
         "profiles_natural_persons": "yes",
         "credit_or_insurance_pricing": "yes",
-        "public_body_or_public_service": "no",
+        "public_authority": "no",
+        "public_service_provider": "no",
     },
     "critical_infrastructure_public": {
         **FULL,
@@ -347,7 +397,9 @@ def test_questions_hidden_by_the_questionnaire_are_not_reported_as_unanswered() 
 
 
 def test_a_multi_select_seen_and_left_empty_means_none_of_these() -> None:
-    split = split_answers(QUESTIONNAIRE, {"ai_system": "yes", "roles": ["deployer"]})
+    split = split_answers(
+        QUESTIONNAIRE, {"ai_system": "yes", "eu_territorial_link": "yes", "roles": ["deployer"]}
+    )
     assert split.eu["prohibited"] == [] and split.eu["art50"] == []
     assert "annex_iii_areas" in split.eu
     assert "profiles_natural_persons" in split.not_asked
@@ -356,6 +408,9 @@ def test_a_multi_select_seen_and_left_empty_means_none_of_these() -> None:
 def test_unanswered_required_questions_and_bad_answers_are_named() -> None:
     with pytest.raises(FieldErrors) as missing:
         evaluate({"ai_system": "yes"})
+    assert missing.value.errors["eu_territorial_link"] == "please answer this question"
+    with pytest.raises(FieldErrors) as missing:
+        evaluate({"ai_system": "yes", "eu_territorial_link": "yes"})
     assert missing.value.errors["roles"] == "please answer this question"
     assert "annex_i_product" in missing.value.errors
     with pytest.raises(FieldErrors) as bad:
@@ -367,37 +422,109 @@ def test_unanswered_required_questions_and_bad_answers_are_named() -> None:
 # --- the outcome: Colorado, controls, checklist --------------------------------------------------
 
 
-def test_colorado_high_risk_gives_deployer_duties_mapped_to_the_impact_sections() -> None:
-    answers = collect(SCENARIOS["annex_iii_profiling"])
-    answers |= {
+COLORADO_COVERED = {
+    "colorado_consumers": "yes",
+    "consequential_decision_areas": ["employment"],
+    "materially_influences": "yes",
+}
+
+
+def test_colorado_covered_puts_its_dated_duties_for_both_roles_on_the_checklist() -> None:
+    """SB 26-189: provider + deployer carry the 6-1-1702 and 6-1-1703 to 6-1-1705 duties."""
+    outcome = evaluate(collect(SCENARIOS["annex_iii_profiling"]) | COLORADO_COVERED)
+    assert outcome.colorado is not None and outcome.colorado.covered
+    assert outcome.colorado_covered and outcome.facts().colorado_covered
+    colorado_items = [item for item in outcome.checklist if item.regime == "Colorado ADMT law"]
+    assert {item.id for item in colorado_items} >= {
+        "colorado:point_of_interaction_notice",
+        "colorado:adverse_outcome_explanation",
+        "colorado:meaningful_human_review",
+        "colorado:developer_documentation",
+    }
+    assert [item.id for item in colorado_items] == [
+        f"colorado:{item.id}" for item in outcome.colorado.obligations
+    ]
+    assert all(item.applies_from == date(2027, 1, 1) for item in colorado_items)
+    assert all(item.article.startswith("C.R.S.") for item in colorado_items)
+    assert all("SB 26-189" in (item.date_set_by or "") for item in colorado_items)
+    explanation = next(
+        item for item in colorado_items if item.id == "colorado:adverse_outcome_explanation"
+    )
+    assert "30 days" in (explanation.frequency or "")
+    assert "colorado:impact_assessment" not in outcome.obligation_ids, "SB 24-205 is repealed"
+    assert outcome.impact_assessment_suggested  # from the EU AI Act high-risk class
+
+
+def test_colorado_not_asked_not_in_colorado_and_not_covered() -> None:
+    """C.R.S. 6-1-1701: no consumers in Colorado, or no area, means no Colorado duties."""
+    assert evaluate(collect(SCENARIOS["not_ai"])).colorado is None
+    base = collect(SCENARIOS["minimal"])
+    outside = evaluate({**base, "colorado_consumers": "no"})
+    assert outside.colorado is not None and not outside.colorado.covered
+    assert outside.colorado.basis == "no_colorado_consumers" and not outside.colorado_covered
+    no_area = evaluate({**base, "colorado_consumers": "yes"})
+    assert no_area.colorado is not None and not no_area.colorado.covered
+    assert no_area.colorado.basis == "no_consequential_decision"
+    assert not any(item.regime == "Colorado ADMT law" for item in no_area.checklist)
+    set_aside = evaluate({**base, **COLORADO_COVERED, "materially_influences": "no"})
+    assert set_aside.colorado is not None and set_aside.colorado.basis == "no_material_influence"
+    assert not any(item.id.startswith("colorado:") for item in set_aside.checklist)
+
+
+def test_answers_under_the_sb_24_205_keys_still_screen_under_sb_26_189() -> None:
+    old = collect(SCENARIOS["annex_iii_profiling"]) | {
         "colorado_applies": "yes",
-        "colorado_areas": ["employment"],
+        "colorado_areas": ["employment", "legal_services"],
         "colorado_substantial_factor": "yes",
     }
-    outcome = evaluate(answers)
-    assert outcome.colorado is not None and outcome.colorado.high_risk
-    colorado_items = [item for item in outcome.checklist if item.regime == "Colorado AI Act"]
-    assert {item.id for item in colorado_items} >= {
-        "colorado:impact_assessment",
-        "colorado:consumer_notice",
-        "colorado:documentation_for_deployers",
+    old.pop("colorado_consumers")
+    assert current_answers(old) == collect(SCENARIOS["annex_iii_profiling"]) | COLORADO_COVERED
+    outcome = evaluate(old)
+    new = evaluate(collect(SCENARIOS["annex_iii_profiling"]) | COLORADO_COVERED)
+    assert outcome.colorado is not None and outcome.colorado.covered
+    assert outcome.obligation_ids == new.obligation_ids
+    reasons = " ".join(outcome.colorado.reasons)
+    assert "questions on SB 24-205" in reasons and '"A legal service" was left out' in reasons
+
+
+def test_an_outcome_stored_under_sb_24_205_still_opens() -> None:
+    """A screening saved before SB 26-189: its Colorado result and checklist items load, the
+    items named as the repealed law's, the result marked as made under SB 24-205."""
+    stored = evaluate(collect(SCENARIOS["annex_iii_profiling"])).model_dump(mode="json")
+    stored["colorado"] = {
+        "high_risk": True,
+        "areas": ["employment"],
+        "reasons": ["High-risk under the Colorado AI Act because ..."],
+        "deployer_duties": [
+            {
+                "id": "impact_assessment",
+                "title": "Impact assessment",
+                "summary": "s",
+                "frequency": "f",
+            }
+        ],
+        "developer_duties": [],
+        "impact_assessment_elements": [],
     }
-    assert all(item.applies_from == date(2026, 6, 30) for item in colorado_items)
-    assert all(item.article.startswith("C.R.S.") for item in colorado_items)
-    impact = next(item for item in colorado_items if item.id == "colorado:impact_assessment")
-    assert "90 days" in (impact.frequency or "")
-    titles = impact_section_titles()
-    for element in outcome.colorado.impact_assessment_elements:
-        assert element.maps_to_section in titles
-    assert outcome.impact_assessment_suggested
-
-
-def test_colorado_not_applicable_and_not_high_risk() -> None:
-    base = collect(SCENARIOS["minimal"])
-    assert evaluate({**base, "colorado_applies": "no"}).colorado is None
-    no_area = evaluate({**base, "colorado_applies": "yes"})
-    assert no_area.colorado is not None and not no_area.colorado.high_risk
-    assert not any(item.regime == "Colorado AI Act" for item in no_area.checklist)
+    stored["checklist"].append(
+        {
+            "id": "colorado:impact_assessment",
+            "article": "C.R.S. 6-1-1703(3)",
+            "title": "Impact assessment",
+            "summary": "s",
+            "applies_from": "2026-06-30",
+            "roles": ["deployer"],
+            "source": "Colorado SB 24-205 as amended by SB 25B-004",
+            "last_checked": "2026-11-28",
+            "regime": "Colorado AI Act",
+            "frequency": "yearly",
+        }
+    )
+    outcome = outcome_from_json(stored)
+    assert outcome.colorado is not None and outcome.colorado.legacy
+    assert outcome.colorado_covered, "its old verdict stands until it is screened again"
+    legacy = next(item for item in outcome.checklist if item.id == "colorado:impact_assessment")
+    assert legacy.regime == "Colorado AI Act (SB 24-205, repealed)"
 
 
 def test_high_risk_or_fria_suggests_the_impact_assessment_and_controls() -> None:
@@ -409,7 +536,7 @@ def test_high_risk_or_fria_suggests_the_impact_assessment_and_controls() -> None
 
 
 def test_the_outcome_round_trips_through_json_with_the_class_key() -> None:
-    outcome = evaluate(collect(SCENARIOS["credit_fria"]) | {"colorado_applies": "no"})
+    outcome = evaluate(collect(SCENARIOS["credit_fria"]) | {"colorado_consumers": "no"})
     data = outcome.model_dump(mode="json")
     assert data["eu"]["class"] == "high_risk"
     again = outcome_from_json(data)
@@ -420,7 +547,7 @@ def test_the_outcome_round_trips_through_json_with_the_class_key() -> None:
 def test_public_deployer_registration_leaves_out_critical_infrastructure() -> None:
     answers = {
         **SCENARIOS["critical_infrastructure_public"],
-        "public_body_or_public_service": "yes",
+        "public_authority": "yes",
     }
     ids = {o.id for o in screen_eu_ai_act(parse_answers(answers)).obligations}
     assert "deployer_registration" not in ids
@@ -448,26 +575,25 @@ def test_staleness_is_a_change_after_the_screening() -> None:
 
 
 def test_the_checklist_holds_the_eu_obligations_themselves_and_colorado_duties_as_well() -> None:
-    answers = collect(SCENARIOS["annex_iii_profiling"]) | {
-        "colorado_applies": "yes",
-        "colorado_areas": ["employment"],
-        "colorado_substantial_factor": "yes",
-    }
+    answers = collect(SCENARIOS["annex_iii_profiling"]) | COLORADO_COVERED
     outcome = evaluate(answers)
     eu_items = [item for item in outcome.checklist if item.regime == "EU AI Act"]
     assert eu_items == outcome.eu.obligations
     stored = outcome.model_dump(mode="json")
     eu_json = stored["checklist"][0]
     assert "regime" not in eu_json and "frequency" not in eu_json, "the EU keys stay fixed"
-    colorado_json = next(i for i in stored["checklist"] if i["id"] == "colorado:impact_assessment")
-    assert colorado_json["regime"] == "Colorado AI Act" and colorado_json["frequency"]
+    colorado_json = next(
+        i for i in stored["checklist"] if i["id"] == "colorado:point_of_interaction_notice"
+    )
+    assert colorado_json["regime"] == "Colorado ADMT law" and colorado_json["frequency"]
+    assert colorado_json["applies_from"] == "2027-01-01"
     assert outcome_from_json(stored) == outcome
 
 
 def test_a_checklist_stored_with_the_old_item_shape_still_loads() -> None:
     """Screenings saved before the two obligation models became one carry `regime` and
     `frequency` on every item."""
-    outcome = evaluate(collect(SCENARIOS["annex_iii_profiling"]) | {"colorado_applies": "no"})
+    outcome = evaluate(collect(SCENARIOS["annex_iii_profiling"]) | {"colorado_consumers": "no"})
     stored = outcome.model_dump(mode="json")
     for item in stored["checklist"]:
         item.update(regime="EU AI Act", frequency=None)

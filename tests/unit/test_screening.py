@@ -1,4 +1,4 @@
-"""Unit tests of the EU AI Act and Colorado AI Act screening: one test per branch at least."""
+"""Unit tests of the EU AI Act screening: one test per branch at least (Colorado: test_colorado)."""
 
 from __future__ import annotations
 
@@ -15,19 +15,16 @@ from hypothesis import strategies as st
 
 from assessments.screening import (
     ANSWER_KEYS,
-    IMPACT_QUESTIONNAIRE_SECTIONS,
     MULTI_SELECT_OPTIONS,
     YES_NO_KEYS,
     EuAiActResult,
     ScreeningInputError,
-    colorado_reference,
     eu_ai_act_file,
     eu_ai_act_reference,
     load_answers_file,
     load_eu_ai_act_reference,
     needs_impact_assessment,
     parse_answers,
-    screen_colorado,
     screen_eu_ai_act,
     suggested_controls,
 )
@@ -85,8 +82,14 @@ def answers(**overrides: Any) -> dict[str, Any]:
         "art50": [],
         "gpai_model_provider": "no",
         "gpai_systemic_risk": "no",
-        "public_body_or_public_service": "no",
+        "public_authority": "no",
+        "public_service_provider": "no",
         "credit_or_insurance_pricing": "no",
+        "eu_territorial_link": "yes",
+        "established_outside_eu": "no",
+        "annex_i_section_b": "no",
+        "open_source_weights": "no",
+        "already_on_market": "no",
     }
     base.update(overrides)
     return base
@@ -282,7 +285,7 @@ def test_a_prohibited_practice_wins_over_annex_i_annex_iii_art50_and_open_source
         annex_iii_areas=["employment"],
         profiles_natural_persons="yes",
         art50=["interacts_with_people", "deep_fake"],
-        public_body_or_public_service="yes",
+        public_authority="yes",
     )
     assert result.risk_class == "prohibited"
     assert result.basis is None
@@ -305,10 +308,13 @@ def test_the_duty_to_stop_a_prohibited_practice_binds_every_role() -> None:
 
 
 def test_an_annex_i_product_is_high_risk_and_dated_from_the_annex_i_milestone() -> None:
+    """Art. 113(c) as amended by the Digital Omnibus on AI: Annex I products from 2028-08-02."""
     result = screen(annex_i_product="yes")
     assert (result.risk_class, result.basis) == ("high_risk", "annex_i")
     risk_management = next(o for o in result.obligations if o.id == "risk_management_system")
-    assert risk_management.applies_from == date(2027, 8, 2)
+    assert risk_management.applies_from == date(2028, 8, 2)
+    assert risk_management.replaced_date == date(2027, 8, 2)
+    assert risk_management.date_set_by == "Digital Omnibus on AI (2026), in force"
     assert "product under Annex I law" in result.reasons[0]
 
 
@@ -325,7 +331,8 @@ def test_annex_iii_without_any_art6_3_condition_is_high_risk() -> None:
     assert (result.risk_class, result.basis) == ("high_risk", "annex_iii")
     assert "none of the Art. 6(3) conditions was chosen" in result.reasons[0]
     risk_management = next(o for o in result.obligations if o.id == "risk_management_system")
-    assert risk_management.applies_from == date(2026, 8, 2)
+    assert risk_management.applies_from == date(2027, 12, 2)
+    assert risk_management.replaced_date == date(2026, 8, 2)
 
 
 def test_annex_iii_with_a_condition_but_significant_risk_is_high_risk() -> None:
@@ -376,7 +383,7 @@ def test_annex_i_and_annex_iii_together_take_the_earlier_annex_iii_date() -> Non
     result = screen(annex_i_product="yes", annex_iii_areas=["employment"])
     assert result.basis == "annex_i"
     risk_management = next(o for o in result.obligations if o.id == "risk_management_system")
-    assert risk_management.applies_from == date(2026, 8, 2)
+    assert risk_management.applies_from == date(2027, 12, 2)
 
 
 def test_a_high_risk_provider_gets_the_full_set_of_provider_duties() -> None:
@@ -468,10 +475,10 @@ def test_without_roles_only_role_independent_duties_are_listed() -> None:
 @pytest.mark.parametrize(
     ("overrides", "required"),
     [
-        ({"public_body_or_public_service": "yes"}, True),
+        ({"public_authority": "yes"}, True),
         ({"credit_or_insurance_pricing": "yes"}, True),
         ({}, False),
-        ({"public_body_or_public_service": "yes", "roles": ["provider"]}, False),
+        ({"public_authority": "yes", "roles": ["provider"]}, False),
     ],
 )
 def test_fria_for_high_risk_annex_iii_with_public_body_or_credit_insurance_pricing(
@@ -496,7 +503,7 @@ def test_fria_for_high_risk_annex_iii_with_public_body_or_credit_insurance_prici
     ids=["limited", "minimal", "exempted", "annex_i_only", "critical_infrastructure_only"],
 )
 def test_no_fria_outside_annex_iii_high_risk(overrides: dict[str, Any]) -> None:
-    result = screen(public_body_or_public_service="yes", **overrides)
+    result = screen(public_authority="yes", **overrides)
     assert result.fria_required is False
     assert needs_impact_assessment(result) is (result.risk_class == "high_risk")
 
@@ -512,9 +519,7 @@ def test_credit_or_insurance_pricing_counts_as_the_essential_services_area() -> 
 
 
 def test_public_deployers_register_their_use() -> None:
-    result = screen(
-        roles=["deployer"], annex_iii_areas=["education"], public_body_or_public_service="yes"
-    )
+    result = screen(roles=["deployer"], annex_iii_areas=["education"], public_authority="yes")
     assert "deployer_registration" in obligation_ids(result)
 
 
@@ -530,7 +535,7 @@ def test_public_deployers_register_their_use() -> None:
             "yes",
             "no",
             "gpai",
-            {"gpai_documentation_and_copyright", "gpai_authorised_representative"},
+            {"gpai_technical_documentation", "gpai_copyright_and_training_summary"},
         ),
         (
             "yes",
@@ -555,7 +560,7 @@ def test_gpai_flags(provider: str, systemic: str, level: str, duties: set[str]) 
 def test_gpai_model_duties_hold_even_when_the_system_is_out_of_scope() -> None:
     result = screen(exclusions=["free_open_source"], gpai_model_provider="yes")
     assert (result.risk_class, result.gpai) == ("out_of_scope", "gpai")
-    assert "gpai_documentation_and_copyright" in obligation_ids(result)
+    assert "gpai_technical_documentation" in obligation_ids(result)
 
 
 def test_research_only_exclusion_also_covers_the_model() -> None:
@@ -657,7 +662,11 @@ def test_the_result_serialises_with_exactly_the_fixed_keys() -> None:
         "roles",
         "source",
         "last_checked",
+        "date_set_by",
     }
+    moved = next(item for item in dumped["obligations"] if item["id"] == "deployer_duties")
+    assert {"date_set_by", "replaced_date"} <= set(moved)
+    assert "condition" not in moved
     as_json = json.loads(result.model_dump_json())
     assert as_json["class"] == "high_risk"
     assert date.fromisoformat(as_json["obligations"][0]["applies_from"])
@@ -669,10 +678,11 @@ def test_the_result_serialises_with_exactly_the_fixed_keys() -> None:
 EVERY_DUTY_SCENARIOS = [
     answers(prohibited=["manipulation"]),
     answers(
-        roles=["provider", "deployer", "importer", "distributor"],
+        roles=["provider", "deployer", "importer", "distributor", "authorised_representative"],
         annex_iii_areas=["essential_services"],
         art50=list(MULTI_SELECT_OPTIONS["art50"]),
-        public_body_or_public_service="yes",
+        public_authority="yes",
+        established_outside_eu="yes",
         gpai_model_provider="yes",
         gpai_systemic_risk="yes",
     ),
@@ -690,27 +700,32 @@ def test_every_obligation_has_an_article_a_resolvable_date_a_source_and_last_che
             assert obligation.article.startswith("Art. ")
             assert obligation.applies_from in milestone_dates
             assert obligation.source.startswith("Regulation (EU) 2024/1689")
-            assert obligation.last_checked == date(2026, 11, 28)
+            assert obligation.last_checked == date(2026, 12, 7)
+            assert obligation.date_set_by
             assert obligation.title and obligation.summary and obligation.roles
     assert seen == {spec["id"] for spec in reference["obligations"]}
 
 
-def test_the_milestones_carry_dates_sources_and_the_omnibus_note() -> None:
+def test_the_milestones_carry_the_amended_dates_their_act_and_the_original_dates() -> None:
+    """Art. 113 as amended by the Digital Omnibus on AI (2026); the 2024 dates kept as history."""
     milestones = eu_ai_act_reference()["milestones"]
     expected = {
-        "entry_into_force": date(2024, 8, 1),
-        "prohibitions_and_ai_literacy": date(2025, 2, 2),
-        "gpai": date(2025, 8, 2),
-        "general_application": date(2026, 8, 2),
-        "annex_iii_high_risk": date(2026, 8, 2),
-        "annex_i_high_risk": date(2027, 8, 2),
+        "entry_into_force": (date(2024, 8, 1), "regulation_2024_1689", None),
+        "prohibitions_and_ai_literacy": (date(2025, 2, 2), "regulation_2024_1689", None),
+        "gpai": (date(2025, 8, 2), "regulation_2024_1689", None),
+        "general_application": (date(2026, 8, 2), "regulation_2024_1689", None),
+        "intimate_imagery_prohibition": (date(2026, 12, 2), "digital_omnibus_on_ai", None),
+        "annex_iii_high_risk": (date(2027, 12, 2), "digital_omnibus_on_ai", date(2026, 8, 2)),
+        "annex_i_high_risk": (date(2028, 8, 2), "digital_omnibus_on_ai", date(2027, 8, 2)),
+        "legacy_public_authority_systems": (date(2030, 8, 2), "regulation_2024_1689", None),
     }
-    for key, day in expected.items():
+    for key, (day, act, original) in expected.items():
         assert milestones[key]["date"] == day
-        assert "2024/1689, Art. 113" in milestones[key]["source"]
-        assert milestones[key]["last_checked"] == date(2026, 11, 28)
-    assert "2027-12-02" in milestones["annex_iii_high_risk"]["note"]
-    assert "2028-08-02" in milestones["annex_i_high_risk"]["note"]
+        assert milestones[key]["set_by"] == act
+        assert milestones[key]["source"].startswith("Regulation (EU) 2024/1689, Art. ")
+        assert milestones[key]["last_checked"] == date(2026, 12, 7)
+        history = [earlier["date"] for earlier in milestones[key]["history"]]
+        assert history == ([original] if original else [])
 
 
 def test_changing_a_milestone_date_moves_every_obligation_that_uses_it(tmp_path: Path) -> None:
@@ -773,7 +788,7 @@ def test_suggested_controls_serve_the_duties_of_the_result() -> None:
         "A.9.2",
     }
     assert expected <= set(suggested_controls(high_risk))
-    with_fria = screen(annex_iii_areas=["employment"], public_body_or_public_service="yes")
+    with_fria = screen(annex_iii_areas=["employment"], public_authority="yes")
     assert {"A.5.4", "A.5.5"} <= set(suggested_controls(with_fria))
     limited = screen(art50=["deep_fake"])
     assert {"A.8.2", "A.8.5"} <= set(suggested_controls(limited))
@@ -815,7 +830,11 @@ def test_any_valid_answers_give_a_coherent_result(raw: dict[str, Any]) -> None:
     if result.risk_class == "limited_risk":
         assert result.transparency_duties
     if result.risk_class == "high_risk":
-        assert result.basis in ("annex_i", "annex_iii")
+        assert result.basis in ("annex_i", "annex_iii", "annex_i_section_b")
+    if result.basis == "annex_i_section_b":
+        # Art. 2(2): none of the Act's own duties, only the model provider's.
+        assert result.transparency_duties == [] and not result.fria_required
+        assert all(item.id.startswith("gpai") for item in result.obligations)
     if result.fria_required:
         assert result.risk_class == "high_risk" and "deployer" in parsed.roles
     if result.basis == "art6_3_exemption":
@@ -823,82 +842,6 @@ def test_any_valid_answers_give_a_coherent_result(raw: dict[str, Any]) -> None:
     for obligation in result.obligations:
         if not obligation.id.startswith(("gpai", "stop_prohibited")):
             assert set(obligation.roles) <= set(parsed.roles)
-
-
-# --- Colorado ------------------------------------------------------------------------------------
-
-
-def test_colorado_high_risk_when_a_consequential_decision_is_made_or_substantially_factored() -> (
-    None
-):
-    result = screen_colorado(["housing", "employment"], True, ["deployer"])
-    assert result.high_risk is True
-    assert result.areas == ["employment", "housing"]
-    assert '"Employment or an employment opportunity" and "Housing"' in result.reasons[0]
-    assert "2026-06-30" in result.reasons[0]
-    duty_ids = [duty.id for duty in result.deployer_duties]
-    assert duty_ids == [
-        "risk_management_programme",
-        "impact_assessment",
-        "consumer_notice",
-        "adverse_decision_explanation_and_appeal",
-        "public_statement",
-        "report_discrimination_to_attorney_general",
-    ]
-    frequencies = {duty.id: duty.frequency for duty in result.deployer_duties}
-    assert "once a year" in frequencies["impact_assessment"]
-    assert "90 days" in frequencies["impact_assessment"]
-    assert "90 days" in frequencies["report_discrimination_to_attorney_general"]
-
-
-def test_colorado_impact_assessment_elements_map_to_questionnaire_sections() -> None:
-    result = screen_colorado(["insurance"], "yes", ["deployer"])
-    assert len(result.impact_assessment_elements) == 7
-    for element in result.impact_assessment_elements:
-        assert element.maps_to_section in IMPACT_QUESTIONNAIRE_SECTIONS
-        assert element.title
-
-
-def test_colorado_not_high_risk_without_a_substantial_factor() -> None:
-    result = screen_colorado(["health_care"], False, ["deployer"])
-    assert result.high_risk is False
-    assert result.deployer_duties == [] and result.impact_assessment_elements == []
-    assert 'area "Health-care services"' in result.reasons[0]
-    assert "neither makes them nor is a substantial factor" in result.reasons[0]
-
-
-def test_colorado_not_high_risk_without_an_area() -> None:
-    result = screen_colorado([], True, ["deployer"])
-    assert result.high_risk is False
-    assert "no area of consequential decisions was chosen" in result.reasons[0]
-
-
-def test_colorado_developer_gets_developer_duties_not_deployer_duties() -> None:
-    result = screen_colorado(["legal_services"], True, ["provider"])
-    assert result.high_risk is True
-    assert result.deployer_duties == []
-    assert result.developer_duties
-
-
-def test_colorado_roles_without_counterpart_are_explained() -> None:
-    result = screen_colorado(["education"], True, ["importer"])
-    assert result.deployer_duties == [] and result.developer_duties == []
-    assert "importer has no counterpart" in " ".join(result.reasons)
-
-
-def test_colorado_refuses_unknown_areas_and_roles_naming_each() -> None:
-    with pytest.raises(ScreeningInputError) as caught:
-        screen_colorado(["housing", "retail"], "perhaps", ["deployer", "owner"])
-    message = str(caught.value)
-    for named in ("retail", "perhaps", "owner"):
-        assert named in message
-
-
-def test_colorado_effective_date_is_data_with_source_and_last_checked() -> None:
-    effective = colorado_reference()["effective"]
-    assert effective["date"] == date(2026, 6, 30)
-    assert "SB 24-205" in effective["source"]
-    assert effective["last_checked"] == date(2026, 11, 28)
 
 
 def test_screening_does_not_import_streamlit() -> None:

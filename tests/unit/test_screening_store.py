@@ -21,20 +21,24 @@ from tests.factories import system_input
 
 HIGH_RISK: dict[str, Any] = {
     "ai_system": "yes",
+    "eu_territorial_link": "yes",
     "roles": ["deployer"],
     "annex_i_product": "no",
     "annex_iii_areas": ["employment"],
     "profiles_natural_persons": "yes",
-    "public_body_or_public_service": "no",
+    "already_on_market": "no",
+    "public_authority": "no",
+    "public_service_provider": "no",
     "gpai_model_provider": "no",
-    "colorado_applies": "no",
+    "colorado_consumers": "no",
 }
 MINIMAL: dict[str, Any] = {
     "ai_system": "yes",
+    "eu_territorial_link": "yes",
     "roles": ["deployer"],
     "annex_i_product": "no",
     "gpai_model_provider": "no",
-    "colorado_applies": "no",
+    "colorado_consumers": "no",
 }
 
 
@@ -191,7 +195,7 @@ def test_overview_gives_progress_in_percent_and_filters_stale_and_fria(
     inventory_store.create_system(db, "Ada", system_input(name="Unscreened"))
     store.record_screening(db, "Ada", system_id, HIGH_RISK)
     store.update_obligation(db, "Ada", system_id, "ai_literacy", "done", evidence="Records")
-    store.record_screening(db, "Ada", fria, {**HIGH_RISK, "public_body_or_public_service": "yes"})
+    store.record_screening(db, "Ada", fria, {**HIGH_RISK, "public_authority": "yes"})
     frame = store.overview(db).set_index("name")
     assert frame.loc["Loan Advisor", "progress"] == 33, "1 of 3 obligations closed"
     assert frame.loc["Public Benefits", "progress"] == 0
@@ -262,7 +266,7 @@ def test_demo_screens_every_system_covers_every_class_and_loads_once(db: Databas
     assert frame["stale"].any()
     assert (frame["obligations_closed"] > 0).any()
     assert frame["fria_required"].fillna(False).astype(bool).any()
-    assert frame["colorado_high_risk"].fillna(False).astype(bool).any()
+    assert frame["colorado_covered"].fillna(False).astype(bool).any()
     again = load_demo(db)
     assert again.added["Regulatory screenings"] == 0
     assert again.added["Changes after screening"] == 0
