@@ -24,7 +24,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assessments.config import data_dir
-from assessments.screening import ROLES, Regime, ScreeningInputError
+from assessments.screening import (
+    DATE_STATUS_LABELS,
+    ROLES,
+    DateStatus,
+    Milestone,
+    Regime,
+    ScreeningInputError,
+)
 
 ColoradoArea = Literal[
     "education",
@@ -52,6 +59,9 @@ COLORADO_ROLES: tuple[str, ...] = get_args(ColoradoRole)
 # was replaced (see assessments.screening.Regime).
 REGIME: Regime = "Colorado ADMT law"
 LEGACY_REGIME: Regime = "Colorado AI Act (SB 24-205, repealed)"
+# Versions of the Colorado data file that described SB 24-205: a verdict reached under one of
+# them says nothing about the law in force (a later version of SB 26-189 data still does).
+LEGACY_DATA_VERSIONS: tuple[int, ...] = (1,)
 LAW = "SB 26-189"
 LEGACY_LAW = "SB 24-205"
 
@@ -92,16 +102,6 @@ def colorado_file() -> Path:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ColoradoMilestone(_Strict):
-    """A date of the law, with where it comes from and when someone last checked it."""
-
-    date: date
-    label: str
-    source: str
-    last_checked: date
-    note: str | None = None
 
 
 class Source(_Strict):
@@ -200,12 +200,12 @@ class ColoradoReference(_Strict):
     short_title: str
     citation: str
     codified_as: str
-    status: Literal["enacted", "in_force"]
+    status: DateStatus
     signed: date
     last_checked: date
     sources: list[Source] = Field(min_length=1)
     note: str | None = None
-    milestones: dict[str, ColoradoMilestone]
+    milestones: dict[str, Milestone]
     definitions: dict[str, Definition]
     coverage_rule: str
     bases: dict[ColoradoBasis, LabelledExplanation]
@@ -247,9 +247,15 @@ class ColoradoReference(_Strict):
         return self
 
     @property
-    def effective(self) -> ColoradoMilestone:
+    def effective(self) -> Milestone:
         """The date the law's duties apply from."""
         return self.milestones["effective"]
+
+    @property
+    def set_by(self) -> str:
+        """The act behind the law's dates and its status, in words (a checklist item's and a
+        key date's "set by")."""
+        return f"{LAW} (signed {self.signed}), {DATE_STATUS_LABELS[self.status]}"
 
 
 def load_colorado_reference(path: str | Path | None = None) -> ColoradoReference:
@@ -701,11 +707,25 @@ def history_note(reference: ColoradoReference | None = None) -> str:
     return " ".join(notes)
 
 
-def coverage_label(covered: bool | None) -> str:
+def no_result_note(answers: Mapping[str, Any]) -> str:
+    """Why a screening has no Colorado result, from its answers: the system is used for no
+    consumers in Colorado (screenings saved under SB 24-205 stored no result then), or the
+    questions were never reached."""
+    if upgrade_keys(answers).get("colorado_consumers") is False:
+        return (
+            "Not covered: the answers say the system is not used in decisions about consumers "
+            "in Colorado."
+        )
+    return "Not asked: the Colorado questions follow once the system is an AI system."
+
+
+def coverage_label(covered: bool | None, repealed_law: bool = False) -> str:
     """The words for a stored Colorado verdict, the same on every page: None when the Colorado
-    questions were not asked."""
+    questions were not asked; `repealed_law` for a verdict reached under SB 24-205."""
     if covered is None:
         return "not asked"
+    if repealed_law:
+        return f"screened under {LEGACY_LAW} (repealed)"
     return "covered" if covered else "not covered"
 
 
@@ -719,8 +739,8 @@ def colorado_key_dates(reference: ColoradoReference | None = None) -> list[dict[
             "Law": ref.title,
             "Date": milestone.date,
             "What applies": milestone.label,
-            "Status": ref.status.replace("_", " "),
-            "Set by": f"{LAW} (signed {ref.signed})",
+            "Status": DATE_STATUS_LABELS[milestone.status],
+            "Set by": ref.set_by,
             "Source": milestone.source,
             "Last checked": milestone.last_checked,
             "Note": milestone.note or "",
@@ -732,7 +752,7 @@ def colorado_key_dates(reference: ColoradoReference | None = None) -> list[dict[
             "Law": f"{law.title}: repealed, never in force",
             "Date": when.date,
             "What applies": "Nothing: the date its duties would have applied from",
-            "Status": law.status,
+            "Status": DATE_STATUS_LABELS[law.status],
             "Set by": when.set_by,
             "Source": ", ".join(law.sources),
             "Last checked": ref.last_checked,

@@ -25,6 +25,7 @@ from assessments.colorado import (
     COLORADO_AREAS,
     COLORADO_QUESTION_KEYS,
     COLORADO_YES_NO_KEYS,
+    LEGACY_DATA_VERSIONS,
     LEGACY_REGIME,
     REGIME,
     ColoradoResult,
@@ -305,17 +306,9 @@ class ScreeningOutcome(BaseModel):
 
     @property
     def colorado_covered(self) -> bool:
-        """Whether Colorado's ADMT law (SB 26-189) covers the system, so its duties apply; for
-        a screening saved under SB 24-205, that result's high-risk verdict until screened again."""
-        return self.colorado is not None and self.colorado.covered
-
-    def facts(self) -> ScreeningFacts:
-        """What other assessments (the impact level's floors) take from this screening."""
-        return ScreeningFacts(
-            eu_class=self.risk_class,
-            fria_required=self.eu.fria_required,
-            colorado_covered=self.colorado_covered,
-        )
+        """Whether Colorado's ADMT law (SB 26-189) covers the system, so its duties apply. A
+        screening saved under the repealed SB 24-205 says nothing about the law in force."""
+        return self.colorado is not None and self.colorado.covered and not self.colorado.legacy
 
 
 class ScreeningFacts(BaseModel):
@@ -337,8 +330,7 @@ def _checklist(eu: EuAiActResult, colorado: ColoradoResult | None) -> list[Oblig
     items = list(eu.obligations)
     if colorado is None or not colorado.covered:
         return items
-    reference = load_colorado_reference()
-    set_by = f"Colorado SB 26-189 (signed {reference.signed}), {reference.status}"
+    set_by = load_colorado_reference().set_by
     items += [
         Obligation(
             id=f"{COLORADO_PREFIX}{item.id}",
@@ -437,6 +429,21 @@ def _law_versions_from_text(text: str | None) -> dict[str, int]:
     return {key: int(value) for key, _, value in pairs if value.isdigit()}
 
 
+def law_version_of(law_version: str | None, key: str) -> int:
+    """The version of one law's data a screening was made under (never recorded: 1)."""
+    return _law_versions_from_text(law_version).get(key, 1)
+
+
+def law_outdated(law_version: str | None, key: str) -> bool:
+    """Whether one law's data changed since a screening made under `law_version`."""
+    return law_version_of(law_version, key) != current_law_versions()[key]
+
+
+def colorado_verdict_repealed(law_version: str | None) -> bool:
+    """Whether a screening's Colorado verdict was reached under the repealed SB 24-205."""
+    return law_version_of(law_version, "colorado") in LEGACY_DATA_VERSIONS
+
+
 def law_changes(law_version: str | None) -> list[str]:
     """What changed in the law data since a screening was made, one phrase per law; empty when
     it was made under today's data."""
@@ -450,7 +457,7 @@ def law_changes(law_version: str | None) -> list[str]:
     return [
         f"{notes[key]} is now version {version}; this screening used version {then.get(key, 1)}"
         for key, version in sorted(current_law_versions().items())
-        if then.get(key, 1) != version
+        if law_outdated(law_version, key)
     ]
 
 

@@ -139,7 +139,6 @@ ANSWER_KEYS: tuple[str, ...] = (
 # a "yes" becomes public_service_provider (the FRIA still follows) and leaves public_authority
 # unanswered, which the reasons then ask for; a "no" answers both.
 LEGACY_KEYS: tuple[str, ...] = ("public_body_or_public_service",)
-# Art. 2 exclusions that take a system out of scope whatever it does; the open-source one does not.
 # The high-risk route of Art. 6(1) for Annex I Section B products: classed high-risk, but only
 # Art. 6(1), 102-109 and 112 apply (Art. 2(2)), so it carries none of the Act's duties.
 SECTION_B_ROUTE: Basis = "annex_i_section_b"
@@ -148,6 +147,7 @@ SECTION_B_ROUTE: Basis = "annex_i_section_b"
 # the date of LEGACY_PUBLIC_AUTHORITY_MILESTONE. The data file must define all three.
 HIGH_RISK_MILESTONES: tuple[str, ...] = ("annex_iii_high_risk", "annex_i_high_risk")
 LEGACY_PUBLIC_AUTHORITY_MILESTONE = "legacy_public_authority_systems"
+# Art. 2 exclusions that take a system out of scope whatever it does; the open-source one does not.
 SCOPE_EXCLUSIONS: tuple[str, ...] = (
     "military_defence_national_security",
     "scientific_research_only",
@@ -307,12 +307,12 @@ def parse_answers(data: Mapping[str, Any]) -> EuAiActAnswers:
             cleaned[key] = parsed
     if problems:
         raise ScreeningInputError(problems)
-    return EuAiActAnswers.model_validate({**_from_legacy_keys(legacy, cleaned), **cleaned})
+    return EuAiActAnswers.model_validate({**_from_legacy_keys(legacy), **cleaned})
 
 
-def _from_legacy_keys(legacy: Mapping[str, bool], given: Mapping[str, Any]) -> dict[str, Any]:
-    """The current keys an older answer file's keys stand for (see LEGACY_KEYS); keys the file
-    also gives directly win."""
+def _from_legacy_keys(legacy: Mapping[str, bool]) -> dict[str, Any]:
+    """The current keys an older answer file's keys stand for (see LEGACY_KEYS); the caller
+    lets keys the file also gives directly win."""
     if "public_body_or_public_service" not in legacy:
         return {}
     if legacy["public_body_or_public_service"]:
@@ -396,8 +396,8 @@ class Milestone(_Strict):
     label: str
     source: str
     last_checked: date
+    status: DateStatus
     set_by: str | None = None
-    status: DateStatus = "in_force"
     history: list[EarlierDate] = Field(default_factory=list)
     note: str | None = None
 
@@ -613,8 +613,8 @@ class Obligation(_Strict):
     """One duty the organisation carries, dated from the milestone it depends on: an EU AI Act
     obligation of a screening result, or a Colorado duty on a screening's checklist.
 
-    `regime` and `frequency` are left out of the JSON at their defaults, so an EU AI Act result
-    serialises with its fixed keys (the `screen eu-ai-act` output).
+    `regime`, `frequency`, `date_set_by`, `replaced_date` and `condition` are left out of the
+    JSON at their defaults, so a duty serialises with only the keys that say something.
     """
 
     id: str
@@ -655,10 +655,6 @@ class EuAiActResult(BaseModel):
         """Whether the transparency duties and the FRIA were assessed at all (see
         DUTIES_NOT_ASSESSED); when not, "none" and "not required" would mislead."""
         return self.risk_class not in DUTIES_NOT_ASSESSED
-
-
-def _listing(values: Iterable[str]) -> str:
-    return ", ".join(values)
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -1006,6 +1002,11 @@ class _Screening:
 
     def gpai_level(self, research_only: bool = False) -> GpaiLevel:
         self.note_unanswered("gpai_model_provider")
+        if self.answers.gpai_model_provider and self.roles == {"authorised_representative"}:
+            self.reasons.append(
+                "You act as the EU authorised representative of the model's provider: the model "
+                "duties below bind the provider; the representative's own tasks are in Art. 54(3)."
+            )
         if not self.answers.gpai_model_provider:
             if self.answers.gpai_systemic_risk:
                 self.reasons.append(
@@ -1278,7 +1279,7 @@ class _Screening:
             key = self.milestone_key(spec)
             milestone = milestones[key]
             condition: str | None = None
-            if key in HIGH_RISK_MILESTONES and self.answers.already_on_market:
+            if key in HIGH_RISK_MILESTONES and self.duty_routes and self.answers.already_on_market:
                 if self.answers.public_authority and legacy.date > milestone.date:
                     milestone = legacy
                     condition = (

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from assessments.colorado import colorado_key_dates, coverage_label, load_colorado_reference
+from assessments.exports import EXPORTS, build_export
 from assessments.regulatory import CLASS_COLOURS, class_filter_options
 from assessments.screening import amending_acts, eu_key_dates, load_eu_ai_act_reference
 from assessments.store import inventory as inventory_store
@@ -60,8 +61,10 @@ shown = frame.assign(
         )
     ],
     colorado=[
-        coverage_label(None if pd.isna(value) else bool(value))
-        for value in frame["colorado_covered"]
+        coverage_label(None if pd.isna(value) else bool(value), repealed)
+        for value, repealed in zip(
+            frame["colorado_covered"], frame["colorado_repealed_law"], strict=True
+        )
     ],
     stale_text=["Stale" if value else "" for value in frame["stale"]],
 )
@@ -131,6 +134,26 @@ choice = st.selectbox(
 )
 if choice is not None:
     st.switch_page(SCREENING, query_params={"id": int(choice)})
+
+with st.container(horizontal=True):
+    st.download_button(
+        "Download every obligation (CSV)",
+        data=lambda: build_export(db, "obligations", "csv"),
+        file_name=f"{EXPORTS['obligations'].file_stem}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        help="Each screening's obligations with their dates, the act behind each date, "
+        "status, owner and evidence, and whether the screening is stale.",
+    )
+    st.download_button(
+        "Download every obligation (XLSX)",
+        data=lambda: build_export(db, "obligations", "xlsx"),
+        file_name=f"{EXPORTS['obligations'].file_stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 with st.expander("Key dates and where they come from"):
     eu = load_eu_ai_act_reference()

@@ -9,10 +9,12 @@ import streamlit as st
 
 from assessments import catalog
 from assessments.colorado import (
+    LAW,
     ColoradoResult,
     coverage_label,
     history_note,
     load_colorado_reference,
+    no_result_note,
 )
 from assessments.errors import FieldErrors, WorkbenchError
 from assessments.impact_next_step import impact_next_step
@@ -228,14 +230,14 @@ def show_result() -> None:
             controls, hide_index=True, width="stretch", height=35 * (len(controls) + 1) + 3
         )
 
-    show_colorado(outcome.colorado)
+    show_colorado(outcome.colorado, record.answers)
 
 
-def show_colorado(colorado: ColoradoResult | None) -> None:
+def show_colorado(colorado: ColoradoResult | None, answers: dict[str, Any]) -> None:
     """The Colorado ADMT law part of the result: covered or not, why, and each duty's date."""
-    st.subheader("Colorado ADMT law (SB 26-189)", anchor=False)
+    st.subheader(f"{colorado_reference.short_title} ({LAW})", anchor=False)
     if colorado is None:
-        st.markdown("Not asked: the Colorado questions follow once the system is an AI system.")
+        st.markdown(plain(no_result_note(answers)))
         st.caption(plain(history_note(colorado_reference)))
         return
     if colorado.legacy:

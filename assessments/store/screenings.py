@@ -27,11 +27,11 @@ from assessments.regulatory import (
     ScreeningFacts,
     ScreeningOutcome,
     class_label,
+    colorado_verdict_repealed,
     current_answers,
-    current_law_versions,
     evaluate,
     is_stale,
-    law_version_text,
+    law_changes,
     outcome_from_json,
     screening_note,
     screening_questionnaire,
@@ -225,16 +225,37 @@ def current_screening(database: Database, system_id: int) -> ScreeningRecord | N
     return _record(rows[0], changed)
 
 
+_FACT_COLUMNS = "system_id, risk_class, fria_required, colorado_covered, law_version"
+
+
+def _facts(row: Sequence[Any]) -> ScreeningFacts:
+    """Facts from a current_screenings row (_FACT_COLUMNS): a Colorado verdict reached under
+    the repealed SB 24-205 covers nothing under the law in force."""
+    _, risk_class, fria_required, colorado_covered, law_version = row
+    return ScreeningFacts(
+        eu_class=risk_class,
+        fria_required=bool(fria_required),
+        colorado_covered=bool(colorado_covered) and not colorado_verdict_repealed(law_version),
+    )
+
+
 def screening_facts(source: Database | Transaction, system_id: int) -> ScreeningFacts | None:
     """The facts of a system's current screening that other rules use (None when never
     screened); reads inside a caller's transaction too, so a rescore sees its own writes."""
-    sql = "SELECT result FROM current_screenings WHERE system_id = ?"
+    sql = f"SELECT {_FACT_COLUMNS} FROM current_screenings WHERE system_id = ?"
     row = (
         source.fetchone(sql, [system_id])
         if isinstance(source, Transaction)
         else source.query_one(sql, [system_id])
     )
-    return None if row is None else outcome_from_json(json.loads(row[0])).facts()
+    return None if row is None else _facts(row)
+
+
+def screening_facts_by_system(database: Database) -> dict[int, ScreeningFacts]:
+    """System id -> the facts of its current screening, for every screened system in one
+    query (lists of systems never ask system by system)."""
+    rows = database.query_rows(f"SELECT {_FACT_COLUMNS} FROM current_screenings")
+    return {int(row[0]): _facts(row) for row in rows}
 
 
 def screening_history(database: Database, system_id: int) -> pd.DataFrame:
@@ -270,8 +291,7 @@ def overview(
     (`obligations_closed` of `obligations_total`, `progress` in whole percent, empty without
     obligations) and staleness. `classes` narrows it (NOT_SCREENED selects systems never
     screened), `stale_only` to stale screenings, `fria_only` to those requiring a FRIA."""
-    # The first parameter is today's law data version: older screenings are stale.
-    params: list[Any] = [law_version_text(current_law_versions())]
+    params: list[Any] = []
     conditions: list[str] = []
     if classes:
         conditions.append(
@@ -291,7 +311,7 @@ def overview(
         "SELECT s.id AS system_id, s.name, s.business_unit, s.owner, s.status,"
         f" coalesce(c.risk_class, '{NOT_SCREENED}') AS risk_class, c.id AS screening_id,"
         " c.screened_at, c.screened_by, c.fria_required, c.colorado_covered,"
-        " c.id IS NOT NULL AND c.law_version IS DISTINCT FROM ? AS law_changed,"
+        " c.law_version,"
         " coalesce(len(c.obligation_ids), 0) AS obligations_total,"
         " coalesce(done.closed, 0) AS obligations_closed"
         " FROM ai_systems s"
@@ -304,10 +324,20 @@ def overview(
         params,
     )
     changed = last_changed(database, STALE_FIELDS)
+    # One verdict per distinct law version (a handful), never one per system; a screening with
+    # no recorded version was made under version 1 of each law ("" stands for it).
+    versions = [
+        (text if isinstance(text, str) else "") if pd.notna(screening) else None
+        for screening, text in zip(frame["screening_id"], frame["law_version"], strict=True)
+    ]
+    law = {text: law_changes(text) for text in set(versions) - {None}}
+    frame["law_changed"] = [bool(law.get(text)) for text in versions]
+    frame["colorado_repealed_law"] = [
+        text is not None and colorado_verdict_repealed(text) for text in versions
+    ]
     frame["stale"] = [
-        bool(law_changed)
-        or bool(pd.notna(screened) and is_stale(screened, changed.get(int(system_id))))
-        for system_id, screened, law_changed in zip(
+        law_changed or bool(pd.notna(when) and is_stale(when, changed.get(int(system_id))))
+        for system_id, when, law_changed in zip(
             frame["system_id"], frame["screened_at"], frame["law_changed"], strict=True
         )
     ]
@@ -505,6 +535,7 @@ def obligations_frame(database: Database) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     for screening in screenings:
         record = _record(screening, changed.get(int(screening["system_id"])))
+        stale = "; ".join(record.stale_reasons)
         for item in record.outcome.checklist:
             state = states.get((record.system_id, item.id), {})
             rows.append(
@@ -514,7 +545,7 @@ def obligations_frame(database: Database) -> pd.DataFrame:
                     "eu_ai_act_class": class_label(record.risk_class),
                     "screened_at": record.screened_at,
                     "screened_by": record.screened_by,
-                    "screening_stale": "; ".join(record.stale_reasons),
+                    "screening_stale": stale,
                     "law": item.regime,
                     "obligation_id": item.id,
                     "article": item.article,

@@ -230,7 +230,7 @@ def test_a_screening_stored_under_sb_24_205_opens_as_history(app_test, db_path) 
     assert at.session_state[f"scr_{system_id}_consequential_decision_areas__employment"]
     at = app_test(REGULATORY)
     no_exceptions(at)
-    assert at.dataframe[0].value["colorado"].tolist() == ["covered"]
+    assert at.dataframe[0].value["colorado"].tolist() == ["screened under SB 24-205 (repealed)"]
 
 
 def test_demo_portfolio_overview_inventory_and_filters(app_test, db_path) -> None:
@@ -246,6 +246,8 @@ def test_demo_portfolio_overview_inventory_and_filters(app_test, db_path) -> Non
     assert "High risk: 3" in page and "Prohibited: 1" in page
     table = at.dataframe[0].value
     assert len(table) == 14
+    downloads = [button.proto.label for button in at.get("download_button")]
+    assert "Download every obligation (CSV)" in downloads
     at.multiselect(key="regs_classes").set_value(["prohibited"]).run()
     table = at.dataframe[0].value
     assert table["name"].tolist() == ["Retention Insights Attrition Predictor"]

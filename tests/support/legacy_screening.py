@@ -67,8 +67,9 @@ def old_result() -> dict[str, Any]:
 
 
 def insert_old_screening(database: Database, system_id: int) -> int:
-    """Write the old screening row straight into the table, as migration 004 knew it: history
-    being planted, not a change made through the store's write path."""
+    """Write the old screening row straight into today's table with no law version recorded:
+    history being planted, not a change made through the store's write path (the row as
+    migration 010 found it is in test_screening_v1_upgrade)."""
     result = old_result()
     with database.cursor() as cursor:
         row = cursor.execute(

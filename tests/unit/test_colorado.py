@@ -389,7 +389,7 @@ def test_the_effective_date_is_data_with_source_and_last_checked() -> None:
     assert "SB 26-189" in effective["source"]
     assert effective["last_checked"] == date(2026, 12, 7)
     assert reference["signed"] == date(2026, 5, 14)
-    assert reference["status"] == "enacted" and reference["version"] == 2
+    assert reference["status"] == "adopted" and reference["version"] == 2
     assert all(source["url"].startswith("https://") for source in reference["sources"])
 
 

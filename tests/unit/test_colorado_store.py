@@ -80,9 +80,11 @@ def test_a_screening_stored_under_sb_24_205_opens_with_todays_keys(db: Database)
     assert rows["colorado:impact_assessment"].item.regime == (
         "Colorado AI Act (SB 24-205, repealed)"
     )
-    assert store.screening_facts(db, system_id).colorado_covered  # type: ignore[union-attr]
+    # A verdict under the repealed law sets no impact floor and is labelled as such.
+    assert not store.screening_facts(db, system_id).colorado_covered  # type: ignore[union-attr]
     frame = store.overview(db)
     assert frame["colorado_covered"].tolist() == [True]
+    assert frame["colorado_repealed_law"].tolist() == [True]
 
 
 def test_the_demo_has_a_system_covered_by_sb_26_189_with_its_checklist(db: Database) -> None:

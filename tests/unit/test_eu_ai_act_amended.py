@@ -273,3 +273,28 @@ def test_the_prohibited_practices_say_what_the_articles_say() -> None:
     note = options["emotion_recognition_work_education"].note or ""
     assert "panic" in note
     assert "Fatigue and pain are physical states, not emotions" in note
+
+
+def test_a_model_providers_representative_carries_the_art_54_tasks() -> None:
+    """Art. 54(3)-(5): tasks of the authorised representative of a model provider."""
+    result = screen(roles=["authorised_representative"], gpai_model_provider="yes")
+    duties = by_id(result)
+    assert duties["gpai_authorised_representative_tasks"].roles == ["authorised_representative"]
+    assert duties["gpai_technical_documentation"].roles == ["provider"]
+    assert "EU authorised representative of the model's provider" in reasons_text(result)
+    open_source = screen(
+        roles=["authorised_representative"], gpai_model_provider="yes", open_source_weights="yes"
+    )
+    assert "gpai_authorised_representative_tasks" not in obligation_ids(open_source)
+
+
+def test_the_art_111_relief_is_only_for_high_risk_duties() -> None:
+    """Art. 111(2) concerns high-risk systems: an Art. 6(3)-exempt system keeps its dates."""
+    exempt = screen(
+        roles=["provider"],
+        annex_iii_areas=["migration_border"],
+        art6_3_conditions=["preparatory_task"],
+        already_on_market="yes",
+    )
+    assert exempt.basis == "art6_3_exemption"
+    assert by_id(exempt)["document_exemption_and_register"].condition is None

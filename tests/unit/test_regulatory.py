@@ -433,7 +433,7 @@ def test_colorado_covered_puts_its_dated_duties_for_both_roles_on_the_checklist(
     """SB 26-189: provider + deployer carry the 6-1-1702 and 6-1-1703 to 6-1-1705 duties."""
     outcome = evaluate(collect(SCENARIOS["annex_iii_profiling"]) | COLORADO_COVERED)
     assert outcome.colorado is not None and outcome.colorado.covered
-    assert outcome.colorado_covered and outcome.facts().colorado_covered
+    assert outcome.colorado_covered
     colorado_items = [item for item in outcome.checklist if item.regime == "Colorado ADMT law"]
     assert {item.id for item in colorado_items} >= {
         "colorado:point_of_interaction_notice",
@@ -522,7 +522,8 @@ def test_an_outcome_stored_under_sb_24_205_still_opens() -> None:
     )
     outcome = outcome_from_json(stored)
     assert outcome.colorado is not None and outcome.colorado.legacy
-    assert outcome.colorado_covered, "its old verdict stands until it is screened again"
+    assert outcome.colorado.covered, "the old verdict is kept as it was decided"
+    assert not outcome.colorado_covered, "but a repealed law covers nothing (no impact floor)"
     legacy = next(item for item in outcome.checklist if item.id == "colorado:impact_assessment")
     assert legacy.regime == "Colorado AI Act (SB 24-205, repealed)"
 
