@@ -664,6 +664,17 @@ class ImpactReport:
         return next((level for level in levels if level.id == recorded), self.result.level)
 
     @property
+    def floors(self) -> list[AppliedFloor]:
+        """The floors behind the level shown: the result's, unless a locked response is read
+        with another questionnaire version than it answered (its recorded level stands)."""
+        return self.result.floors if self.level == self.result.level else []
+
+    @property
+    def stop_floor(self) -> AppliedFloor | None:
+        """The floor that says the system must not be used, when one holds."""
+        return next((floor for floor in self.floors if floor.stop), None)
+
+    @property
     def level_explanation(self) -> str:
         return level_explanation(self.result) if self.level == self.result.level else ""
 

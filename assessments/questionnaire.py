@@ -1443,6 +1443,11 @@ class AppliedFloor(BaseModel):
     stop: bool = False
     source: Literal["answers", "screening"]
 
+    @property
+    def heading(self) -> str:
+        """The floor in one line, as the result page and the PDF head it."""
+        return f"{'Stop. ' if self.stop else ''}At least level {self.level}: {self.title}."
+
 
 class ScoreResult(BaseModel):
     """The outcome of one answer set, everything a results page, a report or the store needs.

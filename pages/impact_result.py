@@ -47,10 +47,7 @@ report = record_from_query(
 response, system, result = report.response, report.system, report.result
 questionnaire = report.questionnaire
 level = report.level
-# The floors belong to the level shown unless a locked response is read with a questionnaire
-# version other than the one it answered (then its recorded level stands; see version_note).
-floors = result.floors if level == result.level else []
-stop = next((floor for floor in floors if floor.stop), None)
+floors, stop = report.floors, report.stop_floor
 PREFIX = f"ir{response.id}_"
 
 with st.container(horizontal=True):
@@ -261,10 +258,7 @@ if floors:
         if report.level_explanation:
             st.markdown(f":material/vertical_align_top: {plain(report.level_explanation)}")
         for floor in floors:
-            st.markdown(
-                f"**{'Stop. ' if floor.stop else ''}At least level {floor.level}: "
-                f"{plain(floor.title)}.** {plain(floor.rationale)}"
-            )
+            st.markdown(f"**{plain(floor.heading)}** {plain(floor.rationale)}")
             if floor.because:
                 st.markdown(
                     "\n".join(f"- Answer: {plain(line)}" for line in floor.because)

@@ -204,13 +204,7 @@ def _floors(pdf: FPDF, report: ImpactReport, floors: list[AppliedFloor]) -> None
     for floor in floors:
         if floor.stop:
             pdf.set_text_color(170, 30, 30)
-        _paragraph(
-            pdf,
-            f"{'Stop. ' if floor.stop else ''}At least level {floor.level}: {floor.title}.",
-            size=9,
-            style="B",
-            gap=0.3,
-        )
+        _paragraph(pdf, floor.heading, size=9, style="B", gap=0.3)
         pdf.set_text_color(0, 0, 0)
         _paragraph(pdf, floor.rationale or floor.reason, size=8.5, gap=0.3)
         for line in floor.because:
@@ -284,8 +278,8 @@ def _level_box(pdf: FPDF, report: ImpactReport) -> None:
         f"({100 * result.share:.0f}% of the maximum). {credit}",
         size=9,
     )
-    if result.floors and level == result.level:
-        _floors(pdf, report, result.floors)
+    if report.floors:
+        _floors(pdf, report, report.floors)
 
 
 def _system_table(pdf: FPDF, report: ImpactReport) -> None:

@@ -60,7 +60,7 @@ from assessments.store.audit import entity_history
 from assessments.store.criteria import current_criteria
 from assessments.store.db import Database, Transaction, utc_now
 from assessments.store.risks import insert_risk
-from assessments.store.screenings import screening_facts
+from assessments.store.screenings import screening_facts, screening_facts_by_system
 
 ENTITY = "impact_response"
 ANSWER_ENTITY = "impact_answer"
@@ -297,12 +297,13 @@ def rescore_open(transaction: Transaction, system_id: int) -> ImpactResponse | N
     answers = _answers_in(transaction, before.id)
     facts = screening_facts(transaction, system_id)
     fresh = score(questionnaire, answers, facts)
+    # Only a change a person would see counts: a snapshot migrated without floors (None) or
+    # without the facts it was scored with is no reason to write, or to audit "level I -> I".
     same = (
         before.questionnaire_version == questionnaire.version
         and before.level == fresh.level.id
         and before.points_level == fresh.points_level.id
-        and before.floors == fresh.floors
-        and before.screening_facts == (None if facts is None else facts.model_dump())
+        and (before.floors or []) == fresh.floors
     )
     if same:
         return before
@@ -846,16 +847,20 @@ def _approved_screening_floors(
     database: Database, questionnaire_id: str, frame: pd.DataFrame
 ) -> dict[int, list[AppliedFloor]]:
     """System id -> the floors its current screening sets, for systems with an approved
-    assessment (the only ones a floor can make stale). Read through the screening store's
-    own `screening_facts`, so this never depends on how screenings are stored."""
+    assessment (the only ones a floor can make stale). The facts come in one query, and the
+    floors are worked out once per distinct set of facts (a handful), not once per system."""
     questionnaire = impact.questionnaires().get(questionnaire_id)
     if questionnaire is None or not questionnaire.scoring or not questionnaire.scoring.floors:
         return {}
-    approved = frame.loc[frame["approved_id"].notna(), "system_id"]
-    return {
-        int(system_id): screening_floors(questionnaire, screening_facts(database, int(system_id)))
-        for system_id in approved
-    }
+    facts = screening_facts_by_system(database)
+    floors: dict[ScreeningFacts | None, list[AppliedFloor]] = {}
+    result: dict[int, list[AppliedFloor]] = {}
+    for system_id in frame.loc[frame["approved_id"].notna(), "system_id"]:
+        key = facts.get(int(system_id))
+        if key not in floors:
+            floors[key] = screening_floors(questionnaire, key)
+        result[int(system_id)] = floors[key]
+    return result
 
 
 def assessment_view(

@@ -35,11 +35,15 @@ class Screenings:
     def __call__(self, source: object, system_id: int) -> ScreeningFacts | None:
         return self.facts.get(system_id)
 
+    def by_system(self, database: object) -> dict[int, ScreeningFacts]:
+        return dict(self.facts)
+
 
 @pytest.fixture
 def screenings(monkeypatch: pytest.MonkeyPatch) -> Screenings:
     fake = Screenings()
     monkeypatch.setattr(store, "screening_facts", fake)
+    monkeypatch.setattr(store, "screening_facts_by_system", fake.by_system)
     return fake
 
 
@@ -263,3 +267,38 @@ def test_a_new_screening_can_rescore_the_open_draft_at_once(
     store.submit(db, AUTHOR, draft.id)
     signed = db.write("Screening", lambda transaction: store.rescore_open(transaction, system_id))
     assert signed is None, "a submitted response keeps what was signed"
+
+
+def test_saving_a_screening_rescores_the_open_draft_in_the_same_transaction(
+    db: Database, system_id: int
+) -> None:
+    """No stand-in here: the screening store saves a real screening and calls the impact
+    store's rescore, which reads the screening it has just written."""
+    from assessments.store import screenings as screening_store
+
+    draft = answered(db, system_id)
+    assert (draft.level, draft.floors) == ("I", [])
+    high_risk = {
+        "ai_system": "yes",
+        "eu_territorial_link": "yes",
+        "roles": ["deployer"],
+        "annex_i_product": "no",
+        "annex_iii_areas": ["employment"],
+        "profiles_natural_persons": "yes",
+        "already_on_market": "no",
+        "public_authority": "no",
+        "public_service_provider": "no",
+        "gpai_model_provider": "no",
+        "colorado_consumers": "no",
+    }
+    screening_store.record_screening(db, "Ada", system_id, high_risk)
+    rescored = store.get_response(db, draft.id)
+    assert (rescored.points_level, rescored.level) == ("I", "II")
+    assert [floor.id for floor in rescored.floors or []] == ["eu_high_risk"]
+    events = list_events(db, entity=store.ENTITY, entity_id=str(draft.id))
+    updates = events[events["action"] == "update"]
+    assert len(updates) == 1 and "level I → II" in updates["summary"].iloc[0]
+    # Screening again with the same result writes nothing more.
+    screening_store.record_screening(db, "Ada", system_id, high_risk)
+    events = list_events(db, entity=store.ENTITY, entity_id=str(draft.id))
+    assert (events["action"] == "update").sum() == 1
