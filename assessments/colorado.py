@@ -182,6 +182,7 @@ class HistoricLaw(_Strict):
 
     id: str
     title: str
+    short_title: str
     status: Literal["repealed"]
     in_force: Literal[False]
     signed: str
@@ -736,7 +737,7 @@ def colorado_key_dates(reference: ColoradoReference | None = None) -> list[dict[
     ref = reference or load_colorado_reference()
     rows = [
         {
-            "Law": ref.title,
+            "Law": f"{ref.short_title} ({LAW})",
             "Date": milestone.date,
             "What applies": milestone.label,
             "Status": DATE_STATUS_LABELS[milestone.status],
@@ -749,7 +750,7 @@ def colorado_key_dates(reference: ColoradoReference | None = None) -> list[dict[
     ]
     rows += [
         {
-            "Law": f"{law.title}: repealed, never in force",
+            "Law": f"{law.short_title}: repealed, never in force",
             "Date": when.date,
             "What applies": "Nothing: the date its duties would have applied from",
             "Status": DATE_STATUS_LABELS[law.status],

@@ -556,7 +556,7 @@ def eu_key_dates(reference: EuAiActReference | None = None) -> list[dict[str, An
         act = ref.acts.get(milestone.set_by or "")
         rows.append(
             {
-                "Law": ref.title,
+                "Law": EU_AI_ACT,
                 "Date": milestone.date,
                 "What applies": milestone.label,
                 "Status": DATE_STATUS_LABELS[milestone.status],
@@ -569,7 +569,7 @@ def eu_key_dates(reference: EuAiActReference | None = None) -> list[dict[str, An
         for earlier in milestone.history:
             rows.append(
                 {
-                    "Law": ref.title,
+                    "Law": EU_AI_ACT,
                     "Date": earlier.date,
                     "What applies": f"Replaced: {milestone.label}",
                     "Status": "replaced",
@@ -584,11 +584,11 @@ def eu_key_dates(reference: EuAiActReference | None = None) -> list[dict[str, An
 
 def amending_acts(reference: EuAiActReference | None = None) -> list[dict[str, Any]]:
     """The acts behind the dates as rows (Act, Status, Official Journal, Procedure, Steps,
-    Source, Last checked, Note), for the page and for anyone checking the data."""
+    Source, Last checked, Note, Full title), for the page and anyone checking the data."""
     ref = reference or load_eu_ai_act_reference()
     return [
         {
-            "Act": act.title,
+            "Act": act.short,
             "Status": DATE_STATUS_LABELS[act.status],
             "Official Journal": act.oj_reference or "",
             "Procedure": act.procedure or "",
@@ -596,6 +596,7 @@ def amending_acts(reference: EuAiActReference | None = None) -> list[dict[str, A
             "Source": act.source,
             "Last checked": act.last_checked,
             "Note": act.note or "",
+            "Full title": act.title,
         }
         for act in ref.acts.values()
     ]
