@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assessments import vocab
 from assessments.config import data_dir
+from assessments.yaml_io import safe_load
 
 Vocabulary = Literal[
     "harm_categories", "risk_sources", "affected_parties", "treatment_options", "mit_domains"
@@ -264,7 +265,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise CatalogError(f"{_display(path)} cannot be read: {error.strerror}.") from error
     try:
-        content = yaml.safe_load(text)
+        content = safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         place = f" at line {mark.line + 1}" if mark is not None else ""

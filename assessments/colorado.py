@@ -32,6 +32,7 @@ from assessments.screening import (
     Regime,
     ScreeningInputError,
 )
+from assessments.yaml_io import safe_load
 
 ColoradoArea = Literal[
     "education",
@@ -270,7 +271,7 @@ def load_colorado_reference(path: str | Path | None = None) -> ColoradoReference
 def _load_colorado_reference(path: Path, _version: int) -> ColoradoReference:
     try:
         with path.open(encoding="utf-8") as handle:
-            return ColoradoReference.model_validate(yaml.safe_load(handle))
+            return ColoradoReference.model_validate(safe_load(handle))
     except ValidationError as error:
         raise ValueError(f"{path} does not fit the Colorado screening: {error}") from error
 
@@ -389,7 +390,7 @@ def load_colorado_answers_file(path: str | Path) -> ColoradoAnswers:
         ) from error
     looks_like_json = file_path.suffix.lower() == ".json" or text.lstrip().startswith("{")
     try:
-        data = json.loads(text) if looks_like_json else yaml.safe_load(text)
+        data = json.loads(text) if looks_like_json else safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         kind = "JSON" if looks_like_json else "YAML"
         raise ScreeningInputError([f"{file_path} is not valid {kind}: {error}"]) from error

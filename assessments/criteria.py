@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from assessments import catalog
 from assessments.config import data_dir
+from assessments.yaml_io import safe_load
 
 MIN_STEPS = 3
 MAX_STEPS = 6
@@ -506,7 +507,7 @@ def load_criteria_file(path: str | Path) -> RiskCriteria:
     """
     path = Path(path)
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise CriteriaFileError(f"{path} cannot be read: {error.strerror}.") from error
     except yaml.YAMLError as error:

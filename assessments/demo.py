@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from assessments.config import data_dir
 from assessments.demo_dates import relative_day
 from assessments.demo_screenings import apply_changes_after_screening, load_screenings
@@ -23,6 +21,7 @@ from assessments.soa_demo import load_soa
 from assessments.store.db import Database, Transaction
 from assessments.store.inventory import insert_system, system_id_by_name
 from assessments.workshop_demo import load_workshops
+from assessments.yaml_io import safe_load
 
 DEMO_ACTOR = "Demo loader"
 
@@ -33,7 +32,7 @@ def demo_file(name: str) -> Path:
 
 def read_demo_yaml(name: str) -> dict[str, Any]:
     with demo_file(name).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return safe_load(handle)
 
 
 def load_systems(transaction: Transaction) -> int:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from assessments.config import data_dir
 from assessments.inventory import AISystemInput
 from assessments.questionnaire import clean_answers
@@ -18,11 +16,12 @@ from assessments.regulatory import ObligationUpdate, evaluate, screening_questio
 from assessments.store.db import Transaction
 from assessments.store.inventory import replace_system, system_id_by_name, system_in_transaction
 from assessments.store.screenings import has_screening, insert_obligation_update, insert_screening
+from assessments.yaml_io import safe_load
 
 
 def _demo_screenings() -> dict[str, Any]:
     with (data_dir() / "demo" / "screenings.yaml").open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return safe_load(handle)
 
 
 def load_screenings(transaction: Transaction) -> int:

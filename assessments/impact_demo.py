@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-import yaml
-
 from assessments.config import data_dir
 from assessments.demo_dates import relative_day, relative_moment
 from assessments.impact import get_questionnaire
@@ -25,13 +23,14 @@ from assessments.store.impact import (
     write_answers,
 )
 from assessments.store.inventory import replace_system, system_id_by_name, system_in_transaction
+from assessments.yaml_io import safe_load
 
 DEMO_FILE = "impact_assessments.yaml"
 
 
 def _read() -> dict[str, Any]:
     with (data_dir() / "demo" / DEMO_FILE).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return safe_load(handle)
 
 
 def _dated_answers(questionnaire_id: str, answers: dict[str, Any], today: date) -> dict[str, Any]:

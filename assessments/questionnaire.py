@@ -99,6 +99,7 @@ from assessments.config import data_dir
 from assessments.dates import implausible_date
 from assessments.errors import WorkbenchError
 from assessments.screening import RiskClass
+from assessments.yaml_io import SafeLoader
 
 QuestionType = Literal[
     "single_choice",
@@ -793,7 +794,7 @@ def _operand(target: Question, operator: str, operand: Any) -> Any:
 # --- Loading -----------------------------------------------------------------------------------
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(SafeLoader):
     """YAML with only true/false as booleans (so a choice 'no' stays text) and no duplicate keys."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -812,7 +813,7 @@ class _StrictLoader(yaml.SafeLoader):
 
 _StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in SafeLoader.yaml_implicit_resolvers.items()
 }
 _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",

@@ -18,7 +18,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assessments.colorado import (
@@ -63,6 +62,7 @@ from assessments.screening import (
     screen_eu_ai_act,
     suggested_controls,
 )
+from assessments.yaml_io import safe_load
 
 QUESTIONNAIRE_FILE = "eu_ai_act_screening.yaml"
 QUESTIONNAIRE_ID = "eu_ai_act_screening"
@@ -154,7 +154,7 @@ def _screening_questionnaire(path: Path, _stamps: tuple[int, ...]) -> Questionna
         raise QuestionnaireError(f"{path}: cannot read the file ({error})") from error
     checked = parse_questionnaire(text, source=str(path))
     _check_against_procedure(checked, str(path))
-    raw = yaml.safe_load(text)
+    raw = safe_load(text)
     eu = load_eu_ai_act_reference()
     colorado = load_colorado_reference()
     for section in raw["sections"]:

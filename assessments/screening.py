@@ -28,6 +28,7 @@ from pydantic import (
 
 from assessments.config import data_dir
 from assessments.errors import WorkbenchError
+from assessments.yaml_io import safe_load
 
 Role = Literal[
     "provider",
@@ -331,7 +332,7 @@ def load_answers_file(path: str | Path) -> EuAiActAnswers:
         ) from error
     looks_like_json = file_path.suffix.lower() == ".json" or text.lstrip().startswith("{")
     try:
-        data = json.loads(text) if looks_like_json else yaml.safe_load(text)
+        data = json.loads(text) if looks_like_json else safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         kind = "JSON" if looks_like_json else "YAML"
         raise ScreeningInputError([f"{file_path} is not valid {kind}: {error}"]) from error
@@ -514,7 +515,7 @@ class EuAiActReference(_Strict):
 
 def _read_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return safe_load(handle)
 
 
 def load_eu_ai_act_reference(path: str | Path | None = None) -> EuAiActReference:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-import yaml
-
 from assessments.config import data_dir
 from assessments.soa import ReadinessInput, SoAEntryInput, made_applicable
 from assessments.store.db import Transaction
@@ -23,6 +21,7 @@ from assessments.store.soa import (
     sorted_controls,
     treated_by_in_transaction,
 )
+from assessments.yaml_io import safe_load
 
 DEMO_FILE = "soa.yaml"
 # The AIMS manager who keeps the demo SoA (an invented person, as in the other demo files).
@@ -32,7 +31,7 @@ RECORDED_AT = time(9, 0)
 
 def _read() -> dict[str, Any]:
     with (data_dir() / "demo" / DEMO_FILE).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return safe_load(handle)
 
 
 def _moment(day: date) -> datetime:

@@ -14,8 +14,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-import yaml
-
 from assessments.config import data_dir
 from assessments.risks import RiskInput
 from assessments.store.db import Transaction
@@ -42,13 +40,14 @@ from assessments.workshops import (
     Workshop,
     WorkshopInput,
 )
+from assessments.yaml_io import safe_load
 
 DEMO_FILE = "workshops.yaml"
 
 
 def _read() -> dict[str, Any]:
     with (data_dir() / "demo" / DEMO_FILE).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return safe_load(handle)
 
 
 @contextmanager
