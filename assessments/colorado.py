@@ -13,14 +13,12 @@ Act roles of the combined screening map onto them). SB 24-205 is kept only as hi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assessments.config import data_dir
@@ -31,6 +29,7 @@ from assessments.screening import (
     Milestone,
     Regime,
     ScreeningInputError,
+    read_answer_file,
 )
 from assessments.yaml_io import safe_load
 
@@ -198,6 +197,8 @@ class ColoradoReference(_Strict):
     """The Colorado data file, validated against what the procedure needs."""
 
     version: int
+    # What changed in this version, in a few words (shown when older screenings go stale).
+    version_note: str | None = None
     title: str
     short_title: str
     citation: str
@@ -380,21 +381,8 @@ def parse_colorado_answers(data: Mapping[str, Any]) -> ColoradoAnswers:
 
 
 def load_colorado_answers_file(path: str | Path) -> ColoradoAnswers:
-    """Read Colorado answers from a YAML or JSON file (JSON by `.json` or a leading brace)."""
-    file_path = Path(path)
-    try:
-        text = file_path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScreeningInputError(
-            [f"cannot read {file_path}: {error.strerror or error}"]
-        ) from error
-    looks_like_json = file_path.suffix.lower() == ".json" or text.lstrip().startswith("{")
-    try:
-        data = json.loads(text) if looks_like_json else safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        kind = "JSON" if looks_like_json else "YAML"
-        raise ScreeningInputError([f"{file_path} is not valid {kind}: {error}"]) from error
-    return parse_colorado_answers(data if data is not None else {})
+    """Read Colorado answers from a YAML or JSON file (see screening.read_answer_file)."""
+    return parse_colorado_answers(read_answer_file(path))
 
 
 # --- the result ----------------------------------------------------------------------------------
@@ -645,8 +633,8 @@ def screen_colorado(
     colorado_roles, without, translated = _map_roles(parsed.roles, ref)
     for eu_role, target in translated:
         reasons.append(
-            f"Your EU AI Act role {eu_role.replace('_', ' ')} counts as {target} under the "
-            "Colorado law."
+            f'Your EU AI Act role "{eu_role.replace("_", " ")}" counts as "{target}" under '
+            "the Colorado law."
         )
     for role in without:
         reasons.append(
@@ -731,17 +719,21 @@ def coverage_label(covered: bool | None, repealed_law: bool = False) -> str:
     return "covered" if covered else "not covered"
 
 
-def colorado_key_dates(reference: ColoradoReference | None = None) -> list[dict[str, Any]]:
+def colorado_key_dates(
+    reference: ColoradoReference | None = None, today: date | None = None
+) -> list[dict[str, Any]]:
     """The law's dates as rows (Law, Date, What applies, Status, Set by, Source, Last checked,
     Note, as the EU AI Act's): SB 26-189's milestones, then the dates SB 24-205 would have
     applied from, marked repealed."""
     ref = reference or load_colorado_reference()
+    today = today or date.today()
     rows = [
         {
             "Law": f"{ref.short_title} ({LAW})",
             "Date": milestone.date,
             "What applies": milestone.label,
             "Status": DATE_STATUS_LABELS[milestone.status],
+            "Applies": "now" if milestone.date <= today else "upcoming",
             "Set by": ref.set_by,
             "Source": milestone.source,
             "Last checked": milestone.last_checked,
@@ -755,6 +747,7 @@ def colorado_key_dates(reference: ColoradoReference | None = None) -> list[dict[
             "Date": when.date,
             "What applies": "Nothing: the date its duties would have applied from",
             "Status": DATE_STATUS_LABELS[law.status],
+            "Applies": "no",
             "Set by": when.set_by,
             "Source": ", ".join(law.sources),
             "Last checked": ref.last_checked,

@@ -1038,10 +1038,12 @@ def _validate_multiple(question: Question, value: Any) -> list[str] | None:
     if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
         raise AnswerError(question.id, f"expected a list of choices, got {value!r}")
     chosen = {_one_choice(question, item) for item in value}
-    exclusive = [choice.value for choice in question.choices if choice.exclusive]
+    exclusive = {choice.value: choice.label for choice in question.choices if choice.exclusive}
     clash = [item for item in chosen if item in exclusive]
     if clash and len(chosen) > 1:
-        raise AnswerError(question.id, f"'{clash[0]}' cannot be combined with other choices")
+        raise AnswerError(
+            question.id, f'"{exclusive[clash[0]]}" cannot be combined with other choices'
+        )
     return [choice.value for choice in question.choices if choice.value in chosen]
 
 

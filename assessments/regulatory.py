@@ -447,18 +447,13 @@ def colorado_verdict_repealed(law_version: str | None) -> bool:
 def law_changes(law_version: str | None) -> list[str]:
     """What changed in the law data since a screening was made, one phrase per law; empty when
     it was made under today's data."""
-    then = _law_versions_from_text(law_version)
     eu = load_eu_ai_act_reference()
     colorado = load_colorado_reference()
     notes = {
-        "eu_ai_act": f"the EU AI Act data ({eu.version_note or eu.title})",
-        "colorado": f"the Colorado data ({colorado.title})",
+        "eu_ai_act": f"EU AI Act: {eu.version_note or eu.title}",
+        "colorado": f"Colorado: {colorado.version_note or colorado.title}",
     }
-    return [
-        f"{notes[key]} is now version {version}; this screening used version {then.get(key, 1)}"
-        for key, version in sorted(current_law_versions().items())
-        if law_outdated(law_version, key)
-    ]
+    return [notes[key] for key in ("eu_ai_act", "colorado") if law_outdated(law_version, key)]
 
 
 def is_stale(screened_at: datetime, changed_at: datetime | None) -> bool:
@@ -482,7 +477,7 @@ def stale_reasons(
         )
     changes = law_changes(law_version)
     if changes:
-        reasons.append("the law changed: " + "; ".join(changes))
+        reasons.append("the law changed since this screening (" + "; ".join(changes) + ")")
     return reasons
 
 
@@ -493,7 +488,7 @@ def obligation_date_text(item: Obligation) -> str:
     """When a duty applies, which act set that date and what it replaced, in one line."""
     text = f"Applies from {item.applies_from}"
     if item.date_set_by:
-        text += f" (date set by {item.date_set_by}"
+        text += f" (date set by the {item.date_set_by}"
         text += f"; it was {item.replaced_date})" if item.replaced_date else ")"
     text += f". Source: {item.source}, last checked {item.last_checked}."
     return text + (f" {item.condition}" if item.condition else "")

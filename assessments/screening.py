@@ -321,8 +321,10 @@ def _from_legacy_keys(legacy: Mapping[str, bool]) -> dict[str, Any]:
     return {"public_authority": False, "public_service_provider": False}
 
 
-def load_answers_file(path: str | Path) -> EuAiActAnswers:
-    """Read answers from a YAML or JSON file (JSON by `.json` extension or a leading brace)."""
+def read_answer_file(path: str | Path) -> Mapping[str, Any]:
+    """The answers in a YAML or JSON file (JSON by `.json` extension or a leading brace), for
+    any screening. Every way a file can be unusable (unreadable, not UTF-8, not valid YAML or
+    JSON, empty, not a mapping) is one ScreeningInputError of one line."""
     file_path = Path(path)
     try:
         text = file_path.read_text(encoding="utf-8")
@@ -330,15 +332,34 @@ def load_answers_file(path: str | Path) -> EuAiActAnswers:
         raise ScreeningInputError(
             [f"cannot read {file_path}: {error.strerror or error}"]
         ) from error
+    except UnicodeDecodeError as error:
+        raise ScreeningInputError(
+            [f"{file_path} is not UTF-8 text (byte {error.start}); save it as UTF-8"]
+        ) from error
     looks_like_json = file_path.suffix.lower() == ".json" or text.lstrip().startswith("{")
     try:
         data = json.loads(text) if looks_like_json else safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        kind = "JSON" if looks_like_json else "YAML"
-        raise ScreeningInputError([f"{file_path} is not valid {kind}: {error}"]) from error
-    if data is None:
-        data = {}
-    return parse_answers(data)
+    except json.JSONDecodeError as error:
+        raise ScreeningInputError(
+            [f"{file_path} is not valid JSON: {error.msg} (line {error.lineno})"]
+        ) from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "cannot be read"
+        raise ScreeningInputError([f"{file_path} is not valid YAML: {problem}{where}"]) from error
+    if not data:
+        raise ScreeningInputError([f"{file_path} holds no answers"])
+    if not isinstance(data, Mapping):
+        raise ScreeningInputError(
+            [f"{file_path} must map answer keys to answers, not be a {type(data).__name__}"]
+        )
+    return data
+
+
+def load_answers_file(path: str | Path) -> EuAiActAnswers:
+    """Read EU AI Act answers from a YAML or JSON file (see read_answer_file)."""
+    return parse_answers(read_answer_file(path))
 
 
 # --- reference data ------------------------------------------------------------------------------
@@ -548,10 +569,14 @@ def unsettled_dates(
     ]
 
 
-def eu_key_dates(reference: EuAiActReference | None = None) -> list[dict[str, Any]]:
-    """The Act's dates as rows (Law, Date, What applies, Status, Set by, Source, Last checked,
-    Note), in date order; each date an amendment replaced follows as a row marked replaced."""
+def eu_key_dates(
+    reference: EuAiActReference | None = None, today: date | None = None
+) -> list[dict[str, Any]]:
+    """The Act's dates as rows (Law, Date, What applies, Status, Applies (now, upcoming), Set
+    by, Source, Last checked, Note), in date order; each date an amendment replaced follows as
+    a row marked replaced. Status is the legal status of the act that set the date."""
     ref = reference or load_eu_ai_act_reference()
+    today = today or date.today()
     rows: list[dict[str, Any]] = []
     for milestone in sorted(ref.milestones.values(), key=lambda item: item.date):
         act = ref.acts.get(milestone.set_by or "")
@@ -561,6 +586,7 @@ def eu_key_dates(reference: EuAiActReference | None = None) -> list[dict[str, An
                 "Date": milestone.date,
                 "What applies": milestone.label,
                 "Status": DATE_STATUS_LABELS[milestone.status],
+                "Applies": "now" if milestone.date <= today else "upcoming",
                 "Set by": act.short if act else "",
                 "Source": milestone.source,
                 "Last checked": milestone.last_checked,
@@ -574,6 +600,7 @@ def eu_key_dates(reference: EuAiActReference | None = None) -> list[dict[str, An
                     "Date": earlier.date,
                     "What applies": f"Replaced: {milestone.label}",
                     "Status": "replaced",
+                    "Applies": "no",
                     "Set by": ref.acts[earlier.set_by].short,
                     "Source": earlier.source,
                     "Last checked": milestone.last_checked,
@@ -1181,9 +1208,10 @@ class _Screening:
                 if item.replaced_date is not None
             )
             for (applies_from, replaced, set_by), moved_count in sorted(moved.items(), key=str):
+                verb = "applies" if moved_count == 1 else "apply"
                 self.reasons.append(
-                    f"{moved_count} of them apply from {applies_from}, the date set by {set_by}; "
-                    f"it was {replaced} before the amendment."
+                    f"{moved_count} of them {verb} from {applies_from}, the date set by the "
+                    f"{set_by}; it was {replaced} before the amendment."
                 )
         elif risk_class != "out_of_scope":
             self.reasons.append(

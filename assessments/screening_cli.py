@@ -12,7 +12,12 @@ import json
 import sys
 
 from assessments.colorado import load_colorado_answers_file, screen_colorado
-from assessments.screening import ScreeningInputError, load_answers_file, screen_eu_ai_act
+from assessments.screening import (
+    ANSWER_KEYS,
+    ScreeningInputError,
+    load_answers_file,
+    screen_eu_ai_act,
+)
 
 
 def cmd_screen_eu_ai_act(args: argparse.Namespace) -> int:
@@ -45,10 +50,8 @@ def configure_screen(parser: argparse.ArgumentParser) -> None:
         help="classify a system under the EU AI Act from an answer file",
         description=(
             "Prints the class, basis, transparency duties, GPAI level, FRIA flag, obligations "
-            "and reasons as JSON. Answer keys: ai_system, roles, exclusions, prohibited, "
-            "annex_i_product, annex_iii_areas, profiles_natural_persons, art6_3_conditions, "
-            "significant_risk_of_harm, art50, gpai_model_provider, gpai_systemic_risk, "
-            "public_body_or_public_service, credit_or_insurance_pricing."
+            f"and reasons as JSON. Answer keys: {', '.join(ANSWER_KEYS)}. The older key "
+            "public_body_or_public_service is still read."
         ),
     )
     eu.add_argument("--answers", required=True, metavar="FILE", help="YAML or JSON answer file")

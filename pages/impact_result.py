@@ -282,8 +282,16 @@ metrics[3].metric(
     "applied" if result.credit_applied else "not reached",
     help="When the measures reach their threshold, the impact score is reduced.",
 )
-st.markdown("**What this level requires**")
-st.markdown("\n".join(f"- {plain(requirement)}" for requirement in level.requires))
+if stop is not None:
+    # No approval makes a prohibited practice usable: the level's requirements do not apply.
+    st.markdown("**What this level requires**")
+    st.markdown(
+        "Nothing makes this system usable as it is: no approval or measure lifts a ban. End the "
+        "practice (or the system), screen the system again, then re-assess."
+    )
+else:
+    st.markdown("**What this level requires**")
+    st.markdown("\n".join(f"- {plain(requirement)}" for requirement in level.requires))
 
 st.markdown("**Benefits beside the harms**")
 st.caption(
@@ -338,8 +346,10 @@ if harm_rows:
             ),
         },
     )
-else:
+elif report.answers.get("harm_grid"):
     st.caption("No harm is rated above none in the harm table.")
+else:
+    st.caption("The harm table is not answered yet.")
 
 shares = impact.dimension_shares(result)
 previous_shares = (

@@ -158,10 +158,15 @@ with st.container(horizontal=True):
 with st.expander("Key dates and where they come from"):
     eu = load_eu_ai_act_reference()
     dates = pd.DataFrame([*eu_key_dates(eu), *colorado_key_dates()])
+    st.caption(
+        "Status is the legal status of the act that set the date; Applies says whether the "
+        "date has come."
+    )
     st.dataframe(
-        dates.fillna({"Status": "", "Set by": ""}),
+        dates,
         hide_index=True,
         width="stretch",
+        height=35 * (len(dates) + 1) + 3,
         column_config={
             "Date": st.column_config.DateColumn(),
             "Last checked": st.column_config.DateColumn(),

@@ -179,6 +179,12 @@ def show_result() -> None:
     eu = outcome.eu
     class_badge(eu.risk_class)
     st.markdown(eu_reference.classes[eu.risk_class].explanation)
+    if eu.risk_class == "prohibited":
+        st.error(
+            "Stop: the practice must end before the system is offered or used in the EU. "
+            "Remove it (or withdraw the system), then screen the system again.",
+            icon=":material/block:",
+        )
     for reason in record.stale_reasons:
         st.warning(
             f"Stale: {plain(reason)}. Check the answers and screen it again.",
@@ -255,7 +261,7 @@ def show_colorado(colorado: ColoradoResult | None, answers: dict[str, Any]) -> N
     basis = colorado_reference.bases[colorado.basis]
     roles = ", ".join(colorado.roles) or "none given"
     st.markdown(
-        f"- **Basis:** {plain(basis.label)}: {plain(basis.explanation)}\n"
+        f"- **Basis:** {plain(basis.label)}. {plain(basis.explanation)}\n"
         f"- **Roles under the Colorado law:** {plain(roles)}\n"
         f"- **In effect from:** {colorado_reference.effective.date} "
         f"({plain(colorado_reference.effective.source)})"
@@ -327,7 +333,7 @@ def show_checklist() -> None:
         width="stretch",
         height=35 * (min(len(table), 25) + 1) + 3,
         column_config={
-            "Obligation": st.column_config.TextColumn(width="medium"),
+            "Obligation": st.column_config.TextColumn(width="large"),
             "Applies from": st.column_config.DateColumn(),
             "Earlier date": st.column_config.DateColumn(
                 help="The date this duty had before an amendment moved it"
@@ -436,7 +442,9 @@ def show_questionnaire() -> None:
 
 def ask(question: Question) -> None:
     """One question: its text, why we ask, then the answer widgets (examples in the tooltips)."""
-    st.markdown(f"**{plain(question.text)}**", help=question_note(question.id))
+    # A yes/no question that may be left open says so (an empty multiple choice means none).
+    optional = " (optional)" if question.type == "yes_no" and not question.required else ""
+    st.markdown(f"**{plain(question.text)}**{optional}", help=question_note(question.id))
     st.caption(plain(question.help))
     if question.type == "yes_no":
         st.radio(
@@ -484,7 +492,7 @@ def option_note(question_id: str, value: str) -> str | None:
 def preview(answers: dict[str, Any]) -> None:
     """The result these answers would give, before saving (nothing is stored)."""
     if answer_problems(questionnaire, answers):
-        st.caption("Answer every question shown to see the result.")
+        st.caption("Answer every question shown (except those marked optional) to see the result.")
         return
     outcome = evaluate(answers, questionnaire)
     with st.container(horizontal=True):

@@ -76,7 +76,7 @@ def test_screen_a_system_and_see_the_badge_in_the_inventory(browser, live_app_fa
     wait_idle(page)
     expect(
         page.get_by_text(
-            "Applies from 2027-12-02 (date set by Digital Omnibus on AI (2026), in force; "
+            "Applies from 2027-12-02 (date set by the Digital Omnibus on AI (2026), in force; "
             "it was 2026-08-02)"
         )
     ).to_be_visible()

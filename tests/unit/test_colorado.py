@@ -169,7 +169,7 @@ def test_6_1_1702_eu_provider_and_product_manufacturer_count_as_developer() -> N
     for role in ("provider", "product_manufacturer"):
         result = screen_colorado({**COVERED, "roles": [role]})
         assert result.roles == ["developer"] and ids(result) == DEVELOPER_DUTIES
-        assert f"EU AI Act role {role.replace('_', ' ')} counts as developer" in text(result)
+        assert f'EU AI Act role "{role.replace("_", " ")}" counts as "developer"' in text(result)
 
 
 def test_6_1_1702_and_1704_both_roles_carry_both_sets_once_each() -> None:
@@ -332,7 +332,9 @@ def test_answer_files_in_yaml_and_json(tmp_path: Path) -> None:
     assert load_colorado_answers_file(as_yaml) == load_colorado_answers_file(as_json)
     empty = tmp_path / "empty.yaml"
     empty.write_text("", encoding="utf-8")
-    assert screen_colorado(load_colorado_answers_file(empty)).basis == "no_colorado_consumers"
+    # An empty file is a wrong file, not an answer: refused rather than judged "not covered".
+    with pytest.raises(ScreeningInputError, match="holds no answers"):
+        load_colorado_answers_file(empty)
 
 
 # --- the result's JSON, stored results of SB 24-205 ----------------------------------------------

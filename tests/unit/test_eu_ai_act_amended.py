@@ -109,7 +109,7 @@ def test_every_high_risk_duty_carries_the_annex_i_date_for_an_annex_i_product() 
 
 def test_the_reasons_say_which_act_moved_the_high_risk_date() -> None:
     text = reasons_text(screen(annex_iii_areas=["education"]))
-    assert "apply from 2027-12-02, the date set by Digital Omnibus on AI (2026)" in text
+    assert "apply from 2027-12-02, the date set by the Digital Omnibus on AI (2026)" in text
     assert "it was 2026-08-02 before the amendment" in text
 
 

@@ -116,3 +116,33 @@ def test_the_command_runs_as_a_module(tmp_path: Path) -> None:
         check=False,
     )
     assert unknown.returncode == 2
+
+
+@pytest.mark.parametrize("regulation", ["eu-ai-act", "colorado"])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\xff\xfe not text", "is not UTF-8 text"),
+        (b"ai_system: [yes\n", "is not valid YAML: did not find expected ',' or ']' (line 2)"),
+        (b"", "holds no answers"),
+        (b"- a\n- b\n", "must map answer keys to answers, not be a list"),
+        (b'{"ai_system": ', "is not valid JSON"),
+    ],
+)
+def test_an_unusable_file_is_refused_in_one_line(
+    tmp_path: Path, capsys, regulation: str, content: bytes, expected: str
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_bytes(content)
+    code, out, err = run(capsys, "screen", regulation, "--answers", str(answers))
+    assert (code, out) == (1, "")
+    assert expected in err and "nothing was screened" in err
+    assert len(err.strip().splitlines()) == 1, "one line, no traceback or parser diagram"
+
+
+def test_the_help_lists_todays_answer_keys(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["screen", "eu-ai-act", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "eu_territorial_link" in out and "public_authority" in out
+    assert "public_body_or_public_service is still read" in out

@@ -58,8 +58,9 @@ def test_a_screening_made_under_the_2024_text_is_stale_because_the_law_changed(
     stale = store.current_screening(db, system_id)
     assert stale is not None and stale.stale
     [reason] = stale.stale_reasons
-    assert reason.startswith("the law changed: the EU AI Act data (amended by the Digital Omnibus")
-    assert "is now version 2; this screening used version 1" in reason
+    assert reason.startswith(
+        "the law changed since this screening (EU AI Act: amended by the Digital Omnibus"
+    )
     assert "Colorado" not in reason
     frame = store.overview(db, stale_only=True)
     assert frame["system_id"].tolist() == [system_id]
@@ -77,7 +78,7 @@ def test_screening_again_clears_it(db: Database, system_id: int) -> None:
 def test_a_screening_with_no_recorded_version_counts_as_version_one() -> None:
     changes = law_changes(None)
     assert len(changes) == 2
-    assert any(change.startswith("the Colorado data") for change in changes)
+    assert any(change.startswith("Colorado: SB 26-189 replaced SB 24-205") for change in changes)
     assert law_changes(law_version_text(current_law_versions())) == []
 
 

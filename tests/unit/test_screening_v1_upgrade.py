@@ -63,8 +63,8 @@ def test_a_version_1_screening_opens_stale_with_its_own_dates_and_no_repealed_fl
     assert record is not None and record.risk_class == "high_risk"
     assert record.law_version == "colorado=1;eu_ai_act=1"
     [reason] = record.stale_reasons
-    assert reason.startswith("the law changed:")
-    assert "EU AI Act data" in reason and "Colorado data" in reason
+    assert reason.startswith("the law changed since this screening (EU AI Act: amended")
+    assert "; Colorado: SB 26-189 replaced SB 24-205" in reason
     # The stored result is kept as it was decided: the 2024 dates, no date_set_by.
     duties = {item.id: item for item in record.outcome.eu.obligations}
     assert duties["deployer_duties"].applies_from == date(2026, 8, 2)
