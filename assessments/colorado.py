@@ -29,7 +29,9 @@ from assessments.screening import (
     Milestone,
     Regime,
     ScreeningInputError,
+    choices_answer,
     read_answer_file,
+    yes_no_answer,
 )
 from assessments.yaml_io import safe_load
 
@@ -88,8 +90,6 @@ OLD_KEYS: dict[str, str] = {
     "colorado_areas": "consequential_decision_areas",
     "colorado_substantial_factor": "materially_influences",
 }
-_TRUE_WORDS = frozenset({"yes", "true"})
-_FALSE_WORDS = frozenset({"no", "false"})
 
 
 def colorado_file() -> Path:
@@ -298,28 +298,6 @@ class ColoradoAnswers(_Strict):
     old_keys_used: bool = False
 
 
-def _yes_no(key: str, value: object, problems: list[str]) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS | _FALSE_WORDS:
-        return value.strip().lower() in _TRUE_WORDS
-    problems.append(f"{key}: {value!r} is not yes or no")
-    return None
-
-
-def _choices(
-    key: str, value: object, allowed: tuple[str, ...], problems: list[str]
-) -> list[str] | None:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
-        problems.append(f"{key}: expected a list of choices, got {value!r}")
-        return None
-    unknown = [item for item in items if item not in allowed]
-    for item in unknown:
-        problems.append(f"{key}: unknown value {item!r} (allowed: {', '.join(allowed)})")
-    return None if unknown else list(dict.fromkeys(items))
-
-
 def upgrade_keys(answers: Mapping[str, Any]) -> dict[str, Any]:
     """The answers with SB 24-205 keys renamed to their SB 26-189 keys (values unchanged); other
     keys pass through. A new key given too wins, so a re-answered screening is never overruled."""
@@ -368,11 +346,13 @@ def parse_colorado_answers(data: Mapping[str, Any]) -> ColoradoAnswers:
         if value is None:
             continue
         if key in COLORADO_YES_NO_KEYS:
-            parsed: object = _yes_no(key, value, problems)
+            parsed: object = yes_no_answer(key, value, problems)
         elif key == "roles":
-            parsed = _choices(key, value, tuple(dict.fromkeys((*COLORADO_ROLES, *ROLES))), problems)
+            parsed = choices_answer(
+                key, value, tuple(dict.fromkeys((*COLORADO_ROLES, *ROLES))), problems
+            )
         else:
-            parsed = _choices(key, value, (*COLORADO_AREAS, *RETIRED_AREAS), problems)
+            parsed = choices_answer(key, value, (*COLORADO_AREAS, *RETIRED_AREAS), problems)
         if parsed is not None:
             cleaned[key] = tuple(parsed) if isinstance(parsed, list) else parsed
     if problems:

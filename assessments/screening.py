@@ -257,7 +257,9 @@ class EuAiActAnswers(BaseModel):
         return data
 
 
-def _yes_no(key: str, value: object, problems: list[str]) -> bool | None:
+def yes_no_answer(key: str, value: object, problems: list[str]) -> bool | None:
+    """A yes/no answer of an answer file as a bool; None, with a problem noted, otherwise
+    (shared by every screening's file format)."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS | _FALSE_WORDS:
@@ -266,9 +268,11 @@ def _yes_no(key: str, value: object, problems: list[str]) -> bool | None:
     return None
 
 
-def _multi_select(
+def choices_answer(
     key: str, value: object, options: tuple[str, ...], problems: list[str]
 ) -> list[str] | None:
+    """A multiple-choice answer of an answer file (one value or a list) without repeats; None,
+    with every unknown value noted, otherwise."""
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple | set | frozenset):
         problems.append(f"{key}: expected a list of choices, got {value!r}")
@@ -276,7 +280,7 @@ def _multi_select(
     unknown = [item for item in items if item not in options]
     for item in unknown:
         problems.append(f"{key}: unknown value {item!r} (allowed: {', '.join(options)})")
-    return None if unknown else list(items)
+    return None if unknown else list(dict.fromkeys(items))
 
 
 def parse_answers(data: Mapping[str, Any]) -> EuAiActAnswers:
@@ -297,9 +301,9 @@ def parse_answers(data: Mapping[str, Any]) -> EuAiActAnswers:
         if value is None:
             continue
         if key in YES_NO_KEYS or key in LEGACY_KEYS:
-            parsed: object = _yes_no(key, value, problems)
+            parsed: object = yes_no_answer(key, value, problems)
         else:
-            parsed = _multi_select(key, value, MULTI_SELECT_OPTIONS[key], problems)
+            parsed = choices_answer(key, value, MULTI_SELECT_OPTIONS[key], problems)
         if parsed is None:
             continue
         if key in LEGACY_KEYS:
