@@ -26,6 +26,7 @@ from assessments.screening import (
     DATE_STATUS_LABELS,
     ROLES,
     DateStatus,
+    LabelledExplanation,
     Milestone,
     Regime,
     ScreeningInputError,
@@ -113,11 +114,6 @@ class Definition(_Strict):
     label: str
     meaning: str
     section: str
-
-
-class LabelledExplanation(_Strict):
-    label: str
-    explanation: str
 
 
 class RoleSpec(_Strict):

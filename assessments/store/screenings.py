@@ -520,9 +520,10 @@ def obligations_frame(database: Database) -> pd.DataFrame:
     the act that set them), its checklist state and whether the screening is stale: the
     `export obligations` file."""
     screenings = database.query_records(
-        f"SELECT c.{_SCREENING_COLUMNS.replace(', ', ', c.')}, s.name AS system"
-        " FROM current_screenings c JOIN ai_systems s ON s.id = c.system_id"
-        " ORDER BY lower(s.name), s.id"
+        f"SELECT {_SCREENING_COLUMNS}, system FROM ("
+        "  SELECT c.*, s.name AS system FROM current_screenings c"
+        "  JOIN ai_systems s ON s.id = c.system_id"
+        ") screened ORDER BY lower(system), system_id"
     )
     states: dict[tuple[int, str], dict[str, Any]] = {
         (row["system_id"], row["obligation_id"]): row

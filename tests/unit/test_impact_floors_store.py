@@ -21,6 +21,7 @@ from assessments.store.inventory import create_system
 from assessments.store.schema import MIGRATIONS_DIR
 from tests.factories import system_input
 from tests.impact_data import GRID_COLUMNS, GRID_ROWS, complete_answers
+from tests.support.screening_answers import HIGH_RISK
 
 AUTHOR = "Priya Raman"
 REVIEWER = "Nadia Okafor"
@@ -278,20 +279,7 @@ def test_saving_a_screening_rescores_the_open_draft_in_the_same_transaction(
 
     draft = answered(db, system_id)
     assert (draft.level, draft.floors) == ("I", [])
-    high_risk = {
-        "ai_system": "yes",
-        "eu_territorial_link": "yes",
-        "roles": ["deployer"],
-        "annex_i_product": "no",
-        "annex_iii_areas": ["employment"],
-        "profiles_natural_persons": "yes",
-        "already_on_market": "no",
-        "public_authority": "no",
-        "public_service_provider": "no",
-        "gpai_model_provider": "no",
-        "colorado_consumers": "no",
-    }
-    screening_store.record_screening(db, "Ada", system_id, high_risk)
+    screening_store.record_screening(db, "Ada", system_id, HIGH_RISK)
     rescored = store.get_response(db, draft.id)
     assert (rescored.points_level, rescored.level) == ("I", "II")
     assert [floor.id for floor in rescored.floors or []] == ["eu_high_risk"]
@@ -299,6 +287,6 @@ def test_saving_a_screening_rescores_the_open_draft_in_the_same_transaction(
     updates = events[events["action"] == "update"]
     assert len(updates) == 1 and "level I → II" in updates["summary"].iloc[0]
     # Screening again with the same result writes nothing more.
-    screening_store.record_screening(db, "Ada", system_id, high_risk)
+    screening_store.record_screening(db, "Ada", system_id, HIGH_RISK)
     events = list_events(db, entity=store.ENTITY, entity_id=str(draft.id))
     assert (events["action"] == "update").sum() == 1

@@ -5,7 +5,6 @@ with "the law changed" until the system is screened again."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,16 +15,9 @@ from assessments.store import screenings as store
 from assessments.store.db import Database, utc_now
 from tests.factories import system_input
 from tests.support.migrations import columns, migrate_up_to
+from tests.support.screening_answers import MINIMAL
 
 MIGRATION = 10
-MINIMAL: dict[str, Any] = {
-    "ai_system": "yes",
-    "eu_territorial_link": "yes",
-    "roles": ["deployer"],
-    "annex_i_product": "no",
-    "gpai_model_provider": "no",
-    "colorado_consumers": "no",
-}
 
 
 @pytest.fixture

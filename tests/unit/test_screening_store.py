@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 import pytest
 
@@ -18,28 +17,7 @@ from assessments.store import screenings as store
 from assessments.store.db import Database
 from assessments.store.health import check
 from tests.factories import system_input
-
-HIGH_RISK: dict[str, Any] = {
-    "ai_system": "yes",
-    "eu_territorial_link": "yes",
-    "roles": ["deployer"],
-    "annex_i_product": "no",
-    "annex_iii_areas": ["employment"],
-    "profiles_natural_persons": "yes",
-    "already_on_market": "no",
-    "public_authority": "no",
-    "public_service_provider": "no",
-    "gpai_model_provider": "no",
-    "colorado_consumers": "no",
-}
-MINIMAL: dict[str, Any] = {
-    "ai_system": "yes",
-    "eu_territorial_link": "yes",
-    "roles": ["deployer"],
-    "annex_i_product": "no",
-    "gpai_model_provider": "no",
-    "colorado_consumers": "no",
-}
+from tests.support.screening_answers import HIGH_RISK, MINIMAL
 
 
 @pytest.fixture
