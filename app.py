@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from assessments.errors import DatabaseBusyError
+from assessments.text import escape_markdown
 from pages.common import (
     AUDIT_LOG,
     HOME,
@@ -95,4 +97,8 @@ def page_sections() -> dict[str, list[st.Page]]:
 
 navigation = st.navigation(page_sections(), position="top")
 identity_sidebar()
-navigation.run()
+try:
+    navigation.run()
+except DatabaseBusyError as error:
+    # Forms show this beside themselves; this catches a write a page does not wrap in a form.
+    st.error(escape_markdown(error), icon=":material/hourglass_top:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assessments.demo import load_demo
+from assessments.errors import WorkbenchError
 from assessments.overview import impact_next_steps, next_steps, risk_next_steps
 from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
@@ -20,6 +21,7 @@ from pages.common import (
     RISK_NEW,
     SYSTEM_EDIT,
     database,
+    plain,
     require_actor_notice,
     show_flash,
 )
@@ -60,7 +62,12 @@ if counts.get("total", 0) == 0:
         actor = require_actor_notice()
         if st.button("Load the demo portfolio", type="primary", disabled=actor is None):
             with st.status("Loading the demo portfolio…", expanded=True) as status:
-                report = load_demo(db, actor=actor or "")
+                try:
+                    report = load_demo(db, actor=actor or "")
+                except WorkbenchError as error:
+                    status.update(label="The demo portfolio was not loaded", state="error")
+                    st.error(plain(error))
+                    st.stop()
                 for line in report.lines():
                     st.write(line)
                 status.update(label="Demo portfolio loaded", state="complete")

@@ -2,8 +2,10 @@
 
 DuckDB allows one process per file and one thread per connection object at a time, so the
 process holds a single connection and every unit of work takes its own cursor. Writes go through
-`Database.write`, which runs the work in one transaction together with its audit events and
-retries the whole unit when DuckDB reports a transaction conflict.
+`Database.write`, which runs the work in one transaction together with its audit events. The
+writers of this process take turns; a conflict that still happens (another store, or a unique key
+taken meanwhile) reruns the whole unit with back-off, and one that outlasts the retries is the
+app's own "busy, try again" error.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from assessments.errors import DatabaseBusyError, WorkbenchError
 
 T = TypeVar("T")
 
-WRITE_ATTEMPTS = 12
 ACTOR_MAX_LENGTH = 120
 
 
@@ -55,23 +56,60 @@ def _json_default(value: Any) -> Any:
 _WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.I)
 
 
-def _is_clash(error: Exception) -> bool:
-    """A clash with a concurrent transaction: a write-write conflict, or a unique key another
-    transaction took meanwhile. Running the whole unit again reads the winner's state, so it
-    then succeeds or refuses with its own message (e.g. 'name already exists')."""
-    return isinstance(
-        error, duckdb.TransactionException | duckdb.ConstraintException
-    ) or "Conflict on" in str(error)
+def _is_conflict(error: Exception) -> bool:
+    """A write-write conflict with a concurrent transaction: running the unit again succeeds
+    once the other writer has committed."""
+    return isinstance(error, duckdb.TransactionException) or "Conflict on" in str(error)
+
+
+def _is_key_clash(error: Exception) -> bool:
+    """A unique key another transaction took meanwhile. Running the whole unit again reads the
+    winner's state and refuses with its own message (e.g. 'name already exists'); a key clash
+    that persists is a real error and is raised after a few attempts."""
+    return isinstance(error, duckdb.ConstraintException)
+
+
+KEY_CLASH_ATTEMPTS = 4
+
+
+BUSY = "The database is busy"
+# How long a write keeps retrying a clash with concurrent writers before it gives up as busy.
+WRITE_RETRY_SECONDS = 10.0
+# How long a write waits for the other writers of this process (a demo load, an import).
+WRITE_WAIT_SECONDS = 60.0
+_RETRY_PAUSE_FIRST = 0.005
+_RETRY_PAUSE_MOST = 0.4
+
+
+def _lock_holder(error: Exception) -> str:
+    """Who holds the file, in words: DuckDB names the process; its command line says whether
+    that is the app or a command of ours."""
+    pid = re.search(r"PID (\d+)", str(error))
+    if not pid:
+        return "another program"
+    try:
+        command = Path(f"/proc/{pid.group(1)}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        command = b""
+    if b"streamlit" in command:
+        return f"the running app (process {pid.group(1)})"
+    if b"assessments" in command:
+        return f"a command-line run (process {pid.group(1)})"
+    return f"another program (process {pid.group(1)})"
 
 
 def busy_message(path: Path, error: Exception) -> str:
-    """One clear line for the DuckDB file lock held by another process (usually the app)."""
-    pid = re.search(r"PID (\d+)", str(error))
-    holder = f"process {pid.group(1)}" if pid else "another process"
+    """One line for the DuckDB file lock held by another process."""
     return (
-        f"The database {path} is in use by {holder} (probably the running app). "
-        "Stop the app, or point AIMS_DB at another file, and run this again."
+        f"{BUSY}: {path} is held by {_lock_holder(error)}. Nothing was read or saved; try again"
+        " when it has finished, or point AIMS_DB at another file."
     )
+
+
+WRITE_BUSY_MESSAGE = (
+    f"{BUSY}: others were saving changes to the same records at the same moment. Nothing was"
+    " saved; try again."
+)
 
 
 @dataclass
@@ -143,6 +181,9 @@ class Database:
                 raise DatabaseBusyError(busy_message(self.path, error)) from error
             raise
         self._cursor_lock = threading.Lock()
+        # Every writer of the file is in this process (DuckDB allows one), so taking turns here
+        # avoids the conflicts optimistic concurrency would otherwise retry.
+        self._write_lock = threading.RLock()
         self.write_retries = 0
         if migrate:
             from assessments.store.schema import apply_migrations, seed
@@ -188,18 +229,44 @@ class Database:
             columns = [column[0] for column in result.description]
             return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
-    def _pause_before_retry(self, attempt: int) -> None:
+    def _should_retry(self, error: Exception, attempt: int, started: float) -> bool:
+        """Pause and say whether to run the unit again after `error`.
+
+        Exponential back-off with jitter spreads clashing writers out instead of letting them
+        collide again; a conflict that outlasts WRITE_RETRY_SECONDS becomes a DatabaseBusyError.
+        """
+        if _is_key_clash(error) and not _is_conflict(error):
+            if attempt >= KEY_CLASH_ATTEMPTS:
+                return False
+        elif not _is_conflict(error):
+            return False
+        elif time.monotonic() - started > WRITE_RETRY_SECONDS:
+            raise DatabaseBusyError(WRITE_BUSY_MESSAGE) from error
         self.write_retries += 1
-        time.sleep(random.uniform(0.002, 0.02) * attempt)
+        ceiling = min(_RETRY_PAUSE_MOST, _RETRY_PAUSE_FIRST * 2 ** min(attempt, 10))
+        time.sleep(random.uniform(ceiling / 2, ceiling))
+        return True
 
     def write(self, actor: str, work: Callable[[Transaction], T]) -> T:
         """Run `work` in one transaction with its audit events; retry on a transaction conflict.
 
         `work` must be safe to run again: it reads what it needs inside the transaction. A unit
-        that writes anything must record at least one audit event, or nothing is committed.
+        that writes anything must record at least one audit event, or nothing is committed. A
+        clash that outlasts the retries is a DatabaseBusyError ("try again"), never DuckDB's own.
         """
         actor = clean_actor(actor)
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
+        if not self._write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
+            raise DatabaseBusyError(WRITE_BUSY_MESSAGE)
+        try:
+            return self._write_with_retries(actor, work)
+        finally:
+            self._write_lock.release()
+
+    def _write_with_retries(self, actor: str, work: Callable[[Transaction], T]) -> T:
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
             with self.cursor() as cursor:
                 transaction = Transaction(cursor=cursor, actor=actor, at=utc_now())
                 cursor.execute("BEGIN TRANSACTION")
@@ -209,22 +276,19 @@ class Database:
                         raise RuntimeError("A write must record an audit event; nothing was saved.")
                 except Exception as error:
                     _rollback_quietly(cursor)
-                    if _is_clash(error) and attempt < WRITE_ATTEMPTS:
-                        self._pause_before_retry(attempt)
+                    if self._should_retry(error, attempt, started):
                         continue
                     raise
                 try:
                     cursor.execute("COMMIT")
                 except duckdb.Error as error:
                     _rollback_quietly(cursor)
-                    if _is_clash(error) and attempt < WRITE_ATTEMPTS:
-                        self._pause_before_retry(attempt)
+                    if self._should_retry(error, attempt, started):
                         continue
                     raise
                 for callback in transaction.after_commit:
                     callback()
                 return result
-        raise AssertionError("unreachable: the loop either returns or raises")
 
 
 def clean_actor(actor: str | None) -> str:

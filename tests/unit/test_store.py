@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 
 import duckdb
@@ -42,8 +43,9 @@ def test_second_process_gets_a_clear_busy_message(db: Database, db_path) -> None
         f"try:\n    Database({str(db_path)!r})\nexcept DatabaseBusyError as e:\n    print(e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "is in use by process" in out.stdout
-    assert "probably the running app" in out.stdout
+    assert out.stdout.startswith("The database is busy: ")
+    assert f"is held by another program (process {os.getpid()})" in out.stdout
+    assert "probably" not in out.stdout
     assert issubclass(DatabaseBusyError, WorkbenchError)
 
 
