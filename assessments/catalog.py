@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assessments import vocab
 from assessments.config import data_dir
+from assessments.text import echo
 from assessments.yaml_io import safe_load
 
 Vocabulary = Literal[
@@ -459,7 +460,7 @@ def _check_keys(
 ) -> None:
     for value in values:
         if value not in known:
-            raise _fail(path, entry, field, f"'{value}' is not one of: {', '.join(known)}.")
+            raise _fail(path, entry, field, f"{echo(value)} is not one of: {', '.join(known)}.")
 
 
 @functools.cache
@@ -515,7 +516,9 @@ def _normalise_system(system: Mapping[str, object]) -> dict[str, object]:
         value = system.get(field)
         known = _INVENTORY_VOCABULARIES[field]
         if value is not None and value not in known:
-            raise ValueError(f"The system's {field} '{value}' is not one of: {', '.join(known)}.")
+            raise ValueError(
+                f"The system's {field} {echo(value)} is not one of: {', '.join(known)}."
+            )
         tidy[field] = value
     for field in ("personal_data", "special_category_data"):
         value = system.get(field)

@@ -34,6 +34,7 @@ from assessments.screening import (
     read_answer_file,
     yes_no_answer,
 )
+from assessments.text import echo
 from assessments.yaml_io import safe_load
 
 ColoradoArea = Literal[
@@ -337,7 +338,7 @@ def parse_colorado_answers(data: Mapping[str, Any]) -> ColoradoAnswers:
     cleaned: dict[str, Any] = {"old_keys_used": uses_old_keys(data)}
     for key, value in upgrade_keys(data).items():
         if key not in COLORADO_ANSWER_KEYS:
-            problems.append(f"unknown key {key!r} (allowed: {', '.join(COLORADO_ANSWER_KEYS)})")
+            problems.append(f"unknown key {echo(key)} (allowed: {', '.join(COLORADO_ANSWER_KEYS)})")
             continue
         if value is None:
             continue

@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from assessments import catalog
 from assessments.config import data_dir
+from assessments.text import echo
 from assessments.yaml_io import safe_load
 
 MIN_STEPS = 3
@@ -277,7 +278,7 @@ def _check_in_scale(criteria_name: str, scale: ScaleName, value: object, steps: 
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and 1 <= value <= steps:
         return int(value)
     raise OutOfScaleError(
-        f"{scale.capitalize()} {value!r} is outside the {scale} scale of '{criteria_name}'; "
+        f"{scale.capitalize()} {echo(value)} is outside the {scale} scale of '{criteria_name}'; "
         f"use a whole number from 1 to {steps}."
     )
 

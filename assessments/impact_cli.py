@@ -16,14 +16,20 @@ from typing import Any, get_args
 
 import yaml
 
+from assessments.answer_files import (
+    AnswerFileRefused,
+    answer_text,
+    load_answer_json,
+    read_answer_bytes,
+)
 from assessments.impact import DEFAULT_QUESTIONNAIRE, get_questionnaire
 from assessments.questionnaire import (
     AnswersFileError,
     Questionnaire,
     QuestionnaireError,
     ScoreResult,
-    answers_from_json,
     answers_from_mapping,
+    answers_from_payload,
     check_all,
     default_directory,
     load_all,
@@ -32,6 +38,7 @@ from assessments.questionnaire import (
 )
 from assessments.regulatory import ScreeningFacts
 from assessments.screening import RiskClass
+from assessments.text import shorten
 
 # The keys `score impact` prints, in this order (the floors as {level, reason, ...}).
 SCORE_KEYS = (
@@ -78,28 +85,31 @@ class ScoreInputError(ValueError):
 
 def read_answers(path: Path, questionnaire: Questionnaire) -> dict[str, Any]:
     """The answers of a file: the app's answer file (JSON, from a result page) or a plain
-    YAML/JSON mapping of question id -> answer, each validated against the questionnaire."""
+    YAML/JSON mapping of question id -> answer, each validated against the questionnaire.
+    The file is refused before parsing when it is larger than the answer-file limit and while
+    parsing when it uses YAML aliases or nests too deeply (assessments.answer_files)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = answer_text(read_answer_bytes(path), str(path))
+        try:
+            data = load_answer_json(text, str(path))
+        except json.JSONDecodeError:
+            data = load_yaml(text, str(path))
     except FileNotFoundError:
         raise ScoreInputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScoreInputError(f"{path}: cannot read the file ({error})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        try:
-            data = load_yaml(text)
-        except yaml.YAMLError as error:
-            problem = getattr(error, "problem", None) or "not valid YAML or JSON"
-            raise ScoreInputError(f"{path}: not valid YAML or JSON: {problem}") from None
+    except OSError as error:
+        raise ScoreInputError(f"{path}: cannot read the file ({error.strerror or error})") from None
+    except AnswerFileRefused as error:
+        raise ScoreInputError(str(error)) from None
+    except yaml.YAMLError as error:
+        problem = getattr(error, "problem", None) or "not valid YAML or JSON"
+        raise ScoreInputError(f"{path}: not valid YAML or JSON: {shorten(problem)}") from None
     if not isinstance(data, dict):
         raise ScoreInputError(
             f"{path}: expected an answer file or a mapping of question id -> answer"
         )
     try:
         if "questionnaire_id" in data:
-            return answers_from_json(questionnaire, json.dumps(data, default=str))
+            return answers_from_payload(questionnaire, data)
         return answers_from_mapping(questionnaire, data)
     except AnswersFileError as error:
         raise ScoreInputError(f"{path}: {error}") from None

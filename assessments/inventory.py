@@ -25,6 +25,7 @@ from assessments import vocab
 from assessments.audit import field_changes
 from assessments.dates import check_plausible, review_date_problem
 from assessments.errors import field_messages
+from assessments.text import echo
 
 NAME_MAX = 120
 PURPOSE_MAX = 2000
@@ -68,7 +69,7 @@ FIELD_LABELS: dict[str, str] = {
 def _one_of(vocabulary: dict[str, str], value: str) -> str:
     if value not in vocabulary:
         choices = ", ".join(f"'{key}' ({text})" for key, text in vocabulary.items())
-        raise ValueError(f"'{value}' is not a known value; choose one of {choices}")
+        raise ValueError(f"{echo(value)} is not a known value; choose one of {choices}")
     return value
 
 

@@ -95,10 +95,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from assessments.answer_files import load_answer_json, load_answer_yaml
 from assessments.config import data_dir
 from assessments.dates import implausible_date
 from assessments.errors import WorkbenchError
 from assessments.screening import RiskClass
+from assessments.text import echo, first_few, shorten
 from assessments.yaml_io import SafeLoader
 
 QuestionType = Literal[
@@ -185,14 +187,23 @@ class AnswerError(WorkbenchError, ValueError):
 
 
 class AnswersFileError(WorkbenchError, ValueError):
-    """An answer file with problems; `answers` keeps every valid answer so nothing is lost."""
+    """An answer file with problems; `answers` keeps every valid answer so nothing is lost.
+
+    `problems` name each answer by its key in the file (for the command line, where the person
+    edits the file); `worded` name it by the question's text (for the app's pages).
+    """
 
     def __init__(
-        self, message: str, problems: list[str] | None = None, answers: dict[str, Any] | None = None
+        self,
+        message: str,
+        problems: list[str] | None = None,
+        answers: dict[str, Any] | None = None,
+        worded: list[str] | None = None,
     ) -> None:
         super().__init__(message)
         self.problems = problems or []
         self.answers = answers or {}
+        self.worded = worded or self.problems
 
 
 def _definition_error(
@@ -775,7 +786,7 @@ def _operator_problem(target: Question, leaf: Rule) -> str | None:
         try:
             _operand(target, operator, operand)
         except AnswerError as error:
-            return f"'{operator}' value {operand!r} is not a possible answer: {error.message}"
+            return f"'{operator}' value {echo(operand)} is not a possible answer: {error.message}"
     return None
 
 
@@ -822,10 +833,11 @@ _StrictLoader.add_implicit_resolver(
 )
 
 
-def load_yaml(text: str) -> Any:
-    """YAML read as questionnaire files are (true/false the only booleans, no duplicate keys);
-    raises yaml.YAMLError. For answer files written by hand."""
-    return yaml.load(text, Loader=_StrictLoader)
+def load_yaml(text: str, name: str = "the answer file") -> Any:
+    """An answer file written by hand, read as questionnaire files are (true/false the only
+    booleans, no duplicate keys) and checked as every answer file is (no aliases, little
+    nesting): yaml.YAMLError for bad syntax, AnswerFileRefused for what is refused."""
+    return load_answer_yaml(text, name, loader=_StrictLoader)
 
 
 def default_directory() -> Path:
@@ -975,9 +987,9 @@ def _plain_message(problem: Mapping[str, Any]) -> str:
     if kind == "extra_forbidden":
         return "is not a known field (check the spelling)"
     if kind == "string_pattern_mismatch":
-        return f"must be a lower-case key of letters, digits and _ (got {problem['input']!r})"
+        return f"must be a lower-case key of letters, digits and _ (got {echo(problem['input'])})"
     if kind == "literal_error":
-        return f"{message} (got {problem['input']!r})"
+        return f"{message} (got {echo(problem['input'])})"
     return message.removeprefix("Value error, ")
 
 
@@ -995,7 +1007,9 @@ def _is_blank(value: Any) -> bool:
 def _one_choice(question: Question, value: Any) -> str:
     values = [choice.value for choice in question.choices]
     if not isinstance(value, str) or value not in values:
-        raise AnswerError(question.id, f"{value!r} is not one of the choices ({', '.join(values)})")
+        raise AnswerError(
+            question.id, f"{echo(value)} is not one of the choices ({', '.join(values)})"
+        )
     return value
 
 
@@ -1003,21 +1017,21 @@ def _grid_cell(question: Question, value: Any) -> str:
     values = [choice.value for choice in question.cell_choices]
     if not isinstance(value, str) or value not in values:
         raise AnswerError(
-            question.id, f"{value!r} is not a rating of this table ({', '.join(values)})"
+            question.id, f"{echo(value)} is not a rating of this table ({', '.join(values)})"
         )
     return value
 
 
 def _number(question: Question, value: Any) -> float:
     if isinstance(value, bool):
-        raise AnswerError(question.id, f"expected a number, got {value!r}")
+        raise AnswerError(question.id, f"expected a number, got {echo(value)}")
     if isinstance(value, str):
         try:
             value = float(value.strip())
         except ValueError as error:
-            raise AnswerError(question.id, f"expected a number, got {value!r}") from error
+            raise AnswerError(question.id, f"expected a number, got {echo(value)}") from error
     if not isinstance(value, int | float) or not math.isfinite(value):
-        raise AnswerError(question.id, f"expected a number, got {value!r}")
+        raise AnswerError(question.id, f"expected a number, got {echo(value)}")
     low, high = question.min, question.max
     if (low is not None and value < low) or (high is not None and value > high):
         bounds = [
@@ -1036,7 +1050,7 @@ def _number(question: Question, value: Any) -> float:
 
 def _validate_multiple(question: Question, value: Any) -> list[str] | None:
     if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
-        raise AnswerError(question.id, f"expected a list of choices, got {value!r}")
+        raise AnswerError(question.id, f"expected a list of choices, got {echo(value)}")
     chosen = {_one_choice(question, item) for item in value}
     exclusive = {choice.value: choice.label for choice in question.choices if choice.exclusive}
     clash = [item for item in chosen if item in exclusive]
@@ -1052,12 +1066,12 @@ def _validate_yes_no(question: Question, value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("yes", "true", "no", "false"):
         return value.strip().lower() in ("yes", "true")
-    raise AnswerError(question.id, f"expected yes or no, got {value!r}")
+    raise AnswerError(question.id, f"expected yes or no, got {echo(value)}")
 
 
 def _validate_text(question: Question, value: Any) -> str | None:
     if not isinstance(value, str):
-        raise AnswerError(question.id, f"expected text, got {value!r}")
+        raise AnswerError(question.id, f"expected text, got {echo(value)}")
     text = value.strip()
     limit = question.max_length or DEFAULT_MAX_LENGTH.get(question.type, 0)
     if len(text) > limit:
@@ -1077,7 +1091,7 @@ def _validate_date(question: Question, value: Any) -> str:
         except ValueError:
             day = None
     if day is None:
-        raise AnswerError(question.id, f"expected a date as YYYY-MM-DD, got {value!r}")
+        raise AnswerError(question.id, f"expected a date as YYYY-MM-DD, got {echo(value)}")
     problem = implausible_date(day)
     if problem:
         raise AnswerError(question.id, problem)
@@ -1092,13 +1106,13 @@ def _validate_grid(question: Question, value: Any) -> dict[str, dict[str, str]] 
     earlier_keys = {old for column in question.columns for old in column.replaces}
     for row_key, cells in value.items():
         if row_key not in row_keys:
-            raise AnswerError(question.id, f"unknown row {row_key!r} ({', '.join(row_keys)})")
+            raise AnswerError(question.id, f"unknown row {echo(row_key)} ({', '.join(row_keys)})")
         if not isinstance(cells, Mapping) and cells is not None:
-            raise AnswerError(question.id, f"row {row_key!r} must map columns to ratings")
+            raise AnswerError(question.id, f"row {echo(row_key)} must map columns to ratings")
         for column_key, cell in (cells or {}).items():
             if column_key not in column_keys and column_key not in earlier_keys:
                 raise AnswerError(
-                    question.id, f"unknown column {column_key!r} ({', '.join(column_keys)})"
+                    question.id, f"unknown column {echo(column_key)} ({', '.join(column_keys)})"
                 )
             if not _is_blank(cell):
                 _grid_cell(question, cell)
@@ -1748,14 +1762,19 @@ def answers_from_json(questionnaire: Questionnaire, text: str) -> dict[str, Any]
     by answer.
     """
     try:
-        payload = json.loads(text)
+        payload = load_answer_json(text)
     except (json.JSONDecodeError, TypeError) as error:
-        raise AnswersFileError(f"not a JSON answer file: {error}") from error
+        raise AnswersFileError(f"not a JSON answer file: {error}") from None
+    return answers_from_payload(questionnaire, payload)
+
+
+def answers_from_payload(questionnaire: Questionnaire, payload: Any) -> dict[str, Any]:
+    """`answers_from_json` on an answer file already parsed (from JSON or YAML)."""
     if not isinstance(payload, dict) or "questionnaire_id" not in payload:
         raise AnswersFileError("not an answer file: it names no questionnaire_id")
     if payload["questionnaire_id"] != questionnaire.id:
         raise AnswersFileError(
-            f"this file answers questionnaire '{payload['questionnaire_id']}', "
+            f"this file answers questionnaire {echo(payload['questionnaire_id'])}, "
             f"not '{questionnaire.id}'; nothing was imported"
         )
     raw_answers = payload.get("answers")
@@ -1771,22 +1790,27 @@ def answers_from_mapping(
     (AnswersFileError as for `answers_from_json`, keeping the valid answers in `.answers`)."""
     accepted: dict[str, Any] = {}
     problems: list[str] = []
+    worded: list[str] = []
     for question_id, value in raw_answers.items():
         question = questionnaire.find(question_id) if isinstance(question_id, str) else None
         if question is None:
-            problems.append(f"{question_id}: no such question in version {questionnaire.version}")
+            unknown = f"{shorten(str(question_id))}: no such question in version "
+            problems.append(unknown + questionnaire.version)
+            worded.append(unknown + questionnaire.version)
             continue
         try:
             normalised = validate_answer(question, value)
         except AnswerError as error:
             problems.append(str(error))
+            worded.append(f'"{question.text}": {error.message}')
             continue
         if normalised is not None:
             accepted[question_id] = normalised
     if problems:
         raise AnswersFileError(
-            f"{len(problems)} answer(s) refused, {len(accepted)} kept: " + "; ".join(problems),
+            f"{len(problems)} answer(s) refused, {len(accepted)} kept: " + first_few(problems),
             problems=problems,
             answers=accepted,
+            worded=worded,
         )
     return accepted

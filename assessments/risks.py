@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from assessments import catalog, vocab
 from assessments.dates import check_plausible
 from assessments.risk_checks import INACTIVE_RISK_STATUSES
+from assessments.text import echo
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -52,7 +53,9 @@ AFFECTED_PARTIES_FALLBACK = ("individuals", "groups", "society", "organisation")
 
 def _known(vocabulary: dict[str, str], value: str, what: str) -> str:
     if value not in vocabulary:
-        raise ValueError(f"'{value}' is not a known {what}; choose one of {', '.join(vocabulary)}")
+        raise ValueError(
+            f"{echo(value)} is not a known {what}; choose one of {', '.join(vocabulary)}"
+        )
     return value
 
 

@@ -26,8 +26,16 @@ from pydantic import (
     model_validator,
 )
 
+from assessments.answer_files import (
+    AnswerFileRefused,
+    answer_text,
+    load_answer_json,
+    load_answer_yaml,
+    read_answer_bytes,
+)
 from assessments.config import data_dir
 from assessments.errors import WorkbenchError
+from assessments.text import echo, first_few, shorten
 from assessments.yaml_io import safe_load
 
 Role = Literal[
@@ -202,7 +210,7 @@ class ScreeningInputError(WorkbenchError, ValueError):
 
     def __init__(self, problems: Iterable[str]) -> None:
         self.problems = list(problems)
-        super().__init__("The screening answers have problems: " + "; ".join(self.problems))
+        super().__init__("The screening answers have problems: " + first_few(self.problems))
 
 
 # --- answers -------------------------------------------------------------------------------------
@@ -264,7 +272,7 @@ def yes_no_answer(key: str, value: object, problems: list[str]) -> bool | None:
         return value
     if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS | _FALSE_WORDS:
         return value.strip().lower() in _TRUE_WORDS
-    problems.append(f"{key}: {value!r} is not yes or no")
+    problems.append(f"{key}: {echo(value)} is not yes or no")
     return None
 
 
@@ -275,11 +283,11 @@ def choices_answer(
     with every unknown value noted, otherwise."""
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple | set | frozenset):
-        problems.append(f"{key}: expected a list of choices, got {value!r}")
+        problems.append(f"{key}: expected a list of choices, got {echo(value)}")
         return None
     unknown = [item for item in items if item not in options]
     for item in unknown:
-        problems.append(f"{key}: unknown value {item!r} (allowed: {', '.join(options)})")
+        problems.append(f"{key}: unknown value {echo(item)} (allowed: {', '.join(options)})")
     return None if unknown else list(dict.fromkeys(items))
 
 
@@ -296,7 +304,7 @@ def parse_answers(data: Mapping[str, Any]) -> EuAiActAnswers:
     legacy: dict[str, bool] = {}
     for key, value in data.items():
         if key not in ANSWER_KEYS and key not in LEGACY_KEYS:
-            problems.append(f"unknown key {key!r}")
+            problems.append(f"unknown key {echo(key)}")
             continue
         if value is None:
             continue
@@ -327,31 +335,35 @@ def _from_legacy_keys(legacy: Mapping[str, bool]) -> dict[str, Any]:
 
 def read_answer_file(path: str | Path) -> Mapping[str, Any]:
     """The answers in a YAML or JSON file (JSON by `.json` extension or a leading brace), for
-    any screening. Every way a file can be unusable (unreadable, not UTF-8, not valid YAML or
-    JSON, empty, not a mapping) is one ScreeningInputError of one line."""
+    any screening. Every way a file can be unusable (unreadable, larger than the limit, not
+    UTF-8, not valid YAML or JSON, aliases, nested too deeply, empty, not a mapping) is one
+    ScreeningInputError of one line (see assessments.answer_files)."""
     file_path = Path(path)
     try:
-        text = file_path.read_text(encoding="utf-8")
+        text = answer_text(read_answer_bytes(file_path), str(file_path))
+        looks_like_json = file_path.suffix.lower() == ".json" or text.lstrip().startswith("{")
+        data = (
+            load_answer_json(text, str(file_path))
+            if looks_like_json
+            else load_answer_yaml(text, str(file_path))
+        )
     except OSError as error:
         raise ScreeningInputError(
             [f"cannot read {file_path}: {error.strerror or error}"]
         ) from error
-    except UnicodeDecodeError as error:
-        raise ScreeningInputError(
-            [f"{file_path} is not UTF-8 text (byte {error.start}); save it as UTF-8"]
-        ) from error
-    looks_like_json = file_path.suffix.lower() == ".json" or text.lstrip().startswith("{")
-    try:
-        data = json.loads(text) if looks_like_json else safe_load(text)
+    except AnswerFileRefused as error:
+        raise ScreeningInputError([str(error)]) from None
     except json.JSONDecodeError as error:
         raise ScreeningInputError(
             [f"{file_path} is not valid JSON: {error.msg} (line {error.lineno})"]
-        ) from error
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(error, "problem", None) or "cannot be read"
-        raise ScreeningInputError([f"{file_path} is not valid YAML: {problem}{where}"]) from error
+        raise ScreeningInputError(
+            [f"{file_path} is not valid YAML: {shorten(problem)}{where}"]
+        ) from None
     if not data:
         raise ScreeningInputError([f"{file_path} holds no answers"])
     if not isinstance(data, Mapping):

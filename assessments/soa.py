@@ -24,6 +24,7 @@ from pydantic import (
 
 from assessments import catalog
 from assessments.references import risk_references
+from assessments.text import echo
 
 TEXT_MAX = 4000
 PERSON_MAX = 120
@@ -81,7 +82,7 @@ STAGE1_KEY_ITEMS: dict[str, str] = {
 def _known(vocabulary: Mapping[str, str], value: str, what: str) -> str:
     if value not in vocabulary:
         raise ValueError(
-            f"'{value}' is not a known {what}; choose one of {', '.join(vocabulary.values())}"
+            f"{echo(value)} is not a known {what}; choose one of {', '.join(vocabulary.values())}"
         )
     return value
 
@@ -124,7 +125,7 @@ class SoAEntryInput(BaseModel):
     @classmethod
     def _known_control(cls, value: str) -> str:
         if value not in catalog.control_ids():
-            raise ValueError(f"'{value}' is not an Annex A control (A.2.2 to A.10.4)")
+            raise ValueError(f"{echo(value)} is not an Annex A control (A.2.2 to A.10.4)")
         return value
 
     @field_validator("inclusion_reasons")
@@ -399,7 +400,7 @@ class ReadinessInput(BaseModel):
     @classmethod
     def _known_item(cls, value: str) -> str:
         if value not in {item.id for item in catalog.clause_items()}:
-            raise ValueError(f"'{value}' is not a readiness item of clauses 4 to 10")
+            raise ValueError(f"{echo(value)} is not a readiness item of clauses 4 to 10")
         return value
 
 

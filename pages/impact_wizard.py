@@ -13,6 +13,12 @@ from typing import Any
 import streamlit as st
 
 from assessments import impact
+from assessments.answer_files import (
+    ANSWER_FILE_MAX_MB,
+    ANSWER_FILE_MAX_SIZE_TEXT,
+    AnswerFileRefused,
+    check_answer_file_size,
+)
 from assessments.errors import WorkbenchError
 from assessments.questionnaire import (
     AnswerError,
@@ -28,6 +34,7 @@ from assessments.questionnaire import (
 from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
 from assessments.store.db import utc_now
+from assessments.text import first_few
 from pages.common import (
     IMPACT_ASSESSMENTS,
     IMPACT_RESULT,
@@ -239,6 +246,11 @@ def from_widget(question: Question) -> Any:
     return value
 
 
+# Widgets where the person picks: a refused pick is put back to the stored answer, so the
+# widget shows what was kept. Typed answers (text, numbers, dates) stay as typed, to correct.
+PICKED_TYPES = {"multiple_choice", "single_choice", "yes_no", "scale"}
+
+
 def save(question: Question) -> None:
     """on_change of every widget: one answer, one write, one audit event."""
     try:
@@ -246,7 +258,11 @@ def save(question: Question) -> None:
             db, current_actor() or "", response.id, question.id, from_widget(question)
         )
     except AnswerError as error:
-        errors[question.id] = f"Not saved: {error.message}."
+        if question.type in PICKED_TYPES:
+            st.session_state[widget_key(question)] = to_widget(question, answers.get(question.id))
+            errors[question.id] = f"Not saved: {error.message}. The answer stays as it was."
+        else:
+            errors[question.id] = f"Not saved: {error.message}."
     except WorkbenchError as error:
         errors[question.id] = f"Not saved: {error}"
     else:
@@ -503,20 +519,33 @@ with st.expander("Import answers from a file", icon=":material/upload_file:"):
         "An answer file downloaded from a result page (JSON). Answers that are not valid, or "
         "that do not apply given the other answers, are left out and listed."
     )
-    upload = st.file_uploader("Answer file", type=["json"], key=PREFIX + "upload")
-    if st.button("Import the answers", disabled=upload is None or actor is None):
+    upload = st.file_uploader(
+        "Answer file",
+        type=["json"],
+        key=PREFIX + "upload",
+        max_upload_size=ANSWER_FILE_MAX_MB,
+        help=f"Up to {ANSWER_FILE_MAX_SIZE_TEXT}.",
+    )
+    too_large = False
+    if upload is not None:
+        try:
+            check_answer_file_size(upload.size, upload.name)
+        except AnswerFileRefused as error:
+            too_large = True
+            st.error(plain(error), icon=":material/error:")
+    if st.button("Import the answers", disabled=upload is None or actor is None or too_large):
         try:
             outcome = impact_store.import_answers(
-                db, actor or "", response.id, upload.getvalue().decode("utf-8", "replace")
+                db, actor or "", response.id, upload.getvalue(), upload.name
             )
         except WorkbenchError as error:
-            st.error(plain(error))
+            st.error(plain(error), icon=":material/error:")
         else:
             for key in [key for key in st.session_state if str(key).startswith(PREFIX)]:
                 if key not in (ERRORS, PREFIX + "upload"):
                     del st.session_state[key]
             message = f"Imported {len(outcome.saved)} answers ({len(outcome.unchanged)} unchanged)."
             if outcome.notes:
-                message += " Left out: " + "; ".join(outcome.notes)
+                message += " Left out: " + first_few(outcome.notes)
             flash(message, "warning" if outcome.notes else "success")
             st.rerun()

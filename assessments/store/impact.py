@@ -21,7 +21,9 @@ from typing import Any
 import pandas as pd
 
 from assessments import impact
+from assessments.answer_files import answer_text
 from assessments.criteria import default_criteria, map_rating
+from assessments.dates import export_timestamp
 from assessments.errors import ConflictError, NotFoundError, WorkbenchError
 from assessments.impact import (
     DEFAULT_QUESTIONNAIRE,
@@ -61,6 +63,7 @@ from assessments.store.criteria import current_criteria
 from assessments.store.db import Database, Transaction, utc_now
 from assessments.store.risks import insert_risk
 from assessments.store.screenings import screening_facts, screening_facts_by_system
+from assessments.text import first_few
 
 ENTITY = "impact_response"
 ANSWER_ENTITY = "impact_answer"
@@ -600,12 +603,21 @@ class ImportOutcome:
     notes: list[str] = field(default_factory=list)
 
 
-def import_answers(database: Database, actor: str, response_id: int, text: str) -> ImportOutcome:
+def import_answers(
+    database: Database,
+    actor: str,
+    response_id: int,
+    content: bytes | str,
+    name: str = "the answer file",
+) -> ImportOutcome:
     """Load an answer file (`answers_to_json`) into an editable response, in one transaction.
 
     Bad answers and answers to questions the file's own answers hide are left out and named in
-    `notes`; the rest is saved. A file for another questionnaire is refused outright.
+    `notes` by the question's text; the rest is saved. A file for another questionnaire is
+    refused outright, and so is an upload (`content` as bytes, `name` as uploaded) larger than
+    the answer-file limit or not UTF-8, before it is decoded or parsed.
     """
+    text = answer_text(content, name) if isinstance(content, bytes) else content
     response = get_response(database, response_id)
     check_editable(response.status)
     questionnaire = get_questionnaire(response.questionnaire_id)
@@ -613,9 +625,13 @@ def import_answers(database: Database, actor: str, response_id: int, text: str) 
     try:
         incoming = answers_from_json(questionnaire, text)
     except AnswersFileError as error:
+        if not error.answers and error.problems:
+            raise AnswersFileError(
+                f"{len(error.worded)} answer(s) refused, none imported: " + first_few(error.worded)
+            ) from None
         if not error.answers:
             raise
-        incoming, notes = error.answers, [f"refused: {problem}" for problem in error.problems]
+        incoming, notes = error.answers, [f"refused: {problem}" for problem in error.worded]
 
     def work(transaction: Transaction) -> ImportOutcome:
         outcome = ImportOutcome(notes=list(notes))
@@ -1003,6 +1019,9 @@ def export_records(database: Database) -> list[dict[str, Any]]:
             answers, _ = clean_answers(questionnaire_for(response), answers)
         record = response.model_dump(mode="json", include=set(EXPORT_FIELDS) - {"answers"})
         record["answers"] = answers
+        for name in EXPORT_FIELDS:
+            if isinstance(getattr(response, name, None), datetime):
+                record[name] = export_timestamp(getattr(response, name))
         exported.append({name: record.get(name) for name in EXPORT_FIELDS})
     return exported
 

@@ -278,7 +278,7 @@ def test_import_answers_keeps_the_good_ones_and_names_the_rest(
     payload["answers"]["data_special"] = ["health"]
     outcome = store.import_answers(db, AUTHOR, response.id, json.dumps(payload))
     assert "system_purpose" in outcome.saved
-    assert any("harm_worst_severity" in note for note in outcome.notes)
+    assert any("how severe would it be?" in note and "9 is out" in note for note in outcome.notes)
     assert any(
         "especially sensitive kinds" in note and "does not apply" in note for note in outcome.notes
     )
