@@ -1,7 +1,8 @@
 """`python -m assessments ...`: demo data, import, export, checks and the benchmark.
 
 Every command honours AIMS_DB. Messages are single plain lines; exit codes: 0 ok, 1 the input
-or the data has problems, 2 the command itself is wrong, 3 the database is held by the app.
+or the data has problems, 2 the command itself is wrong (including an output path that would lose
+data), 3 the database is busy (held by another process, or writes kept clashing: try again).
 """
 
 from __future__ import annotations
@@ -15,19 +16,27 @@ from assessments.bench import configure_bench
 from assessments.config import database_path
 from assessments.errors import DatabaseBusyError, WorkbenchError
 from assessments.impact_cli import configure_questionnaires, configure_score
+from assessments.output_file import OutputPathError, check_output_path, write_atomically
 from assessments.screening_cli import configure_screen
 from assessments.store.db import Database
 
 CLI_ACTOR = "command line"
+# A file with thousands of bad rows lists the first ones, then how many more.
+IMPORT_PROBLEMS_SHOWN = 50
 
 
 def open_database() -> Database:
     return Database(database_path())
 
 
-def _write_output(payload: bytes, out: str | None) -> None:
+def _write_output(payload: bytes, out: str | None, *, force: bool = False) -> None:
     if out:
-        Path(out).write_bytes(payload)
+        target = Path(out)
+        check_output_path(target, database_path(), force=force)
+        try:
+            write_atomically(target, payload)
+        except OSError as error:
+            raise OutputPathError(f"cannot write {target}: {error.strerror or error}") from error
         print(f"Wrote {len(payload):,} bytes to {out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(payload)
@@ -66,7 +75,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     if fmt in ("xlsx", "pdf") and not args.out:
         print(f"{fmt.upper()} is binary: give --out FILE.", file=sys.stderr)
         return 2
-    _write_output(build_export(open_database(), args.what, fmt), args.out)
+    try:
+        if args.out:
+            check_output_path(Path(args.out), database_path(), force=args.force)
+        _write_output(build_export(open_database(), args.what, fmt), args.out, force=args.force)
+    except OutputPathError as error:
+        print(f"Nothing was exported: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -81,11 +96,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         systems = parse_inventory(path)
     except ImportFileError as error:
-        print(f"{path.name}: nothing was imported.", file=sys.stderr)
-        print(str(error), file=sys.stderr)
+        if not error.errors:
+            print(f"{str(error).rstrip('.')}. Nothing was imported.", file=sys.stderr)
+            return 1
+        print(
+            f"{path.name}: nothing was imported; {len(error.errors):,} problem(s):", file=sys.stderr
+        )
+        for problem in error.errors[:IMPORT_PROBLEMS_SHOWN]:
+            print(str(problem), file=sys.stderr)
+        if len(error.errors) > IMPORT_PROBLEMS_SHOWN:
+            print(
+                f"... and {len(error.errors) - IMPORT_PROBLEMS_SHOWN:,} more; fix these and run"
+                " the import again.",
+                file=sys.stderr,
+            )
         return 1
     try:
         outcome = import_systems(open_database(), args.actor, systems)
+    except DatabaseBusyError:
+        raise
     except WorkbenchError as error:
         print(f"{path.name}: nothing was imported. {error}", file=sys.stderr)
         return 1
@@ -153,7 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export data as CSV, JSON or XLSX")
     export.add_argument("what", choices=sorted(EXPORTS))
     export.add_argument("--format", choices=["csv", "json", "xlsx", "pdf"])
-    export.add_argument("--out", help="write to this file instead of standard output")
+    export.add_argument(
+        "--out",
+        help="write to this file instead of standard output (never the database; an existing"
+        " file only with --force)",
+    )
+    export.add_argument("--force", action="store_true", help="replace an existing --out file")
     export.set_defaults(handler=cmd_export)
 
     importer = commands.add_parser("import", help="import the inventory from CSV or XLSX")

@@ -8,7 +8,7 @@ HORIZON_YEARS ahead is a typing slip, not a plan.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 EARLIEST_DAY = date(2000, 1, 1)
 HORIZON_YEARS = 10
@@ -72,3 +72,11 @@ def review_date_problem(
             f"{latest.isoformat()}: {new.isoformat()} is too far off to be a plan"
         )
     return None
+
+
+def export_timestamp(value: datetime) -> str:
+    """The one timestamp format of every export: ISO 8601 in UTC with microseconds and a Z
+    (the store keeps naive UTC), so every row parses the same way in any tool."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="microseconds") + "Z"

@@ -8,7 +8,17 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assessments.inventory import PLAUSIBLE_DATES, AISystemInput, field_errors
-from assessments.reports.tabular import read_rows
+from assessments.reports.tabular import ReadLimits, UnreadableFile, read_rows
+from assessments.text import echo
+
+# What one import file may hold (README, command line); a file past a limit is refused in one
+# line naming it, before anything is written.
+IMPORT_MAX_BYTES = 50_000_000  # the file on disk, checked before parsing
+IMPORT_MAX_UNPACKED_BYTES = 50_000_000  # an .xlsx unpacked, from its zip directory
+IMPORT_MAX_ZIP_RATIO = 100  # unpacked / packed size of any part of an .xlsx (real ones: ~15)
+IMPORT_MAX_ROWS = 100_000  # data rows (blank rows are skipped)
+IMPORT_MAX_COLUMNS = 100
+IMPORT_MAX_CELL_CHARS = 100_000  # far above any field's own limit, which validation names
 
 REQUIRED_COLUMNS = (
     "name",
@@ -55,8 +65,20 @@ def _boolean(text: str, row: int, column: str, errors: list[RowError]) -> bool |
         return True
     if word in FALSE_WORDS:
         return False
-    errors.append(RowError(row, column, f"'{text}' is not true or false"))
+    errors.append(RowError(row, column, f"{echo(text)} is not true or false"))
     return None
+
+
+def import_limits() -> ReadLimits:
+    """The IMPORT_MAX_* limits, read when an import starts (tests may lower them)."""
+    return ReadLimits(
+        max_file_bytes=IMPORT_MAX_BYTES,
+        max_unpacked_bytes=IMPORT_MAX_UNPACKED_BYTES,
+        max_zip_ratio=IMPORT_MAX_ZIP_RATIO,
+        max_rows=IMPORT_MAX_ROWS,
+        max_columns=IMPORT_MAX_COLUMNS,
+        max_cell_chars=IMPORT_MAX_CELL_CHARS,
+    )
 
 
 def parse_inventory(path: Path) -> list[AISystemInput]:
@@ -65,9 +87,12 @@ def parse_inventory(path: Path) -> list[AISystemInput]:
     Rows are numbered as a spreadsheet shows them: the header is row 1.
     """
     try:
-        rows = read_rows(path)
-    except (OSError, ValueError, UnicodeDecodeError) as error:
-        raise ImportFileError([], f"{path.name}: cannot read the file ({error})") from error
+        rows = read_rows(path, import_limits())
+    except UnreadableFile as error:
+        raise ImportFileError([], f"{path.name}: {error}") from error
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ImportFileError([], f"{path.name}: cannot read the file ({reason})") from error
     if not rows:
         raise ImportFileError([], f"{path.name}: the file has no data rows")
     columns = set(rows[0])

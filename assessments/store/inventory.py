@@ -23,7 +23,7 @@ from assessments.inventory import (
     changed_fields,
 )
 from assessments.risk_checks import INACTIVE_RISK_STATUSES
-from assessments.store.db import Database, Transaction
+from assessments.store.db import Database, Transaction, to_json
 from assessments.vocab import IN_SCOPE_STATUSES
 
 ENTITY = "ai_system"
@@ -354,29 +354,198 @@ class ImportOutcome:
 
 
 def import_systems(database: Database, actor: str, systems: list[AISystemInput]) -> ImportOutcome:
-    """Create or update (matched by name) every system in one transaction: all or nothing."""
+    """Create or update (matched by name, whatever the capitals) every system in one
+    transaction: all or nothing, one audit event per created or changed system.
+
+    The work is set-based (one read of the matching records, one insert, one update, one insert
+    of audit events) because row by row took about 14 ms a row.
+    """
 
     def work(transaction: Transaction) -> ImportOutcome:
+        keys = _name_keys(transaction, [data.name for data in systems])
+        _refuse_repeated_names(systems, keys)
+        existing = _systems_by_key(transaction, keys)
         created: list[str] = []
         updated: list[str] = []
         unchanged: list[str] = []
-        for data in systems:
-            existing = transaction.fetchone(
-                "SELECT id FROM ai_systems WHERE lower(name) = lower(?)", [data.name]
-            )
-            if existing is None:
-                insert_system(transaction, data)
+        new: list[tuple[int, AISystemInput]] = []
+        changed: list[tuple[int, AISystem, AISystemInput]] = []
+        for position, (data, key) in enumerate(zip(systems, keys, strict=True)):
+            current = existing.get(key)
+            if current is None:
+                new.append((position, data))
                 created.append(data.name)
-                continue
-            current = _fetch(transaction, int(existing[0]))
-            if current is not None and current.as_input() == data:
+            elif current.as_input() == data:
                 unchanged.append(data.name)
-                continue
-            replace_system(transaction, int(existing[0]), data, action="import")
-            updated.append(data.name)
+            else:
+                changed.append((position, current, data))
+                updated.append(data.name)
+        events = _insert_imported(transaction, new) + _update_imported(transaction, changed)
+        _audit_in_bulk(transaction, [event for _, event in sorted(events, key=lambda e: e[0])])
         return ImportOutcome(created, updated, unchanged)
 
     return database.write(actor, work)
+
+
+# One audit event: action, entity id, before, after, summary.
+_AuditEvent = tuple[str, int, dict[str, Any] | None, dict[str, Any], str]
+# DuckDB types of the input fields, for passing a whole column as one list parameter.
+_LIST_FIELDS = {"roles", "stakeholders", "geography", "suppliers"}
+_BOOLEAN_FIELDS = {"personal_data", "special_category_data"}
+
+
+def _sql_type(name: str) -> str:
+    if name in _LIST_FIELDS:
+        return "VARCHAR[]"
+    if name in _BOOLEAN_FIELDS:
+        return "BOOLEAN"
+    return "DATE" if name == "next_review" else "VARCHAR"
+
+
+def _columns(systems: Sequence[AISystemInput]) -> dict[str, list[Any]]:
+    """The systems as one list per input field (named parameters of an unnest)."""
+    dumps = [data.model_dump() for data in systems]
+    return {name: [values[name] for values in dumps] for name in _INPUT_FIELDS}
+
+
+def _unnested(names: Iterable[str]) -> str:
+    return ", ".join(f"unnest(${name}::{_sql_type(name)}[]) AS {name}" for name in names)
+
+
+def _name_keys(transaction: Transaction, names: list[str]) -> list[str]:
+    """Each name as the unique index compares it (DuckDB's lower()), in the same order."""
+    if not names:
+        return []
+    row = transaction.fetchone(
+        "SELECT list_transform(?::VARCHAR[], lambda name: lower(name))", [names]
+    )
+    assert row is not None
+    return list(row[0])
+
+
+def _refuse_repeated_names(systems: list[AISystemInput], keys: list[str]) -> None:
+    """Two rows naming one system cannot both be applied (the file check refuses them first)."""
+    first: dict[str, str] = {}
+    for data, key in zip(systems, keys, strict=True):
+        if key in first:
+            raise ConflictError(
+                f"'{first[key]}' and '{data.name}' name the same AI system (names are unique"
+                " whatever the capitals); keep one of them.",
+                field="name",
+            )
+        first[key] = data.name
+
+
+def _systems_by_key(transaction: Transaction, keys: list[str]) -> dict[str, AISystem]:
+    """The stored systems whose names match any of `keys`, by key."""
+    if not keys:
+        return {}
+    result = transaction.execute(
+        "SELECT lower(name) AS name_key, * FROM ai_systems"
+        " WHERE lower(name) IN (SELECT unnest(?::VARCHAR[]))",
+        [keys],
+    )
+    columns = [column[0] for column in result.description]
+    found: dict[str, AISystem] = {}
+    for row in result.fetchall():
+        record = dict(zip(columns, row, strict=True))
+        found[record.pop("name_key")] = _row_to_system(record)
+    return found
+
+
+def _insert_imported(
+    transaction: Transaction, new: list[tuple[int, AISystemInput]]
+) -> list[tuple[int, _AuditEvent]]:
+    """Insert the new systems in one statement, numbered in file order; their 'create'
+    events carry the record as stored, as insert_system's do (built here rather than read back:
+    reading 10,000 records back and validating them again took longer than the insert)."""
+    if not new:
+        return []
+    id_rows = transaction.fetchall("SELECT nextval('ai_system_id') FROM range(?)", [len(new)])
+    ids = sorted(int(row[0]) for row in id_rows)
+    parameters: dict[str, Any] = _columns([data for _, data in new])
+    parameters |= {"ids": ids, "at": transaction.at, "actor": transaction.actor}
+    transaction.execute(
+        f"INSERT INTO ai_systems (id, {', '.join(_INPUT_FIELDS)}, revision, created_at,"
+        " created_by, updated_at, updated_by)"
+        f" SELECT id, {', '.join(_INPUT_FIELDS)}, 1, $at, $actor, $at, $actor FROM"
+        f" (SELECT unnest($ids::INTEGER[]) AS id, {_unnested(_INPUT_FIELDS)})",
+        parameters,
+    )
+    stamp = {
+        "revision": 1,
+        "created_at": transaction.at,
+        "created_by": transaction.actor,
+        "updated_at": transaction.at,
+        "updated_by": transaction.actor,
+    }
+    events: list[tuple[int, _AuditEvent]] = []
+    for (position, data), system_id in zip(new, ids, strict=True):
+        stored = AISystem.model_construct(**data.model_dump(), id=system_id, **stamp)
+        events.append(
+            (position, ("create", system_id, None, _snapshot(stored), f"Added {data.name}"))
+        )
+    return events
+
+
+def _update_imported(
+    transaction: Transaction, changed: list[tuple[int, AISystem, AISystemInput]]
+) -> list[tuple[int, _AuditEvent]]:
+    """Update the changed systems in one statement; their 'import' events carry before and
+    after (the record as stored) and name the changed fields, as replace_system's do."""
+    if not changed:
+        return []
+    ids = [current.id for _, current, _ in changed]
+    parameters: dict[str, Any] = _columns([data for _, _, data in changed])
+    parameters |= {"ids": ids, "at": transaction.at, "actor": transaction.actor}
+    assignments = ", ".join(f"{name} = imported.{name}" for name in _INPUT_FIELDS)
+    transaction.execute(
+        f"UPDATE ai_systems SET {assignments}, revision = ai_systems.revision + 1,"
+        " updated_at = $at, updated_by = $actor FROM"
+        f" (SELECT unnest($ids::INTEGER[]) AS id, {_unnested(_INPUT_FIELDS)}) imported"
+        " WHERE ai_systems.id = imported.id",
+        parameters,
+    )
+    events: list[tuple[int, _AuditEvent]] = []
+    for position, current, data in changed:
+        stored = current.model_copy(
+            update={
+                **data.model_dump(),
+                "revision": current.revision + 1,
+                "updated_at": transaction.at,
+                "updated_by": transaction.actor,
+            }
+        )
+        before, after = _snapshot(current), _snapshot(stored)
+        summary = f"Changed {', '.join(changed_fields(before, after))}"
+        events.append((position, ("import", current.id, before, after, summary)))
+    return events
+
+
+def _audit_in_bulk(transaction: Transaction, events: list[_AuditEvent]) -> None:
+    """The audit events of an import in one insert: the same rows Transaction.audit writes one
+    at a time (same JSON), in the same transaction."""
+    if not events:
+        return
+    actions, entity_ids, befores, afters, summaries = zip(*events, strict=True)
+    transaction.execute(
+        "INSERT INTO audit_events (occurred_at, actor, action, entity, entity_id, before_state,"
+        " after_state, summary)"
+        " SELECT $at, $actor, unnest($actions::VARCHAR[]), $entity,"
+        " unnest($entity_ids::VARCHAR[]), unnest($befores::VARCHAR[]),"
+        " unnest($afters::VARCHAR[]), unnest($summaries::VARCHAR[])",
+        {
+            "at": transaction.at,
+            "actor": transaction.actor,
+            "entity": ENTITY,
+            "actions": list(actions),
+            "entity_ids": [str(system_id) for system_id in entity_ids],
+            "befores": [to_json(before) for before in befores],
+            "afters": [to_json(after) for after in afters],
+            "summaries": list(summaries),
+        },
+    )
+    transaction.audit_count += len(events)
 
 
 def last_changed(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,9 @@ def test_demo_loads_once(db_path: Path, capsys) -> None:
     database.close()
 
 
-def test_export_formats_have_the_documented_columns(db_path: Path, tmp_path: Path, capsys) -> None:
-    run(capsys, "demo")
+def test_export_formats_have_the_documented_columns(
+    demo_db_path: Path, tmp_path: Path, capsys
+) -> None:
     code, out, _ = run(capsys, "export", "inventory", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(out.splitlines()))
@@ -73,10 +75,10 @@ def test_export_formats_have_the_documented_columns(db_path: Path, tmp_path: Pat
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_then_import_into_an_empty_database_gives_the_same_inventory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, fmt: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, fmt: str, demo_template: Path
 ) -> None:
+    shutil.copyfile(demo_template, tmp_path / "source.duckdb")
     monkeypatch.setenv("AIMS_DB", str(tmp_path / "source.duckdb"))
-    run(capsys, "demo")
     exported = tmp_path / f"inventory.{fmt}"
     run(capsys, "export", "inventory", "--format", fmt, "--out", str(exported))
     _, before, _ = run(capsys, "export", "inventory", "--format", "json")
@@ -142,8 +144,8 @@ def test_import_refuses_missing_columns_and_unknown_files(tmp_path: Path, db_pat
     assert code == 1 and "reads .csv or .xlsx" in err
 
 
-def test_check_and_busy_database(db_path: Path, capsys) -> None:
-    run(capsys, "demo")
+def test_check_and_busy_database(demo_db_path: Path, capsys) -> None:
+    db_path = demo_db_path
     code, out, _ = run(capsys, "check")
     assert code == 0 and "schema version" in out and "ai_systems: 14 rows" in out
     assert "audit completeness, ai_system: every record has its audit events" in out
@@ -157,7 +159,7 @@ def test_check_and_busy_database(db_path: Path, capsys) -> None:
     )
     holder.close()
     assert result.returncode == 3
-    assert result.stderr.count("\n") == 1 and "is in use by process" in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("The database is busy: ")
 
 
 def test_exports_never_turn_user_text_into_formulas(db_path: Path, tmp_path: Path, capsys) -> None:
