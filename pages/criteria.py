@@ -40,6 +40,7 @@ from assessments.criteria_editing import (
 )
 from assessments.errors import ConflictError, WorkbenchError
 from assessments.store import criteria as criteria_store
+from assessments.text import escape_markdown_line
 from pages.common import database, field_error, flash, plain, require_actor_notice, show_flash
 from pages.risk_widgets import level_chip, level_styles, styled_levels
 
@@ -105,7 +106,6 @@ errors: dict[str, Any] = st.session_state.get(ERRORS, {})
 
 def show_criteria(criteria: RiskCriteria) -> None:
     """Everything a version says, read-only: appetite, grid, levels, scales."""
-    styles = level_styles(criteria.levels)
     appetite = criteria.level_by_name(criteria.appetite)
     st.markdown(
         f"**{plain(criteria.name)}** · version {criteria.version} · appetite "
@@ -126,22 +126,31 @@ def show_criteria(criteria: RiskCriteria) -> None:
     grid_column, levels_column = st.columns([3, 2])
     with grid_column:
         st.markdown("**Level grid** (likelihood down, severity across)")
-        st.table(styled_levels(level_matrix(criteria), styles))
+        show_grid(criteria)
     with levels_column:
         st.markdown("**Levels**, lowest first")
-        levels = pd.DataFrame(
-            [{"Level": level.name, "Meaning": level.description} for level in criteria.levels]
-        )
-        st.table(styled_levels(levels, styles, ["Level"]).hide(axis="index"))
+        for level in criteria.levels:
+            with st.container(horizontal=True, gap="small"):
+                st.markdown(level_chip(level), unsafe_allow_html=True, width="content")
+                st.markdown(escape_markdown_line(level.description))
     for scale in SCALES:
         st.markdown(f"**{scale.capitalize()} scale**")
-        steps = pd.DataFrame(
-            [
-                {"Step": step.value, "Label": step.label, "Description": step.description}
+        st.markdown(
+            "\n".join(
+                f"- **{step.value} · {escape_markdown_line(step.label)}**: "
+                f"{escape_markdown_line(step.description)}"
                 for step in getattr(criteria, scale)
-            ]
+            )
         )
-        st.table(steps.style.hide(axis="index"))
+
+
+def show_grid(criteria: RiskCriteria) -> None:
+    """The level of every cell, painted in the level's colour. A data grid, not st.table: the
+    level names and step labels are the organisation's own words, which st.table would read as
+    Markdown (a link, an image, coloured text)."""
+    st.dataframe(
+        styled_levels(level_matrix(criteria), level_styles(criteria.levels)), width="stretch"
+    )
 
 
 def current_draft() -> tuple[Draft, bool]:
@@ -424,7 +433,7 @@ with edit_tab:
                 icon=":material/warning:",
             )
         st.markdown("**The grid as it will be saved**")
-        st.table(styled_levels(level_matrix(candidate), level_styles(candidate.levels)))
+        show_grid(candidate)
     st.text_input(
         "What changed and why *",
         key=key("note"),

@@ -242,6 +242,8 @@ def level_bars(
     largest = max([*counts, 1])
     rows = []
     for index, (label, count) in enumerate(zip(labels, counts, strict=True)):
+        # On one line: a blank line would end the HTML block and the rest would be Markdown.
+        label = " ".join(str(label).split())
         colour = colours[index] if colours else "#8FA9C8"
         width = 0 if count == 0 else max(2, round(78 * count / largest))
         rows.append(

@@ -524,17 +524,29 @@ with st.container(horizontal=True):
 
 
 def findings_table(rows: pd.DataFrame, total: int) -> None:
-    """Findings in a table that wraps long sentences (the first FINDINGS_LIMIT of `total`)."""
+    """Findings (the first FINDINGS_LIMIT of `total`) in a data grid: titles, names and the
+    messages quoting them are user text, which the grid shows as typed (st.table would read
+    them as Markdown: a title could become a link or fetch an image)."""
     listed = rows.head(FINDINGS_LIMIT)
-    st.table(
+    st.dataframe(
         pd.DataFrame(
             {
-                "Risk": "R-" + listed["risk_id"].astype(str) + " · " + listed["title"],
+                "Risk": "R-" + listed["risk_id"].astype(str),
+                "Title": listed["title"],
                 "AI system": listed["system_name"],
                 "Check": listed["check"].map(lambda key: CHECKS[key].label),
                 "What was found": listed["message"],
             }
-        ).set_index("Risk")
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Risk": st.column_config.TextColumn("Risk", width=58),
+            "Title": st.column_config.TextColumn("Title", width="medium"),
+            "AI system": st.column_config.TextColumn("AI system", width=150),
+            "Check": st.column_config.TextColumn("Check", width=170),
+            "What was found": st.column_config.TextColumn("What was found", width="large"),
+        },
     )
     if total > len(listed):
         st.caption(f"The first {len(listed)} of {total:,}; download them all below.")

@@ -16,9 +16,10 @@ import streamlit as st
 from assessments import catalog, vocab
 from assessments.criteria import RiskCriteria, RiskLevel
 from assessments.risks import PERSON_MAX, RISK_STATUSES, TEXT_MAX, TITLE_MAX
+from assessments.store import register as register_store
 from assessments.store import risk_summary
 from assessments.store.db import Database
-from pages.common import REGISTER, RISK, RISK_NEW, field_error, labelled, plain
+from pages.common import REGISTER, RISK, RISK_NEW, capped_list_note, field_error, labelled, plain
 
 SYSTEM_RISK_LINKS = 10
 RISK_FIELDS = (
@@ -40,9 +41,15 @@ def field_warning(warnings: Mapping[str, str], field: str) -> None:
         st.markdown(f":orange[:material/warning: {plain(message)}]")
 
 
+def html_text(text: object) -> str:
+    """Text for Markdown with HTML allowed: HTML-escaped, then Markdown-escaped (Markdown is
+    still read between inline HTML tags, so a name could otherwise become a link or image)."""
+    return plain(html.escape(str(text), quote=False))
+
+
 def level_chip(level: RiskLevel, suffix: str = "") -> str:
     """An inline HTML badge in the level's colour; the name and suffix are escaped."""
-    text = html.escape(level.name + suffix)
+    text = html_text(level.name + suffix)
     return (
         f'<span style="background-color:{level.colour};color:{level.text_colour()};'
         'padding:0.15rem 0.6rem;border-radius:0.5rem;font-weight:600;white-space:nowrap">'
@@ -53,7 +60,7 @@ def level_chip(level: RiskLevel, suffix: str = "") -> str:
 def show_level_chip(level: RiskLevel, before: str = "", after: str = "") -> None:
     """A line with a level chip between optional plain texts (the texts are escaped too)."""
     st.markdown(
-        f"{html.escape(before)}{level_chip(level)}&nbsp; {html.escape(after)}",
+        f"{html_text(before)}{level_chip(level)}&nbsp; {html_text(after)}",
         unsafe_allow_html=True,
     )
 
@@ -185,7 +192,7 @@ def system_risks_section(database: Database, system_id: int) -> None:
         parts = []
         for row in counts.itertuples():
             if row.colour is None or pd.isna(row.colour):
-                parts.append(html.escape(f"{row.level}: {row.risks}"))
+                parts.append(html_text(f"{row.level}: {row.risks}"))
             else:
                 level = RiskLevel(name=str(row.level), colour=str(row.colour))
                 parts.append(level_chip(level, f": {row.risks}"))
@@ -202,8 +209,8 @@ def system_risks_section(database: Database, system_id: int) -> None:
                 else ""
             )
         )
-        risks = risk_summary.risks_of_system(database, system_id)
-        for row in risks.head(SYSTEM_RISK_LINKS).itertuples():
+        risks = risk_summary.risks_of_system(database, system_id, limit=SYSTEM_RISK_LINKS)
+        for row in risks.itertuples():
             if isinstance(row.residual_level, str):
                 where = f"residual {row.residual_level}"
             elif isinstance(row.inherent_level, str):
@@ -216,8 +223,11 @@ def system_risks_section(database: Database, system_id: int) -> None:
                 icon=":material/warning:",
                 query_params={"id": int(row.id)},
             )
-        if len(risks) > SYSTEM_RISK_LINKS:
-            st.caption(f"The {SYSTEM_RISK_LINKS} most recently identified are listed here.")
+        capped_list_note(
+            len(risks),
+            register_store.risk_count(database, system_id),
+            "risks (the most recently identified)",
+        )
     with st.container(horizontal=True):
         st.page_link(
             RISK_NEW,

@@ -62,7 +62,7 @@ def vote_matrix_figure(
         # A legend entry only (no data): the level's name beside its colour.
         figure.add_trace(
             go.Scatter(
-                name=level.name,
+                name=html.escape(level.name),
                 x=[None],
                 y=[None],
                 mode="markers",
@@ -143,7 +143,7 @@ def vote_matrix_figure(
         title="Severity",
         range=[0.5, severity_steps + 0.5],
         tickvals=list(range(1, severity_steps + 1)),
-        ticktext=[f"{step.value} {step.label}" for step in criteria.severity],
+        ticktext=[f"{step.value} {html.escape(step.label)}" for step in criteria.severity],
         showgrid=False,
         zeroline=False,
         fixedrange=True,
@@ -152,7 +152,7 @@ def vote_matrix_figure(
         title="Likelihood",
         range=[0.5, likelihood_steps + 0.5],
         tickvals=list(range(1, likelihood_steps + 1)),
-        ticktext=[f"{step.value} {step.label}" for step in criteria.likelihood],
+        ticktext=[f"{step.value} {html.escape(step.label)}" for step in criteria.likelihood],
         showgrid=False,
         zeroline=False,
         fixedrange=True,
