@@ -44,6 +44,33 @@ def db(db_path: Path) -> Iterator[Database]:
     database.close()
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo portfolio, loaded once per run into a file of its own (a load takes seconds);
+    tests that start from the demo get a copy of it."""
+    from assessments.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.duckdb"
+    database = Database(path)
+    load_demo(database)
+    database.close()
+    return path
+
+
+@pytest.fixture
+def demo_db_path(db_path: Path, demo_template: Path) -> Path:
+    """This test's database file (AIMS_DB), holding a copy of the demo portfolio."""
+    shutil.copyfile(demo_template, db_path)
+    return db_path
+
+
+@pytest.fixture
+def demo_db(demo_db_path: Path) -> Iterator[Database]:
+    database = Database(demo_db_path)
+    yield database
+    database.close()
+
+
 @pytest.fixture
 def app_test(db_path: Path) -> Callable[..., object]:
     """Build an AppTest of app.py on this test's database (the cached connection is reset)."""

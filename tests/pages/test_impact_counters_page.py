@@ -3,7 +3,6 @@ next step says where the impact assessment really stands."""
 
 from __future__ import annotations
 
-from assessments.demo import load_demo
 from assessments.store import inventory as inventory_store
 from assessments.store.db import Database
 from tests.support.markdown import as_shown
@@ -13,9 +12,10 @@ def no_exceptions(at) -> None:
     assert not at.exception, [item.value for item in at.exception]
 
 
-def test_counters_add_up_and_the_screening_names_the_assessment_state(app_test, db_path) -> None:
-    database = Database(db_path)
-    load_demo(database)
+def test_counters_add_up_and_the_screening_names_the_assessment_state(
+    app_test, demo_db_path
+) -> None:
+    database = Database(demo_db_path)
     credit = inventory_store.find_system_by_name(database, "Retail Credit Scoring Engine")
     triage = inventory_store.find_system_by_name(database, "Clinical Triage Assist")
     database.close()

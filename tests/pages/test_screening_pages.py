@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assessments.demo import load_demo
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
 from assessments.store.db import Database
@@ -233,9 +232,9 @@ def test_a_screening_stored_under_sb_24_205_opens_as_history(app_test, db_path) 
     assert at.dataframe[0].value["colorado"].tolist() == ["screened under SB 24-205 (repealed)"]
 
 
-def test_demo_portfolio_overview_inventory_and_filters(app_test, db_path) -> None:
+def test_demo_portfolio_overview_inventory_and_filters(app_test, demo_db_path) -> None:
+    db_path = demo_db_path
     database = Database(db_path)
-    load_demo(database)
     credit = inventory_store.find_system_by_name(database, "Retail Credit Scoring Engine")
     database.close()
     assert credit is not None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assessments.demo import load_demo
 from assessments.store import audit as audit_store
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as store
@@ -87,8 +86,10 @@ def test_a_screening_stored_under_sb_24_205_opens_with_todays_keys(db: Database)
     assert frame["colorado_repealed_law"].tolist() == [True]
 
 
-def test_the_demo_has_a_system_covered_by_sb_26_189_with_its_checklist(db: Database) -> None:
-    load_demo(db)
+def test_the_demo_has_a_system_covered_by_sb_26_189_with_its_checklist(
+    demo_db: Database,
+) -> None:
+    db = demo_db
     talent = inventory_store.find_system_by_name(db, "Talent Match CV Screening")
     assert talent is not None
     record = store.current_screening(db, talent.id)

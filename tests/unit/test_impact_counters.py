@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from assessments.demo import load_demo
 from assessments.impact import ImpactResponse
 from assessments.impact_next_step import impact_next_step
 from assessments.store import impact as store
@@ -51,8 +50,8 @@ def test_a_re_assessment_in_progress_does_not_count_a_system_twice(db: Database)
     assert counts["draft"] == 2
 
 
-def test_the_counters_add_up_to_the_systems_in_scope_on_the_demo(db: Database) -> None:
-    load_demo(db)
+def test_the_counters_add_up_to_the_systems_in_scope_on_the_demo(demo_db: Database) -> None:
+    db = demo_db
     counts = store.status_counts(db)
     assert counts["systems"] > 0
     assert sum(counts[key] for key in PARTITION) == counts["systems"]
