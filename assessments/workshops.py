@@ -27,7 +27,7 @@ from assessments.criteria import OutOfScaleError, RiskCriteria
 from assessments.errors import ConflictError, WorkbenchError
 from assessments.risk_checks import INACTIVE_RISK_STATUSES, INACTIVE_SYSTEM_STATUSES
 from assessments.risks import TIERS, RiskInput
-from assessments.text import escape_markdown
+from assessments.text import echo, escape_markdown
 
 # Crockford's base32: digits and capitals without I, L, O and U, so a code read off a projector
 # cannot be mistyped as a look-alike. Six symbols give 32**6, about a billion codes.
@@ -186,7 +186,7 @@ class WorkshopInput(BaseModel):
     @classmethod
     def _known_tier(cls, value: str) -> str:
         if value not in TIERS:
-            raise ValueError(f"'{value}' is not a tier; choose one of {', '.join(TIERS)}")
+            raise ValueError(f"{echo(value)} is not a tier; choose one of {', '.join(TIERS)}")
         return value
 
     @field_validator("expected_participants")
@@ -726,7 +726,9 @@ class Participant(BaseModel):
 
 
 class WorkshopItem(BaseModel):
-    """A risk on the agenda, with what a rater needs to read."""
+    """A risk on the agenda, with what a rater needs to read: once a round has opened, the
+    title and description as that round showed them (kept by the store), not the risk's
+    current text."""
 
     risk_id: int
     position: int

@@ -92,13 +92,19 @@ records = [
 ]
 
 noun = "event" if len(events) == 1 else "events"
-limited = (
-    f" (the newest {EVENT_LIMIT}: narrow the filters for older ones)"
+matching = (
+    audit_store.count_events(db, entity=chosen_entity, actor=chosen_actor, start=start, end=end)
     if len(events) >= EVENT_LIMIT
+    else len(events)
+)
+limited = (
+    f" (the newest {len(events):,} of {matching:,} shown: narrow the filters or the period for "
+    "older ones)"
+    if matching > len(events)
     else ""
 )
 header = st.columns([3, 1, 1], vertical_alignment="bottom")
-header[0].caption(f"{len(events)} {noun}{limited}, newest first · select one to see what changed")
+header[0].caption(f"{len(events):,} {noun}{limited}, newest first · select one to see what changed")
 for column, fmt, label in zip(header[1:], ("csv", "json"), ("CSV", "JSON"), strict=True):
     column.download_button(
         label,

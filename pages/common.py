@@ -27,7 +27,7 @@ from assessments.errors import (
 )
 from assessments.regulatory import CLASS_COLOURS, class_label
 from assessments.store.db import ACTOR_MAX_LENGTH, Database
-from assessments.text import escape_markdown
+from assessments.text import escape_markdown, shorten
 
 Record = TypeVar("Record")
 Result = TypeVar("Result")
@@ -210,6 +210,57 @@ def options_with_all(values: Iterable[str]) -> list[str]:
     return ["All", *values]
 
 
+# How many records a page draws before it says "First N of M … shown" and offers the rest (a
+# download, or a link to the page that lists them all). A link, box or line per record costs the
+# browser DOM nodes and seconds: 10,938 links took 181 s. The store reads only these (SQL LIMIT)
+# and counts the rest.
+LINK_LIMIT = 50
+# Choices in one select box: pick from a search instead of scrolling thousands of options.
+CHOICE_LIMIT = 200
+
+
+def capped_list_note(
+    shown: int,
+    total: int,
+    noun: str,
+    *,
+    hint: str = "",
+    download: Callable[[], bytes] | None = None,
+    file_name: str = "",
+    mime: str = "text/csv",
+    download_label: str = "",
+    page: str | None = None,
+    page_label: str = "",
+    query_params: Mapping[str, object] | None = None,
+    key: str | None = None,
+) -> bool:
+    """Below a list the store cut at its limit: "First N of M <noun> shown." (and a `hint`) and
+    where the rest is: a download of the whole list (built only when clicked) or a link to the
+    page that lists them all. Draws nothing and returns False when the list is whole."""
+    if total <= shown:
+        return False
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(f"First {shown:,} of {total:,} {noun} shown." + (f" {hint}" if hint else ""))
+        if download is not None:
+            st.download_button(
+                download_label or f"Download all {total:,} ({mime.split('/')[-1].upper()})",
+                data=download,
+                file_name=file_name,
+                mime=mime,
+                on_click="ignore",
+                icon=":material/download:",
+                key=key,
+            )
+        if page is not None:
+            st.page_link(
+                page,
+                label=page_label,
+                icon=":material/table_view:",
+                query_params=dict(query_params or {}),
+            )
+    return True
+
+
 def flash(message: str, kind: str = "success", *, markdown: bool = False) -> None:
     """A message that survives the next rerun or page switch (shown once by `show_flash`).
 
@@ -254,7 +305,7 @@ def _record_missing(
 ) -> NoReturn:
     st.title(title, anchor=False)
     if raw:
-        st.warning(f"There is no {noun} with id {plain(raw)}.")
+        st.warning(f"There is no {noun} with id {plain(shorten(raw, 40))}.")
     elif hint:
         st.info(hint)
     if alternatives is not None:

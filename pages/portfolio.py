@@ -40,6 +40,7 @@ from pages.common import (
     RISK_NEW,
     SYSTEM,
     TRENDS,
+    capped_list_note,
     database,
     plain,
 )
@@ -402,6 +403,13 @@ if which == "systems_without_rated_risk":
                 "risks": st.column_config.NumberColumn("Unrated risks"),
             },
         )
+        capped_list_note(
+            len(systems_frame),
+            systems_total,
+            "AI systems",
+            page=REGISTER,
+            page_label="Open the risk register",
+        )
 elif which == "impact" and impact is not None:
     flagged = impact["attention"]
     if flagged.empty:
@@ -420,6 +428,14 @@ elif which == "impact" and impact is not None:
                 "name": "AI system",
                 "reason": st.column_config.TextColumn("Why", width="large"),
             },
+        )
+        capped_list_note(
+            len(flagged),
+            impact["attention_total"],
+            "AI systems",
+            page=IMPACT_ASSESSMENTS,
+            page_label="List them all in Impact assessments",
+            query_params={"filter": "attention"},
         )
 else:
     if which != chosen_list:  # the choice was reset (its option is not offered as of a day)

@@ -59,11 +59,14 @@ from assessments.store import register as register_store
 from assessments.store import risk_summary
 from assessments.store import risks as risks_store
 from pages.common import (
+    CHOICE_LIMIT,
     IMPACT_RESULT,
+    REGISTER,
     RISK_CRITERIA,
     RISK_NEW,
     SYSTEM,
     attempt,
+    capped_list_note,
     current_actor,
     database,
     field_error,
@@ -105,15 +108,31 @@ if raw_id and raw_id.isdigit():
 
 if risk is None:
     st.title("Risk")
-    choices = risk_summary.risk_choices(db)
-    if not choices:
+    if register_store.risk_count(db) == 0:
         st.info("No risk has been identified yet.")
         st.page_link(RISK_NEW, label="Identify risks for an AI system", icon=":material/add:")
         st.stop()
     if raw_id:
         st.warning(f"There is no risk with id {plain(raw_id)}.")
+    # A search narrows the choice in the database: a select box of every risk would send tens
+    # of thousands of options to the browser.
+    search = st.text_input(
+        "Find a risk",
+        placeholder="Words of its title, its AI system, or its reference (R-12)",
+        key="risk_find",
+    )
+    choices, matching = risk_summary.find_risks(db, search, limit=CHOICE_LIMIT)
+    if not choices:
+        st.info("No risk matches this search. Try fewer words, or open the Risk register.")
     picked = st.selectbox(
         "Open a risk", list(choices), format_func=choices.get, index=None, key="risk_pick"
+    )
+    capped_list_note(
+        len(choices),
+        matching,
+        "matching risks",
+        page=REGISTER,
+        page_label="Search them in the Risk register",
     )
     if picked is not None:
         st.query_params["id"] = str(picked)

@@ -13,7 +13,9 @@ from pydantic import ValidationError
 from assessments import catalog
 from assessments.compliance import MIME_TYPES, file_name, load_view, soa_export
 from assessments.errors import ConflictError, WorkbenchError, field_messages
-from assessments.references import risk_reference
+from assessments.references import risk_reference, risk_references
+from assessments.reports.tabular import encode
+from assessments.risks import RISK_STATUSES
 from assessments.soa import (
     FINDING_KINDS,
     IMPLEMENTATION_STATUSES,
@@ -28,7 +30,9 @@ from assessments.soa import (
 )
 from assessments.store import soa as soa_store
 from pages.common import (
+    LINK_LIMIT,
     RISK,
+    capped_list_note,
     current_actor,
     database,
     field_error,
@@ -43,9 +47,12 @@ from pages.common import (
 SELECTED_KEY = "soa_selected"
 NO_NAME = "Enter your name in the sidebar first: every change records who made it."
 NOT_SAVED = "Nothing was saved: please correct the fields marked below."
+# Risk references named in a control's row of the tables; the rest are counted.
+REFERENCES_SHOWN = 8
 
 db = database()
 controls = catalog.annex_a_controls()
+treatments = catalog.taxonomy().treatment_options
 control_ids = [control.id for control in controls]
 by_id = {control.id: control for control in controls}
 
@@ -177,6 +184,15 @@ def pick_from_table(table_key: str, ids: list[str]) -> None:
         st.session_state[SELECTED_KEY] = ids[rows[0]]
 
 
+def first_references(control_id: str) -> str:
+    """'R-3, R-12 and 10,930 more': a cell naming every one of 10,000 risks would be a
+    page-long string (the downloads name them all)."""
+    risk_ids = view.treated_by.get(control_id, [])
+    shown = risk_references(risk_ids[:REFERENCES_SHOWN])
+    rest = len(risk_ids) - REFERENCES_SHOWN
+    return f"{shown} and {rest:,} more" if rest > 0 else shown
+
+
 statement = view.statement()
 st.subheader("Controls by group", anchor=False)
 st.caption(
@@ -193,7 +209,7 @@ with st.container(height=460, border=False):
                 "Title": rows["title"],
                 "Status": rows["status"].map(status_label),
                 "Risks": rows["risks"],
-                "Risk references": rows["risk_references"],
+                "Risk references": rows["control_id"].map(first_references),
                 "Owner": rows["owner"],
                 "Last reviewed": rows["last_reviewed"],
             }
@@ -222,6 +238,26 @@ with st.container(height=460, border=False):
                 "Last reviewed": st.column_config.DateColumn(width=95, format="YYYY-MM-DD"),
             },
         )
+
+
+def treated_risks_csv(control_id: str) -> bytes:
+    """Every risk whose treatment uses the control, named as the links name them (the page
+    lists the first LINK_LIMIT)."""
+    risks = soa_store.risks_treated_by(db, control_id)
+    return encode(
+        pd.DataFrame(
+            {
+                "Risk": risks["id"].map(risk_reference),
+                "Title": risks["title"],
+                "AI system": risks["system"],
+                "Status": risks["status"].map(labelled(RISK_STATUSES)),
+                "Treatment": risks["treatment_option"].map(
+                    lambda key: "" if key is None or pd.isna(key) else treatments.get(key, key)
+                ),
+            }
+        ),
+        "csv",
+    )
 
 
 def entry_values(entry: SoAEntry | None) -> dict[str, object]:
@@ -289,8 +325,9 @@ with about:
             f"Last changed {entry.changed_at:%Y-%m-%d %H:%M} UTC by {plain(entry.changed_by)}"
         )
 
-    risks = soa_store.risks_treated_by(db, control_id)
-    st.markdown(f"**Risks it treats ({len(risks)})**")
+    treating = view.linked_risk_count(control_id)
+    risks = soa_store.risks_treated_by(db, control_id, limit=LINK_LIMIT)
+    st.markdown(f"**Risks it treats ({treating:,})**")
     if risks.empty:
         st.caption("No risk treatment uses this control.")
     # A long list scrolls in a box of its own, so the form stays in view.
@@ -304,6 +341,14 @@ with about:
             query_params={"id": str(risk["id"])},
             icon=":material/warning:",
         )
+    capped_list_note(
+        len(risks),
+        treating,
+        "risks",
+        download=partial(treated_risks_csv, control_id),
+        file_name=f"risks-treated-by-{control_id}.csv",
+        key=f"soa_risks_download_{control_id}",
+    )
     if as_of is None and view.must_be_applicable(control_id):
         st.warning(
             "Risk treatments use this control, so it must be applicable: use the fix above or"

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from assessments import vocab
-from assessments.audit_view import labelled_changes
+from assessments.audit_view import audit_export, labelled_changes, parse_state
 from assessments.errors import WorkbenchError
 from assessments.inventory import retirement_notice
 from assessments.store import audit as audit_store
@@ -14,8 +14,10 @@ from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
 from pages.common import (
     INVENTORY,
+    LINK_LIMIT,
     SCREENING,
     SYSTEM_EDIT,
+    capped_list_note,
     class_badge,
     database,
     flash,
@@ -27,6 +29,9 @@ from pages.common import (
 )
 from pages.impact_widgets import system_impact_section
 from pages.risk_widgets import system_risks_section
+
+# An expander per change: the newest few, the whole history as a download.
+HISTORY_LIMIT = LINK_LIMIT // 2
 
 db = database()
 
@@ -119,15 +124,35 @@ system_impact_section(db, system)
 system_risks_section(db, system.id)
 
 st.subheader("Change history")
-events = audit_store.entity_history(db, "ai_system", system.id)
-for event in reversed(events):
+events = audit_store.list_events(
+    db, entity="ai_system", entity_id=str(system.id), limit=HISTORY_LIMIT
+)
+for event in events.to_dict("records"):
     when = pd.Timestamp(event["at"]).strftime("%Y-%m-%d %H:%M")
     with st.expander(f"{when} · {event['action']} · {plain(event['actor'])}", expanded=False):
-        changes = labelled_changes("ai_system", event["before"], event["after"])
+        changes = labelled_changes(
+            "ai_system", parse_state(event["before"]), parse_state(event["after"])
+        )
         if not changes:
             st.caption("No field changed.")
             continue
         st.dataframe(pd.DataFrame(changes), hide_index=True, width="stretch")
+
+
+def full_history_csv() -> bytes:
+    """Every change of this system, newest first, as the audit log exports them."""
+    every = audit_store.list_events(db, entity="ai_system", entity_id=str(system.id), limit=None)
+    return audit_export(every, [system.name] * len(every), "csv")
+
+
+capped_list_note(
+    len(events),
+    audit_store.count_events(db, entity="ai_system", entity_id=str(system.id)),
+    "changes (newest first)",
+    download=full_history_csv,
+    file_name=f"ai-system-{system.id}-history.csv",
+    key="sys_history_download",
+)
 st.caption(
     f"Revision {system.revision} · last changed by {plain(system.updated_by)} "
     f"on {system.updated_at:%Y-%m-%d %H:%M} UTC"

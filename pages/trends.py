@@ -21,7 +21,7 @@ from assessments.analytics import (
 from assessments.charts.leadership import DECISION_STYLE, level_trend_figure, path_figure
 from assessments.store import analytics as analytics_store
 from assessments.store import criteria as criteria_store
-from pages.common import HOME, PORTFOLIO, REGISTER, RISK, RISK_NEW, database
+from pages.common import CHOICE_LIMIT, HOME, PORTFOLIO, REGISTER, RISK, RISK_NEW, database
 from pages.leadership_widgets import RETIRED_MARK, cached_figure, portfolio_filters, system_choices
 
 ALL_RISKS = 0  # the "all its risks" choice (None would read as "nothing chosen")
@@ -178,7 +178,7 @@ def path_section(filters: PortfolioFilter) -> None:
 
     with st.spinner("Reading the system's history…"):
         top = analytics_store.top_risks(
-            db, filters.model_copy(update={"system_ids": (int(system_id),)}), limit=200
+            db, filters.model_copy(update={"system_ids": (int(system_id),)}), limit=CHOICE_LIMIT
         )
     risk_names = dict(zip(top["risk_id"].astype(int), top["title"], strict=True))
     if st.session_state.get("tr_path_risk") not in (ALL_RISKS, *risk_names):
@@ -194,6 +194,11 @@ def path_section(filters: PortfolioFilter) -> None:
         key="tr_path_risk",
     )
     risk_id = None if chosen_risk == ALL_RISKS else chosen_risk
+    if len(top) >= CHOICE_LIMIT:
+        choice[1].caption(
+            f"The {CHOICE_LIMIT} highest of its risks are offered here; the system's risk "
+            "register lists them all."
+        )
 
     with st.spinner("Drawing the path…"):
         if risk_id is None:

@@ -52,11 +52,13 @@ from assessments.workshops import (
     vote_stats,
 )
 from pages.common import (
+    LINK_LIMIT,
     WORKSHOP_CONSOLE,
     WORKSHOP_KEY,
     WORKSHOP_NEW_KEY,
     WORKSHOPS,
     attempt,
+    capped_list_note,
     database,
     field_error,
     flash,
@@ -77,8 +79,9 @@ db = database()
 
 
 def workshop_choices() -> None:
-    """Without a usable id: the workshops to open, newest open ones first."""
-    listed = workshop_store.list_workshops(db)
+    """Without a usable id: the workshops to open, newest open ones first (the first
+    LINK_LIMIT; the Workshops page offers them all)."""
+    listed = workshop_store.list_workshops(db, limit=LINK_LIMIT)
     if listed.empty:
         st.caption("There are no workshops yet: plan one on the Workshops page.")
     for row in listed.itertuples():
@@ -88,6 +91,7 @@ def workshop_choices() -> None:
             icon=":material/co_present:" if row.status == "open" else ":material/lock:",
             query_params={"id": str(row.id)},
         )
+    capped_list_note(len(listed), workshop_store.workshop_count(db), "workshops")
     st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
 
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from assessments import catalog, vocab
 from assessments.errors import field_messages
+from assessments.exports import EXPORTS, build_export
 from assessments.reports.minutes import file_stem, minutes_pdf
 from assessments.risks import TIERS, RiskInput
 from assessments.store import workshops as workshop_store
@@ -22,12 +23,15 @@ from assessments.workshops import (
     markdown_text,
 )
 from pages.common import (
+    CHOICE_LIMIT,
+    LINK_LIMIT,
     SYSTEM_EDIT,
     WORKSHOP_CONSOLE,
     WORKSHOP_JOIN,
     WORKSHOP_KEY,
     WORKSHOP_NEW_KEY,
     attempt,
+    capped_list_note,
     current_actor,
     database,
     field_error,
@@ -40,6 +44,9 @@ PREFIX = "ws_new_"
 DRAFTS = PREFIX + "drafts"
 ERRORS = PREFIX + "errors"
 DRAFT_ERRORS = PREFIX + "draft_errors"
+# A bordered box with two links per workshop: the open ones and the newest, the rest in the
+# download.
+WORKSHOPS_SHOWN = LINK_LIMIT // 2
 
 db = database()
 st.title("Committee workshops")
@@ -51,7 +58,7 @@ st.caption(
 show_flash()
 
 systems = system_names(db, include_retired=False)
-workshops = workshop_store.list_workshops(db)
+workshops = workshop_store.list_workshops(db, limit=WORKSHOPS_SHOWN)
 
 # --- the list ------------------------------------------------------------------------------------
 
@@ -94,6 +101,16 @@ for row in workshops.itertuples():
                 icon=":material/picture_as_pdf:",
                 key=f"ws_minutes_{row.id}",
             )
+capped_list_note(
+    len(workshops),
+    workshop_store.workshop_count(db),
+    "workshops (open ones, then the newest)",
+    download=lambda: build_export(db, "workshops", "json"),
+    file_name=f"{EXPORTS['workshops'].file_stem}.json",
+    mime="application/json",
+    download_label="Download every workshop (JSON)",
+    key="ws_download_all",
+)
 
 # --- planning a new workshop ---------------------------------------------------------------------
 
@@ -146,7 +163,7 @@ chosen_systems: list[int] = st.multiselect(
 )
 field_error(errors, "system_ids")
 
-candidates = workshop_store.candidate_risks(db, chosen_systems)
+candidates, candidate_total = workshop_store.candidate_risks(db, chosen_systems, limit=CHOICE_LIMIT)
 labels = {
     int(risk.id): f"{risk.title} · {risk.system_name}"
     + (f" · {risk.level}" if isinstance(risk.level, str) else " · not rated")
@@ -166,6 +183,12 @@ st.multiselect(
     args=("risk_ids",),
 )
 field_error(errors, "risk_ids")
+capped_list_note(
+    len(candidates),
+    candidate_total,
+    "open risks of these AI systems",
+    hint="Choose fewer AI systems to be offered the others.",
+)
 if chosen_systems and candidates.empty:
     st.caption("These AI systems have no open risks in the register yet: draft them below.")
 

@@ -789,7 +789,8 @@ def impact_overview(database: Database, filters: PortfolioFilter | None = None) 
     Keys: systems, never_assessed, in_progress (a draft, submitted or returned version is the
     latest), stale (the approved assessment is due for review or its system changed since),
     levels (frame: level, level_rank, count of the latest approved impact level per system),
-    attention (frame: system_id, name, reason; never assessed or stale, first LIST_LIMIT).
+    attention (frame: system_id, name, reason; never assessed or stale, first LIST_LIMIT),
+    attention_total (how many systems that list has in all).
     """
     from assessments.store import impact as impact_store
 
@@ -834,6 +835,7 @@ def impact_overview(database: Database, filters: PortfolioFilter | None = None) 
             "stale": int(stale.sum()),
             "levels": levels,
             "attention": attention.head(LIST_LIMIT).reset_index(drop=True),
+            "attention_total": len(attention),
         }
 
     return snapshot(database, "impact", (filters.cache_key(),), compute)

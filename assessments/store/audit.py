@@ -22,9 +22,35 @@ def list_events(
     actor: str | None = None,
     start: date | None = None,
     end: date | None = None,
-    limit: int = 2000,
+    limit: int | None = 2000,
 ) -> pd.DataFrame:
-    """Audit events newest first, narrowed in SQL; `end` is inclusive (the whole day)."""
+    """Audit events newest first, narrowed in SQL; `end` is inclusive (the whole day). At most
+    `limit` events (None: all of them, for a download)."""
+    where, params = _event_conditions(
+        entity=entity, entity_id=entity_id, actor=actor, start=start, end=end
+    )
+    bounded = " LIMIT ?" if limit is not None else ""
+    if limit is not None:
+        params.append(int(limit))
+    return database.query_df(
+        f"SELECT id, occurred_at AS at, actor, action, entity, entity_id, summary,"
+        " before_state AS before, after_state AS after"
+        f" FROM audit_events{where} ORDER BY id DESC{bounded}",
+        params,
+    )
+
+
+def _event_conditions(
+    *,
+    entity: str | None = None,
+    entity_id: object | None = None,
+    actor: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    before: date | None = None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (with a leading space, or empty) and its parameters shared by the list
+    and the count, so "the newest N of M" counts exactly what the list narrows to."""
     conditions: list[str] = []
     params: list[Any] = []
     if entity:
@@ -42,36 +68,28 @@ def list_events(
     if end:
         conditions.append("occurred_at < ?")
         params.append(datetime.combine(end + timedelta(days=1), time.min))
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    params.append(limit)
-    return database.query_df(
-        f"SELECT id, occurred_at AS at, actor, action, entity, entity_id, summary,"
-        " before_state AS before, after_state AS after"
-        f" FROM audit_events {where} ORDER BY id DESC LIMIT ?",
-        params,
-    )
+    if before:
+        conditions.append("occurred_at < ?")
+        params.append(datetime.combine(before, time.min))
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return where, params
 
 
 def count_events(
     database: Database,
     *,
     entity: str | None = None,
+    entity_id: object | None = None,
     actor: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
     before: date | None = None,
 ) -> int:
-    """How many events there are (of one record type, by one person, before a day)."""
-    conditions: list[str] = []
-    params: list[Any] = []
-    if entity:
-        conditions.append("entity = ?")
-        params.append(entity)
-    if actor:
-        conditions.append("actor = ?")
-        params.append(actor)
-    if before:
-        conditions.append("occurred_at < ?")
-        params.append(datetime.combine(before, time.min))
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    """How many events there are (of one record type or record, by one person, in a period
+    with `end` inclusive, before a day): the M of "the newest N of M"."""
+    where, params = _event_conditions(
+        entity=entity, entity_id=entity_id, actor=actor, start=start, end=end, before=before
+    )
     row = database.query_one(f"SELECT count(*) FROM audit_events{where}", params)
     return int(row[0]) if row else 0
 

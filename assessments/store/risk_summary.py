@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from assessments.references import risk_reference
 from assessments.store import risk_rules as rules
 from assessments.store.db import Database
 
@@ -15,8 +16,10 @@ NOT_RATED = "Not rated yet"
 NO_RESIDUAL = "No residual rating yet"
 
 
-def risks_of_system(database: Database, system_id: int) -> pd.DataFrame:
-    """The system's risks, newest first, with the current level of each tier and its colour."""
+def risks_of_system(database: Database, system_id: int, limit: int | None = None) -> pd.DataFrame:
+    """The system's risks, newest first, with the current level of each tier and its colour:
+    the newest `limit` (None: all of them)."""
+    bounded = " LIMIT ?" if limit is not None else ""
     return database.query_df(
         "SELECT r.id, r.title, r.status, r.owner, r.harm_category, r.library_id,"
         " i.level AS inherent_level, res.level AS residual_level, t.level AS target_level,"
@@ -27,8 +30,8 @@ def risks_of_system(database: Database, system_id: int) -> pd.DataFrame:
         " LEFT JOIN risk_current_ratings t ON t.risk_id = r.id AND t.tier = 'target'"
         " LEFT JOIN criteria_levels lc ON lc.version = res.criteria_version"
         " AND lc.name = res.level"
-        " WHERE r.system_id = ? ORDER BY r.id DESC",
-        [system_id],
+        f" WHERE r.system_id = ? ORDER BY r.id DESC{bounded}",
+        [system_id] if limit is None else [system_id, int(limit)],
     )
 
 
@@ -82,3 +85,34 @@ def risk_choices(database: Database) -> dict[int, str]:
         " ORDER BY s.name, r.title, r.id"
     )
     return {int(row[0]): f"{row[1]} ({row[2] or 'unknown system'})" for row in rows}
+
+
+def find_risks(database: Database, search: str = "", limit: int = 50) -> tuple[dict[int, str], int]:
+    """Risks whose title, AI system or reference ('R-12', '12') matches `search` (all of them
+    for an empty search), as 'R-12 · title (system)' for a picker: the first `limit` in the
+    order of `risk_choices`, and how many match in all (a picker of every risk would send tens
+    of thousands of options to the browser)."""
+    text = " ".join(str(search or "").split()).lower()
+    reference = text.removeprefix("r-").removeprefix("r")
+    params: dict[str, object] = {"limit": int(limit)}
+    where = ""
+    if text:
+        params["text"] = text
+        where = " WHERE strpos(lower(r.title), $text) > 0 OR strpos(lower(s.name), $text) > 0"
+        if reference.isdigit() and len(reference) <= 18:
+            params["risk_id"] = int(reference)
+            where += " OR r.id = $risk_id"
+    rows = database.query_rows(
+        "WITH matching AS (SELECT r.id, r.title, s.name FROM risks r"
+        f" LEFT JOIN ai_systems s ON s.id = r.system_id{where})"
+        " SELECT m.id, m.title, m.name, (SELECT count(*) FROM matching) AS total"
+        " FROM matching m ORDER BY m.name, m.title, m.id LIMIT $limit",
+        params,
+    )
+    if not rows:
+        return {}, 0
+    choices = {
+        int(row[0]): f"{risk_reference(row[0])} · {row[1]} ({row[2] or 'unknown system'})"
+        for row in rows
+    }
+    return choices, int(rows[0][3])

@@ -175,13 +175,16 @@ def treated_by_in_transaction(transaction: Transaction) -> dict[str, list[int]]:
     return {control: list(ids) for control, ids in transaction.fetchall(_TREATED_BY)}
 
 
-def risks_treated_by(database: Database, control_id: str) -> pd.DataFrame:
-    """The risks whose treatment uses one control, with their system, for links."""
+def risks_treated_by(database: Database, control_id: str, limit: int | None = None) -> pd.DataFrame:
+    """The risks whose treatment uses one control, with their system, lowest id first: the
+    first `limit` for the page's links (`treated_by` counts them all), or every one for the
+    download."""
+    bounded = " LIMIT ?" if limit is not None else ""
     return database.query_df(
         "SELECT r.id, r.title, s.name AS system, r.status, r.treatment_option"
         " FROM risks r LEFT JOIN ai_systems s ON s.id = r.system_id"
-        " WHERE list_contains(r.controls, ?) ORDER BY r.id",
-        [control_id],
+        f" WHERE list_contains(r.controls, ?) ORDER BY r.id{bounded}",
+        [control_id] if limit is None else [control_id, int(limit)],
     )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from assessments.criteria import RiskCriteria
+from assessments.dates import export_timestamp
 from assessments.errors import ConflictError, FieldErrors, NotFoundError
 from assessments.references import risk_reference
 from assessments.risks import RatingInput
@@ -159,8 +160,10 @@ def get_workshop(database: Database, workshop_id: int) -> Workshop:
     return _require_workshop(database, workshop_id)
 
 
-def list_workshops(database: Database) -> pd.DataFrame:
-    """Every workshop with its counts: open ones first, then the newest."""
+def list_workshops(database: Database, limit: int | None = None) -> pd.DataFrame:
+    """Workshops with their counts, open ones first, then the newest: the first `limit` (None:
+    every one; `workshop_count` says how many there are)."""
+    bounded = " LIMIT ?" if limit is not None else ""
     return database.query_df(
         "SELECT *, CASE WHEN closed_at IS NULL THEN 'open' ELSE 'closed' END AS status"
         f" FROM (SELECT {_WORKSHOP_COLUMNS},"
@@ -168,8 +171,15 @@ def list_workshops(database: Database) -> pd.DataFrame:
         " (SELECT count(*) FROM workshop_outcomes o WHERE o.workshop_id = w.id) AS recorded,"
         " (SELECT count(*) FROM workshop_participants p WHERE p.workshop_id = w.id)"
         " AS participants FROM workshops w)"
-        " ORDER BY (closed_at IS NULL) DESC, created_at DESC, id DESC"
+        f" ORDER BY (closed_at IS NULL) DESC, created_at DESC, id DESC{bounded}",
+        [] if limit is None else [int(limit)],
     )
+
+
+def workshop_count(database: Database) -> int:
+    """How many workshops there are, open or closed."""
+    row = database.query_one("SELECT count(*) FROM workshops")
+    return int(row[0]) if row else 0
 
 
 def find_workshop_by_title(transaction: Transaction, title: str) -> Workshop | None:
@@ -177,15 +187,27 @@ def find_workshop_by_title(transaction: Transaction, title: str) -> Workshop | N
     return _fetch_workshop(transaction, "lower(w.title) = lower(?)", title)
 
 
+# The text of an item as its latest opened round showed it (migration 011): an item whose
+# rounds have opened reads from this snapshot, so a later edit of the risk never changes what
+# the minutes, the console or the export say was rated; an item not yet opened reads the risk.
+_LATEST_ROUND_TEXT = (
+    "SELECT wr.risk_id, wr.title, wr.description FROM workshop_rounds wr"
+    " WHERE wr.workshop_id = ? AND wr.round = (SELECT max(x.round) FROM workshop_rounds x"
+    "  WHERE x.workshop_id = wr.workshop_id AND x.risk_id = wr.risk_id)"
+)
+
+
 def _items(source: Source, workshop_id: int) -> list[WorkshopItem]:
     rows = _rows(
         source,
-        "SELECT i.risk_id, i.position, r.title, r.description, r.system_id, s.name,"
+        "SELECT i.risk_id, i.position, coalesce(snap.title, r.title),"
+        " coalesce(snap.description, r.description), r.system_id, s.name,"
         " r.harm_category, r.status, s.status FROM workshop_items i"
         " JOIN risks r ON r.id = i.risk_id"
-        " JOIN ai_systems s ON s.id = r.system_id WHERE i.workshop_id = ?"
-        " ORDER BY i.position, i.risk_id",
-        [workshop_id],
+        " JOIN ai_systems s ON s.id = r.system_id"
+        f" LEFT JOIN ({_LATEST_ROUND_TEXT}) snap ON snap.risk_id = i.risk_id"
+        " WHERE i.workshop_id = ? ORDER BY i.position, i.risk_id",
+        [workshop_id, workshop_id],
     )
     return [
         WorkshopItem(
@@ -204,7 +226,8 @@ def _items(source: Source, workshop_id: int) -> list[WorkshopItem]:
 
 
 def workshop_items(database: Database, workshop_id: int) -> list[WorkshopItem]:
-    """The agenda, in order."""
+    """The agenda, in order; an item whose rounds have opened reads as its latest round showed
+    it (the snapshot), whatever was edited in the risk since."""
     return _items(database, workshop_id)
 
 
@@ -747,14 +770,17 @@ def _open_round(
     *,
     at: datetime | None = None,
 ) -> int:
-    """Open a round and fix the criteria version it is rated under; returns that version."""
+    """Open a round, fix the criteria version it is rated under and keep the risk's title and
+    description as they read now (what the round is about, whatever is edited later); returns
+    the criteria version."""
     when = at or transaction.at
     _event(transaction, workshop.id, EVENT_OPEN_ROUND, risk_id, round_number, occurred_at=when)
     version = criteria_in_transaction(transaction).version
     transaction.execute(
-        "INSERT INTO workshop_rounds (workshop_id, risk_id, round, criteria_version, opened_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        [workshop.id, risk_id, round_number, version, when],
+        "INSERT INTO workshop_rounds (workshop_id, risk_id, round, criteria_version, opened_at,"
+        " title, description)"
+        " SELECT ?, ?, ?, ?, ?, r.title, r.description FROM risks r WHERE r.id = ?",
+        [workshop.id, risk_id, round_number, version, when, risk_id],
     )
     return version
 
@@ -1130,8 +1156,8 @@ def export_records(database: Database) -> list[dict[str, Any]]:
                 "status": workshop.status,
                 "tier": workshop.tier,
                 "facilitator": workshop.facilitator,
-                "created_at": workshop.created_at.isoformat(),
-                "closed_at": workshop.closed_at.isoformat() if workshop.closed_at else None,
+                "created_at": export_timestamp(workshop.created_at),
+                "closed_at": export_timestamp(workshop.closed_at) if workshop.closed_at else None,
                 "anonymise_names": workshop.anonymise_names,
                 "systems": workshop.system_names,
                 "participants": [p.name for p in record.participants],
@@ -1153,7 +1179,7 @@ def export_records(database: Database) -> list[dict[str, Any]]:
                         "severity": vote.severity,
                         "confidence": vote.confidence,
                         "comment": vote.comment,
-                        "submitted_at": vote.submitted_at.isoformat(),
+                        "submitted_at": export_timestamp(vote.submitted_at),
                     }
                     for entry in record.items
                     for round_record in entry.rounds
@@ -1178,19 +1204,28 @@ def export_records(database: Database) -> list[dict[str, Any]]:
     return exported
 
 
-def candidate_risks(database: Database, system_ids: Sequence[int]) -> pd.DataFrame:
+def candidate_risks(
+    database: Database, system_ids: Sequence[int], limit: int | None = None
+) -> tuple[pd.DataFrame, int]:
     """Risks of these AI systems that a workshop can rate, with their current level (residual
-    where rated, else inherent). Columns: id, title, system_id, system_name, status, level."""
+    where rated, else inherent): the first `limit` by system and title (None: all), and how
+    many there are in all. Columns: id, title, system_id, system_name, status, level."""
     if not system_ids:
-        return pd.DataFrame(columns=["id", "title", "system_id", "system_name", "status", "level"])
+        columns = ["id", "title", "system_id", "system_name", "status", "level"]
+        return pd.DataFrame(columns=columns), 0
     placeholders = ", ".join("?" for _ in system_ids)
-    return database.query_df(
+    where = f" WHERE r.system_id IN ({placeholders}) AND r.status <> 'closed'"
+    bounded = " LIMIT ?" if limit is not None else ""
+    frame = database.query_df(
         "SELECT r.id, r.title, r.system_id, s.name AS system_name, r.status,"
         " coalesce(res.level, inh.level) AS level FROM risks r"
         " JOIN ai_systems s ON s.id = r.system_id"
         " LEFT JOIN risk_current_ratings res ON res.risk_id = r.id AND res.tier = 'residual'"
         " LEFT JOIN risk_current_ratings inh ON inh.risk_id = r.id AND inh.tier = 'inherent'"
-        f" WHERE r.system_id IN ({placeholders}) AND r.status <> 'closed'"
-        " ORDER BY s.name, r.title, r.id",
-        list(system_ids),
+        f"{where} ORDER BY s.name, r.title, r.id{bounded}",
+        list(system_ids) if limit is None else [*system_ids, int(limit)],
     )
+    if limit is None or len(frame) < limit:
+        return frame, len(frame)
+    row = database.query_one(f"SELECT count(*) FROM risks r{where}", list(system_ids))
+    return frame, int(row[0]) if row else 0

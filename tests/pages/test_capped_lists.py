@@ -1,0 +1,291 @@
+"""Every list a page draws one element per record for is capped: the first N, "First N of M …
+shown", and the rest as a download or behind a link to the page that lists them all.
+
+At 40,000 risks, `soa?control=A.6.2.4` drew 10,938 page links (181 s in the browser). These
+tests make the caps small (`pages.common.LINK_LIMIT`, `CHOICE_LIMIT`) rather than the
+portfolio big, and check that the store only reads the first N (SQL LIMIT) and counts the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pages.common
+from assessments.store import analytics as analytics_store
+from assessments.store import audit as audit_store
+from assessments.store import inventory as inventory_store
+from assessments.store import risk_summary
+from assessments.store import risks as risk_store
+from assessments.store import soa as soa_store
+from assessments.store import workshops as workshop_store
+from assessments.store.db import Database
+from assessments.store.synthetic import generate_portfolio
+from assessments.workshops import WorkshopInput
+from tests.factories import system_input
+from tests.risk_factories import risk_input
+from tests.support.markdown import as_shown
+
+LINKS = 4
+CHOICES = 5
+
+
+def no_exceptions(at) -> None:
+    assert not at.exception, [item.value for item in at.exception]
+
+
+def captions(at) -> str:
+    return as_shown(" ".join(item.value for item in at.caption))
+
+
+def page_links(at, page: str) -> list[Any]:
+    """The page's links to one page file (st.page_link elements; app.py names each page's
+    address after its file)."""
+    return [link for link in at.get("page_link") if link.proto.page == Path(page).stem]
+
+
+def download_labels(at) -> list[str]:
+    return [button.proto.label for button in at.get("download_button")]
+
+
+def with_database(db_path: Path, work: Callable[[Database], Any]) -> Any:
+    database = Database(db_path)
+    try:
+        return work(database)
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def small_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caps of a few records, so a handful of synthetic systems overflow them."""
+    monkeypatch.setattr(pages.common, "LINK_LIMIT", LINKS)
+    monkeypatch.setattr(pages.common, "CHOICE_LIMIT", CHOICES)
+
+
+@pytest.fixture
+def synthetic(db_path: Path) -> None:
+    """Three synthetic AI systems: about 60 risks, with treatments using Annex A controls."""
+    analytics_store.clear_snapshots()
+    with_database(db_path, lambda database: generate_portfolio(database, 3))
+
+
+def busiest_control(db_path: Path) -> tuple[str, int]:
+    treated = with_database(db_path, soa_store.treated_by)
+    control_id = max(treated, key=lambda key: len(treated[key]))
+    return control_id, len(treated[control_id])
+
+
+def test_the_soa_lists_the_first_risks_a_control_treats_and_offers_them_all(
+    app_test, db_path: Path, small_caps: None, synthetic: None
+) -> None:
+    control_id, treating = busiest_control(db_path)
+    assert treating > LINKS
+
+    at = app_test("pages/soa.py", control=control_id)
+
+    no_exceptions(at)
+    assert len(page_links(at, "risk.py")) == LINKS
+    assert f"First {LINKS} of {treating:,} risks shown." in captions(at)
+    assert f"Download all {treating:,} (CSV)" in download_labels(at)
+    references = [
+        value
+        for table in at.dataframe
+        for value in table.value.get("Risk references", [])
+        if value.endswith("more")
+    ]
+    assert references and all(value.count("R-") == 8 for value in references), (
+        "a control's row names 8 risks and counts the others"
+    )
+
+
+def test_the_store_reads_only_the_risks_shown_and_the_download_gets_them_all(
+    db: Database,
+) -> None:
+    generate_portfolio(db, 3)
+    treated = soa_store.treated_by(db)
+    control_id = max(treated, key=lambda key: len(treated[key]))
+    first = soa_store.risks_treated_by(db, control_id, limit=LINKS)
+    every = soa_store.risks_treated_by(db, control_id)
+    assert first["id"].tolist() == sorted(treated[control_id])[:LINKS]
+    assert every["id"].tolist() == sorted(treated[control_id])
+
+
+def test_the_system_page_lists_its_newest_changes_and_offers_the_whole_history(
+    app_test, db_path: Path, small_caps: None
+) -> None:
+    def edit_five_times(database: Database) -> int:
+        system = inventory_store.create_system(database, "Ada", system_input())
+        for number in range(1, 6):
+            current = inventory_store.get_system(database, system.id)
+            inventory_store.update_system(
+                database,
+                "Ada",
+                system.id,
+                system_input(purpose=f"Purpose number {number}."),
+                current.revision,
+            )
+        for number in range(12):
+            risk_store.create_risk(database, "Ada", risk_input(system.id, title=f"Risk {number}"))
+        return system.id
+
+    system_id = with_database(db_path, edit_five_times)
+
+    at = app_test("pages/system.py", id=str(system_id))
+
+    no_exceptions(at)
+    shown = LINKS // 2
+    assert len(at.expander) == shown, "one expander per change shown"
+    assert f"First {shown} of 6 changes (newest first) shown." in captions(at)
+    assert "Download all 6 (CSV)" in download_labels(at)
+    assert len(page_links(at, "risk.py")) == 10
+    assert "First 10 of 12 risks (the most recently identified) shown." in captions(at)
+
+
+def test_the_risk_picker_offers_a_search_and_the_first_matches(
+    app_test, db_path: Path, small_caps: None, synthetic: None
+) -> None:
+    total = with_database(db_path, lambda database: risk_summary.find_risks(database)[1])
+    assert total > CHOICES
+
+    at = app_test("pages/risk.py")
+
+    no_exceptions(at)
+    assert len(at.selectbox(key="risk_pick").options) == CHOICES
+    assert f"First {CHOICES} of {total:,} matching risks shown." in captions(at)
+    assert page_links(at, "register.py"), "the register lists them all"
+    wanted = with_database(
+        db_path, lambda database: int(database.query_one("SELECT max(id) FROM risks")[0])
+    )
+    at.text_input(key="risk_find").set_value(f"R-{wanted}").run()
+    assert [option.split(" · ")[0] for option in at.selectbox(key="risk_pick").options] == [
+        f"R-{wanted}"
+    ]
+    assert "matching risks shown" not in captions(at)
+
+
+def test_find_risks_matches_title_system_and_reference_and_counts_them(db: Database) -> None:
+    loan = inventory_store.create_system(db, "Ada", system_input(name="Loan Advisor"))
+    chat = inventory_store.create_system(db, "Ada", system_input(name="Chat helper"))
+    first = risk_store.create_risk(db, "Ada", risk_input(loan.id, title="Unfair refusals"))
+    for number in range(3):
+        risk_store.create_risk(db, "Ada", risk_input(chat.id, title=f"Wrong answer {number}"))
+    assert risk_summary.find_risks(db, "", limit=2)[1] == 4
+    assert len(risk_summary.find_risks(db, "", limit=2)[0]) == 2
+    assert list(risk_summary.find_risks(db, "unfair")[0]) == [first.id]
+    assert list(risk_summary.find_risks(db, f"r-{first.id}")[0]) == [first.id]
+    assert risk_summary.find_risks(db, "chat HELPER", limit=1)[1] == 3
+    assert risk_summary.find_risks(db, "50%_") == ({}, 0), "no wildcard in a search"
+
+
+def test_the_workshops_page_lists_the_newest_and_offers_every_workshop(
+    app_test, db_path: Path, small_caps: None, synthetic: None
+) -> None:
+    def plan(database: Database) -> list[int]:
+        system_ids = sorted(inventory_store.system_names(database))
+        risk_id = int(risk_summary.risks_of_system(database, system_ids[0], limit=1)["id"][0])
+        for number in range(3):
+            workshop_store.create_workshop(
+                database,
+                "Ada",
+                WorkshopInput(
+                    title=f"Review {number}",
+                    facilitator="Ada",
+                    system_ids=system_ids[:1],
+                    risk_ids=[risk_id],
+                ),
+            )
+        return system_ids
+
+    system_ids = with_database(db_path, plan)
+
+    at = app_test("pages/workshops.py")
+
+    no_exceptions(at)
+    shown = LINKS // 2
+    assert download_labels(at).count("Minutes") == shown
+    assert f"First {shown} of 3 workshops (open ones, then the newest) shown." in captions(at)
+    assert "Download every workshop (JSON)" in download_labels(at)
+    at.multiselect(key="ws_new_systems").set_value(system_ids).run()
+    offered = at.multiselect(key="ws_new_risks").options
+    assert len(offered) == CHOICES
+    candidates = with_database(
+        db_path, lambda database: workshop_store.candidate_risks(database, system_ids)[1]
+    )
+    assert f"First {CHOICES} of {candidates:,} open risks of these AI systems shown." in (
+        captions(at)
+    )
+
+
+def test_the_console_without_an_id_lists_the_first_workshops(
+    app_test, db_path: Path, small_caps: None
+) -> None:
+    def plan(database: Database) -> None:
+        system = inventory_store.create_system(database, "Ada", system_input())
+        risk = risk_store.create_risk(database, "Ada", risk_input(system.id))
+        for number in range(LINKS + 2):
+            workshop_store.create_workshop(
+                database,
+                "Ada",
+                WorkshopInput(
+                    title=f"Review {number}",
+                    facilitator="Ada",
+                    system_ids=[system.id],
+                    risk_ids=[risk.id],
+                ),
+            )
+
+    with_database(db_path, plan)
+
+    at = app_test("pages/workshop_console.py")
+
+    no_exceptions(at)
+    assert len(page_links(at, "workshop_console.py")) == LINKS
+    assert f"First {LINKS} of {LINKS + 2} workshops shown." in captions(at)
+    assert page_links(at, "workshops.py"), "the Workshops page offers them all"
+
+
+def test_the_portfolio_list_of_systems_without_a_rated_risk_says_how_many_it_leaves_out(
+    app_test, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assessments.analytics
+
+    monkeypatch.setattr(assessments.analytics, "SHORT_LIST", 2)
+    analytics_store.clear_snapshots()
+
+    def unrated(database: Database) -> None:
+        for number in range(3):
+            system = inventory_store.create_system(
+                database, "Ada", system_input(name=f"System {number}")
+            )
+            risk_store.create_risk(database, "Ada", risk_input(system.id))
+
+    with_database(db_path, unrated)
+
+    at = app_test("pages/portfolio.py")
+    at.selectbox(key="pf_list").set_value("systems_without_rated_risk").run()
+
+    no_exceptions(at)
+    listed = [table.value for table in at.dataframe if "business_unit" in table.value.columns]
+    assert [len(table) for table in listed] == [2]
+    assert "First 2 of 3 AI systems shown." in captions(at)
+
+
+def test_counting_audit_events_narrows_like_the_list(db: Database) -> None:
+    system = inventory_store.create_system(db, "Ada", system_input())
+    other = inventory_store.create_system(db, "Bo", system_input(name="Other"))
+    current = inventory_store.get_system(db, system.id)
+    inventory_store.update_system(
+        db, "Ada", system.id, system_input(purpose="Changed."), current.revision
+    )
+    listed = audit_store.list_events(db, entity="ai_system", entity_id=str(system.id), limit=1)
+    assert len(listed) == 1
+    assert audit_store.count_events(db, entity="ai_system", entity_id=str(system.id)) == 2
+    assert audit_store.count_events(db, entity="ai_system", entity_id=str(other.id)) == 1
+    everything = audit_store.list_events(db, entity="ai_system", limit=None)
+    assert len(everything) == audit_store.count_events(db, entity="ai_system") == 3
+    today = listed["at"].iloc[0].date()
+    assert audit_store.count_events(db, actor="Ada", start=today, end=today) == 2
