@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -75,21 +76,41 @@ if events.empty:
         st.info("No event matches these filters.")
     st.stop()
 
-befores = [parse_state(text) for text in events["before"]]
-afters = [parse_state(text) for text in events["after"]]
-keys = list(zip(events["entity"], events["entity_id"].astype(str), strict=True))
-snapshots = [snapshot_of(old, new) for old, new in zip(befores, afters, strict=True)]
-names = RecordNames(
-    **audit_store.record_names(
-        db,
-        referenced_ids(
-            [(kind, key, shot) for (kind, key), shot in zip(keys, snapshots, strict=True)]
-        ),
+
+def named_records(
+    events: pd.DataFrame,
+) -> tuple[list[dict[str, Any] | None], list[dict[str, Any] | None], list[str], RecordNames]:
+    """Each event's state before and after, the record it is about as people know it, and the
+    names looked up for it (one query per kind of record)."""
+    befores = [parse_state(text) for text in events["before"]]
+    afters = [parse_state(text) for text in events["after"]]
+    keys = list(zip(events["entity"], events["entity_id"].astype(str), strict=True))
+    snapshots = [snapshot_of(old, new) for old, new in zip(befores, afters, strict=True)]
+    names = RecordNames(
+        **audit_store.record_names(
+            db,
+            referenced_ids(
+                [(kind, key, shot) for (kind, key), shot in zip(keys, snapshots, strict=True)]
+            ),
+        )
     )
-)
-records = [
-    record_name(kind, key, shot, names) for (kind, key), shot in zip(keys, snapshots, strict=True)
-]
+    records = [
+        record_name(kind, key, shot, names)
+        for (kind, key), shot in zip(keys, snapshots, strict=True)
+    ]
+    return befores, afters, records, names
+
+
+def every_matching_event(fmt: str) -> bytes:
+    """Every event these filters match, not only the newest EVENT_LIMIT listed: read from the
+    store with the same conditions when the download is clicked."""
+    every = audit_store.list_events(
+        db, entity=chosen_entity, actor=chosen_actor, start=start, end=end, limit=None
+    )
+    return audit_export(every, named_records(every)[2], fmt)
+
+
+befores, afters, records, names = named_records(events)
 
 noun = "event" if len(events) == 1 else "events"
 matching = (
@@ -107,15 +128,16 @@ header = st.columns([3, 1, 1], vertical_alignment="bottom")
 header[0].caption(f"{len(events):,} {noun}{limited}, newest first · select one to see what changed")
 for column, fmt, label in zip(header[1:], ("csv", "json"), ("CSV", "JSON"), strict=True):
     column.download_button(
-        label,
-        data=partial(audit_export, events, records, fmt),
+        f"All {matching:,} ({label})",
+        data=partial(every_matching_event, fmt),
         file_name=f"audit-log.{fmt}",
         mime=MIME_TYPES[fmt],
         on_click="ignore",
         icon=":material/download:",
         key=f"aud_download_{fmt}",
         width="stretch",
-        help="The events listed here, with the record before and after each change.",
+        help="Every event these filters match (not only those listed), with the record "
+        "before and after each change.",
     )
 
 shown = pd.DataFrame(

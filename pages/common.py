@@ -215,6 +215,9 @@ def options_with_all(values: Iterable[str]) -> list[str]:
 # browser DOM nodes and seconds: 10,938 links took 181 s. The store reads only these (SQL LIMIT)
 # and counts the rest.
 LINK_LIMIT = 50
+# Rows in one data grid (the register, the inventory, the screening and impact overviews): the
+# grid draws only what is in view, but every row is read, styled and sent to the browser.
+TABLE_LIMIT = 500
 # Choices in one select box: pick from a search instead of scrolling thousands of options.
 CHOICE_LIMIT = 200
 

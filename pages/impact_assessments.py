@@ -7,11 +7,14 @@ import streamlit as st
 
 from assessments import impact
 from assessments.errors import WorkbenchError
+from assessments.reports.tabular import encode
 from assessments.store import impact as impact_store
 from pages.common import (
     IMPACT_RESULT,
     IMPACT_WIZARD,
     SYSTEM_EDIT,
+    TABLE_LIMIT,
+    capped_list_note,
     database,
     flash,
     plain,
@@ -98,13 +101,15 @@ choice = left.selectbox(
     key="ia_filter",
 )
 include_retired = right.toggle("Include retired systems", key="ia_retired")
-rows = impact_store.assessment_view(db, choice, include_retired=include_retired)
+rows, matching = impact_store.assessment_view_page(
+    db, choice, include_retired=include_retired, limit=TABLE_LIMIT
+)
 
-if rows.empty:
-    st.info("No system matches this view.")
-else:
+
+def assessment_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The list as it reads on screen: one row per system of the view."""
     approved_on = pd.to_datetime(rows["approved_at"]).dt.strftime("%Y-%m-%d")
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "System": rows["system_name"],
             "Assessment": rows["state"],
@@ -127,6 +132,18 @@ else:
             ],
         }
     )
+
+
+def every_row_of_the_view() -> bytes:
+    """The whole view as a CSV (without the page links), read when the download is clicked."""
+    every = impact_store.assessment_view(db, choice, include_retired=include_retired)
+    return encode(assessment_table(every).drop(columns="Open"), "csv")
+
+
+if rows.empty:
+    st.info("No system matches this view.")
+else:
+    table = assessment_table(rows)
     st.dataframe(
         table,
         hide_index=True,
@@ -153,6 +170,16 @@ else:
             "Stale because": st.column_config.TextColumn("Stale because", width=238),
             "Open": st.column_config.LinkColumn("Open", display_text="Result", width=52),
         },
+    )
+    capped_list_note(
+        len(rows),
+        matching,
+        "AI systems (by name)",
+        hint="Choose a narrower view, or download them all.",
+        download=every_row_of_the_view,
+        file_name="impact-assessments-list.csv",
+        download_label=f"Download the {matching:,} in this view (CSV)",
+        key="ia_download_view",
     )
 
 # --- Work on one system ------------------------------------------------------------------------

@@ -9,7 +9,15 @@ from assessments.inventory import SystemFilter
 from assessments.regulatory import CLASS_COLOURS, NOT_SCREENED, class_filter_options
 from assessments.reports.tabular import encode
 from assessments.store import inventory as inventory_store
-from pages.common import SYSTEM, SYSTEM_EDIT, database, labelled, show_flash
+from pages.common import (
+    SYSTEM,
+    SYSTEM_EDIT,
+    TABLE_LIMIT,
+    capped_list_note,
+    database,
+    labelled,
+    show_flash,
+)
 
 db = database()
 st.title("AI systems")
@@ -72,7 +80,10 @@ filters = SystemFilter(
     review_overdue=overdue,
     eu_ai_act_classes=eu_classes,
 )
-systems = inventory_store.list_systems(db, filters)
+systems = inventory_store.list_systems(db, filters, limit=TABLE_LIMIT)
+matching = (
+    inventory_store.count_systems(db, filters) if len(systems) >= TABLE_LIMIT else len(systems)
+)
 
 if systems.empty:
     total = inventory_store.counts(db).get("total", 0)
@@ -92,7 +103,7 @@ shown = systems.assign(
         [value if isinstance(value, str) else NOT_SCREENED] for value in systems["eu_ai_act_class"]
     ],
 )
-st.caption(f"{len(systems)} AI systems · select a row to open it")
+st.caption(f"{matching:,} AI systems · select a row to open it")
 selection = st.dataframe(
     shown,
     hide_index=True,
@@ -128,6 +139,16 @@ selection = st.dataframe(
         "personal_data": st.column_config.CheckboxColumn("Personal data"),
         "next_review": st.column_config.DateColumn("Next review"),
     },
+)
+capped_list_note(
+    len(systems),
+    matching,
+    "AI systems (by name)",
+    hint="Narrow the filters, or download them all.",
+    download=lambda: encode(inventory_store.export_frame(db, filters), "csv"),
+    file_name="ai-inventory-filtered.csv",
+    download_label=f"Download the {matching:,} matching (CSV)",
+    key="inv_download_matching",
 )
 rows = selection["selection"]["rows"] if selection else []
 if rows:

@@ -29,6 +29,7 @@ from pages.common import (
     RISK_NEW,
     SYSTEM,
     SYSTEM_EDIT,
+    TABLE_LIMIT,
     database,
     labelled,
     plain,
@@ -46,7 +47,6 @@ from pages.leadership_widgets import (
 )
 from pages.risk_widgets import cell_heading, level_styles, styled_levels
 
-TABLE_LIMIT = 500
 FINDINGS_LIMIT = 200
 HEATMAP_TIERS = {
     "inherent": "Inherent (before controls)",

@@ -8,10 +8,18 @@ import streamlit as st
 from assessments.colorado import colorado_key_dates, coverage_label, load_colorado_reference
 from assessments.exports import EXPORTS, build_export
 from assessments.regulatory import CLASS_COLOURS, class_filter_options
+from assessments.reports.tabular import encode
 from assessments.screening import amending_acts, eu_key_dates, load_eu_ai_act_reference
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
-from pages.common import SCREENING, SYSTEM_EDIT, database, show_flash
+from pages.common import (
+    SCREENING,
+    SYSTEM_EDIT,
+    TABLE_LIMIT,
+    capped_list_note,
+    database,
+    show_flash,
+)
 
 db = database()
 st.title("Regulatory screening")
@@ -46,7 +54,18 @@ chosen = left.multiselect(
 stale_only = middle.toggle("Stale screenings only", key="regs_stale")
 fria_only = right.toggle("FRIA required only", key="regs_fria")
 
-frame = screening_store.overview(db, chosen, stale_only=stale_only, fria_only=fria_only)
+frame, matching = screening_store.overview_page(
+    db, chosen, stale_only=stale_only, fria_only=fria_only, limit=TABLE_LIMIT
+)
+
+
+def every_matching_system() -> bytes:
+    """The whole list these filters give, one row per system, read when the download is clicked."""
+    whole = screening_store.overview(db, chosen, stale_only=stale_only, fria_only=fria_only)
+    return encode(
+        whole.drop(columns=["screening_id", "law_version", "colorado_repealed_law"]), "csv"
+    )
+
 
 if frame.empty:
     st.info("No system matches these filters.")
@@ -68,7 +87,7 @@ shown = frame.assign(
     ],
     stale_text=["Stale" if value else "" for value in frame["stale"]],
 )
-st.caption(f"{len(frame)} AI systems · select a row to open its screening")
+st.caption(f"{matching:,} AI systems · select a row to open its screening")
 selection = st.dataframe(
     shown,
     hide_index=True,
@@ -119,6 +138,16 @@ selection = st.dataframe(
             "Screened", format="YYYY-MM-DD", help="Date of the current screening (UTC)", width=95
         ),
     },
+)
+capped_list_note(
+    len(frame),
+    matching,
+    "AI systems (by name)",
+    hint="Narrow the filters, or download them all.",
+    download=every_matching_system,
+    file_name="regulatory-screening-overview.csv",
+    download_label=f"Download the {matching:,} matching (CSV)",
+    key="regs_download_matching",
 )
 rows = selection["selection"]["rows"] if selection else []
 if rows:

@@ -19,9 +19,20 @@ from assessments.analytics import (
     period_ends,
 )
 from assessments.charts.leadership import DECISION_STYLE, level_trend_figure, path_figure
+from assessments.reports.tabular import encode
 from assessments.store import analytics as analytics_store
 from assessments.store import criteria as criteria_store
-from pages.common import CHOICE_LIMIT, HOME, PORTFOLIO, REGISTER, RISK, RISK_NEW, database
+from pages.common import (
+    CHOICE_LIMIT,
+    HOME,
+    PORTFOLIO,
+    REGISTER,
+    RISK,
+    RISK_NEW,
+    TABLE_LIMIT,
+    capped_list_note,
+    database,
+)
 from pages.leadership_widgets import RETIRED_MARK, cached_figure, portfolio_filters, system_choices
 
 ALL_RISKS = 0  # the "all its risks" choice (None would read as "nothing chosen")
@@ -261,17 +272,10 @@ def path_section(filters: PortfolioFilter) -> None:
             icon=":material/table_view:",
         )
     if not decisions.empty:
+        # The chart marks every decision; the table lists the first ones and offers them all.
+        listed = decision_table(decisions)
         st.dataframe(
-            pd.DataFrame(
-                {
-                    "When": decisions["moment"],
-                    "Decision": decisions["kind"].map(
-                        lambda kind: DECISION_STYLE.get(kind, {}).get("name", kind)
-                    ),
-                    "Risk": "R-" + decisions["risk_id"].astype(str) + " · " + decisions["title"],
-                    "What": decisions["detail"],
-                }
-            ),
+            listed.head(TABLE_LIMIT),
             hide_index=True,
             width="stretch",
             column_config={
@@ -281,6 +285,28 @@ def path_section(filters: PortfolioFilter) -> None:
                 "What": st.column_config.TextColumn("What", width="large"),
             },
         )
+        capped_list_note(
+            min(len(listed), TABLE_LIMIT),
+            len(listed),
+            "decisions (oldest first)",
+            download=lambda: encode(listed, "csv"),
+            file_name="decisions.csv",
+            key="tr_decisions_download",
+        )
+
+
+def decision_table(decisions: pd.DataFrame) -> pd.DataFrame:
+    """The decisions marked on the path, as the table under it reads."""
+    return pd.DataFrame(
+        {
+            "When": decisions["moment"],
+            "Decision": decisions["kind"].map(
+                lambda kind: DECISION_STYLE.get(kind, {}).get("name", kind)
+            ),
+            "Risk": "R-" + decisions["risk_id"].astype(str) + " · " + decisions["title"],
+            "What": decisions["detail"],
+        }
+    )
 
 
 path_section(filters)

@@ -887,10 +887,24 @@ def assessment_view(
     today: date | None = None,
 ) -> pd.DataFrame:
     """The systems one view of the impact assessments list shows (`impact.VIEWS`), with the
-    columns of `assessment_status_by_system` plus `state` (the state in words).
+    columns of `assessment_status_by_system` plus `state` (the state in words)."""
+    return assessment_view_page(
+        database, view, include_retired=include_retired, today=today, limit=None
+    )[0]
+
+
+def assessment_view_page(
+    database: Database,
+    view: str = "all",
+    *,
+    include_retired: bool = False,
+    today: date | None = None,
+    limit: int | None,
+) -> tuple[pd.DataFrame, int]:
+    """The first `limit` systems of `assessment_view` (None: all) and how many the view holds.
 
     Staleness comes from the inventory's history, so the views that depend on it are filtered
-    here, after the query, rather than in SQL.
+    here, after the query, rather than in SQL; the cut spares the page the rows it would draw.
     """
     if view not in impact.VIEWS:
         raise WorkbenchError(f"Unknown view '{view}'; choose one of {', '.join(impact.VIEWS)}.")
@@ -910,7 +924,8 @@ def assessment_view(
         "approved": (status == "approved") & ~stale,
         "never": never,
     }
-    shown = frame[masks[view].fillna(False).astype(bool)].copy()
+    matching = frame[masks[view].fillna(False).astype(bool)]
+    shown = (matching if limit is None else matching.head(limit)).copy()
     shown["state"] = pd.Series(
         [
             impact.state_text(
@@ -925,7 +940,7 @@ def assessment_view(
         index=shown.index,
         dtype="string",
     )
-    return shown
+    return shown, len(matching)
 
 
 def stale_reasons_for(

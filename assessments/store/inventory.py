@@ -251,8 +251,9 @@ def _in_clause(column: str, values: Iterable[str], params: list[Any]) -> str:
     return f"{column} IN ({', '.join('?' for _ in values)})"
 
 
-def list_systems(database: Database, filters: SystemFilter | None = None) -> pd.DataFrame:
-    """The inventory list, narrowed in SQL by search text and facets."""
+def _system_conditions(filters: SystemFilter | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (or "") and its parameters shared by the list, its count and the export,
+    so "first N of M" and the download narrow to exactly the same systems."""
     filters = filters or SystemFilter()
     conditions: list[str] = []
     params: list[Any] = []
@@ -282,13 +283,33 @@ def list_systems(database: Database, filters: SystemFilter | None = None) -> pd.
                 "coalesce(eu_ai_act_class, 'not_screened')", filters.eu_ai_act_classes, params
             )
         )
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
+
+
+def list_systems(
+    database: Database, filters: SystemFilter | None = None, *, limit: int | None = None
+) -> pd.DataFrame:
+    """The inventory list by name, narrowed in SQL by search text and facets; at most `limit`
+    systems (None: all), `count_systems` counts them all."""
+    where, params = _system_conditions(filters)
+    bounded = ""
+    if limit is not None:
+        bounded = " LIMIT ?"
+        params.append(int(limit))
     return database.query_df(
         "SELECT id, name, business_unit, owner, status, lifecycle_stage, ai_technique, autonomy,"
         " deployment_context, personal_data, special_category_data, next_review, updated_at,"
-        f" eu_ai_act_class FROM ai_systems {_WITH_SCREENING} {where} ORDER BY lower(name)",
+        f" eu_ai_act_class FROM ai_systems {_WITH_SCREENING} {where} ORDER BY lower(name), id"
+        f"{bounded}",
         params,
     )
+
+
+def count_systems(database: Database, filters: SystemFilter | None = None) -> int:
+    """How many systems the filters match: the M of "first N of M"."""
+    where, params = _system_conditions(filters)
+    row = database.query_one(f"SELECT count(*) FROM ai_systems {_WITH_SCREENING} {where}", params)
+    return int(row[0]) if row else 0
 
 
 def facets(database: Database) -> dict[str, list[str]]:
@@ -332,8 +353,10 @@ def counts(database: Database) -> dict[str, int]:
     return dict(zip(keys, (int(value) for value in row), strict=True)) if row else {}
 
 
-def export_frame(database: Database) -> pd.DataFrame:
-    """The inventory in the export layout: one row per system, lists joined with ';'."""
+def export_frame(database: Database, filters: SystemFilter | None = None) -> pd.DataFrame:
+    """The inventory in the export layout: one row per system, lists joined with ';'; only the
+    systems `filters` match (the inventory page's download of what it lists)."""
+    where, params = _system_conditions(filters)
     return database.query_df(
         "SELECT id, name, purpose, description, owner, business_unit,"
         " array_to_string(roles, ';') AS roles, lifecycle_stage, ai_technique, autonomy,"
@@ -342,7 +365,8 @@ def export_frame(database: Database) -> pd.DataFrame:
         " array_to_string(suppliers, ';') AS suppliers, status,"
         " strftime(next_review, '%Y-%m-%d') AS next_review,"
         " coalesce(eu_ai_act_class, '') AS eu_ai_act_class"
-        f" FROM ai_systems {_WITH_SCREENING} ORDER BY id"
+        f" FROM ai_systems {_WITH_SCREENING} {where} ORDER BY id",
+        params,
     )
 
 

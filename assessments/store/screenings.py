@@ -291,6 +291,23 @@ def overview(
     (`obligations_closed` of `obligations_total`, `progress` in whole percent, empty without
     obligations) and staleness. `classes` narrows it (NOT_SCREENED selects systems never
     screened), `stale_only` to stale screenings, `fria_only` to those requiring a FRIA."""
+    return overview_page(database, classes, stale_only=stale_only, fria_only=fria_only, limit=None)[
+        0
+    ]
+
+
+def overview_page(
+    database: Database,
+    classes: Sequence[str] | None = None,
+    *,
+    stale_only: bool = False,
+    fria_only: bool = False,
+    limit: int | None,
+) -> tuple[pd.DataFrame, int]:
+    """The first `limit` rows of `overview` by name (None: all) and how many match in all.
+
+    The cut is SQL's LIMIT with the total counted in the same query; only "stale only" reads
+    every candidate, since staleness is judged here from the audit trail and the law data."""
     params: list[Any] = []
     conditions: list[str] = []
     if classes:
@@ -304,10 +321,13 @@ def overview(
         conditions.append("coalesce(c.fria_required, false)")
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     closed = ", ".join(f"'{status}'" for status in CLOSED_STATUSES)
+    bounded = ""
+    if limit is not None and not stale_only:
+        bounded = " LIMIT ?"
     frame = database.query_df(
         "SELECT *, CASE WHEN obligations_total > 0"
         " THEN CAST(round(100.0 * obligations_closed / obligations_total) AS INTEGER) END"
-        " AS progress FROM ("
+        " AS progress, count(*) OVER () AS matching FROM ("
         "SELECT s.id AS system_id, s.name, s.business_unit, s.owner, s.status,"
         f" coalesce(c.risk_class, '{NOT_SCREENED}') AS risk_class, c.id AS screening_id,"
         " c.screened_at, c.screened_by, c.fria_required, c.colorado_covered,"
@@ -320,9 +340,11 @@ def overview(
         "   JOIN current_screenings cs ON cs.system_id = o.system_id"
         f"   WHERE o.status IN ({closed}) AND list_contains(cs.obligation_ids, o.obligation_id)"
         "   GROUP BY o.system_id) done ON done.system_id = s.id"
-        f" {where}) systems ORDER BY lower(name)",
-        params,
+        f" {where}) systems ORDER BY lower(name), system_id{bounded}",
+        [*params, *([int(limit)] if bounded else [])],
     )
+    total = int(frame["matching"].iloc[0]) if len(frame) else 0
+    frame = frame.drop(columns="matching")
     changed = last_changed(database, STALE_FIELDS)
     # One verdict per distinct law version (a handful), never one per system; a screening with
     # no recorded version was made under version 1 of each law ("" stands for it).
@@ -344,8 +366,11 @@ def overview(
     if stale_only:
         # Staleness compares the screening with the audit trail's last change of STALE_FIELDS
         # and with the law data it was made under.
-        frame = frame[frame["stale"]].reset_index(drop=True)
-    return frame
+        frame = frame[frame["stale"].astype(bool)].reset_index(drop=True)
+        total = len(frame)
+        if limit is not None:
+            frame = frame.head(limit)
+    return frame, total
 
 
 def class_counts(database: Database) -> dict[str, int]:

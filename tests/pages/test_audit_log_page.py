@@ -39,7 +39,11 @@ def test_the_detail_names_the_record_and_labels_fields_and_values(app_test, db_p
     no_exceptions(at)
     table = at.dataframe[0].value
     assert table["record"].iloc[0] == "Card *Fraud* Sentinel"
-    assert [button.proto.label for button in at.get("download_button")] == ["CSV", "JSON"]
+    events = len(table)
+    assert [button.proto.label for button in at.get("download_button")] == [
+        f"All {events} (CSV)",
+        f"All {events} (JSON)",
+    ]
     at.session_state["aud_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     no_exceptions(at)

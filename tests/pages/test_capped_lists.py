@@ -289,3 +289,165 @@ def test_counting_audit_events_narrows_like_the_list(db: Database) -> None:
     assert len(everything) == audit_store.count_events(db, entity="ai_system") == 3
     today = listed["at"].iloc[0].date()
     assert audit_store.count_events(db, actor="Ada", start=today, end=today) == 2
+
+
+# --- data grids: the first TABLE_LIMIT rows, "First N of M", and a download of all M --------------
+
+ROWS = 2
+
+
+@pytest.fixture
+def small_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A data grid of two rows, so three synthetic systems overflow it."""
+    monkeypatch.setattr(pages.common, "TABLE_LIMIT", ROWS)
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], Any]]:
+    """The builders of the downloads a page offers, by file name: a download built only when
+    clicked is a callable Streamlit keeps for the click, which AppTest never exposes."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    builders: dict[str, Callable[[], Any]] = {}
+    keep = MediaFileManager.add_deferred
+
+    def recording(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        builders[str(file_name)] = data_callable
+        return keep(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
+    return builders
+
+
+def csv_rows(payload: bytes) -> list[str]:
+    """The data rows of a CSV download (its header left out)."""
+    import csv
+    import io
+
+    return [row for row in csv.reader(io.StringIO(payload.decode("utf-8-sig")))][1:]
+
+
+def grid(at, column: str) -> Any:
+    return next(table.value for table in at.dataframe if column in table.value.columns)
+
+
+def test_the_inventory_lists_the_first_systems_and_downloads_every_matching_one(
+    app_test, db_path: Path, small_tables: None, synthetic: None, downloads: dict
+) -> None:
+    total = with_database(db_path, inventory_store.count_systems)
+    assert total > ROWS
+
+    at = app_test("pages/inventory.py")
+
+    no_exceptions(at)
+    table = grid(at, "eu_ai_act_class")
+    assert len(table) == ROWS
+    assert f"First {ROWS} of {total:,} AI systems (by name) shown." in captions(at)
+    assert f"Download the {total:,} matching (CSV)" in download_labels(at)
+    exported = csv_rows(downloads["ai-inventory-filtered.csv"]())
+    assert len(exported) == total
+
+    at.session_state["inv_table"] = {"selection": {"rows": [ROWS - 1], "columns": []}}
+    at.run()
+    no_exceptions(at)
+    assert at.query_params["id"] in ([str(table["id"].iloc[ROWS - 1])], str(table["id"].iloc[-1]))
+
+
+def test_the_inventory_download_narrows_to_the_filters(db: Database) -> None:
+    from assessments.inventory import SystemFilter
+
+    generate_portfolio(db, 3)
+    names = sorted(inventory_store.system_names(db).values(), key=str.lower)
+    wanted = SystemFilter(search=names[-1])
+    assert inventory_store.export_frame(db, wanted)["name"].tolist() == [names[-1]]
+    assert inventory_store.count_systems(db, wanted) == 1
+    assert len(inventory_store.export_frame(db)) == inventory_store.count_systems(db) == 3
+    assert inventory_store.list_systems(db, limit=ROWS)["name"].tolist() == names[:ROWS]
+
+
+def test_the_regulatory_overview_lists_the_first_systems_and_downloads_them_all(
+    app_test, db_path: Path, small_tables: None, synthetic: None, downloads: dict
+) -> None:
+    total = with_database(db_path, inventory_store.count_systems)
+
+    at = app_test("pages/regulatory.py")
+
+    no_exceptions(at)
+    assert len(grid(at, "eu_class")) == ROWS
+    assert f"First {ROWS} of {total:,} AI systems (by name) shown." in captions(at)
+    assert f"Download the {total:,} matching (CSV)" in download_labels(at)
+    assert len(csv_rows(downloads["regulatory-screening-overview.csv"]())) == total
+    assert len(at.selectbox(key="regs_open").options) == ROWS
+
+
+def test_the_screening_overview_counts_what_it_leaves_out(db: Database) -> None:
+    from assessments.store import screenings as screening_store
+
+    generate_portfolio(db, 3)
+    first, total = screening_store.overview_page(db, limit=ROWS)
+    assert total == 3
+    assert first["system_id"].tolist() == screening_store.overview(db)["system_id"][:ROWS].tolist()
+    for narrowed in ({"classes": ["not_screened"]}, {"stale_only": True}, {"fria_only": True}):
+        whole = screening_store.overview(db, **narrowed)
+        cut, counted = screening_store.overview_page(db, **narrowed, limit=1)
+        assert counted == len(whole), narrowed
+        assert cut["system_id"].tolist() == whole["system_id"][:1].tolist(), narrowed
+
+
+def test_the_impact_assessments_list_shows_the_first_systems_and_downloads_the_view(
+    app_test, db_path: Path, small_tables: None, synthetic: None, downloads: dict
+) -> None:
+    total = with_database(db_path, inventory_store.count_systems)
+
+    at = app_test("pages/impact_assessments.py")
+
+    no_exceptions(at)
+    assert len(grid(at, "Assessment")) == ROWS
+    assert f"First {ROWS} of {total:,} AI systems (by name) shown." in captions(at)
+    assert f"Download the {total:,} in this view (CSV)" in download_labels(at)
+    assert len(csv_rows(downloads["impact-assessments-list.csv"]())) == total
+
+
+def test_the_audit_log_download_holds_every_matching_event_not_only_those_listed(
+    app_test, db_path: Path, downloads: dict
+) -> None:
+    listed = 2000  # pages/audit_log.py EVENT_LIMIT
+    systems = [system_input(name=f"Imported {number:05d}") for number in range(listed + 3)]
+    with_database(
+        db_path, lambda database: inventory_store.import_systems(database, "Ada", systems)
+    )
+    total = with_database(db_path, audit_store.count_events)
+    assert total > listed
+
+    at = app_test("pages/audit_log.py")
+
+    no_exceptions(at)
+    assert len(at.dataframe[0].value) == listed
+    assert download_labels(at) == [f"All {total:,} (CSV)", f"All {total:,} (JSON)"]
+    assert len(csv_rows(downloads["audit-log.csv"]())) == total
+    import json
+
+    assert len(json.loads(downloads["audit-log.json"]())) == total
+
+
+def test_the_decisions_under_a_systems_path_are_capped_and_downloadable(
+    app_test, db_path: Path, small_tables: None, synthetic: None, downloads: dict
+) -> None:
+    def busiest(database: Database) -> tuple[int, int]:
+        counts = {
+            system_id: len(analytics_store.decisions(database, system_id=system_id))
+            for system_id in inventory_store.system_names(database)
+        }
+        system_id = max(counts, key=counts.__getitem__)
+        return system_id, counts[system_id]
+
+    system_id, total = with_database(db_path, busiest)
+    assert total > ROWS
+
+    at = app_test("pages/trends.py", system=str(system_id))
+
+    no_exceptions(at)
+    assert len(grid(at, "Decision")) == ROWS
+    assert f"First {ROWS} of {total:,} decisions (oldest first) shown." in captions(at)
+    assert f"Download all {total:,} (CSV)" in download_labels(at)
+    assert len(csv_rows(downloads["decisions.csv"]())) == total
