@@ -18,13 +18,14 @@ from assessments.screening import (
     load_answers_file,
     screen_eu_ai_act,
 )
+from assessments.text import first_few
 
 
 def cmd_screen_eu_ai_act(args: argparse.Namespace) -> int:
     try:
         answers = load_answers_file(args.answers)
     except ScreeningInputError as error:
-        print(f"{args.answers}: nothing was screened. {error}", file=sys.stderr)
+        print(f"Nothing was screened: {first_few(error.problems)}", file=sys.stderr)
         return 1
     result = screen_eu_ai_act(answers)
     print(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
@@ -36,7 +37,7 @@ def cmd_screen_colorado(args: argparse.Namespace) -> int:
     try:
         result = screen_colorado(load_colorado_answers_file(args.answers))
     except ScreeningInputError as error:
-        print(f"{args.answers}: nothing was screened. {error}", file=sys.stderr)
+        print(f"Nothing was screened: {first_few(error.problems)}", file=sys.stderr)
         return 1
     print(json.dumps(result.to_cli_json(), indent=2, ensure_ascii=False))
     return 0
