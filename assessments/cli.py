@@ -29,6 +29,18 @@ def open_database() -> Database:
     return Database(database_path())
 
 
+def missing_database() -> str | None:
+    """For commands that only read: a mistyped AIMS_DB must not quietly create an empty
+    database and export or check nothing. The message when the file is missing, else None."""
+    path = database_path()
+    if path.exists():
+        return None
+    return (
+        f"There is no database at {path} (AIMS_DB): check the path. The app, 'demo' or 'import'"
+        " creates one."
+    )
+
+
 def _write_output(payload: bytes, out: str | None, *, force: bool = False) -> None:
     if out:
         target = Path(out)
@@ -74,6 +86,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     if fmt in ("xlsx", "pdf") and not args.out:
         print(f"{fmt.upper()} is binary: give --out FILE.", file=sys.stderr)
+        return 2
+    missing = missing_database()
+    if missing:
+        print(f"Nothing was exported: {missing}", file=sys.stderr)
         return 2
     try:
         if args.out:
@@ -128,6 +144,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from assessments.store.health import check
 
+    missing = missing_database()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
     report = check(open_database())
     for line in report.lines():
         print(line)

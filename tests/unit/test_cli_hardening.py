@@ -224,3 +224,15 @@ def test_a_busy_write_reaches_the_form_as_a_message() -> None:
 def test_property_tests_have_no_per_example_deadline() -> None:
     """A busy CI machine must not fail a property test for being slow (tests/conftest.py)."""
     assert settings.default.deadline is None
+
+
+@pytest.mark.parametrize("command", [["export", "inventory"], ["check"]])
+def test_a_mistyped_database_path_is_refused_not_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, command: list[str]
+) -> None:
+    mistyped = tmp_path / "aims.duckbd"
+    monkeypatch.setenv("AIMS_DB", str(mistyped))
+    code, out, err = run(capsys, *command)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and f"There is no database at {mistyped}" in err
+    assert not mistyped.exists()
