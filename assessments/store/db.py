@@ -167,6 +167,31 @@ class Transaction:
         )
         self.audit_count += 1
 
+    def audit_many(self, entity: str, events: Sequence[tuple[str, object, Any, Any, str]]) -> None:
+        """Many events of one record type in one insert (an import of thousands of rows): the
+        rows `audit` would write one by one, (action, entity id, before, after, summary) each."""
+        if not events:
+            return
+        actions, entity_ids, befores, afters, summaries = zip(*events, strict=True)
+        self.execute(
+            "INSERT INTO audit_events (occurred_at, actor, action, entity, entity_id, before_state,"
+            " after_state, summary)"
+            " SELECT $at, $actor, unnest($actions::VARCHAR[]), $entity,"
+            " unnest($entity_ids::VARCHAR[]), unnest($befores::VARCHAR[]),"
+            " unnest($afters::VARCHAR[]), unnest($summaries::VARCHAR[])",
+            {
+                "at": self.at,
+                "actor": self.actor,
+                "entity": entity,
+                "actions": list(actions),
+                "entity_ids": [str(entity_id) for entity_id in entity_ids],
+                "befores": [to_json(before) for before in befores],
+                "afters": [to_json(after) for after in afters],
+                "summaries": list(summaries),
+            },
+        )
+        self.audit_count += len(events)
+
 
 class Database:
     """Owns the DuckDB connection of this process; reads and writes go through it."""

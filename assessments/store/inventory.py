@@ -23,7 +23,7 @@ from assessments.inventory import (
     changed_fields,
 )
 from assessments.risk_checks import INACTIVE_RISK_STATUSES
-from assessments.store.db import Database, Transaction, to_json
+from assessments.store.db import Database, Transaction
 from assessments.vocab import IN_SCOPE_STATUSES
 
 ENTITY = "ai_system"
@@ -405,7 +405,7 @@ def import_systems(database: Database, actor: str, systems: list[AISystemInput])
                 changed.append((position, current, data))
                 updated.append(data.name)
         events = _insert_imported(transaction, new) + _update_imported(transaction, changed)
-        _audit_in_bulk(transaction, [event for _, event in sorted(events, key=lambda e: e[0])])
+        transaction.audit_many(ENTITY, [event for _, event in sorted(events, key=lambda e: e[0])])
         return ImportOutcome(created, updated, unchanged)
 
     return database.write(actor, work)
@@ -544,32 +544,6 @@ def _update_imported(
         summary = f"Changed {', '.join(changed_fields(before, after))}"
         events.append((position, ("import", current.id, before, after, summary)))
     return events
-
-
-def _audit_in_bulk(transaction: Transaction, events: list[_AuditEvent]) -> None:
-    """The audit events of an import in one insert: the same rows Transaction.audit writes one
-    at a time (same JSON), in the same transaction."""
-    if not events:
-        return
-    actions, entity_ids, befores, afters, summaries = zip(*events, strict=True)
-    transaction.execute(
-        "INSERT INTO audit_events (occurred_at, actor, action, entity, entity_id, before_state,"
-        " after_state, summary)"
-        " SELECT $at, $actor, unnest($actions::VARCHAR[]), $entity,"
-        " unnest($entity_ids::VARCHAR[]), unnest($befores::VARCHAR[]),"
-        " unnest($afters::VARCHAR[]), unnest($summaries::VARCHAR[])",
-        {
-            "at": transaction.at,
-            "actor": transaction.actor,
-            "entity": ENTITY,
-            "actions": list(actions),
-            "entity_ids": [str(system_id) for system_id in entity_ids],
-            "befores": [to_json(before) for before in befores],
-            "afters": [to_json(after) for after in afters],
-            "summaries": list(summaries),
-        },
-    )
-    transaction.audit_count += len(events)
 
 
 def last_changed(

@@ -11,26 +11,25 @@ ALTER TABLE workshop_rounds ADD COLUMN title VARCHAR;
 ALTER TABLE workshop_rounds ADD COLUMN description VARCHAR;
 
 UPDATE workshop_rounds
-SET
-    title = coalesce(
-        (
-            SELECT arg_max(json_extract_string(e.after_state, '$.title'), e.id)
-            FROM audit_events e
-            WHERE e.entity = 'risk'
-                AND e.entity_id = CAST(workshop_rounds.risk_id AS VARCHAR)
-                AND e.occurred_at <= workshop_rounds.opened_at
-                AND json_extract_string(e.after_state, '$.title') IS NOT NULL
-        ),
-        (SELECT r.title FROM risks r WHERE r.id = workshop_rounds.risk_id)
-    ),
-    description = coalesce(
-        (
-            SELECT arg_max(json_extract_string(e.after_state, '$.description'), e.id)
-            FROM audit_events e
-            WHERE e.entity = 'risk'
-                AND e.entity_id = CAST(workshop_rounds.risk_id AS VARCHAR)
-                AND e.occurred_at <= workshop_rounds.opened_at
-                AND json_extract_string(e.after_state, '$.title') IS NOT NULL
-        ),
-        (SELECT r.description FROM risks r WHERE r.id = workshop_rounds.risk_id)
-    );
+SET title = coalesce(known.title, r.title), description = coalesce(known.description, r.description)
+FROM
+    (
+        SELECT
+            wr.workshop_id,
+            wr.risk_id,
+            wr.round,
+            arg_max(json_extract_string(e.after_state, '$.title'), e.id) AS title,
+            arg_max(json_extract_string(e.after_state, '$.description'), e.id) AS description
+        FROM workshop_rounds wr
+        LEFT JOIN audit_events e
+            ON e.entity = 'risk'
+            AND e.entity_id = CAST(wr.risk_id AS VARCHAR)
+            AND e.occurred_at <= wr.opened_at
+            AND json_extract_string(e.after_state, '$.title') IS NOT NULL
+        GROUP BY ALL
+    ) AS known,
+    risks r
+WHERE known.workshop_id = workshop_rounds.workshop_id
+    AND known.risk_id = workshop_rounds.risk_id
+    AND known.round = workshop_rounds.round
+    AND r.id = workshop_rounds.risk_id;
