@@ -20,7 +20,7 @@ from assessments.audit_view import (
     snapshot_of,
 )
 from assessments.store import audit as audit_store
-from pages.common import database, options_with_all, plain
+from ui.common import database, options_with_all, plain
 
 EVENT_LIMIT = 2000
 MIME_TYPES = {"csv": "text/csv", "json": "application/json"}

@@ -41,8 +41,8 @@ from assessments.criteria_editing import (
 from assessments.errors import ConflictError, WorkbenchError
 from assessments.store import criteria as criteria_store
 from assessments.text import escape_markdown_line
-from pages.common import database, field_error, flash, plain, require_actor_notice, show_flash
-from pages.risk_widgets import level_chip, level_styles, styled_levels
+from ui.common import database, field_error, flash, plain, require_actor_notice, show_flash
+from ui.risk_widgets import level_chip, level_styles, styled_levels
 
 DRAFT = "crit_draft"
 GENERATION = "crit_gen"

@@ -12,7 +12,7 @@ from assessments.store import inventory as inventory_store
 from assessments.store import register as register_store
 from assessments.store import screenings as screenings_store
 from assessments.store.snapshots import snapshot
-from pages.common import (
+from ui.common import (
     IMPACT_ASSESSMENTS,
     INVENTORY,
     PORTFOLIO,

@@ -9,7 +9,7 @@ from assessments import impact
 from assessments.errors import WorkbenchError
 from assessments.reports.tabular import encode
 from assessments.store import impact as impact_store
-from pages.common import (
+from ui.common import (
     IMPACT_RESULT,
     IMPACT_WIZARD,
     SYSTEM_EDIT,

@@ -18,7 +18,7 @@ from assessments.questionnaire import (
 )
 from assessments.reports.impact_pdf import build_impact_pdf
 from assessments.store import impact as impact_store
-from pages.common import (
+from ui.common import (
     IMPACT_ASSESSMENTS,
     IMPACT_RESULT,
     IMPACT_WIZARD,

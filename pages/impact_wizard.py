@@ -35,7 +35,7 @@ from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
 from assessments.store.db import utc_now
 from assessments.text import first_few
-from pages.common import (
+from ui.common import (
     IMPACT_ASSESSMENTS,
     IMPACT_RESULT,
     IMPACT_WIZARD,
@@ -47,7 +47,7 @@ from pages.common import (
     require_actor_notice,
     show_flash,
 )
-from pages.date_fields import date_field
+from ui.date_fields import date_field
 
 db = database()
 response = record_from_query(

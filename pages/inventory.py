@@ -9,7 +9,7 @@ from assessments.inventory import SystemFilter
 from assessments.regulatory import CLASS_COLOURS, NOT_SCREENED, class_filter_options
 from assessments.reports.tabular import encode
 from assessments.store import inventory as inventory_store
-from pages.common import (
+from ui.common import (
     SYSTEM,
     SYSTEM_EDIT,
     TABLE_LIMIT,

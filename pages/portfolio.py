@@ -33,7 +33,7 @@ from assessments.reports.portfolio_pdf import portfolio_pdf
 from assessments.risks import TIERS
 from assessments.store import analytics as analytics_store
 from assessments.store import criteria as criteria_store
-from pages.common import (
+from ui.common import (
     HOME,
     IMPACT_ASSESSMENTS,
     REGISTER,
@@ -44,7 +44,7 @@ from pages.common import (
     database,
     plain,
 )
-from pages.leadership_widgets import (
+from ui.leadership_widgets import (
     RISK_LINK_TEXT,
     RISK_URL,
     cached,
@@ -54,7 +54,7 @@ from pages.leadership_widgets import (
     show_risk_table,
     system_choices,
 )
-from pages.risk_widgets import cell_heading
+from ui.risk_widgets import cell_heading
 
 TIER_TITLES = {tier: label.split(" (")[0] for tier, label in TIERS.items()}
 LAYOUTS = {"residual": "Residual", "inherent": "Inherent", "target": "Target", "all": "All three"}

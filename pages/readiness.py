@@ -23,7 +23,7 @@ from assessments.soa import (
     ReadinessRating,
 )
 from assessments.store import soa as soa_store
-from pages.common import SOA, database, field_error, flash, plain, require_actor_notice, show_flash
+from ui.common import SOA, database, field_error, flash, plain, require_actor_notice, show_flash
 
 NO_NAME = "Enter your name in the sidebar first: every change records who made it."
 NOT_RATED = "Not rated"

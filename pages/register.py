@@ -23,7 +23,7 @@ from assessments.store import criteria as criteria_store
 from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
 from assessments.store import register as register_store
-from pages.common import (
+from ui.common import (
     HOME,
     RISK,
     RISK_NEW,
@@ -35,7 +35,7 @@ from pages.common import (
     plain,
     show_flash,
 )
-from pages.leadership_widgets import (
+from ui.leadership_widgets import (
     APPETITE_HELP,
     APPETITE_WORDS,
     INCLUDE_HELP,
@@ -45,7 +45,7 @@ from pages.leadership_widgets import (
     cached,
     cached_figure,
 )
-from pages.risk_widgets import cell_heading, level_styles, styled_levels
+from ui.risk_widgets import cell_heading, level_styles, styled_levels
 
 FINDINGS_LIMIT = 200
 HEATMAP_TIERS = {

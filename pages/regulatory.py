@@ -12,7 +12,7 @@ from assessments.reports.tabular import encode
 from assessments.screening import amending_acts, eu_key_dates, load_eu_ai_act_reference
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
-from pages.common import (
+from ui.common import (
     SCREENING,
     SYSTEM_EDIT,
     TABLE_LIMIT,

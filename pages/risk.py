@@ -58,7 +58,7 @@ from assessments.store import inventory as inventory_store
 from assessments.store import register as register_store
 from assessments.store import risk_summary
 from assessments.store import risks as risks_store
-from pages.common import (
+from ui.common import (
     CHOICE_LIMIT,
     IMPACT_RESULT,
     REGISTER,
@@ -76,8 +76,8 @@ from pages.common import (
     require_actor_notice,
     show_flash,
 )
-from pages.date_fields import date_field
-from pages.risk_widgets import (
+from ui.date_fields import date_field
+from ui.risk_widgets import (
     field_warning,
     level_chip,
     level_styles,

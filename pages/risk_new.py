@@ -25,7 +25,7 @@ from assessments.store import criteria as criteria_store
 from assessments.store import inventory as inventory_store
 from assessments.store import risk_summary
 from assessments.store import risks as risks_store
-from pages.common import (
+from ui.common import (
     RISK,
     SYSTEM,
     SYSTEM_EDIT,
@@ -37,7 +37,7 @@ from pages.common import (
     require_actor_notice,
     show_flash,
 )
-from pages.risk_widgets import risk_fields, risk_values, seed_risk_fields
+from ui.risk_widgets import risk_fields, risk_values, seed_risk_fields
 
 PREFIX = "risknew_"
 DRAFT_FOR = PREFIX + "draft_for"  # (system id, library id or None) while the form is open

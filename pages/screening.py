@@ -31,7 +31,7 @@ from assessments.screening import load_eu_ai_act_reference
 from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
-from pages.common import (
+from ui.common import (
     IMPACT_ASSESSMENTS,
     IMPACT_RESULT,
     IMPACT_WIZARD,

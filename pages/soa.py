@@ -29,7 +29,7 @@ from assessments.soa import (
     status_label,
 )
 from assessments.store import soa as soa_store
-from pages.common import (
+from ui.common import (
     LINK_LIMIT,
     RISK,
     capped_list_note,

@@ -12,7 +12,7 @@ from assessments.inventory import retirement_notice
 from assessments.store import audit as audit_store
 from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
-from pages.common import (
+from ui.common import (
     INVENTORY,
     LINK_LIMIT,
     SCREENING,
@@ -27,8 +27,8 @@ from pages.common import (
     show_flash,
     system_picker,
 )
-from pages.impact_widgets import system_impact_section
-from pages.risk_widgets import system_risks_section
+from ui.impact_widgets import system_impact_section
+from ui.risk_widgets import system_risks_section
 
 # An expander per change: the newest few, the whole history as a download.
 HISTORY_LIMIT = LINK_LIMIT // 2

@@ -21,7 +21,7 @@ from assessments.inventory import (
     review_planning,
 )
 from assessments.store import inventory as inventory_store
-from pages.common import (
+from ui.common import (
     INVENTORY,
     SYSTEM,
     database,
@@ -32,7 +32,7 @@ from pages.common import (
     plain,
     require_actor_notice,
 )
-from pages.date_fields import date_field
+from ui.date_fields import date_field
 
 COMMON_GEOGRAPHIES = ["EU", "EEA", "UK", "CH", "US", "US-CO", "CA", "Global"]
 

@@ -22,7 +22,7 @@ from assessments.charts.leadership import DECISION_STYLE, level_trend_figure, pa
 from assessments.reports.tabular import encode
 from assessments.store import analytics as analytics_store
 from assessments.store import criteria as criteria_store
-from pages.common import (
+from ui.common import (
     CHOICE_LIMIT,
     HOME,
     PORTFOLIO,
@@ -33,7 +33,7 @@ from pages.common import (
     capped_list_note,
     database,
 )
-from pages.leadership_widgets import RETIRED_MARK, cached_figure, portfolio_filters, system_choices
+from ui.leadership_widgets import RETIRED_MARK, cached_figure, portfolio_filters, system_choices
 
 ALL_RISKS = 0  # the "all its risks" choice (None would read as "nothing chosen")
 SPANS = {12: "Last 12 months", 24: "Last 2 years", 36: "Last 3 years", 60: "Last 5 years"}

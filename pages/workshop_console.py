@@ -51,7 +51,7 @@ from assessments.workshops import (
     shown_by_name,
     vote_stats,
 )
-from pages.common import (
+from ui.common import (
     LINK_LIMIT,
     WORKSHOP_CONSOLE,
     WORKSHOP_KEY,

@@ -33,7 +33,7 @@ from assessments.workshops import (
     shown_names,
     vote_stats,
 )
-from pages.common import database, field_error, flash, labelled, plain, show_flash
+from ui.common import database, field_error, flash, labelled, plain, show_flash
 
 POLL_EVERY = "2s"
 TIER_HINTS = {

@@ -22,7 +22,7 @@ from assessments.workshops import (
     display_code,
     markdown_text,
 )
-from pages.common import (
+from ui.common import (
     CHOICE_LIMIT,
     LINK_LIMIT,
     SYSTEM_EDIT,

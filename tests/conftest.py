@@ -77,7 +77,7 @@ def app_test(db_path: Path) -> Callable[..., object]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from pages.common import ACTOR_STATE
+    from ui.common import ACTOR_STATE
 
     st.cache_resource.clear()
 

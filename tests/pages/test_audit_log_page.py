@@ -8,13 +8,10 @@ from pathlib import Path
 from assessments.store import inventory as inventory_store
 from assessments.store.db import Database
 from tests.factories import system_input
+from tests.support.apptest import no_exceptions
 from tests.support.markdown import as_shown
 
 AUDIT_LOG = "pages/audit_log.py"
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def moved_into_operation(db_path: Path) -> int:

@@ -2,7 +2,7 @@
 shown", and the rest as a download or behind a link to the page that lists them all.
 
 At 40,000 risks, `soa?control=A.6.2.4` drew 10,938 page links (181 s in the browser). These
-tests make the caps small (`pages.common.LINK_LIMIT`, `CHOICE_LIMIT`) rather than the
+tests make the caps small (`ui.common.LINK_LIMIT`, `CHOICE_LIMIT`) rather than the
 portfolio big, and check that the store only reads the first N (SQL LIMIT) and counts the rest.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import pages.common
+import ui.common
 from assessments.store import analytics as analytics_store
 from assessments.store import audit as audit_store
 from assessments.store import inventory as inventory_store
@@ -27,14 +27,11 @@ from assessments.store.synthetic import generate_portfolio
 from assessments.workshops import WorkshopInput
 from tests.factories import system_input
 from tests.risk_factories import risk_input
+from tests.support.apptest import no_exceptions
 from tests.support.markdown import as_shown
 
 LINKS = 4
 CHOICES = 5
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def captions(at) -> str:
@@ -62,8 +59,8 @@ def with_database(db_path: Path, work: Callable[[Database], Any]) -> Any:
 @pytest.fixture
 def small_caps(monkeypatch: pytest.MonkeyPatch) -> None:
     """Caps of a few records, so a handful of synthetic systems overflow them."""
-    monkeypatch.setattr(pages.common, "LINK_LIMIT", LINKS)
-    monkeypatch.setattr(pages.common, "CHOICE_LIMIT", CHOICES)
+    monkeypatch.setattr(ui.common, "LINK_LIMIT", LINKS)
+    monkeypatch.setattr(ui.common, "CHOICE_LIMIT", CHOICES)
 
 
 @pytest.fixture
@@ -299,7 +296,7 @@ ROWS = 2
 @pytest.fixture
 def small_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     """A data grid of two rows, so three synthetic systems overflow it."""
-    monkeypatch.setattr(pages.common, "TABLE_LIMIT", ROWS)
+    monkeypatch.setattr(ui.common, "TABLE_LIMIT", ROWS)
 
 
 @pytest.fixture

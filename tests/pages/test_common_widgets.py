@@ -1,4 +1,4 @@
-"""Helpers every page shares (pages/common.py): messages that survive a rerun."""
+"""Helpers every page shares (ui/common.py): messages that survive a rerun."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from assessments.text import escape_markdown
 def flash_script() -> None:
     import streamlit as st
 
-    from pages.common import flash, show_flash
+    from ui.common import flash, show_flash
 
     if st.session_state.get("step") == "typed":
         flash("Saved *Loan* [Advisor](https://evil.example).")

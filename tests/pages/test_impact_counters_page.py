@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from assessments.store import inventory as inventory_store
 from assessments.store.db import Database
+from tests.support.apptest import no_exceptions
 from tests.support.markdown import as_shown
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def test_counters_add_up_and_the_screening_names_the_assessment_state(

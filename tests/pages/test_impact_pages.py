@@ -19,16 +19,13 @@ from assessments.store.inventory import create_system
 from assessments.text import escape_markdown
 from tests.factories import system_input
 from tests.impact_data import complete_answers, grid, load_impact_demo
+from tests.support.apptest import no_exceptions
 from tests.support.markdown import as_shown
 
 WIZARD = "pages/impact_wizard.py"
 RESULT = "pages/impact_result.py"
 LIST = "pages/impact_assessments.py"
 AUTHOR = "Test User"
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def texts(at) -> str:

@@ -6,6 +6,7 @@ from assessments.store import inventory as store
 from assessments.store.db import Database
 from assessments.text import escape_markdown
 from tests.factories import system_input
+from tests.support.apptest import no_exceptions
 
 FORM_FIELDS = {
     "name": "Triage Helper",
@@ -13,10 +14,6 @@ FORM_FIELDS = {
     "owner": "Ada Park",
     "business_unit": "Support",
 }
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def fill_new_form(at, **overrides: object) -> None:

@@ -12,13 +12,10 @@ from assessments.store import analytics as analytics_store
 from assessments.store import inventory as inventory_store
 from assessments.store.db import Database
 from tests.leadership_fixtures import Portfolio, build_portfolio
+from tests.support.apptest import no_exceptions
 
 PORTFOLIO = "pages/portfolio.py"
 TRENDS = "pages/trends.py"
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def metrics(at) -> dict[str, str]:

@@ -22,7 +22,18 @@ from assessments.impact import get_questionnaire
 from assessments.risk_workflow import STEPS
 from assessments.store.db import Database
 from assessments.store.impact import DEFAULT_QUESTIONNAIRE
-from pages.common import (
+from tests.support.hostile_text import (
+    ACTOR,
+    EXCLUDED_CONTROL,
+    HOSTILE,
+    SOA_CONTROL,
+    HostileWorld,
+    findings_in,
+    markup_from_hostile_text,
+    mentions_hostile_text,
+    seed_hostile_world,
+)
+from ui.common import (
     AUDIT_LOG,
     HOME,
     IMPACT_ASSESSMENTS,
@@ -45,17 +56,6 @@ from pages.common import (
     WORKSHOP_JOIN,
     WORKSHOP_KEY,
     WORKSHOPS,
-)
-from tests.support.hostile_text import (
-    ACTOR,
-    EXCLUDED_CONTROL,
-    HOSTILE,
-    SOA_CONTROL,
-    HostileWorld,
-    findings_in,
-    markup_from_hostile_text,
-    mentions_hostile_text,
-    seed_hostile_world,
 )
 
 REPO = Path(__file__).resolve().parents[2]

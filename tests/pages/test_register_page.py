@@ -14,12 +14,9 @@ from assessments.store import risks as store
 from assessments.store.db import Database
 from tests.factories import system_input
 from tests.risk_factories import rating_input, risk_input
+from tests.support.apptest import no_exceptions
 
 PAGE = "pages/register.py"
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def seed(db_path: Path) -> dict[str, int]:

@@ -19,14 +19,11 @@ from assessments.store.db import Database
 from assessments.text import escape_markdown as plain
 from tests.factories import system_input
 from tests.risk_factories import rating_input, risk_input
+from tests.support.apptest import no_exceptions
 
 RISK_PAGE = "pages/risk.py"
 NEW_PAGE = "pages/risk_new.py"
 CRITERIA_PAGE = "pages/criteria.py"
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def button(at, label: str):

@@ -8,15 +8,12 @@ from assessments.store import inventory as inventory_store
 from assessments.store import screenings as screening_store
 from assessments.store.db import Database
 from tests.factories import system_input
+from tests.support.apptest import no_exceptions
 from tests.support.legacy_screening import insert_old_screening
 from tests.support.markdown import as_shown
 
 SCREENING = "pages/screening.py"
 REGULATORY = "pages/regulatory.py"
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def texts(at) -> str:

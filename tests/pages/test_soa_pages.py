@@ -17,14 +17,11 @@ from assessments.store.db import Database
 from assessments.text import escape_markdown
 from tests.factories import system_input
 from tests.risk_factories import risk_input
+from tests.support.apptest import no_exceptions
 from tests.support.markdown import as_shown
 
 SOA_PAGE = "pages/soa.py"
 READINESS_PAGE = "pages/readiness.py"
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def texts(at) -> str:

@@ -29,15 +29,12 @@ from assessments.workshops import (
 )
 from tests.factories import system_input
 from tests.risk_factories import risk_input
+from tests.support.apptest import no_exceptions
 
 WORKSHOPS = "pages/workshops.py"
 CONSOLE = "pages/workshop_console.py"
 JOIN = "pages/workshop_join.py"
 FACILITATOR = "Helena Brandt"
-
-
-def no_exceptions(at) -> None:
-    assert not at.exception, [item.value for item in at.exception]
 
 
 def texts(at) -> str:

@@ -60,7 +60,7 @@ IMPORT_ROWS = 10_000
 
 FLOOR_SCRIPT = """
 import streamlit as st
-from pages.common import identity_sidebar
+from ui.common import identity_sidebar
 
 def empty() -> None:
     pass
@@ -422,7 +422,7 @@ def _reset_caches() -> None:
 def _app_test(page: str | None, query: Mapping[str, str]) -> Any:
     from streamlit.testing.v1 import AppTest
 
-    from pages.common import ACTOR_STATE
+    from ui.common import ACTOR_STATE
 
     if page is None:
         at = AppTest.from_string(FLOOR_SCRIPT, default_timeout=600)
@@ -646,7 +646,7 @@ def _close_app_database(path: Path) -> None:
     """Close the connection the app's pages opened (st.cache_resource), so a server process
     can open the file afterwards."""
     try:
-        from pages.common import _open_database
+        from ui.common import _open_database
 
         _open_database(str(path)).close()
     except Exception:

@@ -213,7 +213,7 @@ def test_twenty_threads_rating_one_risk_never_see_a_raw_conflict(db: Database) -
 
 
 def test_a_busy_write_reaches_the_form_as_a_message() -> None:
-    from pages.common import attempt
+    from ui.common import attempt
 
     def busy() -> None:
         raise DatabaseBusyError(WRITE_BUSY_MESSAGE)

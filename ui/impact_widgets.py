@@ -8,7 +8,7 @@ from assessments import impact
 from assessments.inventory import AISystem
 from assessments.store import impact as impact_store
 from assessments.store.db import Database
-from pages.common import IMPACT_ASSESSMENTS, IMPACT_RESULT, IMPACT_WIZARD, plain
+from ui.common import IMPACT_ASSESSMENTS, IMPACT_RESULT, IMPACT_WIZARD, plain
 
 
 def system_impact_section(database: Database, system: AISystem) -> None:

@@ -13,9 +13,7 @@ from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote, unquote
 
 import streamlit as st
-import streamlit.components.v1 as components
 from pydantic import ValidationError
-from streamlit.runtime.pages_manager import PagesManager
 
 from assessments.config import database_path
 from assessments.errors import (
@@ -63,23 +61,6 @@ WORKSHOP_JOIN = "pages/workshop_join.py"  # ?code=<join code>&token=<participant
 WORKSHOP_NEW_KEY = "workshop_new_key_{}"
 # Session key holding a workshop's facilitator key for this browser session (a reload asks again).
 WORKSHOP_KEY = "workshop_key_{}"
-
-
-def leave_legacy_pages_mode(*, rerun: bool) -> None:
-    """Run every page inside app.py's navigation, even in the first session after a start.
-
-    Streamlit treats a folder named pages/ as a legacy multipage app until some session calls
-    st.navigation; until then a deep link (a workshop join link, say) would run the page file
-    alone, without app.py's frame. app.py switches the flag off and goes on to st.navigation;
-    a page file reached directly switches it off and reruns, which routes through app.py.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        if rerun:
-            st.rerun()
-
-
-leave_legacy_pages_mode(rerun=True)
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -154,10 +135,10 @@ def identity_sidebar() -> None:
         if st.session_state.pop(_ACTOR_COOKIE_PENDING, False):
             value = json.dumps(quote(current_actor() or ""))
             age = 0 if current_actor() is None else 400 * 24 * 3600
-            components.html(
-                f"<script>parent.document.cookie = '{_ACTOR_COOKIE}=' + {value} + "
+            st.html(
+                f"<script>document.cookie = '{_ACTOR_COOKIE}=' + {value} + "
                 f"'; path=/; max-age={age}; SameSite=Strict';</script>",
-                height=0,
+                unsafe_allow_javascript=True,
             )
 
 

@@ -19,7 +19,7 @@ from assessments.risks import PERSON_MAX, RISK_STATUSES, TEXT_MAX, TITLE_MAX
 from assessments.store import register as register_store
 from assessments.store import risk_summary
 from assessments.store.db import Database
-from pages.common import REGISTER, RISK, RISK_NEW, capped_list_note, field_error, labelled, plain
+from ui.common import REGISTER, RISK, RISK_NEW, capped_list_note, field_error, labelled, plain
 
 SYSTEM_RISK_LINKS = 10
 RISK_FIELDS = (

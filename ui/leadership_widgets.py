@@ -15,8 +15,8 @@ from assessments import catalog, regulatory, vocab
 from assessments.analytics import PortfolioFilter, acceptance_text, action_status, plural
 from assessments.criteria import RiskCriteria
 from assessments.store import analytics as analytics_store
-from pages.common import database, labelled
-from pages.risk_widgets import level_styles, styled_levels
+from ui.common import database, labelled
+from ui.risk_widgets import level_styles, styled_levels
 
 # A link to a risk's page that shows as the risk's reference: the fragment carries it.
 RISK_URL = "risk?id={0}#R-{0}"
