@@ -24,3 +24,10 @@ def set_actor(page: Page, name: str) -> None:
     box.fill(name)
     box.press("Enter")
     wait_idle(page)
+
+
+def wait_drawn(page: Page, timeout: float = 30_000) -> None:
+    """Wait until the current script run is over and every element is drawn: Streamlit shows a
+    skeleton (stSkeleton) while the code of an element such as a data frame is still loading."""
+    wait_idle(page, timeout=timeout)
+    expect(page.locator("[data-testid='stSkeleton']")).to_have_count(0, timeout=timeout)
