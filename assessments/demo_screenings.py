@@ -11,7 +11,7 @@ from typing import Any
 
 from assessments.config import data_dir
 from assessments.inventory import AISystemInput
-from assessments.questionnaire import clean_answers
+from assessments.questionnaire.visibility import clean_answers
 from assessments.regulatory import ObligationUpdate, evaluate, screening_questionnaire
 from assessments.store.db import Transaction
 from assessments.store.inventory import replace_system, system_id_by_name, system_in_transaction

@@ -2,7 +2,7 @@
 
 ISO/IEC 42001 A.5.2-A.5.5 and 8.4 ask for documented impact assessments on individuals, groups
 and society, repeated at planned intervals and after significant change. A response answers one
-version of a questionnaire (assessments/questionnaire.py) for one AI system and moves through
+version of a questionnaire (assessments/questionnaire/) for one AI system and moves through
 
     draft -> submitted -> approved
                        -> returned -> submitted -> ...
@@ -35,23 +35,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from assessments import vocab
 from assessments.errors import WorkbenchError
 from assessments.inventory import FIELD_LABELS, MATERIAL_FIELDS, AISystem
-from assessments.questionnaire import (
-    DIMENSIONS,
-    AnswerError,
-    AppliedFloor,
-    Level,
-    MissingAnswer,
-    Question,
-    Questionnaire,
-    QuestionnaireError,
-    ScoreResult,
-    TriggeredRisk,
-    default_directory,
-    describe_answer,
-    is_visible,
-    load_questionnaire,
-    validate_answer,
-)
+from assessments.questionnaire.answers import describe_answer, validate_answer
+from assessments.questionnaire.errors import AnswerError, QuestionnaireError
+from assessments.questionnaire.loading import default_directory, load_questionnaire
+from assessments.questionnaire.model import Level, Question, Questionnaire
+from assessments.questionnaire.scoring import AppliedFloor, ScoreResult, TriggeredRisk
+from assessments.questionnaire.terms import DIMENSIONS
+from assessments.questionnaire.visibility import MissingAnswer, is_visible
 from assessments.risks import TEXT_MAX, RiskInput
 
 DEFAULT_QUESTIONNAIRE = "ai_impact_assessment"

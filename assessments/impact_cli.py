@@ -2,8 +2,8 @@
 
 Both read the content folder (`$AIMS_DATA_DIR/questionnaires`, or data/questionnaires) and never
 the database, so they run while the app holds AIMS_DB. `score impact` applies the same rule as the
-app (assessments.questionnaire.score with the questionnaire's floors); the regulatory facts the
-app reads from the system's stored screening are given here as flags.
+app (assessments.questionnaire.scoring.score with the questionnaire's floors); the regulatory
+facts the app reads from the system's stored screening are given here as flags.
 """
 
 from __future__ import annotations
@@ -23,19 +23,11 @@ from assessments.answer_files import (
     read_answer_bytes,
 )
 from assessments.impact import DEFAULT_QUESTIONNAIRE, get_questionnaire
-from assessments.questionnaire import (
-    AnswersFileError,
-    Questionnaire,
-    QuestionnaireError,
-    ScoreResult,
-    answers_from_mapping,
-    answers_from_payload,
-    check_all,
-    default_directory,
-    load_all,
-    load_yaml,
-    score,
-)
+from assessments.questionnaire.errors import AnswersFileError, QuestionnaireError
+from assessments.questionnaire.files import answers_from_mapping, answers_from_payload, load_yaml
+from assessments.questionnaire.loading import check_all, default_directory, load_all
+from assessments.questionnaire.model import Questionnaire
+from assessments.questionnaire.scoring import ScoreResult, score
 from assessments.regulatory import ScreeningFacts
 from assessments.screening import RiskClass
 from assessments.text import shorten

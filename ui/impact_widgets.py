@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from assessments import impact
 from assessments.inventory import AISystem
+from assessments.questionnaire.model import Questionnaire
 from assessments.store import impact as impact_store
 from assessments.store.db import Database
 from ui.common import IMPACT_ASSESSMENTS, IMPACT_RESULT, IMPACT_WIZARD, plain
@@ -68,3 +71,41 @@ def system_impact_section(database: Database, system: AISystem) -> None:
                 icon=":material/restart_alt:",
                 query_params={"system": str(system.id)},
             )
+
+
+def submit_for_approval(
+    database: Database, actor: str, response_id: int
+) -> impact.MissingAnswersError | None:
+    """Submit an assessment for approval (for `attempt`): the refusal that lists the required
+    answers still missing, or None once submitted."""
+    try:
+        impact_store.submit(database, actor, response_id)
+    except impact.MissingAnswersError as error:
+        return error
+    return None
+
+
+def missing_answer_links(
+    error: impact.MissingAnswersError, questionnaire: Questionnaire, response_id: int
+) -> None:
+    """Why a submission was refused, with a link to each required answer still missing."""
+    st.error(plain(error) + " Answer these, then submit again:")
+    titles = {section.id: section.title for section in questionnaire.sections}
+    for item in error.missing:
+        st.page_link(
+            IMPACT_WIZARD,
+            label=plain(f"{titles[item.section_id]}: {item.text}"),
+            icon=":material/error:",
+            query_params={"id": str(response_id), "section": item.section_id},
+        )
+
+
+def show_errors(errors: Mapping[str, str], icon: str | None = None) -> None:
+    """The messages `attempt` returned for a form without fields of its own, one error each."""
+    for message in errors.values():
+        st.error(plain(message), icon=icon)
+
+
+def error_text(errors: Mapping[str, str]) -> str:
+    """The messages `attempt` returned, as one text to keep for the next run."""
+    return " ".join(errors.values())

@@ -22,7 +22,9 @@ from assessments.impact import (
     dimension_shares,
     points,
 )
-from assessments.questionnaire import DIMENSIONS, AppliedFloor, progress, visible_questions
+from assessments.questionnaire.scoring import AppliedFloor
+from assessments.questionnaire.terms import DIMENSIONS
+from assessments.questionnaire.visibility import progress, visible_questions
 
 FONT = "DejaVu"
 TEAL = (31, 111, 104)

@@ -41,19 +41,11 @@ from assessments.impact import (
     stale_reasons,
 )
 from assessments.inventory import MATERIAL_FIELDS, AISystem
-from assessments.questionnaire import (
-    AnswerError,
-    AnswersFileError,
-    AppliedFloor,
-    Questionnaire,
-    ScoreResult,
-    answers_from_json,
-    clean_answers,
-    missing_required,
-    progress,
-    score,
-    screening_floors,
-)
+from assessments.questionnaire.errors import AnswerError, AnswersFileError
+from assessments.questionnaire.files import answers_from_json
+from assessments.questionnaire.model import Questionnaire
+from assessments.questionnaire.scoring import AppliedFloor, ScoreResult, score, screening_floors
+from assessments.questionnaire.visibility import clean_answers, missing_required, progress
 from assessments.references import risk_reference
 from assessments.regulatory import ScreeningFacts
 from assessments.risks import Risk

@@ -17,7 +17,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assessments.errors import FieldErrors, NotFoundError, WorkbenchError, field_messages
-from assessments.questionnaire import Questionnaire, clean_answers
+from assessments.questionnaire.model import Questionnaire
+from assessments.questionnaire.visibility import clean_answers
 from assessments.regulatory import (
     CLOSED_STATUSES,
     NOT_SCREENED,

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from assessments.answer_files import ANSWER_FILE_MAX_BYTES
 from assessments.impact import get_questionnaire
-from assessments.questionnaire import answers_to_json
+from assessments.questionnaire.files import answers_to_json
 from tests.impact_data import complete_answers
-from tests.pages.test_impact_pages import WIZARD, no_exceptions, prepare, stored, texts
+from tests.pages.test_impact_pages import WIZARD, prepare, stored, texts
+from tests.support.apptest import no_exceptions
 from tests.support.markdown import as_shown
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from assessments.impact import get_questionnaire
-from assessments.questionnaire import answers_to_json
+from assessments.questionnaire.files import answers_to_json
 from assessments.regulatory import ScreeningFacts
 from assessments.store import impact as store
 from assessments.store import risks as risks_store
@@ -35,6 +35,16 @@ def texts(at) -> str:
         for item in getattr(at, kind)
     ]
     return as_shown("\n".join(str(part) for part in parts))
+
+
+def wizard_key(response_id: int, name: str) -> str:
+    """A wizard widget's key: the page starts every key with its assessment (iw<id>_)."""
+    return f"iw{response_id}_{name}"
+
+
+def result_key(response_id: int, name: str) -> str:
+    """A result page widget's key: the page starts every key with its assessment (ir<id>_)."""
+    return f"ir{response_id}_{name}"
 
 
 def page_links(at) -> list[str]:
@@ -97,9 +107,9 @@ def test_answers_are_saved_as_given_and_resume_after_leaving(app_test, db_path: 
     response_id = prepare(db_path)
     at = app_test(WIZARD, id=str(response_id), section="system")
     no_exceptions(at)
-    at.radio(key=f"iw{response_id}_system_autonomy").set_value("human_on_the_loop").run()
-    at.text_area(key=f"iw{response_id}_system_purpose").set_value("Sorts tickets.").run()
-    at.radio(key=f"iw{response_id}_system_legal_effect").set_value("no").run()
+    at.radio(key=wizard_key(response_id, "system_autonomy")).set_value("human_on_the_loop").run()
+    at.text_area(key=wizard_key(response_id, "system_purpose")).set_value("Sorts tickets.").run()
+    at.radio(key=wizard_key(response_id, "system_legal_effect")).set_value("no").run()
     no_exceptions(at)
     prefilled = {"scope_lifecycle_stage", "scope_org_role", "system_technique"}
     answers = stored(db_path, response_id)
@@ -112,9 +122,13 @@ def test_answers_are_saved_as_given_and_resume_after_leaving(app_test, db_path: 
 
     resumed = app_test(WIZARD, id=str(response_id), section="system")
     no_exceptions(resumed)
-    assert resumed.radio(key=f"iw{response_id}_system_autonomy").value == "human_on_the_loop"
-    assert resumed.text_area(key=f"iw{response_id}_system_purpose").value == "Sorts tickets."
-    assert resumed.radio(key=f"iw{response_id}_system_legal_effect").value == "no"
+    assert (
+        resumed.radio(key=wizard_key(response_id, "system_autonomy")).value == "human_on_the_loop"
+    )
+    assert (
+        resumed.text_area(key=wizard_key(response_id, "system_purpose")).value == "Sorts tickets."
+    )
+    assert resumed.radio(key=wizard_key(response_id, "system_legal_effect")).value == "no"
 
 
 def test_the_section_is_kept_in_the_url(app_test, db_path: Path) -> None:
@@ -129,7 +143,7 @@ def test_the_section_is_kept_in_the_url(app_test, db_path: Path) -> None:
 def test_out_of_range_number_is_refused_beside_the_field(app_test, db_path: Path) -> None:
     response_id = prepare(db_path, {"data_personal": True, "data_retention_days": 30})
     at = app_test(WIZARD, id=str(response_id), section="data")
-    key = f"iw{response_id}_data_retention_days"
+    key = wizard_key(response_id, "data_retention_days")
     at.number_input(key=key).set_value(40000).run()
     no_exceptions(at)
     assert "Not saved: 40000 is out of range: must be at least 0 and at most 36500" in texts(at)
@@ -140,7 +154,7 @@ def test_out_of_range_number_is_refused_beside_the_field(app_test, db_path: Path
 def test_text_over_the_limit_is_refused_and_kept_in_the_field(app_test, db_path: Path) -> None:
     response_id = prepare(db_path, {"deploy_regions": "EU"})
     at = app_test(WIZARD, id=str(response_id), section="deployment")
-    key = f"iw{response_id}_deploy_regions"
+    key = wizard_key(response_id, "deploy_regions")
     at.text_input(key=key).set_value("x" * 250).run()
     no_exceptions(at)
     assert "Not saved: text is 250 characters; the limit is 200" in texts(at)
@@ -153,7 +167,7 @@ def test_submit_with_a_missing_answer_lists_it_with_a_link(app_test, db_path: Pa
     del answers["measure_owner"]
     response_id = prepare(db_path, answers)
     at = app_test(WIZARD, id=str(response_id), section="scope")
-    at.button(key=f"iw{response_id}_submit").click().run()
+    at.button(key=wizard_key(response_id, "submit")).click().run()
     no_exceptions(at)
     assert escape_markdown("Not submitted: 1 required answer is missing") in at.error[0].value
     link = (
@@ -168,8 +182,8 @@ def test_submit_with_a_missing_answer_lists_it_with_a_link(app_test, db_path: Pa
     at.query_params["section"] = "measures"
     at.run()
     assert "Required: please answer this question." in texts(at)
-    at.text_input(key=f"iw{response_id}_measure_owner").set_value("Ada Park").run()
-    at.button(key=f"iw{response_id}_submit").click().run()
+    at.text_input(key=wizard_key(response_id, "measure_owner")).set_value("Ada Park").run()
+    at.button(key=wizard_key(response_id, "submit")).click().run()
     no_exceptions(at)
     assert at.title[0].value.startswith("Impact assessment:")
     assert "Submitted the impact assessment" in texts(at)
@@ -183,7 +197,7 @@ def test_reviewer_approves_and_the_submitter_cannot(app_test, db_path: Path) -> 
     assert "someone else approves or returns it" in texts(at)
 
     reviewer = app_test(RESULT, actor="Nadia Okafor", id=str(response_id))
-    reviewer.text_area(key=f"ir{response_id}_comment").set_value("Fine for level I.")
+    reviewer.text_area(key=result_key(response_id, "comment")).set_value("Fine for level I.")
     next(b for b in reviewer.button if b.label == "Approve").click().run()
     no_exceptions(reviewer)
     assert "Approved: the assessment is signed off." in texts(reviewer)
@@ -199,7 +213,7 @@ def test_return_needs_a_comment(app_test, db_path: Path) -> None:
     at = app_test(RESULT, actor="Nadia Okafor", id=str(response_id))
     next(b for b in at.button if b.label == "Return for changes").click().run()
     assert "a return needs a comment" in at.error[0].value
-    at.text_area(key=f"ir{response_id}_comment").set_value("Name the owner's role.")
+    at.text_area(key=result_key(response_id, "comment")).set_value("Name the owner's role.")
     next(b for b in at.button if b.label == "Return for changes").click().run()
     no_exceptions(at)
     assert "Name the owner's role" in texts(at)
@@ -212,10 +226,10 @@ def test_suggested_risk_is_added_in_one_click(app_test, db_path: Path) -> None:
     at = app_test(RESULT, id=str(response_id))
     no_exceptions(at)
     assert "System manipulated through crafted inputs" in texts(at)
-    at.button(key=f"ir{response_id}_risk_failure_exposure_0").click().run()
+    at.button(key=result_key(response_id, "risk_failure_exposure_0")).click().run()
     no_exceptions(at)
     assert "Added as risk #1" in texts(at)
-    assert not any(b.key == f"ir{response_id}_risk_failure_exposure_0" for b in at.button)
+    assert not any(b.key == result_key(response_id, "risk_failure_exposure_0") for b in at.button)
 
 
 def test_reassess_from_the_result_page(app_test, db_path: Path) -> None:
@@ -248,7 +262,7 @@ def test_import_leaves_out_hidden_answers_with_a_message(app_test, db_path: Path
     payload = json.loads(answers_to_json(get_questionnaire(), complete_answers()))
     payload["answers"]["data_special"] = ["health"]
     at = app_test(WIZARD, id=str(response_id), section="scope")
-    at.file_uploader(key=f"iw{response_id}_upload").set_value(
+    at.file_uploader(key=wizard_key(response_id, "upload")).set_value(
         ("answers.json", json.dumps(payload).encode(), "application/json")
     ).run()
     next(b for b in at.button if b.label == "Import the answers").click().run()
@@ -265,7 +279,9 @@ def test_import_leaves_out_hidden_answers_with_a_message(app_test, db_path: Path
     assert (
         "data_special" not in answers and answers["measure_owner"] == "Ada Park, service desk lead"
     )
-    assert at.text_area(key=f"iw{response_id}_scope_boundaries").value.startswith("The ticket")
+    assert at.text_area(key=wizard_key(response_id, "scope_boundaries")).value.startswith(
+        "The ticket"
+    )
 
 
 def test_a_suggested_risk_is_added_unrated_with_its_starting_point_offered(
@@ -276,7 +292,7 @@ def test_a_suggested_risk_is_added_unrated_with_its_starting_point_offered(
     no_exceptions(at)
     assert "suggested starting rating: likelihood" in texts(at)
     assert "never saved for you" in texts(at)
-    at.button(key=f"ir{response_id}_risk_failure_exposure_0").click().run()
+    at.button(key=result_key(response_id, "risk_failure_exposure_0")).click().run()
     no_exceptions(at)
     assert "It is not rated yet: rate it on its page." in texts(at)
     database = Database(db_path)
@@ -382,12 +398,11 @@ def test_the_wizard_asks_benefits_and_a_likelihood_for_each_rated_harm(
     response_id = prepare(db_path)
     at = app_test(WIZARD, id=str(response_id), section="benefits_harms")
     no_exceptions(at)
-    prefix = f"iw{response_id}_"
-    assert at.selectbox(key=f"{prefix}benefit_grid__organisation__size") is not None
-    assert not any(radio.key == f"{prefix}likelihood_privacy" for radio in at.radio)
-    at.selectbox(key=f"{prefix}harm_grid__groups__privacy").set_value("high").run()
+    assert at.selectbox(key=wizard_key(response_id, "benefit_grid__organisation__size")) is not None
+    assert not any(radio.key == wizard_key(response_id, "likelihood_privacy") for radio in at.radio)
+    at.selectbox(key=wizard_key(response_id, "harm_grid__groups__privacy")).set_value("high").run()
     no_exceptions(at)
-    at.radio(key=f"{prefix}likelihood_privacy").set_value("likely").run()
+    at.radio(key=wizard_key(response_id, "likelihood_privacy")).set_value("likely").run()
     no_exceptions(at)
     assert stored(db_path, response_id)["likelihood_privacy"] == "likely"
     assert "Harm to public debate or trust in information" in texts(at)

@@ -18,7 +18,7 @@ from assessments.answer_files import ANSWER_FILE_MAX_BYTES, ANSWER_FILE_MAX_DEPT
 from assessments.cli import main
 from assessments.impact import get_questionnaire
 from assessments.inventory import field_errors
-from assessments.questionnaire import answers_to_json, load_yaml
+from assessments.questionnaire.files import answers_to_json, load_yaml
 from assessments.text import ECHO_LIMIT, echo, first_few
 from assessments.yaml_io import UntrustedYAMLError, load_untrusted
 from tests.factories import system_input

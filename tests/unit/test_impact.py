@@ -28,7 +28,7 @@ from assessments.impact import (
     suggestions,
 )
 from assessments.inventory import AISystem
-from assessments.questionnaire import score
+from assessments.questionnaire.scoring import score
 from tests.factories import system_input
 from tests.impact_data import complete_answers, grid
 

@@ -14,7 +14,8 @@ import yaml
 from assessments.cli import main
 from assessments.impact import get_questionnaire
 from assessments.impact_cli import SCORE_KEYS
-from assessments.questionnaire import answers_to_json, score
+from assessments.questionnaire.files import answers_to_json
+from assessments.questionnaire.scoring import score
 from assessments.regulatory import ScreeningFacts
 from tests.impact_data import complete_answers, grid
 

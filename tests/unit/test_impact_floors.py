@@ -14,20 +14,14 @@ import yaml
 
 from assessments import impact
 from assessments.impact import get_questionnaire
-from assessments.questionnaire import (
-    DIMENSIONS,
-    AnswerError,
-    Questionnaire,
-    QuestionnaireError,
-    answers_from_json,
-    clean_answers,
-    is_visible,
-    load_questionnaire,
-    missing_required,
-    score,
-    screening_floors,
-    validate_answer,
-)
+from assessments.questionnaire.answers import validate_answer
+from assessments.questionnaire.errors import AnswerError, QuestionnaireError
+from assessments.questionnaire.files import answers_from_json
+from assessments.questionnaire.loading import load_questionnaire
+from assessments.questionnaire.model import Questionnaire
+from assessments.questionnaire.scoring import score, screening_floors
+from assessments.questionnaire.terms import DIMENSIONS
+from assessments.questionnaire.visibility import clean_answers, is_visible, missing_required
 from assessments.regulatory import ScreeningFacts
 from tests.impact_data import GRID_COLUMNS, benefits, complete_answers, grid, likelihoods
 

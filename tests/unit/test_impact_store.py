@@ -16,7 +16,8 @@ from assessments.impact import (
     WorkflowError,
     get_questionnaire,
 )
-from assessments.questionnaire import AnswersFileError, answers_to_json, diff_answers
+from assessments.questionnaire.errors import AnswersFileError
+from assessments.questionnaire.files import answers_to_json, diff_answers
 from assessments.store import impact as store
 from assessments.store.audit import list_events
 from assessments.store.db import Database

@@ -14,32 +14,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assessments.dates import EARLIEST_DAY, latest_plausible_day
-from assessments.questionnaire import (
-    DIMENSIONS,
-    AnswerError,
-    AnswersFileError,
-    Question,
-    Questionnaire,
-    QuestionnaireError,
-    answer_weight,
-    answers_from_json,
-    answers_to_json,
+from assessments.questionnaire.answers import validate_answer
+from assessments.questionnaire.errors import AnswerError, AnswersFileError, QuestionnaireError
+from assessments.questionnaire.files import answers_from_json, answers_to_json, diff_answers
+from assessments.questionnaire.loading import (
     check_all,
-    clean_answers,
     default_directory,
-    diff_answers,
-    is_visible,
-    level_for_share,
     load_all,
     load_questionnaire,
-    max_weight,
-    missing_required,
     parse_questionnaire,
+)
+from assessments.questionnaire.model import Question, Questionnaire
+from assessments.questionnaire.scoring import level_for_share, score
+from assessments.questionnaire.terms import DIMENSIONS
+from assessments.questionnaire.visibility import (
+    clean_answers,
+    is_visible,
+    missing_required,
     progress,
-    score,
-    validate_answer,
     visible_questions,
 )
+from assessments.questionnaire.weights import answer_weight, max_weight
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures" / "questionnaires"
