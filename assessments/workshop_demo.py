@@ -19,17 +19,18 @@ from assessments.risks import RiskInput
 from assessments.store.db import Transaction
 from assessments.store.inventory import system_id_by_name
 from assessments.store.risks import insert_risk, risk_id_by_title
-from assessments.store.workshops import (
+from assessments.store.workshop_consensus import insert_consensus, insert_note
+from assessments.store.workshop_sessions import (
     find_workshop_by_title,
     insert_close,
-    insert_consensus,
+    insert_participant,
+    insert_workshop,
+)
+from assessments.store.workshop_votes import (
     insert_focus,
     insert_new_round,
-    insert_note,
-    insert_participant,
     insert_reveal,
     insert_vote,
-    insert_workshop,
 )
 from assessments.workshops import (
     ConsensusInput,

@@ -3,7 +3,7 @@
 A committee rates the same risks blind, each member on their own device; the facilitator then
 reveals the spread, the committee discusses, maybe votes again, and records one consensus rating
 with its dissent. Everything here is pure (no database, no Streamlit) so the rules can be tested
-on their own: the store (`assessments/store/workshops.py`) calls these checks inside its
+on their own: the store (`assessments/store/workshop_*.py`) calls these checks inside its
 transactions, and pages only display what they decide.
 """
 

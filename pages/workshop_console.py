@@ -13,18 +13,18 @@ fragment that re-queries DuckDB every second (never cached).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
 from assessments.charts.workshop import qr_png, vote_matrix_figure
-from assessments.criteria import ScaleName
-from assessments.errors import WorkbenchError, field_messages
+from assessments.criteria import RiskCriteria, ScaleName
 from assessments.reports.minutes import file_stem, minutes_markdown, minutes_pdf
 from assessments.risks import TIERS
-from assessments.store import workshops as workshop_store
+from assessments.store import workshop_consensus, workshop_sessions, workshop_votes
 from assessments.store.criteria import current_criteria
+from assessments.store.db import Database
 from assessments.workshops import (
     AGREEMENT_MIN_VOTES_FOR_STRONG,
     AGREEMENT_RULE,
@@ -38,10 +38,15 @@ from assessments.workshops import (
     PHASE_WAITING,
     RATIONALE_MAX,
     ConsensusInput,
+    ItemState,
     NoteInput,
     Outcome,
+    Participant,
     VoteRecord,
+    VoteStats,
+    Workshop,
     WorkshopItem,
+    WorkshopState,
     display_code,
     is_local_only,
     join_link,
@@ -67,6 +72,7 @@ from ui.common import (
     require_actor_notice,
     show_flash,
 )
+from ui.navigation import run_page
 
 PHASE_LABELS = {
     PHASE_WAITING: "not started",
@@ -74,14 +80,77 @@ PHASE_LABELS = {
     PHASE_REVEALED: "revealed",
     PHASE_RECORDED: "recorded",
 }
+KEY_FORM = "ws_key_form"
+KEY_TYPED = "ws_key_typed"
+KEY_ERROR = "ws_key_error"
+PROJECTOR = "ws_projector"
+REVIEW_ITEM = "ws_review_item"
+CLOSE_SURE = "ws_close_sure"
 
-db = database()
+
+@dataclass(frozen=True)
+class Console:
+    """What every part of the console reads: the workshop as it stands, and who acts."""
+
+    db: Database
+    workshop: Workshop
+    key: str
+    criteria: RiskCriteria
+    items: list[WorkshopItem]
+    state: WorkshopState
+    recorded: dict[int, Outcome]
+    people: list[Participant]
+    # Who a dissenting member is shown as: a pseudonym when the workshop is anonymised,
+    # exactly as in the minutes and the export.
+    shown_name: dict[str, str]
+    actor: str | None = None
+    projector: bool = False
+
+    @property
+    def by_id(self) -> dict[int, WorkshopItem]:
+        return {item.risk_id: item for item in self.items}
+
+    @property
+    def no_actor(self) -> bool:
+        return self.actor is None
 
 
-def workshop_choices() -> None:
+def main() -> None:
+    db = database()
+    workshop = record_from_query(
+        lambda workshop_id: workshop_sessions.get_workshop(db, workshop_id),
+        title="Workshop console",
+        noun="workshop",
+        hint="Choose the workshop to open its console:",
+        alternatives=lambda: workshop_choices(db),
+    )
+    key = facilitator_key(db, workshop)
+    console = load_console(db, workshop, key)
+    actor = render_header(workshop)
+    render_new_key(workshop)
+    projector = st.toggle(
+        "Projector view",
+        key=PROJECTOR,
+        help="Hide the agenda, minutes and closing controls, for the screen the room sees.",
+    )
+    console = replace(console, actor=actor, projector=projector)
+    render_join_block(console)
+    st.divider()
+    render_current_item(console)
+    if projector:
+        return
+    st.divider()
+    render_agenda(console)
+    st.fragment(participant_list, run_every="3s" if workshop.is_open else None)(db, workshop.id)
+    render_minutes(console)
+    if workshop.is_open:
+        render_closing(console)
+
+
+def workshop_choices(db: Database) -> None:
     """Without a usable id: the workshops to open, newest open ones first (the first
     LINK_LIMIT; the Workshops page offers them all)."""
-    listed = workshop_store.list_workshops(db, limit=LINK_LIMIT)
+    listed = workshop_sessions.list_workshops(db, limit=LINK_LIMIT)
     if listed.empty:
         st.caption("There are no workshops yet: plan one on the Workshops page.")
     for row in listed.itertuples():
@@ -91,29 +160,27 @@ def workshop_choices() -> None:
             icon=":material/co_present:" if row.status == "open" else ":material/lock:",
             query_params={"id": str(row.id)},
         )
-    capped_list_note(len(listed), workshop_store.workshop_count(db), "workshops")
+    capped_list_note(len(listed), workshop_sessions.workshop_count(db), "workshops")
     st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
 
 
-workshop = record_from_query(
-    lambda workshop_id: workshop_store.get_workshop(db, workshop_id),
-    title="Workshop console",
-    noun="workshop",
-    hint="Choose the workshop to open its console:",
-    alternatives=workshop_choices,
-)
+def facilitator_key(db: Database, workshop: Workshop) -> str:
+    """The key this session holds. A closed workshop can be reviewed by anyone (every round is
+    revealed and nothing can change); an open one needs the key, since its console steers the
+    votes: without it, the page asks for it and stops."""
+    key_slot = WORKSHOP_KEY.format(workshop.id)
+    # Addresses made before the key left the URL carried it as ?key=: drop it from the address
+    # unused, so the console never teaches anyone to put the key in a link.
+    key_in_address = "key" in st.query_params
+    if key_in_address:
+        del st.query_params["key"]
+    key = str(st.session_state.get(key_slot) or "")
+    if workshop.is_open and not workshop_sessions.is_facilitator(db, workshop.id, key):
+        ask_for_key(db, workshop, key_slot, key_in_address)
+    return key
 
-key_slot = WORKSHOP_KEY.format(workshop.id)
-# Addresses made before the key left the URL carried it as ?key=: drop it from the address
-# unused, so the console never teaches anyone to put the key in a link.
-key_in_address = "key" in st.query_params
-if key_in_address:
-    del st.query_params["key"]
-key = str(st.session_state.get(key_slot) or "")
 
-# A closed workshop can be reviewed by anyone (every round is revealed and nothing can change);
-# an open one needs the key, since its console steers the votes.
-if workshop.is_open and not workshop_store.is_facilitator(db, workshop.id, key):
+def ask_for_key(db: Database, workshop: Workshop, key_slot: str, key_in_address: bool) -> None:
     st.title(markdown_text(workshop.title))
     st.warning(
         "This console is for the facilitator: type the facilitator key you kept when you "
@@ -123,64 +190,75 @@ if workshop.is_open and not workshop_store.is_facilitator(db, workshop.id, key):
     )
     if key_in_address:
         st.info("The key in the address was removed from it and not used: type it below.")
-    with st.form("ws_key_form", clear_on_submit=True):
-        st.text_input("Facilitator key", type="password", key="ws_key_typed")
-        if st.session_state.get("ws_key_error"):
-            field_error({"key": st.session_state["ws_key_error"]}, "key")
+    with st.form(KEY_FORM, clear_on_submit=True):
+        st.text_input("Facilitator key", type="password", key=KEY_TYPED)
+        if st.session_state.get(KEY_ERROR):
+            field_error({"key": st.session_state[KEY_ERROR]}, "key")
         opened = st.form_submit_button("Open the console", type="primary")
     if opened:
-        typed = str(st.session_state.get("ws_key_typed") or "").strip()
-        if workshop_store.is_facilitator(db, workshop.id, typed):
-            st.session_state.pop("ws_key_error", None)
+        typed = str(st.session_state.get(KEY_TYPED) or "").strip()
+        if workshop_sessions.is_facilitator(db, workshop.id, typed):
+            st.session_state.pop(KEY_ERROR, None)
             st.session_state[key_slot] = typed
         else:
-            st.session_state["ws_key_error"] = "That is not this workshop's facilitator key."
+            st.session_state[KEY_ERROR] = "That is not this workshop's facilitator key."
         st.rerun()
     st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
     st.stop()
 
-criteria = current_criteria(db)
-items = workshop_store.workshop_items(db, workshop.id)
-by_id = {item.risk_id: item for item in items}
-state = workshop_store.workshop_state(db, workshop.id)
-recorded = workshop_store.outcomes(db, workshop.id)
-people = workshop_store.participants(db, workshop.id)
-# Who a dissenting member is shown as: a pseudonym when the workshop is anonymised, exactly as
-# in the minutes and the export.
-shown_name = shown_by_name([(p.id, p.name) for p in people], workshop.anonymise_names)
+
+def load_console(db: Database, workshop: Workshop, key: str) -> Console:
+    people = workshop_sessions.participants(db, workshop.id)
+    return Console(
+        db=db,
+        workshop=workshop,
+        key=key,
+        criteria=current_criteria(db),
+        items=workshop_sessions.workshop_items(db, workshop.id),
+        state=workshop_sessions.workshop_state(db, workshop.id),
+        recorded=workshop_consensus.outcomes(db, workshop.id),
+        people=people,
+        shown_name=shown_by_name([(p.id, p.name) for p in people], workshop.anonymise_names),
+    )
 
 
 def act(action: Callable[[], object], success: str) -> None:
     """Run a facilitator action; its refusal (a stale state, a wrong key) shows as a message."""
-    try:
-        action()
-    except WorkbenchError as error:
-        flash(str(error), "error")
+    _, errors = attempt(action)
+    if errors:
+        flash(errors.get("form") or "; ".join(errors.values()), "error")
     else:
         flash(success)
     st.rerun()
 
 
-def step_label(scale: ScaleName) -> Callable[[int], str]:
+def step_label(criteria: RiskCriteria, scale: ScaleName) -> Callable[[int], str]:
     return lambda value: f"{value} · {criteria.step(scale, value).label}"
 
 
 # --- header and projector block ------------------------------------------------------------------
 
-st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
-st.title(markdown_text(workshop.title))
-status = "open" if workshop.is_open else "closed"
-st.caption(
-    f"{status.capitalize()} · facilitated by {markdown_text(workshop.facilitator)} · rating the "
-    f"{TIERS[workshop.tier].lower()} risk · {markdown_text(', '.join(workshop.system_names))}"
-)
-show_flash()
-# Every facilitator action records who did it: the name given in the sidebar, as on every page.
-actor = require_actor_notice() if workshop.is_open else None
-no_actor = actor is None
 
-new_key = st.session_state.get(WORKSHOP_NEW_KEY.format(workshop.id))
-if new_key:
+def render_header(workshop: Workshop) -> str | None:
+    """The title and what the workshop rates; the actor of every facilitator action."""
+    st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
+    st.title(markdown_text(workshop.title))
+    status = "open" if workshop.is_open else "closed"
+    st.caption(
+        f"{status.capitalize()} · facilitated by {markdown_text(workshop.facilitator)} · rating "
+        f"the {TIERS[workshop.tier].lower()} risk · "
+        f"{markdown_text(', '.join(workshop.system_names))}"
+    )
+    show_flash()
+    # Every facilitator action records who did it: the name given in the sidebar, as on every
+    # page.
+    return require_actor_notice() if workshop.is_open else None
+
+
+def render_new_key(workshop: Workshop) -> None:
+    new_key = st.session_state.get(WORKSHOP_NEW_KEY.format(workshop.id))
+    if not new_key:
+        return
     with st.container(border=True):
         st.warning(
             "Keep the facilitator key: it is shown only now, and it is the only way to run this "
@@ -195,17 +273,20 @@ if new_key:
             st.session_state.pop(WORKSHOP_NEW_KEY.format(workshop.id), None)
             st.rerun()
 
-projector = st.toggle(
-    "Projector view",
-    key="ws_projector",
-    help="Hide the agenda, minutes and closing controls, for the screen the room sees.",
-)
 
-if workshop.is_open:
+def render_join_block(console: Console) -> None:
+    workshop = console.workshop
+    if not workshop.is_open:
+        closed = workshop.closed_at.strftime("%Y-%m-%d %H:%M UTC") if workshop.closed_at else ""
+        st.info(
+            f"This workshop closed {closed}: its join code no longer works.",
+            icon=":material/lock:",
+        )
+        return
     link = join_link(st.context.url, workshop.code)
     # Large until the first item starts; then compact, so the item and its votes fill the
     # projector while late joiners can still read the code.
-    large = state.current is None
+    large = console.state.current is None
     code_column, qr_column = st.columns([3, 1] if large else [5, 1], vertical_alignment="center")
     with code_column:
         st.markdown("Join on your phone or laptop with the code")
@@ -227,20 +308,15 @@ if workshop.is_open:
             )
     with qr_column:
         st.image(qr_png(link), caption="Scan to join", width=220 if large else 120)
-else:
-    closed = workshop.closed_at.strftime("%Y-%m-%d %H:%M UTC") if workshop.closed_at else ""
-    st.info(
-        f"This workshop closed {closed}: its join code no longer works.", icon=":material/lock:"
-    )
 
 
 # --- live progress -------------------------------------------------------------------------------
 
 
 @st.fragment(run_every="1s")
-def live_progress(workshop_id: int, risk_id: int, round_number: int) -> None:
+def live_progress(db: Database, workshop_id: int, risk_id: int, round_number: int) -> None:
     """Who has voted in the open round (never what), re-read from the database every second."""
-    progress = workshop_store.voting_progress(db, workshop_id, risk_id, round_number)
+    progress = workshop_votes.voting_progress(db, workshop_id, risk_id, round_number)
     joined = progress[progress["joined"]]
     voted = joined[joined["voted"]]
     st.metric("Votes in", f"{len(voted)} of {len(joined)}")
@@ -278,10 +354,13 @@ def votes_table(votes: list[VoteRecord]) -> pd.DataFrame:
     )
 
 
-def reveal_panel(item: WorkshopItem, round_number: int, outcome: Outcome | None) -> None:
-    votes = workshop_store.revealed_votes(db, workshop.id, item.risk_id, round_number)
+def reveal_panel(
+    console: Console, item: WorkshopItem, round_number: int, outcome: Outcome | None
+) -> None:
+    db, workshop, criteria = console.db, console.workshop, console.criteria
+    votes = workshop_votes.revealed_votes(db, workshop.id, item.risk_id, round_number)
     # The round's votes were cast on the criteria version current when it opened.
-    rules = workshop_store.round_criteria(db, workshop.id, item.risk_id, round_number)
+    rules = workshop_votes.round_criteria(db, workshop.id, item.risk_id, round_number)
     stats = vote_stats([(vote.likelihood, vote.severity) for vote in votes], rules)
     if stats is None:
         st.info("Nobody voted in this round.")
@@ -305,33 +384,7 @@ def reveal_panel(item: WorkshopItem, round_number: int, outcome: Outcome | None)
             config={"displayModeBar": False},
         )
     with numbers:
-        st.metric("Votes", stats.count)
-        st.metric(
-            "Median",
-            f"L{stats.median_cell[0]} × S{stats.median_cell[1]}",
-            help="The middle vote on each scale; between two steps it rounds up.",
-        )
-        st.caption(f"Median level: {plain(stats.median_level or 'off the scale')}")
-        st.metric(
-            "Interquartile range",
-            f"L {stats.likelihood.iqr:g} · S {stats.severity.iqr:g}",
-            help="How far apart the middle half of the votes lie, in steps (0 = all together).",
-        )
-        st.metric(
-            "Agreement",
-            f"{stats.agreement:.0%} ({stats.agreement_word})",
-            help=AGREEMENT_RULE,
-        )
-        st.caption(
-            f"{stats.agreeing} of {stats.count} vote{'s' if stats.count != 1 else ''} give "
-            f"{plain(stats.median_level or 'the median level')} and lie within one step of the "
-            "median."
-            + (
-                f" Fewer than {AGREEMENT_MIN_VOTES_FOR_STRONG} votes: never called strong."
-                if stats.too_few_for_strong
-                else ""
-            )
-        )
+        render_spread(stats)
     if stats.outliers:
         st.markdown("**Outliers** (two or more steps from the median, outside the usual spread)")
         for index in stats.outliers:
@@ -341,9 +394,44 @@ def reveal_panel(item: WorkshopItem, round_number: int, outcome: Outcome | None)
             st.markdown(f"- {who}: L{vote.likelihood} × S{vote.severity}{comment}")
     with st.expander(f"All {stats.count} votes with comments"):
         st.dataframe(votes_table(votes), hide_index=True, width="stretch")
+    render_note(console, item, round_number)
+
+
+def render_spread(stats: VoteStats) -> None:
+    st.metric("Votes", stats.count)
+    st.metric(
+        "Median",
+        f"L{stats.median_cell[0]} × S{stats.median_cell[1]}",
+        help="The middle vote on each scale; between two steps it rounds up.",
+    )
+    st.caption(f"Median level: {plain(stats.median_level or 'off the scale')}")
+    st.metric(
+        "Interquartile range",
+        f"L {stats.likelihood.iqr:g} · S {stats.severity.iqr:g}",
+        help="How far apart the middle half of the votes lie, in steps (0 = all together).",
+    )
+    st.metric(
+        "Agreement",
+        f"{stats.agreement:.0%} ({stats.agreement_word})",
+        help=AGREEMENT_RULE,
+    )
+    st.caption(
+        f"{stats.agreeing} of {stats.count} vote{'s' if stats.count != 1 else ''} give "
+        f"{plain(stats.median_level or 'the median level')} and lie within one step of the "
+        "median."
+        + (
+            f" Fewer than {AGREEMENT_MIN_VOTES_FOR_STRONG} votes: never called strong."
+            if stats.too_few_for_strong
+            else ""
+        )
+    )
+
+
+def render_note(console: Console, item: WorkshopItem, round_number: int) -> None:
+    workshop = console.workshop
     note_key = f"ws_note_{item.risk_id}_{round_number}"
-    saved_note = workshop_store.note_for(db, workshop.id, item.risk_id, round_number)
-    if workshop.is_open and not projector:
+    saved_note = workshop_consensus.note_for(console.db, workshop.id, item.risk_id, round_number)
+    if workshop.is_open and not console.projector:
         if note_key not in st.session_state:
             st.session_state[note_key] = saved_note
         st.text_area(
@@ -353,31 +441,40 @@ def reveal_panel(item: WorkshopItem, round_number: int, outcome: Outcome | None)
             placeholder="What the committee said about the spread: arguments, evidence, doubts.",
         )
         field_error(st.session_state.get(f"{note_key}_errors", {}), "note")
-        if st.button("Save the note", key=f"{note_key}_save", disabled=no_actor):
-            save_note(item, round_number, note_key)
+        if st.button("Save the note", key=f"{note_key}_save", disabled=console.no_actor):
+            save_note(console, item, round_number, note_key)
     elif saved_note:
         st.markdown(f"**Discussion:** {markdown_text(saved_note)}")
 
 
-def save_note(item: WorkshopItem, round_number: int, note_key: str) -> None:
+def save_note(console: Console, item: WorkshopItem, round_number: int, note_key: str) -> None:
     """Validate the note (the message goes beside the field, the text stays) and save it."""
-    try:
-        note = NoteInput(note=str(st.session_state.get(note_key) or ""))
-    except ValidationError as error:
-        st.session_state[f"{note_key}_errors"] = field_messages(error)
+    note, errors = attempt(lambda: NoteInput(note=str(st.session_state.get(note_key) or "")))
+    if note is None:
+        st.session_state[f"{note_key}_errors"] = errors
         st.rerun()
     st.session_state.pop(f"{note_key}_errors", None)
     act(
-        lambda: workshop_store.save_note(
-            db, str(actor), workshop.id, key, item.risk_id, round_number, note
+        lambda: workshop_consensus.save_note(
+            console.db,
+            str(console.actor),
+            console.workshop.id,
+            console.key,
+            item.risk_id,
+            round_number,
+            note,
         ),
         "Note saved.",
     )
 
 
-def consensus_form(item: WorkshopItem, round_number: int) -> None:
-    votes = workshop_store.revealed_votes(db, workshop.id, item.risk_id, round_number)
-    rules = workshop_store.round_criteria(db, workshop.id, item.risk_id, round_number)
+# --- the consensus -------------------------------------------------------------------------------
+
+
+def consensus_form(console: Console, item: WorkshopItem, round_number: int) -> None:
+    db, workshop, criteria = console.db, console.workshop, console.criteria
+    votes = workshop_votes.revealed_votes(db, workshop.id, item.risk_id, round_number)
+    rules = workshop_votes.round_criteria(db, workshop.id, item.risk_id, round_number)
     stats = vote_stats([(vote.likelihood, vote.severity) for vote in votes], rules)
     prefix = f"ws_consensus_{item.risk_id}_{round_number}_"
     # The median is the default, if it is on today's scales (the criteria may have changed
@@ -399,88 +496,99 @@ def consensus_form(item: WorkshopItem, round_number: int) -> None:
     if errors.get("form"):
         st.error(errors["form"])
     with st.form(prefix + "form"):
-        left, right = st.columns(2)
-        left.selectbox(
-            "Likelihood",
-            [step.value for step in criteria.likelihood],
-            format_func=step_label("likelihood"),
-            key=prefix + "likelihood",
+        consensus_fields(console, prefix, errors)
+        submitted = st.form_submit_button(
+            "Record the consensus", type="primary", disabled=console.no_actor
         )
-        with left:
-            field_error(errors, "likelihood")
-        right.selectbox(
-            "Severity",
-            [step.value for step in criteria.severity],
-            format_func=step_label("severity"),
-            key=prefix + "severity",
-        )
-        with right:
-            field_error(errors, "severity")
-        st.text_area(
-            "Rationale *",
-            key=prefix + "rationale",
-            max_chars=RATIONALE_MAX,
-            help="Why the committee settles on this rating; it goes into the risk's history.",
-        )
-        field_error(errors, "rationale")
-        st.text_area(
-            "Why not the median? (needed when the rating differs from it)",
-            key=prefix + "override_reason",
-            max_chars=RATIONALE_MAX,
-        )
-        field_error(errors, "override_reason")
-        st.multiselect(
-            "Dissenting members",
-            [person.name for person in people],
-            format_func=lambda name: shown_name.get(name, name),
-            key=prefix + "dissenting",
-            help="Anonymised workshops show members by number here, as in the reveal and the "
-            "minutes; each member's own screen tells them their number."
-            if workshop.anonymise_names
-            else "The minutes name them.",
-        )
-        field_error(errors, "dissenting")
-        st.text_area(
-            "Dissent",
-            key=prefix + "dissent",
-            max_chars=DISSENT_MAX,
-            help="What the dissenting members think and why, in their own terms.",
-        )
-        field_error(errors, "dissent")
-        st.text_area(
-            "Agreed actions (one per line)", key=prefix + "actions", placeholder="Owner: action"
-        )
-        field_error(errors, "actions")
-        submitted = st.form_submit_button("Record the consensus", type="primary", disabled=no_actor)
     if submitted:
-        values = {
-            "likelihood": st.session_state.get(prefix + "likelihood"),
-            "severity": st.session_state.get(prefix + "severity"),
-            "rationale": st.session_state.get(prefix + "rationale") or "",
-            "override_reason": st.session_state.get(prefix + "override_reason") or "",
-            "dissent": st.session_state.get(prefix + "dissent") or "",
-            "dissenting": st.session_state.get(prefix + "dissenting") or [],
-            "actions": str(st.session_state.get(prefix + "actions") or "").splitlines(),
-        }
-        _, new_errors = attempt(
-            lambda: workshop_store.record_consensus(
-                db,
-                str(actor),
-                workshop.id,
-                key,
-                item.risk_id,
-                ConsensusInput.model_validate(values),
-            )
+        record(console, item, prefix)
+
+
+def consensus_fields(console: Console, prefix: str, errors: dict[str, str]) -> None:
+    criteria = console.criteria
+    left, right = st.columns(2)
+    left.selectbox(
+        "Likelihood",
+        [step.value for step in criteria.likelihood],
+        format_func=step_label(criteria, "likelihood"),
+        key=prefix + "likelihood",
+    )
+    with left:
+        field_error(errors, "likelihood")
+    right.selectbox(
+        "Severity",
+        [step.value for step in criteria.severity],
+        format_func=step_label(criteria, "severity"),
+        key=prefix + "severity",
+    )
+    with right:
+        field_error(errors, "severity")
+    st.text_area(
+        "Rationale *",
+        key=prefix + "rationale",
+        max_chars=RATIONALE_MAX,
+        help="Why the committee settles on this rating; it goes into the risk's history.",
+    )
+    field_error(errors, "rationale")
+    st.text_area(
+        "Why not the median? (needed when the rating differs from it)",
+        key=prefix + "override_reason",
+        max_chars=RATIONALE_MAX,
+    )
+    field_error(errors, "override_reason")
+    st.multiselect(
+        "Dissenting members",
+        [person.name for person in console.people],
+        format_func=lambda name: console.shown_name.get(name, name),
+        key=prefix + "dissenting",
+        help="Anonymised workshops show members by number here, as in the reveal and the "
+        "minutes; each member's own screen tells them their number."
+        if console.workshop.anonymise_names
+        else "The minutes name them.",
+    )
+    field_error(errors, "dissenting")
+    st.text_area(
+        "Dissent",
+        key=prefix + "dissent",
+        max_chars=DISSENT_MAX,
+        help="What the dissenting members think and why, in their own terms.",
+    )
+    field_error(errors, "dissent")
+    st.text_area(
+        "Agreed actions (one per line)", key=prefix + "actions", placeholder="Owner: action"
+    )
+    field_error(errors, "actions")
+
+
+def record(console: Console, item: WorkshopItem, prefix: str) -> None:
+    values = {
+        "likelihood": st.session_state.get(prefix + "likelihood"),
+        "severity": st.session_state.get(prefix + "severity"),
+        "rationale": st.session_state.get(prefix + "rationale") or "",
+        "override_reason": st.session_state.get(prefix + "override_reason") or "",
+        "dissent": st.session_state.get(prefix + "dissent") or "",
+        "dissenting": st.session_state.get(prefix + "dissenting") or [],
+        "actions": str(st.session_state.get(prefix + "actions") or "").splitlines(),
+    }
+    _, new_errors = attempt(
+        lambda: workshop_consensus.record_consensus(
+            console.db,
+            str(console.actor),
+            console.workshop.id,
+            console.key,
+            item.risk_id,
+            ConsensusInput.model_validate(values),
         )
-        if not new_errors:
-            flash("Consensus recorded in the risk's rating history.")
-        if new_errors and "form" not in new_errors:
-            new_errors["form"] = "Nothing was recorded: please correct the fields marked below."
-        st.session_state[prefix + "errors"] = new_errors
-        st.rerun()
+    )
+    if not new_errors:
+        flash("Consensus recorded in the risk's rating history.")
+    if new_errors and "form" not in new_errors:
+        new_errors["form"] = "Nothing was recorded: please correct the fields marked below."
+    st.session_state[prefix + "errors"] = new_errors
+    st.rerun()
 
 
-def outcome_summary(item: WorkshopItem, outcome: Outcome) -> None:
+def outcome_summary(console: Console, item: WorkshopItem, outcome: Outcome) -> None:
     st.success(
         f"Consensus recorded: L{outcome.likelihood} × S{outcome.severity} = "
         f"{plain(outcome.level)} (by {markdown_text(outcome.recorded_by)}).",
@@ -490,7 +598,7 @@ def outcome_summary(item: WorkshopItem, outcome: Outcome) -> None:
     if outcome.override_reason:
         st.markdown(f"**Why not the median:** {markdown_text(outcome.override_reason)}")
     if outcome.dissent:
-        names = ", ".join(shown_name.get(name, name) for name in outcome.dissenting)
+        names = ", ".join(console.shown_name.get(name, name) for name in outcome.dissenting)
         who = f" ({markdown_text(names)})" if names else ""
         st.markdown(f"**Dissent{who}:** {markdown_text(outcome.dissent)}")
     for action in outcome.actions:
@@ -504,41 +612,63 @@ def round_tab(number: int, latest: int) -> str:
 
 # --- the current item ----------------------------------------------------------------------------
 
-st.divider()
-current = state.current
-if not workshop.is_open and items:
-    # Reviewing a closed workshop: any item can be looked at (nothing is shown to anyone else).
-    started = [entry.risk_id for entry in items if state.items[entry.risk_id].rounds]
-    if started:
-        reviewed = st.selectbox(
-            "Item",
-            started,
-            index=started.index(current.risk_id) if current and current.risk_id in started else 0,
-            format_func=lambda risk_id: f"{by_id[risk_id].position}. {by_id[risk_id].title}",
-            key="ws_review_item",
-        )
-        current = state.items[reviewed]
-if current is None:
-    if not items:
+
+def render_current_item(console: Console) -> None:
+    current = console.state.current
+    if not console.workshop.is_open and console.items:
+        current = reviewed_item(console, current)
+    if current is None:
+        render_no_item(console)
+    else:
+        render_item(console, current)
+
+
+def reviewed_item(console: Console, current: ItemState | None) -> ItemState | None:
+    """Reviewing a closed workshop: any item can be looked at (nothing is shown to anyone
+    else)."""
+    state, by_id = console.state, console.by_id
+    started = [entry.risk_id for entry in console.items if state.items[entry.risk_id].rounds]
+    if not started:
+        return current
+    reviewed = st.selectbox(
+        "Item",
+        started,
+        index=started.index(current.risk_id) if current and current.risk_id in started else 0,
+        format_func=lambda risk_id: f"{by_id[risk_id].position}. {by_id[risk_id].title}",
+        key=REVIEW_ITEM,
+    )
+    return state.items[reviewed]
+
+
+def render_no_item(console: Console) -> None:
+    if not console.items:
         st.info("This workshop has no items.")
-    elif workshop.is_open:
-        first = items[0]
+    elif console.workshop.is_open:
+        first = console.items[0]
         st.info(
             "No item is open yet. Starting an item shows it on every participant's screen "
             "and opens its first round of votes.",
             icon=":material/play_circle:",
         )
         if st.button(
-            f"Start item 1: {markdown_text(first.title)}", type="primary", disabled=no_actor
+            f"Start item 1: {markdown_text(first.title)}",
+            type="primary",
+            disabled=console.no_actor,
         ):
-            act(
-                lambda: workshop_store.go_to_item(db, str(actor), workshop.id, key, first.risk_id),
-                "Item 1 is open for votes.",
-            )
-else:
-    item = by_id[current.risk_id]
-    outcome = recorded.get(item.risk_id)
-    st.header(f"Item {item.position} of {len(items)}: {markdown_text(item.title)}")
+            act(go_to(console, first.risk_id), "Item 1 is open for votes.")
+
+
+def go_to(console: Console, risk_id: int) -> Callable[[], None]:
+    return lambda: workshop_votes.go_to_item(
+        console.db, str(console.actor), console.workshop.id, console.key, risk_id
+    )
+
+
+def render_item(console: Console, current: ItemState) -> None:
+    db, workshop = console.db, console.workshop
+    item = console.by_id[current.risk_id]
+    outcome = console.recorded.get(item.risk_id)
+    st.header(f"Item {item.position} of {len(console.items)}: {markdown_text(item.title)}")
     st.caption(f"AI system: {markdown_text(item.system_name)} · round {current.rounds}")
     if reason := item.out_of_scope():
         st.warning(
@@ -550,17 +680,40 @@ else:
     if item.description:
         st.markdown(markdown_text(item.description))
     if current.phase == PHASE_VOTING and workshop.is_open:
-        live_progress(workshop.id, item.risk_id, current.rounds)
+        live_progress(db, workshop.id, item.risk_id, current.rounds)
         if st.button(
-            "Reveal the votes", type="primary", icon=":material/visibility:", disabled=no_actor
+            "Reveal the votes",
+            type="primary",
+            icon=":material/visibility:",
+            disabled=console.no_actor,
         ):
             act(
-                lambda: workshop_store.reveal_votes(db, str(actor), workshop.id, key, item.risk_id),
+                lambda: workshop_votes.reveal_votes(
+                    db, str(console.actor), workshop.id, console.key, item.risk_id
+                ),
                 f"Round {current.rounds} revealed.",
             )
+    render_rounds(console, item, current, outcome)
+    if current.phase == PHASE_REVEALED and workshop.is_open and not console.projector:
+        render_after_reveal(console, item, current)
+    if outcome is not None:
+        outcome_summary(console, item, outcome)
+    recorded_here = workshop.is_open and current.phase == PHASE_RECORDED
+    following = next_item(console.items, console.state, item.risk_id) if recorded_here else None
+    if following is not None and st.button(
+        f"Next item: {markdown_text(following.title)}",
+        type="primary",
+        disabled=console.no_actor,
+    ):
+        act(go_to(console, following.risk_id), f"Item {following.position} is open.")
+
+
+def render_rounds(
+    console: Console, item: WorkshopItem, current: ItemState, outcome: Outcome | None
+) -> None:
     revealed_rounds = sorted(current.revealed)
     if len(revealed_rounds) == 1:
-        reveal_panel(item, revealed_rounds[0], outcome)
+        reveal_panel(console, item, revealed_rounds[0], outcome)
     elif revealed_rounds:
         # The newest round is what the room discusses: its tab opens, and a new reveal (a new
         # set of tabs) opens on it again. Earlier rounds stay a click away, unchanged.
@@ -568,65 +721,51 @@ else:
         tabs = st.tabs(labels, default=labels[-1])
         for tab, number in zip(tabs, revealed_rounds, strict=True):
             with tab:
-                reveal_panel(item, number, outcome)
-    if current.phase == PHASE_REVEALED and workshop.is_open and not projector:
-        if current.rounds < MAX_ROUNDS and st.button(
-            f"Start round {current.rounds + 1} on this item",
-            help="Everyone rates again after the discussion; this round stays as it is.",
-            disabled=no_actor,
-        ):
-            act(
-                lambda: workshop_store.start_new_round(
-                    db, str(actor), workshop.id, key, item.risk_id
-                ),
-                f"Round {current.rounds + 1} is open for votes.",
-            )
-        consensus_form(item, current.rounds)
-    if outcome is not None:
-        outcome_summary(item, outcome)
-    recorded_here = workshop.is_open and current.phase == PHASE_RECORDED
-    following = next_item(items, state, item.risk_id) if recorded_here else None
-    if following is not None and st.button(
-        f"Next item: {markdown_text(following.title)}", type="primary", disabled=no_actor
+                reveal_panel(console, item, number, outcome)
+
+
+def render_after_reveal(console: Console, item: WorkshopItem, current: ItemState) -> None:
+    if current.rounds < MAX_ROUNDS and st.button(
+        f"Start round {current.rounds + 1} on this item",
+        help="Everyone rates again after the discussion; this round stays as it is.",
+        disabled=console.no_actor,
     ):
         act(
-            lambda: workshop_store.go_to_item(db, str(actor), workshop.id, key, following.risk_id),
-            f"Item {following.position} is open.",
+            lambda: workshop_votes.start_new_round(
+                console.db, str(console.actor), console.workshop.id, console.key, item.risk_id
+            ),
+            f"Round {current.rounds + 1} is open for votes.",
         )
+    consensus_form(console, item, current.rounds)
 
-if projector:
-    st.stop()
 
 # --- agenda, closing, minutes --------------------------------------------------------------------
 
-st.divider()
-st.subheader("Agenda")
-for entry in items:
-    entry_state = state.items[entry.risk_id]
-    name_column, phase_column, go_column = st.columns([6, 2, 2], vertical_alignment="center")
-    marker = "▶ " if entry.risk_id == state.current_risk_id else ""
-    title, system = markdown_text(entry.title), markdown_text(entry.system_name)
-    name_column.markdown(f"{marker}**{entry.position}. {title}** · {system}")
-    label = PHASE_LABELS[entry_state.phase]
-    if entry_state.rounds > 1:
-        label += f" (round {entry_state.rounds})"
-    phase_column.caption(label)
-    movable = workshop.is_open and entry.risk_id != state.current_risk_id
-    if movable and go_column.button(
-        "Go to this item", key=f"ws_go_{entry.risk_id}", disabled=no_actor
-    ):
-        act(
-            lambda risk_id=entry.risk_id: workshop_store.go_to_item(
-                db, str(actor), workshop.id, key, risk_id
-            ),
-            "Everyone now sees that item.",
-        )
+
+def render_agenda(console: Console) -> None:
+    state = console.state
+    st.subheader("Agenda")
+    for entry in console.items:
+        entry_state = state.items[entry.risk_id]
+        name_column, phase_column, go_column = st.columns([6, 2, 2], vertical_alignment="center")
+        marker = "▶ " if entry.risk_id == state.current_risk_id else ""
+        title, system = markdown_text(entry.title), markdown_text(entry.system_name)
+        name_column.markdown(f"{marker}**{entry.position}. {title}** · {system}")
+        label = PHASE_LABELS[entry_state.phase]
+        if entry_state.rounds > 1:
+            label += f" (round {entry_state.rounds})"
+        phase_column.caption(label)
+        movable = console.workshop.is_open and entry.risk_id != state.current_risk_id
+        if movable and go_column.button(
+            "Go to this item", key=f"ws_go_{entry.risk_id}", disabled=console.no_actor
+        ):
+            act(go_to(console, entry.risk_id), "Everyone now sees that item.")
 
 
-@st.fragment(run_every="3s" if workshop.is_open else None)
-def participant_list(workshop_id: int) -> None:
-    """Who has joined so far (late joiners appear without a click while the workshop runs)."""
-    joined = workshop_store.participants(db, workshop_id)
+def participant_list(db: Database, workshop_id: int) -> None:
+    """Who has joined so far (a fragment: late joiners appear without a click while the
+    workshop runs)."""
+    joined = workshop_sessions.participants(db, workshop_id)
     st.subheader("Participants")
     if joined:
         st.markdown(", ".join(markdown_text(person.name) for person in joined))
@@ -634,44 +773,50 @@ def participant_list(workshop_id: int) -> None:
         st.caption("Nobody has joined yet.")
 
 
-participant_list(workshop.id)
+def render_minutes(console: Console) -> None:
+    db, workshop = console.db, console.workshop
+    st.subheader("Minutes")
+    st.caption(
+        "Attendees, each revealed round's ratings ("
+        + ("anonymised" if workshop.anonymise_names else "with names")
+        + "), consensus, dissent and actions."
+    )
+    pdf_column, markdown_column = st.columns(2)
+    pdf_column.download_button(
+        "Minutes (PDF)",
+        data=lambda: minutes_pdf(workshop_consensus.workshop_record(db, workshop.id)),
+        file_name=f"{file_stem(workshop.id, workshop.title)}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+    )
+    markdown_column.download_button(
+        "Minutes (Markdown)",
+        data=lambda: minutes_markdown(workshop_consensus.workshop_record(db, workshop.id)),
+        file_name=f"{file_stem(workshop.id, workshop.title)}.md",
+        mime="text/markdown",
+        on_click="ignore",
+        icon=":material/description:",
+    )
 
-st.subheader("Minutes")
-st.caption(
-    "Attendees, each revealed round's ratings ("
-    + ("anonymised" if workshop.anonymise_names else "with names")
-    + "), consensus, dissent and actions."
-)
-pdf_column, markdown_column = st.columns(2)
-pdf_column.download_button(
-    "Minutes (PDF)",
-    data=lambda: minutes_pdf(workshop_store.workshop_record(db, workshop.id)),
-    file_name=f"{file_stem(workshop.id, workshop.title)}.pdf",
-    mime="application/pdf",
-    on_click="ignore",
-    icon=":material/picture_as_pdf:",
-)
-markdown_column.download_button(
-    "Minutes (Markdown)",
-    data=lambda: minutes_markdown(workshop_store.workshop_record(db, workshop.id)),
-    file_name=f"{file_stem(workshop.id, workshop.title)}.md",
-    mime="text/markdown",
-    on_click="ignore",
-    icon=":material/description:",
-)
 
-if workshop.is_open:
+def render_closing(console: Console) -> None:
     with st.expander("Close the workshop"):
         st.write(
             "Closing ends the workshop: the join code stops working and no more votes are "
             "taken. Recorded consensus ratings stay in the risks' histories."
         )
-        unrecorded = [entry for entry in items if not state.items[entry.risk_id].recorded]
+        unrecorded = [e for e in console.items if not console.state.items[e.risk_id].recorded]
         if unrecorded:
             st.warning(f"{len(unrecorded)} item(s) have no recorded consensus.")
-        sure = st.checkbox("Yes, close this workshop", key="ws_close_sure")
-        if st.button("Close the workshop", disabled=not sure or no_actor, type="primary"):
+        sure = st.checkbox("Yes, close this workshop", key=CLOSE_SURE)
+        if st.button("Close the workshop", disabled=not sure or console.no_actor, type="primary"):
             act(
-                lambda: workshop_store.close_workshop(db, str(actor), workshop.id, key),
+                lambda: workshop_sessions.close_workshop(
+                    console.db, str(console.actor), console.workshop.id, console.key
+                ),
                 "The workshop is closed.",
             )
+
+
+run_page(main)

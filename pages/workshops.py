@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
 from assessments import catalog, vocab
-from assessments.errors import field_messages
 from assessments.exports import EXPORTS, build_export
 from assessments.reports.minutes import file_stem, minutes_pdf
 from assessments.risks import TIERS, RiskInput
-from assessments.store import workshops as workshop_store
+from assessments.store import workshop_consensus, workshop_sessions
+from assessments.store.db import Database
 from assessments.store.inventory import system_names
 from assessments.workshops import (
     NAME_MAX,
@@ -39,6 +39,7 @@ from ui.common import (
     require_actor_notice,
     show_flash,
 )
+from ui.navigation import run_page
 
 PREFIX = "ws_new_"
 DRAFTS = PREFIX + "drafts"
@@ -48,28 +49,54 @@ DRAFT_ERRORS = PREFIX + "draft_errors"
 # download.
 WORKSHOPS_SHOWN = LINK_LIMIT // 2
 
-db = database()
-st.title("Committee workshops")
-st.caption(
-    "An ethics committee rates the same risks blind, each member on their own device; the "
-    "facilitator reveals the spread, the committee discusses and records one rating per risk, "
-    "with its dissent, in the risk's history."
-)
-show_flash()
 
-systems = system_names(db, include_retired=False)
-workshops = workshop_store.list_workshops(db, limit=WORKSHOPS_SHOWN)
+def main() -> None:
+    db = database()
+    render_header()
+    systems = system_names(db, include_retired=False)
+    render_workshop_list(db)
+    render_planning(db, systems)
+
+
+def render_header() -> None:
+    st.title("Committee workshops")
+    st.caption(
+        "An ethics committee rates the same risks blind, each member on their own device; the "
+        "facilitator reveals the spread, the committee discusses and records one rating per "
+        "risk, with its dissent, in the risk's history."
+    )
+    show_flash()
+
 
 # --- the list ------------------------------------------------------------------------------------
 
-st.page_link(WORKSHOP_JOIN, label="Join a workshop as a participant", icon=":material/how_to_vote:")
-if workshops.empty:
-    st.info(
-        "No workshops yet. Plan the first one below: choose the risks, share the join code in "
-        "the room, and run the vote from the console.",
-        icon=":material/groups:",
+
+def render_workshop_list(db: Database) -> None:
+    workshops = workshop_sessions.list_workshops(db, limit=WORKSHOPS_SHOWN)
+    st.page_link(
+        WORKSHOP_JOIN, label="Join a workshop as a participant", icon=":material/how_to_vote:"
     )
-for row in workshops.itertuples():
+    if workshops.empty:
+        st.info(
+            "No workshops yet. Plan the first one below: choose the risks, share the join code "
+            "in the room, and run the vote from the console.",
+            icon=":material/groups:",
+        )
+    for row in workshops.itertuples():
+        render_workshop_box(db, row)
+    capped_list_note(
+        len(workshops),
+        workshop_sessions.workshop_count(db),
+        "workshops (open ones, then the newest)",
+        download=lambda: build_export(db, "workshops", "json"),
+        file_name=f"{EXPORTS['workshops'].file_stem}.json",
+        mime="application/json",
+        download_label="Download every workshop (JSON)",
+        key="ws_download_all",
+    )
+
+
+def render_workshop_box(db: Database, row: Any) -> None:
     with st.container(border=True):
         heading, actions = st.columns([3, 2], vertical_alignment="center")
         with heading:
@@ -93,7 +120,7 @@ for row in workshops.itertuples():
             minutes.download_button(
                 "Minutes",
                 data=lambda workshop_id=row.id: minutes_pdf(
-                    workshop_store.workshop_record(db, workshop_id)
+                    workshop_consensus.workshop_record(db, workshop_id)
                 ),
                 file_name=f"{file_stem(row.id, row.title)}.pdf",
                 mime="application/pdf",
@@ -101,27 +128,31 @@ for row in workshops.itertuples():
                 icon=":material/picture_as_pdf:",
                 key=f"ws_minutes_{row.id}",
             )
-capped_list_note(
-    len(workshops),
-    workshop_store.workshop_count(db),
-    "workshops (open ones, then the newest)",
-    download=lambda: build_export(db, "workshops", "json"),
-    file_name=f"{EXPORTS['workshops'].file_stem}.json",
-    mime="application/json",
-    download_label="Download every workshop (JSON)",
-    key="ws_download_all",
-)
+
 
 # --- planning a new workshop ---------------------------------------------------------------------
 
-st.subheader("Plan a workshop")
-if not systems:
-    st.info(
-        "Add an AI system first: a workshop rates the risks of one or more AI systems.",
-        icon=":material/memory:",
-    )
-    st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
-    st.stop()
+
+def render_planning(db: Database, systems: dict[int, str]) -> None:
+    st.subheader("Plan a workshop")
+    if not systems:
+        st.info(
+            "Add an AI system first: a workshop rates the risks of one or more AI systems.",
+            icon=":material/memory:",
+        )
+        st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+        return
+    errors: dict[str, str] = st.session_state.get(ERRORS, {})
+    drafts: list[dict[str, Any]] = st.session_state.setdefault(DRAFTS, [])
+    if not st.session_state.get(PREFIX + "facilitator"):
+        st.session_state[PREFIX + "facilitator"] = current_actor() or ""
+    chosen_systems = render_title_and_systems(systems, errors)
+    render_risk_choice(db, chosen_systems, errors)
+    render_drafts(systems, drafts, errors)
+    with st.expander("Draft a new risk to rate", expanded=False):
+        render_draft_form(systems, chosen_systems, drafts)
+    render_settings(errors)
+    render_create(db, chosen_systems, drafts, errors)
 
 
 def forget_errors(*fields: str) -> None:
@@ -131,183 +162,213 @@ def forget_errors(*fields: str) -> None:
     st.session_state[ERRORS] = {field: text for field, text in kept.items() if field not in fields}
 
 
-errors: dict[str, str] = st.session_state.get(ERRORS, {})
-drafts: list[dict[str, Any]] = st.session_state.setdefault(DRAFTS, [])
-if not st.session_state.get(PREFIX + "facilitator"):
-    st.session_state[PREFIX + "facilitator"] = current_actor() or ""
+def render_title_and_systems(systems: dict[int, str], errors: dict[str, str]) -> list[int]:
+    st.text_input(
+        "Title *",
+        key=PREFIX + "title",
+        max_chars=TITLE_MAX,
+        placeholder="e.g. Q4 review",
+        on_change=forget_errors,
+        args=("title",),
+    )
+    field_error(errors, "title")
+    st.text_input(
+        "Facilitator *",
+        key=PREFIX + "facilitator",
+        max_chars=NAME_MAX,
+        on_change=forget_errors,
+        args=("facilitator",),
+    )
+    field_error(errors, "facilitator")
+    chosen_systems: list[int] = st.multiselect(
+        "AI systems *",
+        list(systems),
+        format_func=lambda system_id: systems.get(system_id, str(system_id)),
+        key=PREFIX + "systems",
+        on_change=forget_errors,
+        args=("system_ids",),
+    )
+    field_error(errors, "system_ids")
+    return chosen_systems
 
-st.text_input(
-    "Title *",
-    key=PREFIX + "title",
-    max_chars=TITLE_MAX,
-    placeholder="e.g. Q4 review",
-    on_change=forget_errors,
-    args=("title",),
-)
-field_error(errors, "title")
-st.text_input(
-    "Facilitator *",
-    key=PREFIX + "facilitator",
-    max_chars=NAME_MAX,
-    on_change=forget_errors,
-    args=("facilitator",),
-)
-field_error(errors, "facilitator")
-chosen_systems: list[int] = st.multiselect(
-    "AI systems *",
-    list(systems),
-    format_func=lambda system_id: systems.get(system_id, str(system_id)),
-    key=PREFIX + "systems",
-    on_change=forget_errors,
-    args=("system_ids",),
-)
-field_error(errors, "system_ids")
 
-candidates, candidate_total = workshop_store.candidate_risks(db, chosen_systems, limit=CHOICE_LIMIT)
-labels = {
-    int(risk.id): f"{risk.title} · {risk.system_name}"
-    + (f" · {risk.level}" if isinstance(risk.level, str) else " · not rated")
-    for risk in candidates.itertuples()
-}
-# Keep only risks of the systems still chosen (the list of options follows the systems).
-picked = [risk_id for risk_id in st.session_state.get(PREFIX + "risks", []) if risk_id in labels]
-st.session_state[PREFIX + "risks"] = picked
-st.multiselect(
-    "Risks from the register",
-    list(labels),
-    format_func=lambda risk_id: labels.get(risk_id, str(risk_id)),
-    key=PREFIX + "risks",
-    placeholder="Choose the AI systems first" if not chosen_systems else "Choose risks",
-    help="The agenda follows this order; drafted risks come after them.",
-    on_change=forget_errors,
-    args=("risk_ids",),
-)
-field_error(errors, "risk_ids")
-capped_list_note(
-    len(candidates),
-    candidate_total,
-    "open risks of these AI systems",
-    hint="Choose fewer AI systems to be offered the others.",
-)
-if chosen_systems and candidates.empty:
-    st.caption("These AI systems have no open risks in the register yet: draft them below.")
+def risk_labels(candidates: pd.DataFrame) -> dict[int, str]:
+    return {
+        int(risk.id): f"{risk.title} · {risk.system_name}"
+        + (f" · {risk.level}" if isinstance(risk.level, str) else " · not rated")
+        for risk in candidates.itertuples()
+    }
 
-if drafts:
-    st.markdown("**Drafted risks** (added to the register when the workshop is created)")
-    for index, draft in enumerate(drafts):
-        text, remove = st.columns([5, 1], vertical_alignment="center")
-        system = systems.get(draft["system_id"], "")
-        text.markdown(f"- {markdown_text(draft['title'])} · {markdown_text(system)}")
-        if remove.button("Remove", key=f"{PREFIX}remove_{index}"):
-            drafts.pop(index)
-            forget_errors("drafts")
-            st.rerun()
-field_error(errors, "drafts")
 
-with st.expander("Draft a new risk to rate", expanded=False):
+def render_risk_choice(db: Database, chosen_systems: list[int], errors: dict[str, str]) -> None:
+    candidates, candidate_total = workshop_sessions.candidate_risks(
+        db, chosen_systems, limit=CHOICE_LIMIT
+    )
+    labels = risk_labels(candidates)
+    # Keep only risks of the systems still chosen (the list of options follows the systems).
+    kept = st.session_state.get(PREFIX + "risks", [])
+    st.session_state[PREFIX + "risks"] = [risk_id for risk_id in kept if risk_id in labels]
+    st.multiselect(
+        "Risks from the register",
+        list(labels),
+        format_func=lambda risk_id: labels.get(risk_id, str(risk_id)),
+        key=PREFIX + "risks",
+        placeholder="Choose the AI systems first" if not chosen_systems else "Choose risks",
+        help="The agenda follows this order; drafted risks come after them.",
+        on_change=forget_errors,
+        args=("risk_ids",),
+    )
+    field_error(errors, "risk_ids")
+    capped_list_note(
+        len(candidates),
+        candidate_total,
+        "open risks of these AI systems",
+        hint="Choose fewer AI systems to be offered the others.",
+    )
+    if chosen_systems and candidates.empty:
+        st.caption("These AI systems have no open risks in the register yet: draft them below.")
+
+
+def render_drafts(
+    systems: dict[int, str], drafts: list[dict[str, Any]], errors: dict[str, str]
+) -> None:
+    if drafts:
+        st.markdown("**Drafted risks** (added to the register when the workshop is created)")
+        for index, draft in enumerate(drafts):
+            text, remove = st.columns([5, 1], vertical_alignment="center")
+            system = systems.get(draft["system_id"], "")
+            text.markdown(f"- {markdown_text(draft['title'])} · {markdown_text(system)}")
+            if remove.button("Remove", key=f"{PREFIX}remove_{index}"):
+                drafts.pop(index)
+                forget_errors("drafts")
+                st.rerun()
+    field_error(errors, "drafts")
+
+
+def render_draft_form(
+    systems: dict[int, str], chosen_systems: list[int], drafts: list[dict[str, Any]]
+) -> None:
     draft_errors: dict[str, str] = st.session_state.get(DRAFT_ERRORS, {})
     if not chosen_systems:
         st.caption("Choose the AI systems first.")
-    else:
-        taxonomy = catalog.taxonomy()
-        with st.form(PREFIX + "draft_form", clear_on_submit=False):
-            st.selectbox(
-                "AI system *",
-                chosen_systems,
-                format_func=lambda system_id: systems.get(system_id, str(system_id)),
-                key=PREFIX + "draft_system",
-            )
-            st.text_input("Risk title *", key=PREFIX + "draft_title", max_chars=200)
-            field_error(draft_errors, "title")
-            st.text_area("Description", key=PREFIX + "draft_description")
-            left, right = st.columns(2)
-            left.selectbox(
-                "Harm category *",
-                list(taxonomy.harm_categories),
-                format_func=labelled(taxonomy.harm_categories),
-                key=PREFIX + "draft_harm",
-            )
-            right.selectbox(
-                "Risk source *",
-                list(taxonomy.risk_sources),
-                format_func=labelled(taxonomy.risk_sources),
-                key=PREFIX + "draft_source",
-            )
-            left.multiselect(
-                "Affected parties *",
-                list(taxonomy.affected_parties),
-                format_func=labelled(taxonomy.affected_parties),
-                key=PREFIX + "draft_parties",
-            )
-            with left:
-                field_error(draft_errors, "affected_parties")
-            right.selectbox(
-                "Lifecycle stage *",
-                list(vocab.LIFECYCLE_STAGES),
-                index=list(vocab.LIFECYCLE_STAGES).index("operation_monitoring"),
-                format_func=labelled(vocab.LIFECYCLE_STAGES),
-                key=PREFIX + "draft_stage",
-            )
-            right.text_input("Risk owner *", key=PREFIX + "draft_owner", max_chars=120)
-            with right:
-                field_error(draft_errors, "owner")
-            add = st.form_submit_button("Add to the agenda")
-        if add:
-            values = {
-                "system_id": st.session_state.get(PREFIX + "draft_system"),
-                "title": st.session_state.get(PREFIX + "draft_title") or "",
-                "description": st.session_state.get(PREFIX + "draft_description") or "",
-                "harm_category": st.session_state.get(PREFIX + "draft_harm"),
-                "risk_source": st.session_state.get(PREFIX + "draft_source"),
-                "affected_parties": st.session_state.get(PREFIX + "draft_parties") or [],
-                "lifecycle_stage": st.session_state.get(PREFIX + "draft_stage"),
-                "owner": st.session_state.get(PREFIX + "draft_owner") or "",
-                "origin": "workshop draft",
-            }
-            try:
-                drafted = RiskInput.model_validate(values)
-            except ValidationError as error:
-                st.session_state[DRAFT_ERRORS] = field_messages(error)
-            else:
-                drafts.append(drafted.model_dump())
-                st.session_state[DRAFT_ERRORS] = {}
-                # A drafted risk is something to rate: "choose at least one risk" is answered.
-                forget_errors("risk_ids", "drafts")
-                for name in ("draft_title", "draft_description"):
-                    st.session_state.pop(PREFIX + name, None)
-            st.rerun()
+        return
+    taxonomy = catalog.taxonomy()
+    with st.form(PREFIX + "draft_form", clear_on_submit=False):
+        st.selectbox(
+            "AI system *",
+            chosen_systems,
+            format_func=lambda system_id: systems.get(system_id, str(system_id)),
+            key=PREFIX + "draft_system",
+        )
+        st.text_input("Risk title *", key=PREFIX + "draft_title", max_chars=200)
+        field_error(draft_errors, "title")
+        st.text_area("Description", key=PREFIX + "draft_description")
+        left, right = st.columns(2)
+        left.selectbox(
+            "Harm category *",
+            list(taxonomy.harm_categories),
+            format_func=labelled(taxonomy.harm_categories),
+            key=PREFIX + "draft_harm",
+        )
+        right.selectbox(
+            "Risk source *",
+            list(taxonomy.risk_sources),
+            format_func=labelled(taxonomy.risk_sources),
+            key=PREFIX + "draft_source",
+        )
+        left.multiselect(
+            "Affected parties *",
+            list(taxonomy.affected_parties),
+            format_func=labelled(taxonomy.affected_parties),
+            key=PREFIX + "draft_parties",
+        )
+        with left:
+            field_error(draft_errors, "affected_parties")
+        right.selectbox(
+            "Lifecycle stage *",
+            list(vocab.LIFECYCLE_STAGES),
+            index=list(vocab.LIFECYCLE_STAGES).index("operation_monitoring"),
+            format_func=labelled(vocab.LIFECYCLE_STAGES),
+            key=PREFIX + "draft_stage",
+        )
+        right.text_input("Risk owner *", key=PREFIX + "draft_owner", max_chars=120)
+        with right:
+            field_error(draft_errors, "owner")
+        add = st.form_submit_button("Add to the agenda")
+    if add:
+        add_draft(drafts)
 
-st.radio(
-    "What the committee rates *",
-    list(TIERS),
-    format_func=labelled(TIERS),
-    horizontal=True,
-    key=PREFIX + "tier",
-    help="The consensus is recorded as a rating of this tier in each risk's history.",
-    on_change=forget_errors,
-    args=("tier",),
-)
-st.text_area(
-    "Expected participants (one name per line, optional)",
-    key=PREFIX + "expected",
-    help="The console lists who has not joined yet.",
-    on_change=forget_errors,
-    args=("expected_participants",),
-)
-field_error(errors, "expected_participants")
-st.checkbox(
-    "Anonymise names in the minutes and on the projector",
-    key=PREFIX + "anonymise",
-    help="Votes then show 'Member 1', 'Member 2', ...; the attendee list stays.",
-)
-# The summary follows the field messages still on screen: once every marked field has been
-# changed, it goes too. A refusal that belongs to no field stays until the next attempt.
-if any(field != "form" for field in errors):
-    st.error("Nothing was saved: please correct the fields marked above.")
-if errors.get("form"):
-    st.error(errors["form"])
-actor = require_actor_notice()
-if st.button("Create the workshop", type="primary", disabled=actor is None):
+
+def add_draft(drafts: list[dict[str, Any]]) -> None:
+    """Check the drafted risk (the messages go beside its fields) and put it on the agenda."""
+    values = {
+        "system_id": st.session_state.get(PREFIX + "draft_system"),
+        "title": st.session_state.get(PREFIX + "draft_title") or "",
+        "description": st.session_state.get(PREFIX + "draft_description") or "",
+        "harm_category": st.session_state.get(PREFIX + "draft_harm"),
+        "risk_source": st.session_state.get(PREFIX + "draft_source"),
+        "affected_parties": st.session_state.get(PREFIX + "draft_parties") or [],
+        "lifecycle_stage": st.session_state.get(PREFIX + "draft_stage"),
+        "owner": st.session_state.get(PREFIX + "draft_owner") or "",
+        "origin": "workshop draft",
+    }
+    drafted, draft_errors = attempt(lambda: RiskInput.model_validate(values))
+    st.session_state[DRAFT_ERRORS] = draft_errors
+    if drafted is not None:
+        drafts.append(drafted.model_dump())
+        # A drafted risk is something to rate: "choose at least one risk" is answered.
+        forget_errors("risk_ids", "drafts")
+        for name in ("draft_title", "draft_description"):
+            st.session_state.pop(PREFIX + name, None)
+    st.rerun()
+
+
+def render_settings(errors: dict[str, str]) -> None:
+    st.radio(
+        "What the committee rates *",
+        list(TIERS),
+        format_func=labelled(TIERS),
+        horizontal=True,
+        key=PREFIX + "tier",
+        help="The consensus is recorded as a rating of this tier in each risk's history.",
+        on_change=forget_errors,
+        args=("tier",),
+    )
+    st.text_area(
+        "Expected participants (one name per line, optional)",
+        key=PREFIX + "expected",
+        help="The console lists who has not joined yet.",
+        on_change=forget_errors,
+        args=("expected_participants",),
+    )
+    field_error(errors, "expected_participants")
+    st.checkbox(
+        "Anonymise names in the minutes and on the projector",
+        key=PREFIX + "anonymise",
+        help="Votes then show 'Member 1', 'Member 2', ...; the attendee list stays.",
+    )
+
+
+def render_create(
+    db: Database,
+    chosen_systems: list[int],
+    drafts: list[dict[str, Any]],
+    errors: dict[str, str],
+) -> None:
+    # The summary follows the field messages still on screen: once every marked field has been
+    # changed, it goes too. A refusal that belongs to no field stays until the next attempt.
+    if any(field != "form" for field in errors):
+        st.error("Nothing was saved: please correct the fields marked above.")
+    if errors.get("form"):
+        st.error(errors["form"])
+    actor = require_actor_notice()
+    if st.button("Create the workshop", type="primary", disabled=actor is None):
+        create(db, str(actor), chosen_systems, drafts)
+
+
+def create(
+    db: Database, actor: str, chosen_systems: list[int], drafts: list[dict[str, Any]]
+) -> None:
     values = {
         "title": st.session_state.get(PREFIX + "title") or "",
         "facilitator": st.session_state.get(PREFIX + "facilitator") or "",
@@ -319,7 +380,7 @@ if st.button("Create the workshop", type="primary", disabled=actor is None):
         "expected_participants": str(st.session_state.get(PREFIX + "expected") or "").splitlines(),
     }
     created, new_errors = attempt(
-        lambda: workshop_store.create_workshop(db, str(actor), WorkshopInput.model_validate(values))
+        lambda: workshop_sessions.create_workshop(db, actor, WorkshopInput.model_validate(values))
     )
     if created is not None:
         for name in list(st.session_state):
@@ -333,3 +394,6 @@ if st.button("Create the workshop", type="primary", disabled=actor is None):
         st.switch_page(WORKSHOP_CONSOLE, query_params={"id": str(workshop_id)})
     st.session_state[ERRORS] = new_errors
     st.rerun()
+
+
+run_page(main)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assessments.reports.tabular import to_json
 from assessments.store.db import Database
-from assessments.store.workshops import export_records
+from assessments.store.workshop_consensus import export_records
 
 WORKSHOP_FORMATS = ("json",)
 

@@ -15,9 +15,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from assessments.store import inventory
+from assessments.store import inventory, workshop_sessions
 from assessments.store import risks as risk_store
-from assessments.store import workshops as store
 from assessments.store.db import Database
 from assessments.workshops import WorkshopInput
 from tests.browser.helpers import assert_no_exception
@@ -74,7 +73,7 @@ def test_a_workshop_from_join_to_consensus(browser, live_app_factory) -> None:
     def prepare(database: Database) -> None:
         system = inventory.create_system(database, "Ada", system_input())
         risk = risk_store.create_risk(database, "Ada", risk_input(system.id))
-        created = store.create_workshop(
+        created = workshop_sessions.create_workshop(
             database,
             "Helena",
             WorkshopInput(

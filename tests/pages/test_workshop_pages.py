@@ -11,9 +11,8 @@ import pytest
 from streamlit.proto.Block_pb2 import Block as BlockProto
 
 from assessments.criteria import presets
-from assessments.store import inventory
+from assessments.store import inventory, workshop_consensus, workshop_sessions, workshop_votes
 from assessments.store import risks as risk_store
-from assessments.store import workshops as store
 from assessments.store.criteria import save_criteria
 from assessments.store.db import Database
 from assessments.text import escape_markdown
@@ -61,7 +60,7 @@ def prepare(
         risk_store.create_risk(database, "Ada", risk_input(system.id, title=risk_title)).id
         for risk_title in risk_titles
     ]
-    created = store.create_workshop(
+    created = workshop_sessions.create_workshop(
         database,
         FACILITATOR,
         WorkshopInput(
@@ -76,11 +75,11 @@ def prepare(
     )
     tokens = {}
     for name in voters:
-        tokens[name] = store.join_workshop(
+        tokens[name] = workshop_sessions.join_workshop(
             database, created.workshop.code, JoinInput(name=name)
         ).token
     if start:
-        store.go_to_item(
+        workshop_votes.go_to_item(
             database, FACILITATOR, created.workshop.id, created.facilitator_key, risk_ids[0]
         )
     database.close()
@@ -113,7 +112,7 @@ def open_console(app_test, setup: dict, *, actor: str | None = "Test User"):
 
 def vote_and_reveal(database: Database, setup: dict, votes: dict[str, tuple[int, int]]) -> None:
     for name, (likelihood, severity) in votes.items():
-        store.submit_vote(
+        workshop_votes.submit_vote(
             database,
             setup["code"],
             setup["tokens"][name],
@@ -121,7 +120,9 @@ def vote_and_reveal(database: Database, setup: dict, votes: dict[str, tuple[int,
             1,
             VoteInput(likelihood=likelihood, severity=severity),
         )
-    store.reveal_votes(database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0])
+    workshop_votes.reveal_votes(
+        database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0]
+    )
 
 
 # --- the workshops page --------------------------------------------------------------------------
@@ -147,7 +148,7 @@ def test_planning_a_workshop_opens_its_console_with_the_key_once(app_test, db_pa
     at.checkbox(key="ws_new_anonymise").check()
     next(button for button in at.button if button.label == "Create the workshop").click().run()
     no_exceptions(at)
-    created = with_database(db_path, lambda database: store.list_workshops(database))
+    created = with_database(db_path, lambda database: workshop_sessions.list_workshops(database))
     row = created[created["title"] == "Second look"].iloc[0]
     assert bool(row["anonymise_names"]) and list(row["expected_participants"]) == ["Ada", "Bo"]
     assert row["facilitator"] == "Test User"
@@ -158,7 +159,7 @@ def test_planning_a_workshop_opens_its_console_with_the_key_once(app_test, db_pa
     assert at.query_params["id"] in (str(row["id"]), [str(row["id"])])
     key = at.code[0].value
     assert with_database(
-        db_path, lambda database: store.is_facilitator(database, int(row["id"]), key)
+        db_path, lambda database: workshop_sessions.is_facilitator(database, int(row["id"]), key)
     )
     start = next(button for button in at.button if button.label.startswith("Start item 1"))
     assert not start.disabled
@@ -186,7 +187,10 @@ def test_a_workshop_without_risks_is_refused_and_the_form_keeps_its_values(
     assert "Choose at least one risk" in texts(at)
     assert "Nothing was saved" in at.error[0].value
     assert at.text_input(key="ws_new_title").value == "Nothing to rate"
-    assert with_database(db_path, lambda database: len(store.list_workshops(database))) == 1
+    assert (
+        with_database(db_path, lambda database: len(workshop_sessions.list_workshops(database)))
+        == 1
+    )
 
 
 def test_planning_messages_follow_the_last_attempt_and_go_once_a_field_changes(
@@ -235,9 +239,9 @@ def test_a_risk_drafted_on_the_spot_joins_the_agenda(app_test, db_path) -> None:
     no_exceptions(at)
 
     def agenda(database: Database) -> list[str]:
-        frame = store.list_workshops(database)
+        frame = workshop_sessions.list_workshops(database)
         workshop_id = int(frame[frame["title"] == "With a draft"]["id"].item())
-        return [item.title for item in store.workshop_items(database, workshop_id)]
+        return [item.title for item in workshop_sessions.workshop_items(database, workshop_id)]
 
     assert with_database(db_path, agenda) == ["Chatbot invents loan terms"]
 
@@ -281,7 +285,10 @@ def test_facilitator_actions_need_the_name_in_the_sidebar(app_test, db_path) -> 
     assert start.disabled
     close = next(button for button in at.button if button.label == "Close the workshop")
     assert close.disabled
-    assert with_database(db_path, lambda d: store.workshop_state(d, setup["id"]).current) is None
+    assert (
+        with_database(db_path, lambda d: workshop_sessions.workshop_state(d, setup["id"]).current)
+        is None
+    )
 
 
 def test_an_unknown_workshop_id_says_so(app_test) -> None:
@@ -319,7 +326,7 @@ def test_the_console_runs_an_item_from_start_to_consensus(app_test, db_path) -> 
 
     def cast(database: Database) -> None:
         for name, cell in (("Ada", (2, 3)), ("Bo", (4, 3))):
-            store.submit_vote(
+            workshop_votes.submit_vote(
                 database,
                 setup["code"],
                 setup["tokens"][name],
@@ -384,7 +391,7 @@ def test_after_a_second_reveal_the_console_opens_on_the_newest_round(app_test, d
 
     def two_rounds(database: Database) -> None:
         vote_and_reveal(database, setup, {"Ada": (3, 3), "Bo": (4, 4)})
-        store.start_new_round(
+        workshop_votes.start_new_round(
             database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0]
         )
 
@@ -394,7 +401,7 @@ def test_after_a_second_reveal_the_console_opens_on_the_newest_round(app_test, d
 
     def second_reveal(database: Database) -> None:
         for name in ("Ada", "Bo"):
-            store.submit_vote(
+            workshop_votes.submit_vote(
                 database,
                 setup["code"],
                 setup["tokens"][name],
@@ -402,7 +409,9 @@ def test_after_a_second_reveal_the_console_opens_on_the_newest_round(app_test, d
                 2,
                 VoteInput(likelihood=4, severity=4),
             )
-        store.reveal_votes(database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0])
+        workshop_votes.reveal_votes(
+            database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0]
+        )
 
     with_database(db_path, second_reveal)
     at.run()
@@ -433,7 +442,7 @@ def test_the_console_shows_dissenters_by_number_in_an_anonymised_workshop(
 
     def decide(database: Database) -> None:
         vote_and_reveal(database, setup, {"Ada": (2, 2), "Bo": (4, 4)})
-        store.record_consensus(
+        workshop_consensus.record_consensus(
             database,
             FACILITATOR,
             setup["id"],
@@ -516,7 +525,7 @@ def test_the_note_field_holds_at_most_what_the_note_model_takes(app_test, db_pat
     no_exceptions(at)
     assert "Note saved." in texts(at)
     saved = with_database(
-        db_path, lambda d: store.note_for(d, setup["id"], setup["risk_ids"][0], 1)
+        db_path, lambda d: workshop_consensus.note_for(d, setup["id"], setup["risk_ids"][0], 1)
     )
     assert saved == ("A long discussion. " * 250)[:NOTE_MAX].strip()
 
@@ -530,14 +539,17 @@ def test_closing_from_the_console(app_test, db_path) -> None:
     next(button for button in at.button if button.label == "Close the workshop").click().run()
     no_exceptions(at)
     assert "join code no longer works" in texts(at)
-    assert with_database(db_path, lambda d: store.get_workshop(d, setup["id"]).status) == "closed"
+    assert (
+        with_database(db_path, lambda d: workshop_sessions.get_workshop(d, setup["id"]).status)
+        == "closed"
+    )
 
 
 def test_a_closed_workshop_can_be_reviewed_without_the_key(app_test, db_path) -> None:
     setup = prepare(db_path, start=True, voters=("Ada",))
 
     def finish(database: Database) -> None:
-        store.submit_vote(
+        workshop_votes.submit_vote(
             database,
             setup["code"],
             setup["tokens"]["Ada"],
@@ -545,8 +557,10 @@ def test_a_closed_workshop_can_be_reviewed_without_the_key(app_test, db_path) ->
             1,
             VoteInput(likelihood=2, severity=2),
         )
-        store.reveal_votes(database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0])
-        store.record_consensus(
+        workshop_votes.reveal_votes(
+            database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0]
+        )
+        workshop_consensus.record_consensus(
             database,
             FACILITATOR,
             setup["id"],
@@ -554,7 +568,7 @@ def test_a_closed_workshop_can_be_reviewed_without_the_key(app_test, db_path) ->
             setup["risk_ids"][0],
             ConsensusInput(likelihood=2, severity=2, rationale="Agreed."),
         )
-        store.close_workshop(database, FACILITATOR, setup["id"], setup["key"])
+        workshop_sessions.close_workshop(database, FACILITATOR, setup["id"], setup["key"])
 
     with_database(db_path, finish)
     at = app_test(CONSOLE, id=str(setup["id"]))
@@ -597,7 +611,7 @@ def test_an_empty_name_is_refused_and_nothing_is_written(app_test, db_path) -> N
     at.button(key="FormSubmitter:ws_join_form-Join").click().run()
     no_exceptions(at)
     assert "this field is required" in texts(at)
-    assert with_database(db_path, lambda d: store.participants(d, setup["id"])) == []
+    assert with_database(db_path, lambda d: workshop_sessions.participants(d, setup["id"])) == []
 
 
 def test_a_participant_joins_votes_blind_and_comes_back_after_a_reload(app_test, db_path) -> None:
@@ -611,8 +625,10 @@ def test_a_participant_joins_votes_blind_and_comes_back_after_a_reload(app_test,
     assert "Waiting for the facilitator" in texts(at)
 
     def start_and_bo_votes(database: Database) -> None:
-        store.go_to_item(database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0])
-        store.submit_vote(
+        workshop_votes.go_to_item(
+            database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0]
+        )
+        workshop_votes.submit_vote(
             database,
             setup["code"],
             setup["tokens"]["Bo"],
@@ -651,7 +667,7 @@ def test_a_participant_joins_votes_blind_and_comes_back_after_a_reload(app_test,
 
     with_database(
         db_path,
-        lambda d: store.reveal_votes(
+        lambda d: workshop_votes.reveal_votes(
             d, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0]
         ),
     )
@@ -689,7 +705,7 @@ def test_a_vote_sent_after_the_reveal_is_not_taken(app_test, db_path) -> None:
     at.radio(key=prefix + "severity").set_value(2)
 
     def meanwhile(database: Database) -> None:
-        store.submit_vote(
+        workshop_votes.submit_vote(
             database,
             setup["code"],
             setup["tokens"]["Ada"],
@@ -697,7 +713,9 @@ def test_a_vote_sent_after_the_reveal_is_not_taken(app_test, db_path) -> None:
             1,
             VoteInput(likelihood=1, severity=1),
         )
-        store.reveal_votes(database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0])
+        workshop_votes.reveal_votes(
+            database, FACILITATOR, setup["id"], setup["key"], setup["risk_ids"][0]
+        )
 
     with_database(db_path, meanwhile)
     at.button(key=f"FormSubmitter:{prefix}form-Submit my vote").click().run()
@@ -725,7 +743,7 @@ def test_a_member_keeps_the_scale_the_round_opened_with(app_test, db_path) -> No
     setup = prepare(db_path, start=True, voters=("Ada",))
 
     def vote_then_change_criteria(database: Database) -> None:
-        store.submit_vote(
+        workshop_votes.submit_vote(
             database,
             setup["code"],
             setup["tokens"]["Ada"],

@@ -24,7 +24,7 @@ from markdown_it.rules_inline import StateInline
 from assessments import catalog
 from assessments.criteria import RiskCriteria, RiskLevel, Step
 from assessments.impact import get_questionnaire
-from assessments.questionnaire import visible_questions
+from assessments.questionnaire.visibility import visible_questions
 from assessments.risks import AcceptanceInput, ActionInput, TreatmentInput
 from assessments.soa import ReadinessInput, SoAEntryInput
 from assessments.store import criteria as criteria_store
@@ -33,7 +33,7 @@ from assessments.store import inventory as inventory_store
 from assessments.store import risks as risk_store
 from assessments.store import screenings as screening_store
 from assessments.store import soa as soa_store
-from assessments.store import workshops as workshop_store
+from assessments.store import workshop_consensus, workshop_sessions, workshop_votes
 from assessments.store.db import Database
 from assessments.workshops import ConsensusInput, JoinInput, NoteInput, VoteInput, WorkshopInput
 from tests.factories import system_input
@@ -345,7 +345,7 @@ def _impact(database: Database, system_id: int, outcome: str) -> int:
 def _workshops(database: Database, world: HostileWorld) -> None:
     """An open workshop mid-discussion (votes revealed, a note) and a closed one with minutes."""
     for closed in (False, True):
-        created = workshop_store.create_workshop(
+        created = workshop_sessions.create_workshop(
             database,
             ACTOR,
             WorkshopInput(
@@ -359,13 +359,13 @@ def _workshops(database: Database, world: HostileWorld) -> None:
         )
         workshop, key = created.workshop, created.facilitator_key
         tokens = [
-            workshop_store.join_workshop(database, workshop.code, JoinInput(name=name)).token
+            workshop_sessions.join_workshop(database, workshop.code, JoinInput(name=name)).token
             for name in (hostile("member")[:80], "Bo")
         ]
         risk_id = world.risks[0]
-        workshop_store.go_to_item(database, ACTOR, workshop.id, key, risk_id)
+        workshop_votes.go_to_item(database, ACTOR, workshop.id, key, risk_id)
         for token, (likelihood, severity) in zip(tokens, ((2, 3), (4, 4)), strict=True):
-            workshop_store.submit_vote(
+            workshop_votes.submit_vote(
                 database,
                 workshop.code,
                 token,
@@ -373,13 +373,13 @@ def _workshops(database: Database, world: HostileWorld) -> None:
                 1,
                 VoteInput(likelihood=likelihood, severity=severity, comment=hostile_lines("vote")),
             )
-        workshop_store.reveal_votes(database, ACTOR, workshop.id, key, risk_id)
-        workshop_store.save_note(
+        workshop_votes.reveal_votes(database, ACTOR, workshop.id, key, risk_id)
+        workshop_consensus.save_note(
             database, ACTOR, workshop.id, key, risk_id, 1, NoteInput(note=hostile_lines("note"))
         )
         if closed:
-            members = [p.name for p in workshop_store.participants(database, workshop.id)]
-            workshop_store.record_consensus(
+            members = [p.name for p in workshop_sessions.participants(database, workshop.id)]
+            workshop_consensus.record_consensus(
                 database,
                 ACTOR,
                 workshop.id,
@@ -395,7 +395,7 @@ def _workshops(database: Database, world: HostileWorld) -> None:
                     actions=[hostile("consensus action")],
                 ),
             )
-            workshop_store.close_workshop(database, ACTOR, workshop.id, key)
+            workshop_sessions.close_workshop(database, ACTOR, workshop.id, key)
             world.closed_workshop = workshop.id
         else:
             world.open_workshop, world.open_workshop_key = workshop.id, key

@@ -10,7 +10,7 @@ from assessments.inventory import RetirementEffects, retirement_notice
 from assessments.store import impact as impact_store
 from assessments.store import inventory as store
 from assessments.store import risks as risk_store
-from assessments.store import workshops as workshop_store
+from assessments.store import workshop_sessions as workshop_store
 from assessments.store.db import Database
 from assessments.workshops import WorkshopInput
 from tests.factories import system_input

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from assessments.exports import build_export
 from assessments.reports.minutes import minutes_markdown, minutes_pdf
-from assessments.store import inventory
+from assessments.store import inventory, workshop_consensus, workshop_sessions, workshop_votes
 from assessments.store import risks as risk_store
-from assessments.store import workshops as store
 from assessments.store.db import Database, utc_now
 from assessments.store.schema import seed
 from assessments.workshops import ConsensusInput, JoinInput, VoteInput, WorkshopInput
@@ -32,7 +31,7 @@ def plain_text(markdown: str) -> str:
 
 
 def new_workshop(db: Database, risk_ids: list[int], system_id: int) -> tuple[int, str, str]:
-    created = store.create_workshop(
+    created = workshop_sessions.create_workshop(
         db,
         FACILITATOR,
         WorkshopInput(
@@ -55,11 +54,11 @@ def test_minutes_console_and_export_keep_the_text_the_round_was_rated_on(db: Dat
     rated = risk_store.create_risk(db, "Ada", risk_input(system.id)).id
     waiting = risk_store.create_risk(db, "Ada", risk_input(system.id, title="Not reached")).id
     workshop_id, code, key = new_workshop(db, [rated, waiting], system.id)
-    token = store.join_workshop(db, code, JoinInput(name="Bo")).token
-    store.go_to_item(db, FACILITATOR, workshop_id, key, rated)
-    store.submit_vote(db, code, token, rated, 1, VoteInput(likelihood=3, severity=3))
-    store.reveal_votes(db, FACILITATOR, workshop_id, key, rated)
-    store.record_consensus(
+    token = workshop_sessions.join_workshop(db, code, JoinInput(name="Bo")).token
+    workshop_votes.go_to_item(db, FACILITATOR, workshop_id, key, rated)
+    workshop_votes.submit_vote(db, code, token, rated, 1, VoteInput(likelihood=3, severity=3))
+    workshop_votes.reveal_votes(db, FACILITATOR, workshop_id, key, rated)
+    workshop_consensus.record_consensus(
         db,
         FACILITATOR,
         workshop_id,
@@ -72,14 +71,14 @@ def test_minutes_console_and_export_keep_the_text_the_round_was_rated_on(db: Dat
     edit_risk(db, waiting, title="Not reached, renamed")
 
     assert risk_store.get_risk(db, rated).title == NEW_TITLE, "the register has the new text"
-    items = {item.risk_id: item for item in store.workshop_items(db, workshop_id)}
+    items = {item.risk_id: item for item in workshop_sessions.workshop_items(db, workshop_id)}
     assert (items[rated].title, items[rated].description) == (OLD_TITLE, OLD_DESCRIPTION)
     assert items[waiting].title == "Not reached, renamed", "an item never opened reads the risk"
 
-    minutes = plain_text(minutes_markdown(store.workshop_record(db, workshop_id)))
+    minutes = plain_text(minutes_markdown(workshop_consensus.workshop_record(db, workshop_id)))
     assert OLD_TITLE in minutes and OLD_DESCRIPTION in minutes
     assert NEW_TITLE not in minutes and NEW_DESCRIPTION not in minutes
-    assert minutes_pdf(store.workshop_record(db, workshop_id)).startswith(b"%PDF")
+    assert minutes_pdf(workshop_consensus.workshop_record(db, workshop_id)).startswith(b"%PDF")
 
     [exported] = json.loads(build_export(db, "workshops", "json"))
     titles = {item["risk_id"]: item["title"] for item in exported["items"]}
@@ -92,17 +91,17 @@ def test_each_round_keeps_the_text_it_opened_with(db: Database) -> None:
     system = inventory.create_system(db, "Ada", system_input())
     risk_id = risk_store.create_risk(db, "Ada", risk_input(system.id)).id
     workshop_id, code, key = new_workshop(db, [risk_id], system.id)
-    token = store.join_workshop(db, code, JoinInput(name="Bo")).token
-    store.go_to_item(db, FACILITATOR, workshop_id, key, risk_id)
-    store.submit_vote(db, code, token, risk_id, 1, VoteInput(likelihood=2, severity=2))
-    store.reveal_votes(db, FACILITATOR, workshop_id, key, risk_id)
+    token = workshop_sessions.join_workshop(db, code, JoinInput(name="Bo")).token
+    workshop_votes.go_to_item(db, FACILITATOR, workshop_id, key, risk_id)
+    workshop_votes.submit_vote(db, code, token, risk_id, 1, VoteInput(likelihood=2, severity=2))
+    workshop_votes.reveal_votes(db, FACILITATOR, workshop_id, key, risk_id)
     edit_risk(db, risk_id, title="Clarified in the room")
-    [during] = store.workshop_items(db, workshop_id)
+    [during] = workshop_sessions.workshop_items(db, workshop_id)
     assert during.title == OLD_TITLE, "the open round keeps its text on every screen"
 
-    store.start_new_round(db, FACILITATOR, workshop_id, key, risk_id)
+    workshop_votes.start_new_round(db, FACILITATOR, workshop_id, key, risk_id)
     edit_risk(db, risk_id, title=NEW_TITLE)
-    [after] = store.workshop_items(db, workshop_id)
+    [after] = workshop_sessions.workshop_items(db, workshop_id)
     assert after.title == "Clarified in the room"
     kept = db.query_rows(
         "SELECT round, title FROM workshop_rounds WHERE workshop_id = ? ORDER BY round",
@@ -142,7 +141,9 @@ def test_migration_011_backfills_rounds_opened_before_it(tmp_path: Path) -> None
         ) == [(opened, 1, OLD_TITLE, OLD_DESCRIPTION)], "the text the audit trail had then"
         edit_risk(migrated, opened, title=NEW_TITLE, description=NEW_DESCRIPTION)
         edit_risk(migrated, unopened, title="Later, renamed")
-        items = {item.risk_id: item for item in store.workshop_items(migrated, workshop_id)}
+        items = {
+            item.risk_id: item for item in workshop_sessions.workshop_items(migrated, workshop_id)
+        }
         assert (items[opened].title, items[opened].description) == (OLD_TITLE, OLD_DESCRIPTION)
         assert items[unopened].title == "Later, renamed"
     finally:

@@ -16,9 +16,8 @@ from assessments.demo import DEMO_STEPS
 from assessments.errors import ConflictError, FieldErrors, NotFoundError
 from assessments.exports import build_export
 from assessments.reports.minutes import minutes_markdown, minutes_pdf
-from assessments.store import inventory
+from assessments.store import inventory, workshop_consensus, workshop_sessions, workshop_votes
 from assessments.store import risks as risk_store
-from assessments.store import workshops as store
 from assessments.store.criteria import save_criteria
 from assessments.store.db import Database
 from assessments.store.schema import MIGRATIONS_DIR
@@ -57,7 +56,7 @@ def make_workshop(db: Database, *, anonymise: bool = False, risks: int = 2) -> S
         risk_store.create_risk(db, "Ada", risk_input(system.id, title=f"Risk {n}")).id
         for n in range(1, risks + 1)
     ]
-    created = store.create_workshop(
+    created = workshop_sessions.create_workshop(
         db,
         FACILITATOR,
         WorkshopInput(
@@ -80,13 +79,13 @@ def make_workshop(db: Database, *, anonymise: bool = False, risks: int = 2) -> S
 
 
 def join(setup: Setup, name: str) -> str:
-    return store.join_workshop(setup.db, setup.code, JoinInput(name=name)).token
+    return workshop_sessions.join_workshop(setup.db, setup.code, JoinInput(name=name)).token
 
 
 def vote(setup: Setup, token: str, likelihood: int, severity: int, **extra: object) -> int:
     risk_id = int(extra.pop("risk_id", setup.risk_ids[0]))
     round_number = int(extra.pop("round_number", 1))
-    return store.submit_vote(
+    return workshop_votes.submit_vote(
         setup.db,
         setup.code,
         token,
@@ -97,7 +96,7 @@ def vote(setup: Setup, token: str, likelihood: int, severity: int, **extra: obje
 
 
 def start(setup: Setup, risk_index: int = 0) -> None:
-    store.go_to_item(
+    workshop_votes.go_to_item(
         setup.db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[risk_index]
     )
 
@@ -130,24 +129,26 @@ def unescaped(markdown: str) -> str:
 
 def test_creating_a_workshop_keeps_only_a_hash_of_the_key(db: Database) -> None:
     setup = make_workshop(db)
-    workshop = store.get_workshop(db, setup.workshop_id)
+    workshop = workshop_sessions.get_workshop(db, setup.workshop_id)
     assert workshop.is_open and len(workshop.code) == 6
-    assert [item.risk_id for item in store.workshop_items(db, setup.workshop_id)] == setup.risk_ids
+    assert [
+        item.risk_id for item in workshop_sessions.workshop_items(db, setup.workshop_id)
+    ] == setup.risk_ids
     stored = db.query_one("SELECT facilitator_key_hash FROM workshops")
     assert stored is not None and setup.key not in stored[0]
-    assert store.is_facilitator(db, setup.workshop_id, setup.key)
-    assert not store.is_facilitator(db, setup.workshop_id, "guess")
+    assert workshop_sessions.is_facilitator(db, setup.workshop_id, setup.key)
+    assert not workshop_sessions.is_facilitator(db, setup.workshop_id, "guess")
 
 
 def test_drafted_risks_are_created_with_the_workshop(db: Database) -> None:
     system = inventory.create_system(db, "Ada", system_input())
     draft = risk_input(system.id, title="Drafted in the room")
-    created = store.create_workshop(
+    created = workshop_sessions.create_workshop(
         db,
         FACILITATOR,
         WorkshopInput(title="W", facilitator=FACILITATOR, system_ids=[system.id], drafts=[draft]),
     )
-    items = store.workshop_items(db, created.workshop.id)
+    items = workshop_sessions.workshop_items(db, created.workshop.id)
     assert [item.title for item in items] == ["Drafted in the room"]
     assert risk_store.get_risk(db, items[0].risk_id).created_by == FACILITATOR
 
@@ -158,17 +159,19 @@ def test_a_workshop_needs_risks_of_its_own_systems(db: Database) -> None:
     foreign = risk_store.create_risk(db, "Ada", risk_input(other.id)).id
     base = {"title": "W", "facilitator": FACILITATOR, "system_ids": [first.id]}
     with pytest.raises(FieldErrors, match="does not cover"):
-        store.create_workshop(db, FACILITATOR, WorkshopInput(**base, risk_ids=[foreign]))
+        workshop_sessions.create_workshop(
+            db, FACILITATOR, WorkshopInput(**base, risk_ids=[foreign])
+        )
     with pytest.raises(FieldErrors, match="no risk"):
-        store.create_workshop(db, FACILITATOR, WorkshopInput(**base, risk_ids=[999]))
+        workshop_sessions.create_workshop(db, FACILITATOR, WorkshopInput(**base, risk_ids=[999]))
     assert count_rows(db, "workshops") == 0
 
 
 def test_joining_with_a_code_typed_loosely(db: Database) -> None:
     setup = make_workshop(db)
     typed = display_code(setup.code).lower()
-    joined = store.join_workshop(db, typed, JoinInput(name="Ada"))
-    workshop, participant = store.participant_for(db, setup.code, joined.token)
+    joined = workshop_sessions.join_workshop(db, typed, JoinInput(name="Ada"))
+    workshop, participant = workshop_sessions.participant_for(db, setup.code, joined.token)
     assert workshop.id == setup.workshop_id and participant.name == "Ada"
     assert secret_not_stored(db, joined.token)
 
@@ -183,7 +186,7 @@ def test_a_wrong_code_is_refused_and_nothing_is_written(db: Database, code: str)
     make_workshop(db)
     before = count_rows(db, "audit_events")
     with pytest.raises(WorkshopAccessError, match="does not match"):
-        store.join_workshop(db, code, JoinInput(name="Ada"))
+        workshop_sessions.join_workshop(db, code, JoinInput(name="Ada"))
     assert count_rows(db, "workshop_participants") == 0
     assert count_rows(db, "audit_events") == before
 
@@ -199,7 +202,7 @@ def test_a_name_already_taken_is_refused_whatever_its_case(db: Database) -> None
     setup = make_workshop(db)
     join(setup, "Ada Park")
     with pytest.raises(FieldErrors) as taken:
-        store.join_workshop(db, setup.code, JoinInput(name="ada park"))
+        workshop_sessions.join_workshop(db, setup.code, JoinInput(name="ada park"))
     assert "already joined" in taken.value.errors["name"]
     assert count_rows(db, "workshop_participants") == 1
 
@@ -207,7 +210,7 @@ def test_a_name_already_taken_is_refused_whatever_its_case(db: Database) -> None
 def test_a_token_works_only_in_its_own_workshop(db: Database) -> None:
     first = make_workshop(db)
     token = join(first, "Ada")
-    second_created = store.create_workshop(
+    second_created = workshop_sessions.create_workshop(
         db,
         FACILITATOR,
         WorkshopInput(
@@ -229,7 +232,7 @@ def test_a_token_works_only_in_its_own_workshop(db: Database) -> None:
     with pytest.raises(WorkshopAccessError, match="does not belong"):
         vote(second, token, 3, 3)
     with pytest.raises(WorkshopAccessError):
-        store.participant_for(db, second.code, "made-up-token")
+        workshop_sessions.participant_for(db, second.code, "made-up-token")
     assert count_rows(db, "workshop_votes") == 0
 
 
@@ -241,19 +244,21 @@ def test_only_the_facilitator_key_can_run_the_workshop(db: Database) -> None:
     before = count_rows(db, "audit_events")
     for wrong in ("", "guess", None):
         for action in (
-            lambda k: store.go_to_item(db, "Mallory", setup.workshop_id, k, risk),
-            lambda k: store.reveal_votes(db, "Mallory", setup.workshop_id, k, risk),
-            lambda k: store.start_new_round(db, "Mallory", setup.workshop_id, k, risk),
-            lambda k: store.save_note(
+            lambda k: workshop_votes.go_to_item(db, "Mallory", setup.workshop_id, k, risk),
+            lambda k: workshop_votes.reveal_votes(db, "Mallory", setup.workshop_id, k, risk),
+            lambda k: workshop_votes.start_new_round(db, "Mallory", setup.workshop_id, k, risk),
+            lambda k: workshop_consensus.save_note(
                 db, "Mallory", setup.workshop_id, k, risk, 1, NoteInput(note="x")
             ),
-            lambda k: store.record_consensus(db, "Mallory", setup.workshop_id, k, risk, consensus),
-            lambda k: store.close_workshop(db, "Mallory", setup.workshop_id, k),
+            lambda k: workshop_consensus.record_consensus(
+                db, "Mallory", setup.workshop_id, k, risk, consensus
+            ),
+            lambda k: workshop_sessions.close_workshop(db, "Mallory", setup.workshop_id, k),
         ):
             with pytest.raises(WorkshopAccessError, match="Only the facilitator"):
                 action(wrong)
     with pytest.raises(WorkshopAccessError):
-        store.facilitator_workshop(db, setup.workshop_id, token)
+        workshop_sessions.facilitator_workshop(db, setup.workshop_id, token)
     assert count_rows(db, "workshop_events") == 0
     assert count_rows(db, "audit_events") == before
 
@@ -305,19 +310,19 @@ def test_every_submission_is_kept_and_the_latest_counts(db: Database) -> None:
     vote(setup, ada, 2, 2, comment="second thoughts")
     vote(setup, bo, 4, 4)
     ada_last = vote(setup, ada, 3, 4, confidence="high")
-    progress = store.voting_progress(db, setup.workshop_id, setup.risk_ids[0], 1)
+    progress = workshop_votes.voting_progress(db, setup.workshop_id, setup.risk_ids[0], 1)
     assert dict(zip(progress["name"], progress["voted"], strict=True)) == {
         "Ada": True,
         "Bo": True,
         "Cy": False,
         "Absent Person": False,
     }
-    assert store.count_votes(db, setup.workshop_id, setup.risk_ids[0], 1) == 2
+    assert workshop_votes.count_votes(db, setup.workshop_id, setup.risk_ids[0], 1) == 2
     history = submissions(db, setup.workshop_id)
     assert len(history) == 4
     assert [row["id"] for row in history if row["counts"]] == [history[2]["id"], ada_last]
-    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[0])
-    counted = store.revealed_votes(db, setup.workshop_id, setup.risk_ids[0], 1)
+    workshop_votes.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[0])
+    counted = workshop_votes.revealed_votes(db, setup.workshop_id, setup.risk_ids[0], 1)
     by_name = {entry.participant: entry for entry in counted}
     assert (by_name["Ada"].likelihood, by_name["Ada"].severity) == (3, 4)
     assert by_name["Ada"].confidence == "high" and by_name["Ada"].submissions == 3
@@ -329,13 +334,13 @@ def test_votes_stay_blind_until_revealed_and_close_after(db: Database) -> None:
     start(setup)
     vote(setup, ada, 3, 3)
     with pytest.raises(ConflictError, match="not been revealed"):
-        store.revealed_votes(db, setup.workshop_id, setup.risk_ids[0], 1)
-    record = store.workshop_record(db, setup.workshop_id)
+        workshop_votes.revealed_votes(db, setup.workshop_id, setup.risk_ids[0], 1)
+    record = workshop_consensus.workshop_record(db, setup.workshop_id)
     assert record.items[0].rounds[0].votes == []
     assert json.loads(build_export(db, "workshops", "json"))[0]["votes"] == []
     audit = db.query_rows("SELECT after_state FROM audit_events WHERE entity = 'workshop_vote'")
     assert audit and all("likelihood" not in row[0] for row in audit)
-    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[0])
+    workshop_votes.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[0])
     with pytest.raises(ConflictError, match="too late"):
         vote(setup, ada, 4, 4)
     assert count_rows(db, "workshop_votes") == 1
@@ -345,7 +350,9 @@ def test_reveal_needs_a_vote(db: Database) -> None:
     setup = make_workshop(db)
     start(setup)
     with pytest.raises(ConflictError, match="Nobody has voted"):
-        store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[0])
+        workshop_votes.reveal_votes(
+            db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[0]
+        )
 
 
 def test_a_late_joiner_can_vote_in_the_open_round(db: Database) -> None:
@@ -353,7 +360,7 @@ def test_a_late_joiner_can_vote_in_the_open_round(db: Database) -> None:
     start(setup)
     late = join(setup, "Late Comer")
     vote(setup, late, 2, 2)
-    assert store.count_votes(db, setup.workshop_id, setup.risk_ids[0], 1) == 1
+    assert workshop_votes.count_votes(db, setup.workshop_id, setup.risk_ids[0], 1) == 1
 
 
 # --- the criteria version of a round ------------------------------------------------------------
@@ -367,18 +374,23 @@ def test_a_round_keeps_the_criteria_it_opened_under(db: Database) -> None:
     start(setup)
     risk = setup.risk_ids[0]
     vote(setup, ada, 5, 5)
-    five_by_five = store.round_criteria(db, setup.workshop_id, risk, 1)
+    five_by_five = workshop_votes.round_criteria(db, setup.workshop_id, risk, 1)
     three_by_three = save_criteria(db, "Ada", presets()["preset_3x3"], "Smaller scales")
     assert three_by_three.version > five_by_five.version
-    assert store.round_criteria(db, setup.workshop_id, risk, 1).version == five_by_five.version
+    assert (
+        workshop_votes.round_criteria(db, setup.workshop_id, risk, 1).version
+        == five_by_five.version
+    )
     vote(setup, bo, 4, 5)  # on round 1's scale, though off today's
     with pytest.raises(FieldErrors) as off_scale:
         vote(setup, bo, 6, 5)
     assert set(off_scale.value.errors) == {"likelihood"}
-    ada_id = store.participant_for(db, setup.code, ada)[1].id
-    assert store.own_vote(db, ada_id, risk, 1)["level"] == five_by_five.level_for(5, 5).name
-    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
-    revealed = store.revealed_votes(db, setup.workshop_id, risk, 1)
+    ada_id = workshop_sessions.participant_for(db, setup.code, ada)[1].id
+    assert (
+        workshop_votes.own_vote(db, ada_id, risk, 1)["level"] == five_by_five.level_for(5, 5).name
+    )
+    workshop_votes.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    revealed = workshop_votes.revealed_votes(db, setup.workshop_id, risk, 1)
     assert [vote.level for vote in revealed] == [
         five_by_five.level_for(5, 5).name,
         five_by_five.level_for(4, 5).name,
@@ -387,14 +399,19 @@ def test_a_round_keeps_the_criteria_it_opened_under(db: Database) -> None:
         five_by_five.version
     }
 
-    store.start_new_round(db, FACILITATOR, setup.workshop_id, setup.key, risk)
-    assert store.round_criteria(db, setup.workshop_id, risk, 2).version == three_by_three.version
+    workshop_votes.start_new_round(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    assert (
+        workshop_votes.round_criteria(db, setup.workshop_id, risk, 2).version
+        == three_by_three.version
+    )
     with pytest.raises(FieldErrors) as refused:
         vote(setup, ada, 5, 5, round_number=2)
     assert set(refused.value.errors) == {"likelihood", "severity"}
     assert "1 to 3" in refused.value.errors["likelihood"]
     vote(setup, ada, 3, 3, round_number=2)
-    assert store.own_vote(db, ada_id, risk, 2)["level"] == three_by_three.level_for(3, 3).name
+    assert (
+        workshop_votes.own_vote(db, ada_id, risk, 2)["level"] == three_by_three.level_for(3, 3).name
+    )
     assert [row["criteria_version"] for row in submissions(db, setup.workshop_id)][-1] == (
         three_by_three.version
     )
@@ -432,10 +449,10 @@ def test_the_state_version_moves_with_every_facilitator_step_and_nothing_else(
 ) -> None:
     setup = make_workshop(db)
     risk = setup.risk_ids[0]
-    seen = [store.state_version(db, setup.workshop_id)]
+    seen = [workshop_sessions.state_version(db, setup.workshop_id)]
 
     def moved() -> bool:
-        seen.append(store.state_version(db, setup.workshop_id))
+        seen.append(workshop_sessions.state_version(db, setup.workshop_id))
         return seen[-1] > seen[-2]
 
     ada = join(setup, "Ada")
@@ -444,16 +461,18 @@ def test_the_state_version_moves_with_every_facilitator_step_and_nothing_else(
     assert moved()
     vote(setup, ada, 3, 3)
     assert not moved()  # a vote is blind: no other screen changes
-    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    workshop_votes.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
     assert moved()
-    store.save_note(db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note="n"))
+    workshop_consensus.save_note(
+        db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note="n")
+    )
     assert not moved()  # notes stay on the console
-    store.start_new_round(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    workshop_votes.start_new_round(db, FACILITATOR, setup.workshop_id, setup.key, risk)
     assert moved()
     vote(setup, ada, 3, 3, round_number=2)
-    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    workshop_votes.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
     assert moved()
-    store.record_consensus(
+    workshop_consensus.record_consensus(
         db,
         FACILITATOR,
         setup.workshop_id,
@@ -462,16 +481,16 @@ def test_the_state_version_moves_with_every_facilitator_step_and_nothing_else(
         ConsensusInput(likelihood=3, severity=3, rationale="Agreed."),
     )
     assert moved()
-    store.close_workshop(db, FACILITATOR, setup.workshop_id, setup.key)
+    workshop_sessions.close_workshop(db, FACILITATOR, setup.workshop_id, setup.key)
     assert moved()
-    other = store.create_workshop(
+    other = workshop_sessions.create_workshop(
         db,
         FACILITATOR,
         WorkshopInput(
             title="Other", facilitator=FACILITATOR, system_ids=[setup.system_id], risk_ids=[risk]
         ),
     )
-    store.go_to_item(db, FACILITATOR, other.workshop.id, other.facilitator_key, risk)
+    workshop_votes.go_to_item(db, FACILITATOR, other.workshop.id, other.facilitator_key, risk)
     assert not moved()  # another workshop's steps do not touch this one
 
 
@@ -484,15 +503,15 @@ def run_two_rounds(setup: Setup) -> dict[str, str]:
     start(setup)
     for name, (likelihood, severity) in zip(tokens, [(2, 3), (4, 5), (3, 4)], strict=True):
         vote(setup, tokens[name], likelihood, severity, comment=f"{name} round 1")
-    store.reveal_votes(db := setup.db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    workshop_votes.reveal_votes(db := setup.db, FACILITATOR, setup.workshop_id, setup.key, risk)
     for note in ("First draft", "Spread discussed"):
-        store.save_note(
+        workshop_consensus.save_note(
             db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note=note)
         )
-    assert store.start_new_round(db, FACILITATOR, setup.workshop_id, setup.key, risk) == 2
+    assert workshop_votes.start_new_round(db, FACILITATOR, setup.workshop_id, setup.key, risk) == 2
     for name, (likelihood, severity) in zip(tokens, [(3, 4), (3, 5), (3, 4)], strict=True):
         vote(setup, tokens[name], likelihood, severity, round_number=2)
-    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    workshop_votes.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
     return tokens
 
 
@@ -502,32 +521,32 @@ def test_a_note_is_validated_by_its_model_and_kept_trimmed(db: Database) -> None
     start(setup)
     vote(setup, ada, 3, 3)
     risk = setup.risk_ids[0]
-    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    workshop_votes.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
     with pytest.raises(ValidationError, match="at most 4000"):
         NoteInput(note="x" * 4001)
-    store.save_note(
+    workshop_consensus.save_note(
         db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note="  Spread.  ")
     )
-    assert store.note_for(db, setup.workshop_id, risk, 1) == "Spread."
+    assert workshop_consensus.note_for(db, setup.workshop_id, risk, 1) == "Spread."
 
 
 def test_a_second_round_is_kept_apart_from_the_first(db: Database) -> None:
     setup = make_workshop(db)
     run_two_rounds(setup)
     risk = setup.risk_ids[0]
-    first = store.revealed_votes(db, setup.workshop_id, risk, 1)
-    second = store.revealed_votes(db, setup.workshop_id, risk, 2)
+    first = workshop_votes.revealed_votes(db, setup.workshop_id, risk, 1)
+    second = workshop_votes.revealed_votes(db, setup.workshop_id, risk, 2)
     assert [(v.likelihood, v.severity) for v in first] == [(2, 3), (4, 5), (3, 4)]
     assert [(v.likelihood, v.severity) for v in second] == [(3, 4), (3, 5), (3, 4)]
-    assert store.note_for(db, setup.workshop_id, risk, 1) == "Spread discussed"
-    assert store.note_for(db, setup.workshop_id, risk, 2) == ""
+    assert workshop_consensus.note_for(db, setup.workshop_id, risk, 1) == "Spread discussed"
+    assert workshop_consensus.note_for(db, setup.workshop_id, risk, 2) == ""
 
 
 def test_recording_the_consensus_writes_a_workshop_rating(db: Database) -> None:
     setup = make_workshop(db)
     run_two_rounds(setup)
     risk = setup.risk_ids[0]
-    outcome = store.record_consensus(
+    outcome = workshop_consensus.record_consensus(
         db,
         FACILITATOR,
         setup.workshop_id,
@@ -556,9 +575,9 @@ def test_recording_the_consensus_writes_a_workshop_rating(db: Database) -> None:
     assert (rating["likelihood"], rating["severity"], rating["tier"]) == (3, 4, "inherent")
     assert "Dissent: Bo sees the harm as severe." in rating["rationale"]
     assert rating["rated_by"] == FACILITATOR
-    assert risk_store.current_ratings(db, risk)["inherent"]["rating_id"] == outcome.rating_id
+    assert risk_store.current_ratings(db, risk)["inherent"].id == outcome.rating_id
     with pytest.raises(ConflictError, match="already recorded"):
-        store.record_consensus(
+        workshop_consensus.record_consensus(
             db,
             FACILITATOR,
             setup.workshop_id,
@@ -574,7 +593,7 @@ def test_a_refused_consensus_writes_neither_outcome_nor_rating(db: Database) -> 
     run_two_rounds(setup)
     risk = setup.risk_ids[0]
     with pytest.raises(FieldErrors) as refused:
-        store.record_consensus(
+        workshop_consensus.record_consensus(
             db,
             FACILITATOR,
             setup.workshop_id,
@@ -584,7 +603,7 @@ def test_a_refused_consensus_writes_neither_outcome_nor_rating(db: Database) -> 
         )
     assert "override_reason" in refused.value.errors
     with pytest.raises(FieldErrors, match="severity"):
-        store.record_consensus(
+        workshop_consensus.record_consensus(
             db,
             FACILITATOR,
             setup.workshop_id,
@@ -599,7 +618,7 @@ def test_a_refused_consensus_writes_neither_outcome_nor_rating(db: Database) -> 
 def test_the_facilitator_may_set_another_rating_with_a_reason(db: Database) -> None:
     setup = make_workshop(db)
     run_two_rounds(setup)
-    outcome = store.record_consensus(
+    outcome = workshop_consensus.record_consensus(
         db,
         FACILITATOR,
         setup.workshop_id,
@@ -617,23 +636,23 @@ def test_closing_stops_the_code_and_the_votes(db: Database) -> None:
     setup = make_workshop(db)
     ada = join(setup, "Ada")
     start(setup)
-    store.close_workshop(db, FACILITATOR, setup.workshop_id, setup.key)
-    assert store.get_workshop(db, setup.workshop_id).status == "closed"
+    workshop_sessions.close_workshop(db, FACILITATOR, setup.workshop_id, setup.key)
+    assert workshop_sessions.get_workshop(db, setup.workshop_id).status == "closed"
     with pytest.raises(WorkshopAccessError, match="closed"):
-        store.join_workshop(db, setup.code, JoinInput(name="Bo"))
+        workshop_sessions.join_workshop(db, setup.code, JoinInput(name="Bo"))
     with pytest.raises(WorkshopAccessError, match="closed"):
         vote(setup, ada, 3, 3)
     with pytest.raises(ConflictError, match="already closed"):
-        store.close_workshop(db, FACILITATOR, setup.workshop_id, setup.key)
+        workshop_sessions.close_workshop(db, FACILITATOR, setup.workshop_id, setup.key)
     with pytest.raises(ConflictError, match="closed"):
         start(setup, 1)
 
 
 def test_an_unknown_workshop_is_not_found(db: Database) -> None:
     with pytest.raises(NotFoundError):
-        store.get_workshop(db, 42)
+        workshop_sessions.get_workshop(db, 42)
     with pytest.raises(NotFoundError):
-        store.go_to_item(db, FACILITATOR, 42, "key", 1)
+        workshop_votes.go_to_item(db, FACILITATOR, 42, "key", 1)
 
 
 # --- minutes and export --------------------------------------------------------------------------
@@ -642,7 +661,7 @@ def test_an_unknown_workshop_is_not_found(db: Database) -> None:
 def finished_workshop(db: Database, *, anonymise: bool) -> Setup:
     setup = make_workshop(db, anonymise=anonymise)
     run_two_rounds(setup)
-    store.record_consensus(
+    workshop_consensus.record_consensus(
         db,
         FACILITATOR,
         setup.workshop_id,
@@ -657,13 +676,13 @@ def finished_workshop(db: Database, *, anonymise: bool) -> Setup:
             actions=["Ada: check the complaints"],
         ),
     )
-    store.close_workshop(db, FACILITATOR, setup.workshop_id, setup.key)
+    workshop_sessions.close_workshop(db, FACILITATOR, setup.workshop_id, setup.key)
     return setup
 
 
 def test_minutes_name_the_voters_when_names_are_shown(db: Database) -> None:
     setup = finished_workshop(db, anonymise=False)
-    text = unescaped(minutes_markdown(store.workshop_record(db, setup.workshop_id)))
+    text = unescaped(minutes_markdown(workshop_consensus.workshop_record(db, setup.workshop_id)))
     assert "## Attendees\n\n- Ada\n- Bo\n- Cy" in text
     assert "Expected but did not join: Absent Person." in text
     assert "### Round 1" in text and "### Round 2" in text
@@ -676,7 +695,7 @@ def test_minutes_name_the_voters_when_names_are_shown(db: Database) -> None:
 
 def test_anonymised_minutes_hide_who_voted_what(db: Database) -> None:
     setup = finished_workshop(db, anonymise=True)
-    record = store.workshop_record(db, setup.workshop_id)
+    record = workshop_consensus.workshop_record(db, setup.workshop_id)
     text = unescaped(minutes_markdown(record))
     assert "| Member 2 | 4 | 5 |" in text
     assert "| Bo |" not in text
@@ -692,7 +711,7 @@ def test_anonymised_minutes_hide_who_voted_what(db: Database) -> None:
 
 def test_minutes_state_the_agreement_rule_the_console_uses(db: Database) -> None:
     setup = finished_workshop(db, anonymise=False)
-    record = store.workshop_record(db, setup.workshop_id)
+    record = workshop_consensus.workshop_record(db, setup.workshop_id)
     text = unescaped(minutes_markdown(record))
     assert f"- **Agreement:** {AGREEMENT_RULE}" in text
     # Round 1 is split over Medium, High and Critical; round 2 is all High next to the median,
@@ -719,7 +738,7 @@ def test_the_audit_names_dissenters_as_the_workshop_shows_them(
     assert audited["dissenting"] == (["Member 2"] if anonymise else ["Bo"])
     assert audited["dissent"] == "Sees it as severe."
     # The outcome itself keeps the real name, so the pseudonym follows the join order.
-    outcome = store.outcomes(db, setup.workshop_id)[setup.risk_ids[0]]
+    outcome = workshop_consensus.outcomes(db, setup.workshop_id)[setup.risk_ids[0]]
     assert outcome.dissenting == ["Bo"]
     history = risk_store.rating_history(db, setup.risk_ids[0])
     assert sorted(history.iloc[0]["participants"]) == ["Ada", "Bo", "Cy"]
@@ -734,10 +753,12 @@ def test_markdown_minutes_keep_what_people_typed_literal_and_readable(db: Databa
     comment = "**x** <script> [a](b) # h | `code` ~~s~~ snake_case: 2026-11-28 (see www.x.org)"
     vote(setup, ada, 3, 3, comment=comment)
     risk = setup.risk_ids[0]
-    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
+    workshop_votes.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, risk)
     note = "1. not a list: - nor this"
-    store.save_note(db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note=note))
-    record = store.workshop_record(db, setup.workshop_id)
+    workshop_consensus.save_note(
+        db, FACILITATOR, setup.workshop_id, setup.key, risk, 1, NoteInput(note=note)
+    )
+    record = workshop_consensus.workshop_record(db, setup.workshop_id)
     text = minutes_markdown(record)
     assert escape_markdown_file_line(comment) in text
     assert (
@@ -755,7 +776,7 @@ def test_markdown_minutes_keep_what_people_typed_literal_and_readable(db: Databa
 
 def test_minutes_pdf_holds_the_same_content(db: Database, tmp_path) -> None:
     setup = finished_workshop(db, anonymise=False)
-    pdf = minutes_pdf(store.workshop_record(db, setup.workshop_id))
+    pdf = minutes_pdf(workshop_consensus.workshop_record(db, setup.workshop_id))
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "minutes.pdf"
     path.write_bytes(pdf)
@@ -843,9 +864,9 @@ def test_thirty_concurrent_votes_all_kept_one_counts_each(db: Database) -> None:
         mine = [row for row in history if row["participant"] == name]
         assert len(mine) == 3
         assert [row["id"] for row in mine if row["counts"]] == [max(row["id"] for row in mine)]
-    assert store.count_votes(db, setup.workshop_id, setup.risk_ids[0], 1) == 10
-    store.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[0])
-    assert len(store.revealed_votes(db, setup.workshop_id, setup.risk_ids[0], 1)) == 10
+    assert workshop_votes.count_votes(db, setup.workshop_id, setup.risk_ids[0], 1) == 10
+    workshop_votes.reveal_votes(db, FACILITATOR, setup.workshop_id, setup.key, setup.risk_ids[0])
+    assert len(workshop_votes.revealed_votes(db, setup.workshop_id, setup.risk_ids[0], 1)) == 10
 
 
 def test_one_name_joining_twice_at_once_gets_one_seat_and_one_message(db: Database) -> None:
@@ -856,7 +877,7 @@ def test_one_name_joining_twice_at_once_gets_one_seat_and_one_message(db: Databa
     def join_as_same() -> None:
         barrier.wait(timeout=30)
         try:
-            store.join_workshop(db, setup.code, JoinInput(name="Same Name"))
+            workshop_sessions.join_workshop(db, setup.code, JoinInput(name="Same Name"))
             outcomes.append("joined")
         except FieldErrors as error:
             outcomes.append(error.errors["name"])
@@ -868,7 +889,7 @@ def test_one_name_joining_twice_at_once_gets_one_seat_and_one_message(db: Databa
         thread.join(timeout=60)
     assert sorted(outcomes)[-1] == "joined" and outcomes.count("joined") == 1
     assert all("already joined" in outcome for outcome in outcomes if outcome != "joined")
-    assert len(store.participants(db, setup.workshop_id)) == 1
+    assert len(workshop_sessions.participants(db, setup.workshop_id)) == 1
 
 
 def test_two_tabs_recording_one_consensus_record_it_once(db: Database) -> None:
@@ -880,7 +901,7 @@ def test_two_tabs_recording_one_consensus_record_it_once(db: Database) -> None:
     def record() -> None:
         barrier.wait(timeout=30)
         try:
-            store.record_consensus(
+            workshop_consensus.record_consensus(
                 db,
                 FACILITATOR,
                 setup.workshop_id,
@@ -914,10 +935,10 @@ def test_the_demo_workshops_tell_the_whole_story(db: Database) -> None:
         if name in needed:
             db.write("Demo loader", step)
     assert db.write("Demo loader", again(load_workshops)) == 0
-    frame = store.list_workshops(db)
+    frame = workshop_sessions.list_workshops(db)
     assert sorted(frame["status"]) == ["closed", "open"]
     closed_id = int(frame[frame["status"] == "closed"]["id"].item())
-    record = store.workshop_record(db, closed_id)
+    record = workshop_consensus.workshop_record(db, closed_id)
     assert len(record.participants) >= 6
     assert any(len(entry.rounds) >= 2 for entry in record.items)
     assert any(entry.outcome and entry.outcome.dissent for entry in record.items)
@@ -929,8 +950,8 @@ def test_the_demo_workshops_tell_the_whole_story(db: Database) -> None:
         assert ours["method"].item() == "workshop" and ours["workshop_id"].item() == closed_id
         assert len(history) > 1  # the register's own ratings came first
     open_id = int(frame[frame["status"] == "open"]["id"].item())
-    assert store.workshop_state(db, open_id).current is not None
-    assert store.is_facilitator(db, open_id, "demo-facilitator-key-northwind")
+    assert workshop_sessions.workshop_state(db, open_id).current is not None
+    assert workshop_sessions.is_facilitator(db, open_id, "demo-facilitator-key-northwind")
 
 
 def again(step):
