@@ -1,13 +1,13 @@
 """The leadership view's rules: what a portfolio filter means, periods, and plain summaries.
 
-The aggregations themselves run in DuckDB (assessments/store/analytics.py); this module holds
-the pure parts around them so they can be tested without a database: the filter model, period
-boundaries for trends and "since last quarter", turning a chart click into a matrix cell, the
-words for a risk's treatment status, a system's impact assessment and the change between two
-dates.
+The aggregations themselves run in DuckDB (assessments/store/heatmaps.py, attention.py and
+trends.py); this module holds the pure parts around them so they can be tested without a
+database: the filter model, period boundaries for trends and "since last quarter", turning a
+chart click into a matrix cell, the words for a risk's treatment status, a system's impact
+assessment and the change between two dates.
 
 One scoring rule everywhere: every figure places ratings on the organisation's CURRENT
-criteria (a rating made under an older version is mapped through `criteria_cell_map`, as
+criteria (a rating made under an older version is placed by `store.risk_rules.placed_on`, as
 `criteria.map_rating` decided), so a heatmap, a trend and the register always agree.
 """
 

@@ -14,7 +14,7 @@ import streamlit as st
 from assessments import catalog, regulatory, vocab
 from assessments.analytics import PortfolioFilter, acceptance_text, action_status, plural
 from assessments.criteria import RiskCriteria
-from assessments.store import analytics as analytics_store
+from assessments.store import snapshots
 from ui.common import database, labelled
 from ui.risk_widgets import level_styles, styled_levels
 
@@ -25,11 +25,11 @@ T = TypeVar("T")
 
 
 def cached(name: str, key: Sequence[Hashable], build: Callable[[], T]) -> T:
-    """A figure or display frame built once per data version (store.analytics.snapshot):
+    """A figure or display frame built once per data version (store/snapshots.py):
     reruns with no new data reuse it, and any write (a new rating, say) changes the version so
     it is built again. `key` must hold every input of `build` that is not data (filters, day,
     tier, selection). What comes back is shared: never modify it."""
-    return analytics_store.snapshot(database(), f"page:{name}", tuple(key), build)
+    return snapshots.snapshot(database(), f"page:{name}", tuple(key), build)
 
 
 def cached_figure(name: str, key: Sequence[Hashable], build: Callable[[], go.Figure]) -> go.Figure:
@@ -150,7 +150,7 @@ def appetite_state(above: bool, accepted_until: Any, expired_on: Any) -> str:
 
 
 def risk_table_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """Risk list rows (store.analytics.RISK_LIST_COLUMNS) as people read them: the columns a
+    """Risk list rows (store.analytics_common.RISK_LIST_COLUMNS) as people read them: the columns a
     decision needs first (risk, system, level, appetite and acceptance, treatment, owner), the
     rest after them."""
     options = catalog.taxonomy().treatment_options

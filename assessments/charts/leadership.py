@@ -1,9 +1,9 @@
 """Figures of the leadership view: movement on the matrix, level trends, a risk's path.
 
-Data in (the small frames of assessments/store/analytics.py), plotly figures out. Colours come
-from the criteria; nothing is told by colour alone: levels are named in cells, legends and
-hover text, tiers have their own marker shapes and letters. Fonts are large enough for a
-projector at the back of a meeting room.
+Data in (the small frames of assessments/store/heatmaps.py, attention.py and trends.py), plotly
+figures out. Colours come from the criteria; nothing is told by colour alone: levels are named
+in cells, legends and hover text, tiers have their own marker shapes and letters. Fonts are
+large enough for a projector at the back of a meeting room.
 
 Plotly renders a few HTML tags in titles, hover text, legends, ticks and annotations, so
 everything people typed (risk and system titles, names in decisions, the criteria's level names
@@ -144,7 +144,7 @@ def movement_figure(
 ) -> go.Figure:
     """Each risk's inherent -> residual -> target, drawn as linked markers with arrows.
 
-    `moves` is `store.analytics.movement(...)` (one row per risk and rated tier, with `rank`).
+    `moves` is `store.heatmaps.movement(...)` (one row per risk and rated tier, with `rank`).
     A risk is numbered by its rank; the number sits on its residual marker and the hover names
     the risk and its three ratings in words. The moves are lines with an arrowhead halfway,
     drawn under the markers so numbers stay readable; one trace per tier (shape and letter
@@ -295,7 +295,7 @@ def level_trend_figure(
     on its own axis, a line of how many were above the appetite, each point labelled with its
     count (so the line never sits on the bars' numbers).
 
-    `trend` is `store.analytics.level_trend` (period_start, label, level, level_rank, colour,
+    `trend` is `store.trends.level_trend` (period_start, label, level, level_rank, colour,
     count, and above_appetite: the period's count above the appetite or their harm category's
     tolerance, judged by the store). Bars are stacked lowest level first; each level is named
     in the legend and hover.
@@ -406,7 +406,7 @@ def path_figure(
 
     `path` has moment, tier and level_rank (a risk's ratings from `risk_path`, renamed, or a
     system's worst level per tier from `system_path`); each line holds its last value up to
-    `now`. `decisions` is `store.analytics.decisions` (moment, kind, detail). `changes_only`
+    `now`. `decisions` is `store.trends.decisions` (moment, kind, detail). `changes_only`
     marks only the moments a line changes level (a system's path has a row at every moment
     any of its ratings changed).
     """

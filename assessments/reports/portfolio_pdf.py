@@ -3,8 +3,8 @@
 It says what the Portfolio page says, on paper: the scope and day, the headline figures with
 their change since the end of the quarter before, the inherent and residual heatmaps, the
 highest risks above the appetite, what moved, and the criteria everything was judged by.
-Every figure comes from the store's leadership queries (assessments/store/analytics.py), so
-the PDF and the page never disagree; nothing is counted or scored here.
+Every figure comes from the store's leadership queries (assessments/store/heatmaps.py,
+attention.py, trends.py), so the PDF and the page never disagree; nothing is counted or scored here.
 
 Text is set in the bundled DejaVu fonts (fpdf2's core fonts are Latin-1 only), and people's
 text (titles, system names, owners) is written as literal text: fpdf2 interprets no markup.
@@ -32,8 +32,11 @@ from assessments.analytics import (
 from assessments.criteria import RiskCriteria
 from assessments.references import risk_reference
 from assessments.reports.pdf_base import FONT, MUTED, ReportPDF
-from assessments.store import analytics as analytics_store
+from assessments.store import analytics_common
+from assessments.store import attention as attention_store
 from assessments.store import criteria as criteria_store
+from assessments.store import heatmaps as heatmaps_store
+from assessments.store import trends as trends_store
 from assessments.store.db import Database
 
 TITLE = "AI risk portfolio: management review summary"
@@ -116,25 +119,25 @@ def portfolio_pdf(
     day = as_of or today
     quarter_end = previous_quarter_end(day)
     criteria = criteria_store.current_criteria(database)
-    options = analytics_store.filter_options(database)
+    options = analytics_common.filter_options(database)
     system_names = {**options["retired_systems"], **options["systems"]}
 
     pdf = _PortfolioPDF(_subtitle(as_of, generated_at))
     pdf.paragraph(f"Scope: {filter_words(filters, system_names)}", size=8.5)
 
-    counts = analytics_store.attention_counts(database, filters, as_of)
+    counts = attention_store.attention_counts(database, filters, as_of)
     if counts["risks"] == 0:
         pdf.section("No risks to show")
         pdf.paragraph(_empty_message(filters, as_of, bool(system_names)))
         _criteria_section(pdf, criteria)
         return pdf.output_bytes()
 
-    before = analytics_store.attention_counts(database, filters, quarter_end)
+    before = attention_store.attention_counts(database, filters, quarter_end)
     _headline(pdf, counts, before, as_of, quarter_end)
-    _heatmaps(pdf, criteria, analytics_store.heatmap_counts(database, filters, as_of), as_of)
-    top = analytics_store.top_risks(database, filters, as_of, limit=TOP_SEARCH)
+    _heatmaps(pdf, criteria, heatmaps_store.heatmap_counts(database, filters, as_of), as_of)
+    top = heatmaps_store.top_risks(database, filters, as_of, limit=TOP_SEARCH)
     _top_above(pdf, criteria, top, counts["above_appetite"])
-    moved, change_counts = analytics_store.level_changes(
+    moved, change_counts = trends_store.level_changes(
         database, quarter_end, filters, limit=MOVED_LISTED, until=as_of
     )
     _movement(pdf, moved, change_counts, quarter_end, as_of)

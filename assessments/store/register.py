@@ -4,7 +4,7 @@ Everything reads `risk_current_ratings` (one row per risk and tier) rather than 
 whole rating history, so the register, the heatmaps and the checks stay fast with tens of
 thousands of risks. Levels are never recomputed here: a rating keeps the level and the criteria
 version it was made under; a rating made under an older version is *placed* on the current
-matrix through `criteria_cell_map` (for totals and heatmaps), never rescaled. The rules (scope,
+matrix (`risk_rules.placed_on`, for totals and heatmaps), never rescaled. The rules (scope,
 appetite, acceptance in force) are the SQL fragments of `store/risk_rules.py`, shared with the
 leadership figures: closed risks are left out unless the filter includes them, appetite and
 tolerances are judged under the version the rating was made under. Risks of retired AI systems
@@ -304,13 +304,9 @@ def _checks_sql(
     tolerance_text = "CASE WHEN has_tolerance THEN ' for this harm category' ELSE '' END"
     return f"""
 {name}_placed AS (
-    SELECT c.risk_id, c.tier, cc.level_rank AS placed_rank
-    FROM risk_current_ratings c
+    SELECT c.risk_id, c.tier, c.placed_rank
+    FROM ({rules.placed_on(version, "risk_current_ratings")}) c
     JOIN {source} s ON s.risk_id = c.risk_id
-    JOIN criteria_cell_map m ON m.from_version = c.criteria_version AND m.to_version = {version}
-        AND m.likelihood = c.likelihood AND m.severity = c.severity
-    JOIN criteria_cells cc ON cc.version = {version}
-        AND cc.likelihood = m.mapped_likelihood AND cc.severity = m.mapped_severity
     WHERE c.tier IN ('inherent', 'residual', 'target')
 ),
 {name}_compared AS (
@@ -394,21 +390,16 @@ def _checks_sql(
             || 'appetite, but on the current criteria it sits at {{}}, above today''s appetite '
             || '(at most {{}}{{}}): re-rate it under the current criteria, then treat it further '
             || 'or record an acceptance.',
-            'T' || ({current_text})[2:], s.current_criteria_version, today_cell.level,
+            'T' || ({current_text})[2:], s.current_criteria_version, s.placed_level,
             today_level.name,
             CASE WHEN {rules.has_tolerance("today")} THEN ' for this harm category' ELSE '' END)
-    FROM {source} s
-    JOIN criteria_cell_map m ON m.from_version = s.current_criteria_version
-        AND m.to_version = {version} AND m.likelihood = s.current_likelihood
-        AND m.severity = s.current_severity
-    JOIN criteria_cells today_cell ON today_cell.version = {version}
-        AND today_cell.likelihood = m.mapped_likelihood AND today_cell.severity = m.mapped_severity
+    FROM ({rules.placed_on(version, source, prefix="current_")}) s
     {rules.appetite_joins(version, "s.harm_category", "today")}
     LEFT JOIN criteria_levels today_level ON today_level.version = {version}
         AND today_level.level_rank = {rules.acceptable_rank("today")}
     WHERE {rules.is_active("s.status", "s.system_status")}
         AND s.current_criteria_version < {version} AND NOT s.above_appetite
-        AND today_cell.level_rank > {rules.acceptable_rank("today")}
+        AND s.placed_rank > {rules.acceptable_rank("today")}
     UNION ALL
     SELECT c.risk_id, 'older_criteria_version',
         format('Rated under older criteria: {{}}; the current version is {{}}. These ratings '
@@ -585,11 +576,8 @@ def _placement_sql(params: _Params, tier: str, version: int) -> str:
     return f"""placement AS (
     SELECT c.risk_id, c.likelihood AS rated_likelihood, c.severity AS rated_severity,
         c.level AS rated_level, c.criteria_version AS rated_criteria_version,
-        m.mapped_likelihood AS placed_likelihood, m.mapped_severity AS placed_severity,
-        c.criteria_version <> {target} AS mapped
-    FROM ({_rated_rows(tier)}) c{scope}
-    JOIN criteria_cell_map m ON m.from_version = c.criteria_version AND m.to_version = {target}
-        AND m.likelihood = c.likelihood AND m.severity = c.severity
+        c.placed_likelihood, c.placed_severity, c.mapped
+    FROM ({rules.placed_on(target, _rated_rows(tier))}) c{scope}
 )"""
 
 
@@ -609,8 +597,8 @@ def matrix_counts(
 
     Every cell of the criteria version (default: the current one) is a row, zero counts
     included, likelihood-major, over the risks the filters keep (by default every risk but the
-    closed ones). A rating made under another version is placed on this matrix through
-    `criteria_cell_map`; `mapped_count` says how many of a cell's `count` were placed that way.
+    closed ones). A rating made under another version is placed on this matrix
+    (`risk_rules.placed_on`); `mapped_count` says how many of a cell's `count` were placed so.
     `tier` is 'inherent', 'residual', 'target' or 'residual_or_inherent'.
     """
     version = criteria_version or current_criteria(database).version

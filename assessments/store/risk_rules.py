@@ -1,7 +1,8 @@
 """The register's rules as SQL fragments, one definition each, used by every query that judges a
 risk: the register and its checks (store/register.py), the leadership figures
-(store/analytics.py), the risk page's acceptances (store/risks.py) and the level counts of a
-system (store/risk_summary.py). A figure on one page therefore never contradicts another.
+(store/heatmaps.py, store/attention.py, store/trends.py), the risk page's acceptances
+(store/risks.py) and the level counts of a system (store/risk_summary.py). A figure on one
+page therefore never contradicts another.
 
 - Scope: a closed risk (`INACTIVE_RISK_STATUSES`) and every risk of a retired AI system need no
   decision. Figures, lists and heatmaps leave them out unless the filter includes them (the
@@ -16,6 +17,10 @@ system (store/risk_summary.py). A figure on one page therefore never contradicts
   changed it: the state after the last change by the end of that day; for a day before the
   first recorded change (history entered later, with backdated ratings), the state before the
   first change after it (or, for the record's creation, the state it was created with).
+- Placement: a rating keeps the level it was given under its own criteria version; for totals,
+  heatmaps and paths it is placed on one grid (the current criteria's) through
+  `criteria_cell_map`, and only `placed_on` here writes that join, so every figure places a
+  rating on the same cell at the same level.
 - Appetite: a rating is judged under the criteria version it was made under. The acceptable
   rank is the harm category's tolerance in that version, else that version's appetite; a rating
   is above the appetite when its own level rank is higher.
@@ -146,6 +151,52 @@ def status_changed_risks() -> str:
         f" (SELECT record_id FROM ({_status_events('risk')}) WHERE {changed})"
         " OR system_id IN"
         f" (SELECT record_id FROM ({_status_events('ai_system')}) WHERE {changed})"
+    )
+
+
+# --- placement on a criteria grid ---------------------------------------------------------------
+
+
+PLACED_COLUMNS = (
+    "placed_likelihood",
+    "placed_severity",
+    "placed_level",
+    "placed_rank",
+    "placed_colour",
+    "mapped",
+)
+
+
+def placed_on(version: str, source: str, *, left: bool = False, prefix: str = "") -> str:
+    """A relation: every row of `source` (a table or CTE name, or a SELECT) with its rating
+    placed on the grid of criteria `version` (SQL, e.g. '$version').
+
+    The rating is read from the columns `{prefix}criteria_version`, `{prefix}likelihood` and
+    `{prefix}severity` of `source`; its stored level (whatever `source` calls it, e.g. `level`
+    and `level_rank`: the level it was given under its own version, which the appetite judges)
+    stays beside the cell it lands on: `placed_likelihood`, `placed_severity`, `placed_level`,
+    `placed_rank`, `placed_colour`, and `mapped` (made under another version than `version`).
+    A rating made under a later version than `version` has no place: the row is left out, or
+    with `left` kept with NULL placement (as is a row without a rating).
+    """
+    join = "LEFT JOIN" if left else "JOIN"
+    relation = source.strip()
+    if relation.split(None, 1)[0].upper() in ("SELECT", "WITH", "FROM"):
+        relation = f"({relation})"
+    return (
+        "SELECT src.*, cell.likelihood AS placed_likelihood, cell.severity AS placed_severity,"
+        " cell.level AS placed_level, cell.level_rank AS placed_rank,"
+        " cell.colour AS placed_colour,"
+        f" src.{prefix}criteria_version <> {version} AS mapped"
+        f" FROM {relation} src"
+        f" {join} criteria_cell_map placement_map"
+        f" ON placement_map.from_version = src.{prefix}criteria_version"
+        f" AND placement_map.to_version = {version}"
+        f" AND placement_map.likelihood = src.{prefix}likelihood"
+        f" AND placement_map.severity = src.{prefix}severity"
+        f" {join} criteria_cells cell ON cell.version = placement_map.to_version"
+        " AND cell.likelihood = placement_map.mapped_likelihood"
+        " AND cell.severity = placement_map.mapped_severity"
     )
 
 

@@ -15,6 +15,13 @@ from assessments.store.db import Database
 NOT_RATED = "Not rated yet"
 NO_RESIDUAL = "No residual rating yet"
 
+# Each risk's residual rating in force, placed on the current criteria's grid.
+_PLACED_RESIDUAL = rules.placed_on(
+    "(SELECT version FROM current_version)",
+    "SELECT * FROM risk_current_ratings WHERE tier = 'residual'",
+    left=True,
+)
+
 
 def risks_of_system(database: Database, system_id: int, limit: int | None = None) -> pd.DataFrame:
     """The system's risks, newest first, with the current level of each tier and its colour:
@@ -48,7 +55,7 @@ def residual_level_counts(database: Database, system_id: int) -> pd.DataFrame:
     """How many of the system's risks sit at each residual level, highest first.
 
     Columns: level, level_rank, colour, risks, mapped. Each residual rating is placed on the
-    current criteria's matrix through `criteria_cell_map` and counted at that cell's level, as
+    current criteria's matrix (`risk_rules.placed_on`) and counted at that cell's level, as
     the heatmaps count it (`mapped`: how many were made under older criteria). Closed risks
     are left out (store/risk_rules.py). Open risks without a residual rating come last, with
     no colour: `NO_RESIDUAL` (rank 0) for those with an inherent rating only, `NOT_RATED`
@@ -57,19 +64,14 @@ def residual_level_counts(database: Database, system_id: int) -> pd.DataFrame:
     return database.query_df(
         "WITH current_version AS (SELECT max(version) AS version FROM criteria_versions),"
         " counted AS ("
-        "  SELECT coalesce(cell.level, CASE WHEN i.risk_id IS NULL THEN $not_rated"
+        "  SELECT coalesce(c.placed_level, CASE WHEN i.risk_id IS NULL THEN $not_rated"
         "   ELSE $no_residual END) AS level,"
-        "   coalesce(cell.level_rank, CASE WHEN i.risk_id IS NULL THEN -1 ELSE 0 END)"
-        "   AS level_rank, cell.colour, count(*) AS risks,"
-        "   count(*) FILTER (WHERE c.criteria_version <> cell.version) AS mapped"
+        "   coalesce(c.placed_rank, CASE WHEN i.risk_id IS NULL THEN -1 ELSE 0 END)"
+        "   AS level_rank, c.placed_colour AS colour, count(*) AS risks,"
+        "   count(*) FILTER (WHERE c.mapped AND c.placed_rank IS NOT NULL) AS mapped"
         "  FROM risks r"
-        "  LEFT JOIN risk_current_ratings c ON c.risk_id = r.id AND c.tier = 'residual'"
+        f"  LEFT JOIN ({_PLACED_RESIDUAL}) c ON c.risk_id = r.id"
         "  LEFT JOIN risk_current_ratings i ON i.risk_id = r.id AND i.tier = 'inherent'"
-        "  LEFT JOIN criteria_cell_map m ON m.from_version = c.criteria_version"
-        "   AND m.to_version = (SELECT version FROM current_version)"
-        "   AND m.likelihood = c.likelihood AND m.severity = c.severity"
-        "  LEFT JOIN criteria_cells cell ON cell.version = m.to_version"
-        "   AND cell.likelihood = m.mapped_likelihood AND cell.severity = m.mapped_severity"
         f"  WHERE r.system_id = $system_id AND {rules.is_active('r.status')}"
         "  GROUP BY ALL)"
         " SELECT level, level_rank, colour, risks, mapped FROM counted"

@@ -5,7 +5,7 @@ at least one audit event in its own transaction (Database.write refuses to commi
 so any new rating, action or acceptance changes the key and the next read recomputes; repeated
 reruns with no new data (the common case on a projector, or a click on a heatmap) reuse the
 result. "Today" is part of the key too, because overdue actions and expiries depend on the date.
-The leadership figures (store/analytics.py) and the register page use it.
+The leadership figures (store/heatmaps.py, attention.py, trends.py) and the register page use it.
 """
 
 from __future__ import annotations

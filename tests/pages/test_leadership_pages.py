@@ -3,15 +3,19 @@ lists exactly that cell's risks, the 'as of' view, and the trend and path charts
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from assessments.store import analytics as analytics_store
 from assessments.store import inventory as inventory_store
+from assessments.store import risks as risk_store
+from assessments.store import snapshots
 from assessments.store.db import Database
+from tests.factories import system_input
 from tests.leadership_fixtures import Portfolio, build_portfolio
+from tests.risk_factories import rating_input, risk_input
 from tests.support.apptest import no_exceptions
 
 PORTFOLIO = "pages/portfolio.py"
@@ -42,7 +46,7 @@ def risk_tables(at) -> list:
 
 @pytest.fixture
 def portfolio(db_path: Path) -> Portfolio:
-    analytics_store.clear_snapshots()
+    snapshots.clear_snapshots()
     database = Database(db_path)
     built = build_portfolio(database)
     database.close()
@@ -166,7 +170,7 @@ def test_a_retired_systems_risks_leave_the_portfolio(app_test, db_path, portfoli
     database = Database(db_path)
     inventory_store.retire_system(database, "Ada", portfolio.beta)
     database.close()
-    analytics_store.clear_snapshots()
+    snapshots.clear_snapshots()
     at = app_test(PORTFOLIO)
     no_exceptions(at)
     assert metrics(at)["Risks in scope"] == "2"  # Alpha's two; Beta is retired
@@ -235,3 +239,37 @@ def test_trends_of_a_filter_without_history(app_test, portfolio: Portfolio) -> N
     at.multiselect(key="tr_owners").set_value(["Cy Lindqvist"]).run()
     no_exceptions(at)
     assert any("No rating of this kind" in item.value for item in at.info)
+
+
+def appetite_labels(at) -> list[str]:
+    """The texts of the appetite lines drawn on the page's plotly charts."""
+    labels = []
+    for chart in at.get("plotly_chart"):
+        layout = json.loads(chart.proto.spec).get("layout", {})
+        labels += [
+            str(note.get("text", ""))
+            for note in layout.get("annotations", [])
+            if "Appetite" in str(note.get("text", ""))
+        ]
+    return labels
+
+
+def test_a_systems_path_is_drawn_at_its_risks_limit(app_test, db_path: Path) -> None:
+    """The system's only risk is a fairness risk (tolerance Low; appetite Medium): the
+    register counts it above at Medium, so its system's path says 'up to Low' too, as the
+    risk's own path does (it used to say 'up to Medium')."""
+    snapshots.clear_snapshots()
+    database = Database(db_path)
+    system = inventory_store.create_system(database, "Ada", system_input(name="Fair Lending")).id
+    risk = risk_store.create_risk(database, "Ada", risk_input(system, harm_category="fairness")).id
+    risk_store.record_rating(
+        database, "Ada", rating_input(risk, "residual", likelihood=2, severity=3)
+    )
+    database.close()
+    at = app_test(TRENDS, system=str(system))
+    no_exceptions(at)
+    assert at.selectbox(key="tr_path_system").value == system
+    assert [label.split("</b>")[-1] for label in appetite_labels(at)] == [": up to Low"]
+    at = app_test(TRENDS, risk=str(risk))
+    no_exceptions(at)
+    assert [label.split("</b>")[-1] for label in appetite_labels(at)] == [": up to Low"]

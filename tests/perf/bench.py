@@ -413,10 +413,10 @@ def _reset_caches() -> None:
     """Forget the app's cached connection and every cached result (as in a fresh process)."""
     import streamlit as st
 
-    from assessments.store import analytics as analytics_store
+    from assessments.store import snapshots
 
     st.cache_resource.clear()
-    analytics_store.clear_snapshots()
+    snapshots.clear_snapshots()
 
 
 def _app_test(page: str | None, query: Mapping[str, str]) -> Any:

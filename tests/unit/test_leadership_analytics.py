@@ -26,7 +26,8 @@ from assessments.analytics import (
 )
 from assessments.criteria import presets
 from assessments.risks import AcceptanceInput, ActionInput, RiskFilter
-from assessments.store import analytics as store
+from assessments.store import analytics_common, heatmaps, snapshots, trends
+from assessments.store import attention as attention_store
 from assessments.store import criteria as criteria_store
 from assessments.store import db as db_module
 from assessments.store import inventory as inventory_store
@@ -40,7 +41,7 @@ from tests.risk_factories import rating_input, risk_input
 
 @pytest.fixture
 def portfolio(db: Database) -> Portfolio:
-    store.clear_snapshots()
+    snapshots.clear_snapshots()
     return build_portfolio(db)
 
 
@@ -135,7 +136,7 @@ def test_movement_frame_lists_the_rated_tiers_of_each_risk_in_order() -> None:
 
 
 def test_heatmap_counts_per_cell_and_tier(db: Database, portfolio: Portfolio) -> None:
-    cells = store.heatmap_counts(db)
+    cells = heatmaps.heatmap_counts(db)
     assert len(cells) == 3 * 25  # every cell of every tier, empty ones included
     assert cell_counts(cells, "inherent") == {(4, 4): 1, (5, 4): 1, (2, 3): 1}
     assert cell_counts(cells, "residual") == {(2, 2): 1, (4, 4): 1}
@@ -143,7 +144,7 @@ def test_heatmap_counts_per_cell_and_tier(db: Database, portfolio: Portfolio) ->
     residual = cells[cells["tier"] == "residual"].set_index(["likelihood", "severity"])
     assert residual.loc[(4, 4), "level"] == "High" and residual.loc[(2, 2), "level"] == "Low"
     assert cells["mapped_count"].sum() == 0
-    closed_too = store.heatmap_counts(db, PortfolioFilter(include_closed=True))
+    closed_too = heatmaps.heatmap_counts(db, PortfolioFilter(include_closed=True))
     assert cell_counts(closed_too, "residual") == {(1, 1): 1, (2, 2): 1, (4, 4): 1}
 
 
@@ -151,7 +152,7 @@ def test_heatmap_agrees_with_the_register(db: Database, portfolio: Portfolio) ->
     """The peers' failure: a heatmap with a different rule from the register. Both leave the
     closed risk R5 out by default and take it in when asked."""
     for closed in (False, True):
-        ours = store.heatmap_counts(db, PortfolioFilter(include_closed=closed))
+        ours = heatmaps.heatmap_counts(db, PortfolioFilter(include_closed=closed))
         for tier in ("inherent", "residual", "target"):
             theirs = register_store.matrix_counts(db, tier, RiskFilter(include_closed=closed))
             mine = ours[ours["tier"] == tier].reset_index(drop=True)
@@ -162,7 +163,7 @@ def test_heatmap_agrees_with_the_register(db: Database, portfolio: Portfolio) ->
 
 def test_heatmap_filters(db: Database, portfolio: Portfolio) -> None:
     def inherent(**choices: object) -> dict[tuple[int, int], int]:
-        return cell_counts(store.heatmap_counts(db, PortfolioFilter(**choices)), "inherent")
+        return cell_counts(heatmaps.heatmap_counts(db, PortfolioFilter(**choices)), "inherent")
 
     assert inherent(business_units=["Lending"]) == {(4, 4): 1, (5, 4): 1}
     assert inherent(system_ids=[portfolio.beta]) == {(2, 3): 1}
@@ -177,7 +178,7 @@ def test_ratings_under_older_criteria_are_placed_and_counted(
     db: Database, portfolio: Portfolio
 ) -> None:
     criteria_store.save_criteria(db, "Ada", presets()["preset_4x4"])
-    cells = store.heatmap_counts(db)
+    cells = heatmaps.heatmap_counts(db)
     assert len(cells) == 3 * 16
     # 5 -> 4 steps: 1, 2, 3, 4, 5 become 1, 2, 3, 3, 4
     assert cell_counts(cells, "inherent") == {(3, 3): 1, (4, 3): 1, (2, 3): 1}
@@ -185,33 +186,33 @@ def test_ratings_under_older_criteria_are_placed_and_counted(
     theirs = register_store.matrix_counts(db, "inherent", RiskFilter(statuses=["open"]))
     mine = cells[cells["tier"] == "inherent"].reset_index(drop=True)
     assert mine["count"].tolist() == theirs["count"].tolist()
-    rows, total = store.risks_in_heatmap_cell(db, "residual", 3, 3)
+    rows, total = heatmaps.risks_in_heatmap_cell(db, "residual", 3, 3)
     assert total == 1 and rows["risk_id"].tolist() == [portfolio.r2]  # L4 S4 -> L3 S3
     assert rows["cell_mapped"].all() and rows.iloc[0]["cell_level"] == "High"
-    assert store.attention_counts(db)["mapped_ratings"] == 6
+    assert attention_store.attention_counts(db)["mapped_ratings"] == 6
 
 
 def test_a_cell_lists_exactly_its_risks(db: Database, portfolio: Portfolio) -> None:
-    rows, total = store.risks_in_heatmap_cell(db, "residual", 4, 4)
+    rows, total = heatmaps.risks_in_heatmap_cell(db, "residual", 4, 4)
     assert total == 1 and rows["risk_id"].tolist() == [portfolio.r2]
     row = rows.iloc[0]
     assert row["system_name"] == "Alpha Scoring" and row["owner"] == "Ben Okafor"
     assert row["level"] == "High" and bool(row["above_appetite"])
     assert int(row["actions_done"]) == 1 and int(row["actions_open"]) == 0
-    empty, none = store.risks_in_heatmap_cell(db, "residual", 5, 5)
+    empty, none = heatmaps.risks_in_heatmap_cell(db, "residual", 5, 5)
     assert empty.empty and none == 0
-    first, counted = store.risks_in_heatmap_cell(db, "inherent", 4, 4, limit=0)
+    first, counted = heatmaps.risks_in_heatmap_cell(db, "inherent", 4, 4, limit=0)
     assert first.empty and counted == 1
 
 
 def test_a_new_rating_is_never_hidden_by_a_cached_result(
     db: Database, portfolio: Portfolio
 ) -> None:
-    before = cell_counts(store.heatmap_counts(db), "residual")
+    before = cell_counts(heatmaps.heatmap_counts(db), "residual")
     risk_store.record_rating(
         db, "Ada", rating_input(portfolio.r3, "residual", likelihood=1, severity=1)
     )
-    after = cell_counts(store.heatmap_counts(db), "residual")
+    after = cell_counts(heatmaps.heatmap_counts(db), "residual")
     assert before == {(2, 2): 1, (4, 4): 1}
     assert after == {(1, 1): 1, (2, 2): 1, (4, 4): 1}
 
@@ -221,15 +222,15 @@ def test_a_new_rating_is_never_hidden_by_a_cached_result(
 
 def test_heatmap_as_of_a_day(db: Database, portfolio: Portfolio) -> None:
     end_m9 = end_of_month(portfolio.m9)
-    then = store.heatmap_counts(db, as_of=end_m9)
+    then = heatmaps.heatmap_counts(db, as_of=end_m9)
     assert cell_counts(then, "inherent") == {(4, 4): 1}
     assert cell_counts(then, "residual") == {(3, 3): 1}  # R1 before its re-rating in M7
-    before_anything = store.heatmap_counts(db, as_of=portfolio.m9)
+    before_anything = heatmaps.heatmap_counts(db, as_of=portfolio.m9)
     assert int(before_anything["count"].sum()) == 0
 
 
 def test_attention_figures_today(db: Database, portfolio: Portfolio) -> None:
-    counts = store.attention_counts(db)
+    counts = attention_store.attention_counts(db)
     assert counts["risks"] == 4 and counts["rated"] == 3  # R5 is closed, R4 unrated
     assert counts["above_appetite"] == 1  # R2: residual High, appetite Medium
     assert counts["above_appetite_no_acceptance"] == 1  # its acceptance expired
@@ -238,20 +239,20 @@ def test_attention_figures_today(db: Database, portfolio: Portfolio) -> None:
     assert counts["never_rated"] == 1 and counts["review_overdue"] == 0
     # Gamma has no risk at all: a system in scope with no rated risk, as its list says.
     assert counts["systems"] == 3 and counts["systems_without_rated_risk"] == 1
-    listed, total = store.systems_without_rated_risk(db)
+    listed, total = attention_store.systems_without_rated_risk(db)
     assert total == counts["systems_without_rated_risk"]
     assert listed["system_id"].tolist() == [portfolio.gamma]
-    rows, total = store.attention_list(db, "above_appetite_no_acceptance")
+    rows, total = attention_store.attention_list(db, "above_appetite_no_acceptance")
     assert total == 1 and rows["risk_id"].tolist() == [portfolio.r2]
     assert rows["expired_on"].notna().all()
-    overdue, _ = store.attention_list(db, "action_overdue")
+    overdue, _ = attention_store.attention_list(db, "action_overdue")
     assert overdue["risk_id"].tolist() == [portfolio.r3]
-    never, _ = store.attention_list(db, "never_rated")
+    never, _ = attention_store.attention_list(db, "never_rated")
     assert never["risk_id"].tolist() == [portfolio.r4]
 
 
 def test_attention_figures_match_the_register_checks(db: Database, portfolio: Portfolio) -> None:
-    counts = store.attention_counts(db)
+    counts = attention_store.attention_counts(db)
     findings = register_store.consistency_checks(db)
     per_check = findings.groupby("check")["risk_id"].nunique().to_dict()
     for key in ("acceptance_expired", "action_overdue", "never_rated", "review_overdue"):
@@ -265,12 +266,12 @@ def test_attention_figures_as_of_a_day(
     db: Database, portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     end_m9 = end_of_month(portfolio.m9)
-    then = store.attention_counts(db, as_of=end_m9)
+    then = attention_store.attention_counts(db, as_of=end_m9)
     # Only R1 was rated: residual Medium is above the fairness tolerance (Low).
     assert then["rated"] == 1 and then["above_appetite"] == 1
     assert then["above_appetite_no_acceptance"] == 1
     end_m8 = end_of_month(portfolio.m8)
-    later = store.attention_counts(db, as_of=end_m8)
+    later = attention_store.attention_counts(db, as_of=end_m8)
     # R1 (Medium, fairness) and R2 (High) above; R2's acceptance was in force then.
     assert later["above_appetite"] == 2 and later["accepted"] == 1
     assert later["above_appetite_no_acceptance"] == 1 and later["acceptance_expired"] == 0
@@ -291,10 +292,11 @@ def test_attention_figures_as_of_a_day(
         ),
     )
     monkeypatch.undo()
-    assert store.attention_counts(db, as_of=end_m8)["action_overdue"] == 1
-    listed, _ = store.attention_list(db, "action_overdue", as_of=end_m8)
+    assert attention_store.attention_counts(db, as_of=end_m8)["action_overdue"] == 1
+    listed, _ = attention_store.attention_list(db, "action_overdue", as_of=end_m8)
     assert listed["risk_id"].tolist() == [portfolio.r2]
-    assert store.attention_counts(db)["action_overdue"] == 1  # today: only R3's is overdue
+    # today: only R3's is overdue
+    assert attention_store.attention_counts(db)["action_overdue"] == 1
 
 
 def test_as_of_counts_only_what_existed_then(db: Database) -> None:
@@ -304,62 +306,63 @@ def test_as_of_counts_only_what_existed_then(db: Database) -> None:
     risk = risk_store.create_risk(db, "Ada", risk_input(system, title="Wrong answers")).id
     risk_store.record_rating(db, "Ada", rating_input(risk, "inherent"))
     quarter_end = previous_quarter_end(date.today())
-    now, then = store.attention_counts(db), store.attention_counts(db, as_of=quarter_end)
+    now = attention_store.attention_counts(db)
+    then = attention_store.attention_counts(db, as_of=quarter_end)
     assert (now["risks"], now["never_rated"], now["systems_without_rated_risk"]) == (1, 0, 0)
     assert (then["risks"], then["never_rated"], then["systems"]) == (0, 0, 0)
     assert then["systems_without_rated_risk"] == 0
-    assert int(store.heatmap_counts(db, as_of=quarter_end)["count"].sum()) == 0
-    assert store.top_risks(db, as_of=quarter_end).empty
+    assert int(heatmaps.heatmap_counts(db, as_of=quarter_end)["count"].sum()) == 0
+    assert heatmaps.top_risks(db, as_of=quarter_end).empty
 
 
 def test_as_of_a_day_leaves_out_risks_identified_later(db: Database, portfolio: Portfolio) -> None:
     """R4 (never rated) was recorded today: it is not an unrated risk of M8. A risk whose
     history was entered later counts from its first rating (R1, R2, R3 by the end of M8)."""
     end_m8 = end_of_month(portfolio.m8)
-    then = store.attention_counts(db, as_of=end_m8)
+    then = attention_store.attention_counts(db, as_of=end_m8)
     assert then["risks"] == 3 and then["rated"] == 3 and then["never_rated"] == 0
-    never, total = store.attention_list(db, "never_rated", as_of=end_m8)
+    never, total = attention_store.attention_list(db, "never_rated", as_of=end_m8)
     assert never.empty and total == 0
     # Alpha and Beta existed through their rated risks; Gamma was recorded today.
     assert then["systems"] == 2 and then["systems_without_rated_risk"] == 0
     # Today R4 is an unrated risk and Gamma a system with no rated risk.
-    now = store.attention_counts(db)
+    now = attention_store.attention_counts(db)
     assert now["never_rated"] == 1 and now["systems_without_rated_risk"] == 1
     # What moved from M9 to M8 counts R2 and R3 as new, R1 as unchanged (Medium both times).
-    moved, counts = store.level_changes(db, end_of_month(portfolio.m9), until=end_m8)
+    moved, counts = trends.level_changes(db, end_of_month(portfolio.m9), until=end_m8)
     assert counts == {"up": 0, "down": 0, "new": 2, "same": 1}
     assert set(moved["risk_id"]) == {portfolio.r2, portfolio.r3}
     # The movement chart as of M8 shows R1's residual Medium then, not its Low of today.
-    moves = store.movement(db, system_id=portfolio.alpha, as_of=end_m8)
+    moves = heatmaps.movement(db, system_id=portfolio.alpha, as_of=end_m8)
     r1 = moves[(moves["risk_id"] == portfolio.r1) & (moves["tier"] == "residual")]
     assert r1["level"].tolist() == ["Medium"]
 
 
 def test_level_changes_since_a_day(db: Database, portfolio: Portfolio) -> None:
-    moved, counts = store.level_changes(db, end_of_month(portfolio.m8))
+    moved, counts = trends.level_changes(db, end_of_month(portfolio.m8))
     assert counts == {"up": 0, "down": 1, "new": 0, "same": 2}
     assert moved["risk_id"].tolist() == [portfolio.r1]
     assert moved.iloc[0]["level_then"] == "Medium" and moved.iloc[0]["level_now"] == "Low"
-    _, since_m9_start = store.level_changes(db, portfolio.m9 - timedelta(days=1))
+    _, since_m9_start = trends.level_changes(db, portfolio.m9 - timedelta(days=1))
     assert since_m9_start["new"] == 3
 
 
 def test_systems_without_a_rated_risk(db: Database, portfolio: Portfolio) -> None:
-    rows, total = store.systems_without_rated_risk(db)
+    rows, total = attention_store.systems_without_rated_risk(db)
     assert total == 1 and rows["name"].tolist() == ["Gamma Chat"]
-    only_lending, none = store.systems_without_rated_risk(
+    only_lending, none = attention_store.systems_without_rated_risk(
         db, PortfolioFilter(business_units=["Lending"])
     )
     assert only_lending.empty and none == 0
 
 
 def test_top_risks_and_movement(db: Database, portfolio: Portfolio) -> None:
-    top = store.top_risks(db)
+    top = heatmaps.top_risks(db)
     assert top["risk_id"].tolist() == [portfolio.r2, portfolio.r3, portfolio.r1]
     first = top.iloc[0]
     assert (first["inherent_level"], first["residual_level"]) == ("Critical", "High")
     assert pd.isna(first["target_level"])
-    moves = store.movement(db, system_id=portfolio.alpha)
+    moves = heatmaps.movement(db, system_id=portfolio.alpha)
     r1 = moves[moves["risk_id"] == portfolio.r1]
     assert r1[["tier", "likelihood", "severity"]].values.tolist() == [
         ["inherent", 4, 4],
@@ -370,7 +373,7 @@ def test_top_risks_and_movement(db: Database, portfolio: Portfolio) -> None:
 
 
 def test_level_distribution_sums_the_cells(db: Database, portfolio: Portfolio) -> None:
-    totals = store.level_distribution(db)
+    totals = heatmaps.level_distribution(db)
     residual = totals[totals["tier"] == "residual"].set_index("level")["count"].to_dict()
     assert residual == {"Low": 1, "Medium": 0, "High": 1, "Critical": 0}
     assert level_totals(pd.DataFrame()).empty
@@ -381,14 +384,14 @@ def test_level_distribution_sums_the_cells(db: Database, portfolio: Portfolio) -
 
 def test_risks_per_level_per_month(db: Database, portfolio: Portfolio) -> None:
     periods = period_ends(portfolio.m9, portfolio.m6, "month", date.today())
-    trend = store.level_trend(db, periods, "residual")
+    trend = trends.level_trend(db, periods, "residual")
     trend["period_start"] = pd.to_datetime(trend["period_start"]).dt.date
     table = trend.pivot(index="period_start", columns="level", values="count")
     assert table.loc[portfolio.m9].to_dict() == {"Critical": 0, "High": 0, "Low": 0, "Medium": 1}
     assert table.loc[portfolio.m8].to_dict() == {"Critical": 0, "High": 1, "Low": 0, "Medium": 1}
     assert table.loc[portfolio.m7].to_dict() == {"Critical": 0, "High": 1, "Low": 1, "Medium": 0}
     assert table.loc[portfolio.m6].to_dict() == {"Critical": 0, "High": 1, "Low": 1, "Medium": 0}
-    inherent = store.level_trend(db, periods, "inherent", PortfolioFilter(owners=["Ada Park"]))
+    inherent = trends.level_trend(db, periods, "inherent", PortfolioFilter(owners=["Ada Park"]))
     inherent["period_start"] = pd.to_datetime(inherent["period_start"]).dt.date
     by_month = inherent.groupby("period_start")["count"].sum().to_dict()
     assert by_month == {portfolio.m9: 1, portfolio.m8: 2, portfolio.m7: 2, portfolio.m6: 2}
@@ -398,30 +401,30 @@ def test_risks_per_level_per_quarter_match_the_months_at_quarter_ends(
     db: Database, portfolio: Portfolio
 ) -> None:
     today = date.today()
-    months = store.level_trend(db, period_ends(portfolio.m9, today, "month", today))
-    quarters = store.level_trend(db, period_ends(portfolio.m9, today, "quarter", today))
+    months = trends.level_trend(db, period_ends(portfolio.m9, today, "month", today))
+    quarters = trends.level_trend(db, period_ends(portfolio.m9, today, "quarter", today))
     by_cutoff = months.set_index(["cutoff", "level"])["count"]
     for row in quarters.itertuples(index=False):
         assert by_cutoff[(row.cutoff, row.level)] == row.count
 
 
 def test_a_risks_path_and_its_decisions(db: Database, portfolio: Portfolio) -> None:
-    path = store.risk_path(db, portfolio.r1)
+    path = trends.risk_path(db, portfolio.r1)
     assert path[["tier", "level"]].values.tolist() == [
         ["inherent", "High"],
         ["residual", "Medium"],
         ["target", "Low"],
         ["residual", "Low"],
     ]
-    decisions = store.decisions(db, risk_id=portfolio.r2)
+    decisions = trends.decisions(db, risk_id=portfolio.r2)
     assert decisions["kind"].tolist() == ["acceptance", "action_done"]
     assert "accepted by Chief Risk Officer" in decisions.iloc[0]["detail"]
-    assert store.risk_summary(db, portfolio.r1)["appetite_rank"] == 1  # fairness: Low
-    assert store.risk_summary(db, portfolio.r2)["appetite_rank"] == 2
+    assert trends.risk_summary(db, portfolio.r1)["appetite_rank"] == 1  # fairness: Low
+    assert trends.risk_summary(db, portfolio.r2)["appetite_rank"] == 2
 
 
 def test_a_systems_path_is_its_worst_level_per_tier(db: Database, portfolio: Portfolio) -> None:
-    path = store.system_path(db, portfolio.alpha)
+    path = trends.system_path(db, portfolio.alpha)
     residual = path[path["tier"] == "residual"]
     # One row per moment any rating of the system changed: R1 residual Medium (above the
     # fairness tolerance), R2's inherent rating, R2 residual High, R1 re-rated Low.
@@ -446,27 +449,27 @@ def test_workshop_consensus_ratings_are_decisions(db: Database, portfolio: Portf
         )
 
     db.write("Facilitator", add_workshop_rating)
-    decisions = store.decisions(db, system_id=portfolio.beta)
+    decisions = trends.decisions(db, system_id=portfolio.beta)
     assert decisions["kind"].tolist() == ["workshop"]
     assert decisions.iloc[0]["detail"].startswith("Workshop consensus: residual Low")
 
 
 def test_history_span_and_bounds(db: Database, portfolio: Portfolio) -> None:
-    first, last = store.history_span(db)
+    first, last = trends.history_span(db)
     assert first == portfolio.m9 + timedelta(days=1)
     assert last == portfolio.m7 + timedelta(days=3)
-    assert store.as_of_bounds(db) == (first, date.today())
+    assert trends.as_of_bounds(db) == (first, date.today())
 
 
 def test_an_empty_database_gives_empty_figures(db: Database) -> None:
-    store.clear_snapshots()
-    assert int(store.heatmap_counts(db)["count"].sum()) == 0
-    assert store.attention_counts(db)["risks"] == 0
-    assert store.top_risks(db).empty and store.movement(db).empty
-    assert store.history_span(db) is None
-    assert store.filter_options(db)["systems"] == {}
+    snapshots.clear_snapshots()
+    assert int(heatmaps.heatmap_counts(db)["count"].sum()) == 0
+    assert attention_store.attention_counts(db)["risks"] == 0
+    assert heatmaps.top_risks(db).empty and heatmaps.movement(db).empty
+    assert trends.history_span(db) is None
+    assert analytics_common.filter_options(db)["systems"] == {}
     periods = period_ends(month_start(2), date.today(), "month", date.today())
-    assert int(store.level_trend(db, periods)["count"].sum()) == 0
+    assert int(trends.level_trend(db, periods)["count"].sum()) == 0
 
 
 def test_as_of_figures_follow_backdated_data_but_not_new_ratings(
@@ -475,14 +478,14 @@ def test_as_of_figures_follow_backdated_data_but_not_new_ratings(
     """Last quarter's figures are reused when a rating dated today arrives (the common case on
     a cold page), and recomputed when anything dated up to that day changes."""
     end_m8 = end_of_month(portfolio.m8)
-    before = store.attention_counts(db, as_of=end_m8)
-    token = store.history_version(db, end_m8)
+    before = attention_store.attention_counts(db, as_of=end_m8)
+    token = analytics_common.history_version(db, end_m8)
     risk_store.record_rating(
         db, "Ada", rating_input(portfolio.r3, "residual", likelihood=5, severity=5)
     )
-    assert store.history_version(db, end_m8) == token
-    assert store.attention_counts(db, as_of=end_m8) is before  # served from the cache
-    assert store.attention_counts(db)["above_appetite"] == 2  # today's figures did change
+    assert analytics_common.history_version(db, end_m8) == token
+    assert attention_store.attention_counts(db, as_of=end_m8) is before  # served from the cache
+    assert attention_store.attention_counts(db)["above_appetite"] == 2  # today's figures did change
 
     risk_store.record_rating(
         db,
@@ -495,14 +498,14 @@ def test_as_of_figures_follow_backdated_data_but_not_new_ratings(
             rated_at=at(portfolio.m8, 12),
         ),
     )
-    assert store.history_version(db, end_m8) != token
-    after = store.attention_counts(db, as_of=end_m8)
+    assert analytics_common.history_version(db, end_m8) != token
+    after = attention_store.attention_counts(db, as_of=end_m8)
     assert after["above_appetite"] == before["above_appetite"] + 1
 
-    token = store.history_version(db, end_m8)
+    token = analytics_common.history_version(db, end_m8)
     acceptances = risk_store.acceptances_for(db, portfolio.r2)
     risk_store.revoke_acceptance(db, "Ada", int(acceptances["id"].iloc[0]))
-    assert store.history_version(db, end_m8) != token
+    assert analytics_common.history_version(db, end_m8) != token
 
 
 def test_as_of_a_day_keeps_the_status_risks_and_systems_had_then(
@@ -511,17 +514,17 @@ def test_as_of_a_day_keeps_the_status_risks_and_systems_had_then(
     """Retiring a system or closing a risk today changes today's figures, never a past day's:
     the status on a day comes from the audit trail (a figure already reported stays true)."""
     end_m8 = end_of_month(portfolio.m8)
-    before = store.attention_counts(db, as_of=end_m8)
-    before_cells = int(store.heatmap_counts(db, as_of=end_m8)["count"].sum())
+    before = attention_store.attention_counts(db, as_of=end_m8)
+    before_cells = int(heatmaps.heatmap_counts(db, as_of=end_m8)["count"].sum())
     assert (before["risks"], before["above_appetite"], before["systems"]) == (3, 2, 2)
 
     inventory_store.retire_system(db, "Ada", portfolio.alpha)
     r3 = risk_store.get_risk(db, portfolio.r3)
     risk_store.update_risk(db, "Ada", r3.id, r3.as_input().model_copy(update={"status": "closed"}))
-    now = store.attention_counts(db)
+    now = attention_store.attention_counts(db)
     assert (now["risks"], now["above_appetite"]) == (1, 0)  # only R4 is left today
-    assert store.attention_counts(db, as_of=end_m8) == before
-    assert int(store.heatmap_counts(db, as_of=end_m8)["count"].sum()) == before_cells
+    assert attention_store.attention_counts(db, as_of=end_m8) == before
+    assert int(heatmaps.heatmap_counts(db, as_of=end_m8)["count"].sum()) == before_cells
 
     # Back in service today: today's figures count Alpha again, the past is unchanged.
     alpha = inventory_store.get_system(db, portfolio.alpha)
@@ -533,10 +536,10 @@ def test_as_of_a_day_keeps_the_status_risks_and_systems_had_then(
             update={"status": "active", "lifecycle_stage": "operation_monitoring"}
         ),
     )
-    assert store.attention_counts(db)["above_appetite"] == 1
-    assert store.attention_counts(db, as_of=end_m8) == before
+    assert attention_store.attention_counts(db)["above_appetite"] == 1
+    assert attention_store.attention_counts(db, as_of=end_m8) == before
     # R5 was recorded closed: it never counts, then or now.
-    listed, _ = store.attention_list(db, "never_rated", as_of=end_m8, limit=50)
+    listed, _ = attention_store.attention_list(db, "never_rated", as_of=end_m8, limit=50)
     assert portfolio.r5 not in set(listed["risk_id"])
 
 
@@ -544,15 +547,15 @@ def test_a_tighter_appetite_flags_risks_to_re_rate(db: Database, portfolio: Port
     """Lowering the appetite rescales nothing: R3 (Medium, rated under v1, within v1's
     appetite) is not counted above the appetite, but the portfolio and the register both say
     it sits above today's appetite and needs re-rating; R2 was above already, R1 is Low."""
-    untouched = store.attention_counts(db)
+    untouched = attention_store.attention_counts(db)
     assert untouched["above_current_appetite"] == 0
     assert "above_current_appetite" not in shown_attention_labels(untouched, untouched)
     current = criteria_store.current_criteria(db)
     criteria_store.save_criteria(db, "Ada", current.model_copy(update={"appetite": "Low"}))
-    counts = store.attention_counts(db)
+    counts = attention_store.attention_counts(db)
     assert counts["above_appetite"] == 1 and counts["above_current_appetite"] == 1
     assert "above_current_appetite" in shown_attention_labels(counts, untouched)
-    listed, total = store.attention_list(db, "above_current_appetite")
+    listed, total = attention_store.attention_list(db, "above_current_appetite")
     assert total == 1 and listed["risk_id"].tolist() == [portfolio.r3]
     findings = register_store.consistency_checks(db)
     flagged = findings[findings["check"] == "above_current_appetite"]
@@ -562,7 +565,7 @@ def test_a_tighter_appetite_flags_risks_to_re_rate(db: Database, portfolio: Port
     risk_store.record_rating(
         db, "Ada", rating_input(portfolio.r3, "inherent", likelihood=2, severity=3)
     )
-    counts = store.attention_counts(db)
+    counts = attention_store.attention_counts(db)
     assert counts["above_appetite"] == 2 and counts["above_current_appetite"] == 0
 
 
@@ -588,7 +591,7 @@ def test_an_acceptance_is_marked_after_the_rating_it_accepts(
             valid_until=date.today() + timedelta(days=90),
         ),
     )
-    decisions = store.decisions(db, risk_id=portfolio.r3)
+    decisions = trends.decisions(db, risk_id=portfolio.r3)
     accepted = decisions[decisions["kind"] == "acceptance"].iloc[0]
     assert accepted["moment"] > rated_at
 
@@ -608,19 +611,19 @@ def test_trends_keep_the_status_risks_and_systems_had_then(
         )
         return {day: (int(row["count"]), int(row["above"])) for day, row in totals.iterrows()}
 
-    before = by_month(store.level_trend(db, periods, CURRENT_TIER))
+    before = by_month(trends.level_trend(db, periods, CURRENT_TIER))
     inventory_store.retire_system(db, "Ada", portfolio.alpha)
-    after = by_month(store.level_trend(db, periods, CURRENT_TIER))
+    after = by_month(trends.level_trend(db, periods, CURRENT_TIER))
     this_month = month_start(0)
     assert {day: value for day, value in after.items() if day != this_month} == {
         day: value for day, value in before.items() if day != this_month
     }
     assert after[this_month] == (1, 0)  # only R3 (Beta) today; R4 is unrated
     end_m8 = end_of_month(portfolio.m8)
-    as_of = store.attention_counts(db, as_of=end_m8)
+    as_of = attention_store.attention_counts(db, as_of=end_m8)
     assert after[portfolio.m8] == (as_of["rated"], as_of["above_appetite"])
     # Included on request, the retired system's risks are back today, never above appetite.
     included = by_month(
-        store.level_trend(db, periods, CURRENT_TIER, PortfolioFilter(include_closed=True))
+        trends.level_trend(db, periods, CURRENT_TIER, PortfolioFilter(include_closed=True))
     )
     assert included[this_month][0] == 4 and included[this_month][1] == 0

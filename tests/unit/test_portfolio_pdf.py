@@ -9,10 +9,12 @@ from pathlib import Path
 
 from assessments.analytics import ATTENTION_LABELS, PortfolioFilter, previous_quarter_end
 from assessments.reports.portfolio_pdf import portfolio_pdf
-from assessments.store import analytics as analytics_store
+from assessments.store import attention as attention_store
 from assessments.store import criteria as criteria_store
+from assessments.store import heatmaps as heatmaps_store
 from assessments.store import inventory as inventory_store
 from assessments.store import risks as risk_store
+from assessments.store import trends as trends_store
 from assessments.store.db import Database
 from tests.factories import system_input
 from tests.leadership_fixtures import ACTOR, build_portfolio
@@ -37,8 +39,8 @@ def figure_row(text: str, label: str) -> tuple[int, int]:
 def test_headline_figures_are_the_store_figures(db: Database, tmp_path: Path) -> None:
     build_portfolio(db)
     text = pdf_text(portfolio_pdf(db), tmp_path)
-    now = analytics_store.attention_counts(db)
-    then = analytics_store.attention_counts(db, None, previous_quarter_end(date.today()))
+    now = attention_store.attention_counts(db)
+    then = attention_store.attention_counts(db, None, previous_quarter_end(date.today()))
     assert now["risks"] == 4  # R5 is closed
     assert figure_row(text, "Risks in scope") == (now["risks"], then["risks"])
     shown = 0
@@ -57,7 +59,7 @@ def test_headline_figures_are_the_store_figures(db: Database, tmp_path: Path) ->
 def test_heatmaps_lists_movement_and_criteria(db: Database, tmp_path: Path) -> None:
     portfolio = build_portfolio(db)
     text = pdf_text(portfolio_pdf(db), tmp_path)
-    cells = analytics_store.heatmap_counts(db)
+    cells = heatmaps_store.heatmap_counts(db)
     for tier, title in (("inherent", "Inherent"), ("residual", "Residual")):
         rated = int(cells[cells["tier"] == tier]["count"].sum())
         assert f"{title} ({rated} risk{'s' if rated != 1 else ''} rated)" in text
@@ -69,7 +71,7 @@ def test_heatmaps_lists_movement_and_criteria(db: Database, tmp_path: Path) -> N
     assert "Acceptance expired" in top_section
     for other in (portfolio.r1, portfolio.r3, portfolio.r4, portfolio.r5):
         assert not re.search(rf"\bR-{other}\b", top_section)
-    _, moved = analytics_store.level_changes(db, previous_quarter_end(date.today()))
+    _, moved = trends_store.level_changes(db, previous_quarter_end(date.today()))
     assert (
         f"Risen a level or more: {moved['up']} · fallen a level or more: {moved['down']}"
         f" · rated for the first time: {moved['new']}"
@@ -83,7 +85,7 @@ def test_a_filter_narrows_the_report(db: Database, tmp_path: Path) -> None:
     portfolio = build_portfolio(db)
     filters = PortfolioFilter(business_units=["People & HR"], harm_categories=["safety"])
     text = pdf_text(portfolio_pdf(db, filters), tmp_path)
-    counts = analytics_store.attention_counts(db, filters)
+    counts = attention_store.attention_counts(db, filters)
     assert counts["risks"] == 1  # R3 only
     assert figure_row(text, "Risks in scope")[0] == 1
     assert "Business unit: People & HR; Harm category: Safety" in " ".join(text.split())
@@ -100,7 +102,7 @@ def test_as_of_an_earlier_day(db: Database, tmp_path: Path) -> None:
     portfolio = build_portfolio(db)
     day = portfolio.m8 + timedelta(days=5)
     text = pdf_text(portfolio_pdf(db, as_of=day), tmp_path)
-    counts = analytics_store.attention_counts(db, None, day)
+    counts = attention_store.attention_counts(db, None, day)
     assert f"As it stood at the end of {day:%d %B %Y}" in text
     assert figure_row(text, "Risks in scope")[0] == counts["risks"]
     label = ATTENTION_LABELS["above_appetite_no_acceptance"]

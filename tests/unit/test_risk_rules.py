@@ -11,7 +11,8 @@ import pytest
 from assessments.analytics import PortfolioFilter, period_ends
 from assessments.risk_workflow import AcceptanceNeed, acceptance_need
 from assessments.risks import AcceptanceInput, RiskFilter
-from assessments.store import analytics, register, risk_summary
+from assessments.store import analytics_common, heatmaps, register, risk_summary, snapshots, trends
+from assessments.store import attention as attention_store
 from assessments.store import criteria as criteria_store
 from assessments.store import inventory as inventory_store
 from assessments.store import risks as store
@@ -24,7 +25,7 @@ TODAY = date.today()
 
 @pytest.fixture(autouse=True)
 def fresh_snapshots() -> None:
-    analytics.clear_snapshots()
+    snapshots.clear_snapshots()
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def page_view(db: Database, risk_id: int) -> AcceptanceNeed:
     """What the risk page says about the acceptance (pages/risk.py calls exactly this)."""
     risk = store.get_risk(db, risk_id)
     residual = store.current_ratings(db, risk_id).get("residual")
-    criteria = criteria_store.criteria_version(db, residual["criteria_version"])
+    criteria = criteria_store.criteria_version(db, residual.criteria_version)
     rows = store.acceptances_for(db, risk_id).to_dict("records")
     return acceptance_need(residual, criteria, risk.harm_category, rows)
 
@@ -73,9 +74,7 @@ def register_until(db: Database, risk_id: int) -> date | None:
 def portfolio_until(db: Database, risk_id: int) -> date | None:
     """What the portfolio's drill-down says (the risks of the residual rating's cell)."""
     residual = store.current_ratings(db, risk_id)["residual"]
-    rows, _ = analytics.risks_in_heatmap_cell(
-        db, "residual", int(residual["likelihood"]), int(residual["severity"])
-    )
+    rows, _ = heatmaps.risks_in_heatmap_cell(db, "residual", residual.likelihood, residual.severity)
     value = rows.set_index("risk_id").loc[risk_id, "accepted_until"]
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
@@ -93,7 +92,7 @@ def test_a_residual_re_rated_higher_is_no_longer_accepted_on_any_page(
     accept(db, risk, TODAY, until)
     assert page_view(db, risk).accepted_until == until
     assert register_until(db, risk) == until == portfolio_until(db, risk)
-    assert analytics.attention_counts(db)["accepted"] == 1
+    assert attention_store.attention_counts(db)["accepted"] == 1
 
     rate(db, risk, "residual", 5, 5)  # Critical: worse than what was accepted
     acceptance = store.acceptances_for(db, risk).iloc[0]
@@ -102,7 +101,7 @@ def test_a_residual_re_rated_higher_is_no_longer_accepted_on_any_page(
     assert need.needed and need.accepted_until is None
     assert "does not cover this one" in need.message
     assert register_until(db, risk) is None and portfolio_until(db, risk) is None
-    counts = analytics.attention_counts(db)
+    counts = attention_store.attention_counts(db)
     assert counts["accepted"] == 0 and counts["above_appetite_no_acceptance"] == 1
     assert register.register_summary(db)["accepted"] == 0
 
@@ -134,11 +133,11 @@ def test_a_closed_risk_gives_the_same_figures_on_the_register_and_the_portfolio(
     rate(db, closed, "residual", 5, 5)
     for include in (False, True):
         mine = register.register_summary(db, RiskFilter(include_closed=include))
-        theirs = analytics.attention_counts(db, PortfolioFilter(include_closed=include))
+        theirs = attention_store.attention_counts(db, PortfolioFilter(include_closed=include))
         assert mine["risks"] == theirs["risks"] == (2 if include else 1)
         assert mine["above_appetite"] == theirs["above_appetite"] == 0  # closed: never above
         assert mine["accepted"] == theirs["accepted"] == 0
-        cells = analytics.heatmap_counts(db, PortfolioFilter(include_closed=include))
+        cells = heatmaps.heatmap_counts(db, PortfolioFilter(include_closed=include))
         for tier in ("inherent", "residual"):
             ours = register.matrix_counts(db, tier, RiskFilter(include_closed=include))
             portfolio = cells[cells["tier"] == tier].reset_index(drop=True)
@@ -148,7 +147,8 @@ def test_a_closed_risk_gives_the_same_figures_on_the_register_and_the_portfolio(
         assert not register.register_frame(db, RiskFilter(include_closed=include))[
             "above_appetite"
         ].any()
-    assert register.register_summary(db)["risks"] == analytics.attention_counts(db)["risks"] == 1
+    counted = attention_store.attention_counts(db)["risks"]
+    assert register.register_summary(db)["risks"] == counted == 1
     asked = register.register_frame(db, RiskFilter(statuses=["closed"]))
     assert asked["risk_id"].tolist() == [closed]  # choosing the status Closed asks for them
     exported = register.register_export_frame(db)
@@ -167,10 +167,10 @@ def test_trend_and_path_judge_each_rating_under_its_own_version_and_tolerance(
     looser = criteria_store.current_criteria(db).model_copy(update={"appetite": "High"})
     criteria_store.save_criteria(db, "Ada", looser, "Looser appetite")
     both = PortfolioFilter(include_closed=True)
-    trend = analytics.level_trend(db, period_ends(TODAY, TODAY, "month", TODAY), "residual", both)
+    trend = trends.level_trend(db, period_ends(TODAY, TODAY, "month", TODAY), "residual", both)
     assert int(trend["count"].sum()) == 3
     assert trend["above_appetite"].tolist() == [2] * len(trend)  # not the closed one
-    path = analytics.system_path(db, system_id, both)
+    path = trends.system_path(db, system_id, both)
     residual = path[path["tier"] == "residual"].sort_values("moment")
     assert int(residual["above"].iloc[-1]) == 2
     register_above = register.register_summary(db, RiskFilter(include_closed=True))
@@ -189,20 +189,20 @@ def test_a_retired_systems_risks_leave_every_figure_unless_included(
     months = period_ends(TODAY, TODAY, "month", TODAY)
     for include in (False, True):
         mine = register.register_summary(db, RiskFilter(include_closed=include))
-        theirs = analytics.attention_counts(db, PortfolioFilter(include_closed=include))
+        theirs = attention_store.attention_counts(db, PortfolioFilter(include_closed=include))
         assert mine["risks"] == theirs["risks"] == (2 if include else 1), include
         assert mine["above_appetite"] == theirs["above_appetite"] == 1  # retired: no decision
-        cells = analytics.heatmap_counts(db, PortfolioFilter(include_closed=include))
+        cells = heatmaps.heatmap_counts(db, PortfolioFilter(include_closed=include))
         assert int(cells[cells["tier"] == "inherent"]["count"].sum()) == (2 if include else 1)
-        trend = analytics.level_trend(
+        trend = trends.level_trend(
             db, months, "residual_or_inherent", PortfolioFilter(include_closed=include)
         )
         assert int(trend["count"].sum()) == (2 if include else 1)
         assert trend["above_appetite"].iloc[0] == 1
         assert theirs["systems"] == (2 if include else 1)
-    named = analytics.attention_counts(db, PortfolioFilter(system_ids=[other]))
+    named = attention_store.attention_counts(db, PortfolioFilter(system_ids=[other]))
     assert named["risks"] == 1 and named["above_appetite"] == 0  # chosen by name: shown
-    options = analytics.filter_options(db)
+    options = analytics_common.filter_options(db)
     assert options["systems"] == {system_id: "Loan Advisor"}
     assert options["retired_systems"] == {other: "Old Chat"}
 
@@ -224,12 +224,12 @@ def test_the_current_trend_ends_on_the_registers_above_appetite_figure(
     summary = register.register_summary(db)
     assert (summary["above_appetite"], summary["accepted"], summary["not_accepted"]) == (2, 1, 1)
     months = period_ends(TODAY, TODAY, "month", TODAY)
-    current = analytics.level_trend(db, months, "residual_or_inherent")
+    current = trends.level_trend(db, months, "residual_or_inherent")
     assert int(current["count"].sum()) == 3
     assert int(current["above_appetite"].iloc[0]) == summary["above_appetite"]
-    residual = analytics.level_trend(db, months, "residual")
+    residual = trends.level_trend(db, months, "residual")
     assert int(residual["above_appetite"].iloc[0]) == 1  # only the accepted one has a residual
-    portfolio = analytics.attention_counts(db)
+    portfolio = attention_store.attention_counts(db)
     assert portfolio["above_appetite_no_acceptance"] == summary["not_accepted"]
 
 
