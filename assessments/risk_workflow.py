@@ -26,6 +26,7 @@ from assessments.risks import (
     RATIONALE_MIN,
     AcceptanceInput,
     ActionInput,
+    Rating,
     RatingInput,
     add_months,
 )
@@ -112,7 +113,7 @@ def parse_action(values: Mapping[str, Any]) -> ActionInput:
     return parse_form(ActionInput, values, ACTION_MESSAGES)
 
 
-def completed_steps(current: Mapping[str, Any], treatment_option: str | None) -> set[str]:
+def completed_steps(current: Mapping[str, Rating], treatment_option: str | None) -> set[str]:
     """Steps already done: a tier with a current rating, a treatment with a chosen option."""
     done = {tier for tier in RATED_STEPS if tier in current}
     if treatment_option:
@@ -157,7 +158,7 @@ class StartingPoint:
 
 def starting_points(
     tier: str,
-    current: Mapping[str, Mapping[str, Any]],
+    current: Mapping[str, Rating],
     criteria: RiskCriteria,
     entry: LibraryRisk | None = None,
     suggested: StartingPoint | None = None,
@@ -177,13 +178,9 @@ def starting_points(
         points.append(suggested)
     for source in _SEED_TIERS.get(tier, ()):
         rating = current.get(source)
-        if rating is not None and rating["criteria_version"] == criteria.version:
+        if rating is not None and rating.criteria_version == criteria.version:
             points.append(
-                StartingPoint(
-                    f"the current {source} rating",
-                    int(rating["likelihood"]),
-                    int(rating["severity"]),
-                )
+                StartingPoint(f"the current {source} rating", rating.likelihood, rating.severity)
             )
     return points
 
@@ -205,7 +202,7 @@ class AcceptanceNeed:
 
 
 def acceptance_need(
-    residual: Mapping[str, Any] | None,
+    residual: Rating | None,
     criteria_of_rating: RiskCriteria | None,
     harm_category: str,
     acceptances: list[Mapping[str, Any]],
@@ -224,7 +221,7 @@ def acceptance_need(
         return AcceptanceNeed(
             False, until, "Rate the residual risk first: an acceptance accepts a residual rating."
         )
-    level = residual["level"]
+    level = residual.level
     limit = limit_phrase(criteria_of_rating, harm_category)
     if not criteria_of_rating.is_above_appetite(level, harm_category):
         return AcceptanceNeed(
@@ -302,7 +299,7 @@ TIER_BELOW: dict[str, str] = {"residual": "inherent", "target": "residual"}
 
 
 def tier_order_warning(
-    tier: str, level: str, current: Mapping[str, Mapping[str, Any]], criteria: RiskCriteria
+    tier: str, level: str, current: Mapping[str, Rating], criteria: RiskCriteria
 ) -> str | None:
     """A warning while rating when the chosen level of `tier` is above the current rating of
     the tier before it (the register's checks 'residual_above_inherent' and
@@ -310,9 +307,9 @@ def tier_order_warning(
     version are compared, as their levels share one scale."""
     before = TIER_BELOW.get(tier)
     rating = current.get(before) if before else None
-    if rating is None or rating["criteria_version"] != criteria.version:
+    if rating is None or rating.criteria_version != criteria.version:
         return None
-    if criteria.level_rank(level) <= criteria.level_rank(str(rating["level"])):
+    if criteria.level_rank(level) <= criteria.level_rank(rating.level):
         return None
     reason = (
         "controls should not make a risk worse"
@@ -320,7 +317,7 @@ def tier_order_warning(
         else "the planned actions should not make the risk worse"
     )
     return (
-        f"{level} is above the current {before} rating ({rating['level']}): {reason}. Check "
+        f"{level} is above the current {before} rating ({rating.level}): {reason}. Check "
         "the choice, or explain in the rationale why; the register will list it as a finding."
     )
 

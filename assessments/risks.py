@@ -167,6 +167,32 @@ class RatingInput(BaseModel):
         return self
 
 
+class Rating(BaseModel):
+    """One stored rating of one tier of a risk: what `RatingInput` gave, the level and its rank
+    the criteria computed, the criteria version it was made under, and who rated it when.
+
+    Ratings are append-only: a stored one is never changed, so the model is frozen.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: int
+    risk_id: int
+    tier: str
+    likelihood: int
+    severity: int
+    rationale: str
+    strength_of_knowledge: str = "medium"
+    method: str = "individual"
+    workshop_id: int | None = None
+    participants: list[str] = Field(default_factory=list)
+    level: str
+    level_rank: int
+    criteria_version: int
+    rated_at: datetime
+    rated_by: str
+
+
 class TreatmentInput(BaseModel):
     """How the organisation responds to a risk, and with which Annex A controls."""
 

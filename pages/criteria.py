@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from assessments import catalog
+from assessments.catalog import Taxonomy
 from assessments.criteria import (
     MAX_STEPS,
     MIN_STEPS,
@@ -38,10 +39,20 @@ from assessments.criteria_editing import (
     renamed_levels,
     resize_scale,
 )
-from assessments.errors import ConflictError, WorkbenchError
+from assessments.errors import ConflictError, FieldErrors
 from assessments.store import criteria as criteria_store
+from assessments.store.db import Database
 from assessments.text import escape_markdown_line
-from ui.common import database, field_error, flash, plain, require_actor_notice, show_flash
+from ui.common import (
+    attempt,
+    database,
+    field_error,
+    flash,
+    plain,
+    require_actor_notice,
+    show_flash,
+)
+from ui.navigation import run_page
 from ui.risk_widgets import level_chip, level_styles, styled_levels
 
 DRAFT = "crit_draft"
@@ -56,16 +67,34 @@ SCALE_HELP = {
     "not only for the organisation.",
 }
 
-db = database()
-current = criteria_store.current_criteria(db)
-terms = catalog.taxonomy()
+
+def main() -> None:
+    db = database()
+    current = criteria_store.current_criteria(db)
+    terms = catalog.taxonomy()
+    if DRAFT not in st.session_state:
+        st.session_state[ERRORS] = {}
+        start_generation(terms, draft_from(current), current.version)
+    errors: dict[str, Any] = st.session_state.get(ERRORS, {})
+    render_intro()
+    # Keyed, so editing in the second tab does not jump back to the first on every rerun.
+    view_tab, edit_tab, history_tab = st.tabs(
+        [f"Current criteria (version {current.version})", "Change the criteria", "Version history"],
+        key="crit_tabs",
+    )
+    with view_tab:
+        show_criteria(current, terms)
+    with edit_tab:
+        render_editor(db, current, terms, errors)
+    with history_tab:
+        render_history(db, terms)
 
 
 def key(name: str) -> str:
     return f"crit_{st.session_state[GENERATION]}_{name}"
 
 
-def start_generation(draft: Draft, started_from: int | None = None) -> None:
+def start_generation(terms: Taxonomy, draft: Draft, started_from: int | None = None) -> None:
     """Make `draft` the base of the editor and put its values into fresh widget keys."""
     note = st.session_state.get(key("note"), "") if GENERATION in st.session_state else ""
     st.session_state[DRAFT] = copy.deepcopy(draft)
@@ -87,9 +116,9 @@ def start_generation(draft: Draft, started_from: int | None = None) -> None:
     st.session_state[key("note")] = note if started_from is None else ""
 
 
-def restart(draft: Draft, started_from: int) -> None:
+def restart(terms: Taxonomy, draft: Draft, started_from: int) -> None:
     st.session_state[ERRORS] = {}
-    start_generation(draft, started_from)
+    start_generation(terms, draft, started_from)
 
 
 def rebase(version: int) -> None:
@@ -98,13 +127,18 @@ def rebase(version: int) -> None:
     st.session_state[STARTED_FROM] = version
 
 
-if DRAFT not in st.session_state:
-    st.session_state[ERRORS] = {}
-    start_generation(draft_from(current), current.version)
-errors: dict[str, Any] = st.session_state.get(ERRORS, {})
+def render_intro() -> None:
+    st.title("Risk criteria")
+    st.caption(
+        "How a likelihood and a severity become a risk level, and which levels the organisation "
+        "is prepared to retain (ISO/IEC 42001 6.1.1). Saving a change creates a new version. "
+        "Every rating keeps the version it was made under and is shown with it: nothing already "
+        "rated is rescaled or re-levelled."
+    )
+    show_flash()
 
 
-def show_criteria(criteria: RiskCriteria) -> None:
+def show_criteria(criteria: RiskCriteria, terms: Taxonomy) -> None:
     """Everything a version says, read-only: appetite, grid, levels, scales."""
     appetite = criteria.level_by_name(criteria.appetite)
     st.markdown(
@@ -153,7 +187,9 @@ def show_grid(criteria: RiskCriteria) -> None:
     )
 
 
-def current_draft() -> tuple[Draft, bool]:
+def current_draft(
+    terms: Taxonomy, edited_levels: pd.DataFrame, edited_grid: pd.DataFrame
+) -> tuple[Draft, bool]:
     """The draft as the widgets show it now, and whether its shape changed (new generation)."""
     base: Draft = st.session_state[DRAFT]
     draft = copy.deepcopy(base)
@@ -186,7 +222,19 @@ def current_draft() -> tuple[Draft, bool]:
     return draft, reshaped
 
 
-def save(actor: str, draft: Draft) -> None:
+def save_version(db: Database, actor: str, candidate: RiskCriteria, note: str) -> RiskCriteria:
+    """Save the draft as a new version; a refusal about one part of it names that part."""
+    try:
+        return criteria_store.save_criteria(
+            db, actor, candidate, note, expected_version=st.session_state.get(STARTED_FROM)
+        )
+    except ConflictError as error:
+        if error.field:
+            raise FieldErrors({error.field: str(error)}) from error
+        raise
+
+
+def save(db: Database, terms: Taxonomy, actor: str, draft: Draft) -> None:
     new_errors: dict[str, Any] = {}
     note = str(st.session_state.get(key("note")) or "").strip()
     if not note:
@@ -196,74 +244,72 @@ def save(actor: str, draft: Draft) -> None:
     except CriteriaDraftError as error:
         new_errors["form"] = error.problems
     if not new_errors:
-        try:
-            saved = criteria_store.save_criteria(
-                db,
-                actor,
-                candidate,
-                note,
-                expected_version=st.session_state.get(STARTED_FROM),
-            )
-        except ConflictError as error:
-            new_errors[error.field or "form"] = str(error) if error.field else [str(error)]
-        except WorkbenchError as error:
-            new_errors["form"] = [str(error)]
-        else:
+        saved, refused = attempt(lambda: save_version(db, actor, candidate, note))
+        if saved is not None:
             flash(
                 f"Saved the criteria as version {saved.version}. New ratings use it; ratings "
                 "made before keep the version they were made under."
             )
-            restart(draft_from(saved), saved.version)
+            restart(terms, draft_from(saved), saved.version)
             st.rerun()
+        new_errors = {**refused}
+        if "form" in new_errors:  # the refusals of the whole draft are listed, one a line
+            new_errors["form"] = [new_errors["form"]]
     st.session_state[ERRORS] = new_errors
     st.rerun()
 
 
-st.title("Risk criteria")
-st.caption(
-    "How a likelihood and a severity become a risk level, and which levels the organisation "
-    "is prepared to retain (ISO/IEC 42001 6.1.1). Saving a change creates a new version. "
-    "Every rating keeps the version it was made under and is shown with it: nothing already "
-    "rated is rescaled or re-levelled."
-)
-show_flash()
+# --- the editor ------------------------------------------------------------------------------
 
-# Keyed, so editing in the second tab does not jump back to the first on every rerun.
-view_tab, edit_tab, history_tab = st.tabs(
-    [f"Current criteria (version {current.version})", "Change the criteria", "Version history"],
-    key="crit_tabs",
-)
 
-with view_tab:
-    show_criteria(current)
-
-with edit_tab:
+def render_editor(
+    db: Database, current: RiskCriteria, terms: Taxonomy, errors: dict[str, Any]
+) -> None:
     base: Draft = st.session_state[DRAFT]
     if st.session_state.get(STARTED_FROM) != current.version:
-        st.warning(
-            f"Version {current.version} was saved by someone else after you started this draft "
-            f"(from version {st.session_state.get(STARTED_FROM)}). Saving is refused until you "
-            "either start again from it or confirm your draft after checking it, so their "
-            "changes are not lost unnoticed.",
-            icon=":material/sync_problem:",
-        )
-        with st.container(horizontal=True):
-            st.button(
-                "Discard my draft and start from the current version",
-                on_click=restart,
-                args=(draft_from(current), current.version),
-            )
-            st.button(
-                f"Keep my draft: I have checked version {current.version}",
-                on_click=rebase,
-                args=(current.version,),
-                help="Your draft then replaces version "
-                f"{current.version} when you save it; the comparison below shows what changes.",
-            )
+        stale_draft_notice(current, terms)
     st.markdown(
         "Edit a draft here; nothing changes until you save it as a new version. Ratings already "
         "made keep their version."
     )
+    start_from_choice(current, terms)
+    st.text_input("Name of the criteria *", key=key("name"), max_chars=120)
+    scale_fields(base)
+    edited_levels = levels_editor(base, errors)
+    edited_grid = grid_editor(base)
+    appetite_fields(base, terms)
+    draft, reshaped = current_draft(terms, edited_levels, edited_grid)
+    if reshaped:
+        st.session_state[ERRORS] = {}
+        start_generation(terms, draft)
+        st.rerun()
+    render_check_and_save(db, current, terms, draft, errors)
+
+
+def stale_draft_notice(current: RiskCriteria, terms: Taxonomy) -> None:
+    st.warning(
+        f"Version {current.version} was saved by someone else after you started this draft "
+        f"(from version {st.session_state.get(STARTED_FROM)}). Saving is refused until you "
+        "either start again from it or confirm your draft after checking it, so their "
+        "changes are not lost unnoticed.",
+        icon=":material/sync_problem:",
+    )
+    with st.container(horizontal=True):
+        st.button(
+            "Discard my draft and start from the current version",
+            on_click=restart,
+            args=(terms, draft_from(current), current.version),
+        )
+        st.button(
+            f"Keep my draft: I have checked version {current.version}",
+            on_click=rebase,
+            args=(current.version,),
+            help="Your draft then replaces version "
+            f"{current.version} when you save it; the comparison below shows what changes.",
+        )
+
+
+def start_from_choice(current: RiskCriteria, terms: Taxonomy) -> None:
     preset_options = {"current": f"The current criteria (version {current.version})"}
     loaded_presets = presets()
     preset_options.update({name: loaded_presets[name].name for name in PRESET_NAMES})
@@ -280,13 +326,14 @@ with edit_tab:
             icon=":material/restart_alt:",
             on_click=restart,
             args=(
+                terms,
                 draft_from(current if start_from == "current" else loaded_presets[start_from]),
                 current.version,
             ),
         )
 
-    st.text_input("Name of the criteria *", key=key("name"), max_chars=120)
 
+def scale_fields(base: Draft) -> None:
     st.subheader("Scales", anchor=False)
     for column, scale in zip(st.columns(2), SCALES, strict=True):
         with column:
@@ -313,6 +360,8 @@ with edit_tab:
                         height=90,
                     )
 
+
+def levels_editor(base: Draft, errors: dict[str, Any]) -> pd.DataFrame:
     st.subheader("Levels", anchor=False)
     st.caption(
         "Ordered by position, 1 = lowest. Colours are hex values such as #E0894F. Add a row "
@@ -338,14 +387,17 @@ with edit_tab:
         },
     )
     field_error(errors, "levels")
+    return edited_levels
 
+
+def grid_editor(base: Draft) -> pd.DataFrame:
     st.subheader("Level of every cell", anchor=False)
     st.caption(
         "Rows are likelihood (highest at the top), columns severity. Choose the level of each "
         "cell; no formula decides it."
     )
     level_names = [level["name"] for level in base["levels"]]
-    edited_grid = st.data_editor(
+    return st.data_editor(
         grid_frame(base),
         key=key("grid"),
         hide_index=True,
@@ -362,6 +414,9 @@ with edit_tab:
         },
     )
 
+
+def appetite_fields(base: Draft, terms: Taxonomy) -> None:
+    level_names = [level["name"] for level in base["levels"]]
     st.subheader("Appetite and tolerances", anchor=False)
     appetite_column, review_column = st.columns(2)
     with appetite_column:
@@ -397,12 +452,10 @@ with edit_tab:
                     format_func=lambda name: name or "Same as the appetite",
                 )
 
-    draft, reshaped = current_draft()
-    if reshaped:
-        st.session_state[ERRORS] = {}
-        start_generation(draft)
-        st.rerun()
 
+def render_check_and_save(
+    db: Database, current: RiskCriteria, terms: Taxonomy, draft: Draft, errors: dict[str, Any]
+) -> None:
     st.subheader("Check and save", anchor=False)
     refusal = errors.get("form")
     if refusal:
@@ -417,23 +470,7 @@ with edit_tab:
                 icon=":material/block:",
             )
     else:
-        changes = change_summary(current, candidate)
-        if changes:
-            st.markdown(
-                f"**Compared with version {current.version}:**\n\n"
-                + "\n".join(f"- {plain(line)}" for line in changes)
-            )
-        else:
-            st.info("The draft is the same as the current criteria.")
-        warnings = candidate.warnings()
-        if warnings:
-            st.warning(
-                "Allowed, but check these before saving:\n\n"
-                + "\n".join(f"- {plain(line)}" for line in warnings),
-                icon=":material/warning:",
-            )
-        st.markdown("**The grid as it will be saved**")
-        show_grid(candidate)
+        draft_review(current, candidate)
     st.text_input(
         "What changed and why *",
         key=key("note"),
@@ -446,9 +483,31 @@ with edit_tab:
     if st.button(
         "Save as a new version", type="primary", icon=":material/save:", disabled=actor is None
     ):
-        save(actor or "", draft)
+        save(db, terms, actor or "", draft)
 
-with history_tab:
+
+def draft_review(current: RiskCriteria, candidate: RiskCriteria) -> None:
+    """What the draft changes, what to check in it, and its grid as it will be saved."""
+    changes = change_summary(current, candidate)
+    if changes:
+        st.markdown(
+            f"**Compared with version {current.version}:**\n\n"
+            + "\n".join(f"- {plain(line)}" for line in changes)
+        )
+    else:
+        st.info("The draft is the same as the current criteria.")
+    warnings = candidate.warnings()
+    if warnings:
+        st.warning(
+            "Allowed, but check these before saving:\n\n"
+            + "\n".join(f"- {plain(line)}" for line in warnings),
+            icon=":material/warning:",
+        )
+    st.markdown("**The grid as it will be saved**")
+    show_grid(candidate)
+
+
+def render_history(db: Database, terms: Taxonomy) -> None:
     versions = criteria_store.list_versions(db)
     st.caption(
         "Every saved version, newest first, with the number of ratings made under it. Those "
@@ -478,4 +537,7 @@ with history_tab:
         key="crit_history_version",
     )
     if chosen is not None:
-        show_criteria(criteria_store.criteria_version(db, int(chosen)))
+        show_criteria(criteria_store.criteria_version(db, int(chosen)), terms)
+
+
+run_page(main)

@@ -7,19 +7,21 @@ a flash message or the messages to show beside the fields, so nothing half-typed
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
 from assessments import catalog
+from assessments.catalog import LibraryRisk, Taxonomy
 from assessments.criteria import RiskCriteria
 from assessments.dates import EARLIEST_DAY, HORIZON_YEARS
-from assessments.errors import NotFoundError, WorkbenchError, field_messages
 from assessments.identification import library_entry
 from assessments.impact import parse_origin
+from assessments.inventory import AISystem
 from assessments.risk_checks import CHECKS
 from assessments.risk_workflow import (
     RATED_STEPS,
@@ -48,6 +50,7 @@ from assessments.risks import (
     RISK_STATUSES,
     STRENGTH_OF_KNOWLEDGE,
     TIERS,
+    Rating,
     Risk,
     RiskInput,
     TreatmentInput,
@@ -58,6 +61,7 @@ from assessments.store import inventory as inventory_store
 from assessments.store import register as register_store
 from assessments.store import risk_summary
 from assessments.store import risks as risks_store
+from assessments.store.db import Database
 from ui.common import (
     CHOICE_LIMIT,
     IMPACT_RESULT,
@@ -73,10 +77,12 @@ from ui.common import (
     flash,
     labelled,
     plain,
+    record_from_query,
     require_actor_notice,
     show_flash,
 )
 from ui.date_fields import date_field
+from ui.navigation import run_page
 from ui.risk_widgets import (
     field_warning,
     level_chip,
@@ -88,6 +94,8 @@ from ui.risk_widgets import (
     styled_levels,
 )
 
+Result = TypeVar("Result")
+
 NO_NAME = "Enter your name in the sidebar first: every change records who made it."
 ACCEPTANCE_STATES = {
     "in_force": "in force",
@@ -95,37 +103,91 @@ ACCEPTANCE_STATES = {
     "expired": "expired",
     "revoked": "revoked",
 }
+# Widget keys of the picker shown when the URL names no risk.
+FIND_KEY = "risk_find"
+PICK_KEY = "risk_pick"
 
-db = database()
-terms = catalog.taxonomy()
-raw_id = st.query_params.get("id")
-risk: Risk | None = None
-if raw_id and raw_id.isdigit():
-    try:
-        risk = risks_store.get_risk(db, int(raw_id))
-    except NotFoundError:
-        risk = None
 
-if risk is None:
-    st.title("Risk")
+@dataclass(frozen=True)
+class RiskView:
+    """One risk as its page shows it: the risk and what every section reads, loaded once a run."""
+
+    db: Database
+    risk: Risk
+    system: AISystem
+    criteria: RiskCriteria
+    current: dict[str, Rating]
+    entry: LibraryRisk | None
+    impact_source: tuple[int, str, int] | None
+    impact_suggestion: tuple[int, int, str] | None
+    terms: Taxonomy
+
+    @property
+    def prefix(self) -> str:
+        """Every widget and session key of this risk's page starts with it."""
+        return f"risk_{self.risk.id}_"
+
+    @property
+    def step_key(self) -> str:
+        return self.prefix + "step"
+
+    def version_of(self, version: int) -> RiskCriteria:
+        return criteria_store.criteria_version(self.db, int(version))
+
+    def level_of(self, rating: Rating) -> Any:
+        return self.version_of(rating.criteria_version).level_by_name(rating.level)
+
+
+def main() -> None:
+    db = database()
+    risk = record_from_query(
+        lambda risk_id: risks_store.get_risk(db, risk_id),
+        title="Risk",
+        noun="risk",
+        alternatives=lambda: risk_finder(db),
+    )
+    view = load_view(db, risk)
+    render_header(view)
+    render_current_ratings(view)
+    render_findings(view)
+    render_guided_path(view)
+    render_identity(view)
+    render_history(view)
+
+
+def load_view(db: Database, risk: Risk) -> RiskView:
+    origin = parse_origin(risk.origin)
+    return RiskView(
+        db=db,
+        risk=risk,
+        system=inventory_store.get_system(db, risk.system_id),
+        criteria=criteria_store.current_criteria(db),
+        current=risks_store.current_ratings(db, risk.id),
+        entry=library_entry(risk.library_id),
+        impact_source=origin,
+        impact_suggestion=impact_store.suggested_rating(db, risk) if origin else None,
+        terms=catalog.taxonomy(),
+    )
+
+
+def risk_finder(db: Database) -> None:
+    """The page without a risk: a search that opens one (or, with none yet, where to start)."""
     if register_store.risk_count(db) == 0:
         st.info("No risk has been identified yet.")
         st.page_link(RISK_NEW, label="Identify risks for an AI system", icon=":material/add:")
-        st.stop()
-    if raw_id:
-        st.warning(f"There is no risk with id {plain(raw_id)}.")
+        return
     # A search narrows the choice in the database: a select box of every risk would send tens
     # of thousands of options to the browser.
     search = st.text_input(
         "Find a risk",
         placeholder="Words of its title, its AI system, or its reference (R-12)",
-        key="risk_find",
+        key=FIND_KEY,
     )
     choices, matching = risk_summary.find_risks(db, search, limit=CHOICE_LIMIT)
     if not choices:
         st.info("No risk matches this search. Try fewer words, or open the Risk register.")
     picked = st.selectbox(
-        "Open a risk", list(choices), format_func=choices.get, index=None, key="risk_pick"
+        "Open a risk", list(choices), format_func=choices.get, index=None, key=PICK_KEY
     )
     capped_list_note(
         len(choices),
@@ -137,321 +199,370 @@ if risk is None:
     if picked is not None:
         st.query_params["id"] = str(picked)
         st.rerun()
-    st.stop()
-
-risk_id = risk.id
-system = inventory_store.get_system(db, risk.system_id)
-criteria = criteria_store.current_criteria(db)
-current = risks_store.current_ratings(db, risk_id)
-entry = library_entry(risk.library_id)
-impact_source = parse_origin(risk.origin)
-impact_suggestion = impact_store.suggested_rating(db, risk) if impact_source else None
-prefix = f"risk_{risk_id}_"
-STEP = prefix + "step"
-ERRORS = prefix + "errors"
 
 
-def state_errors(section: str) -> dict[str, str]:
-    return st.session_state.get(ERRORS, {}).get(section, {})
+# --- messages beside the forms, and the one way a form writes ---------------------------------
 
 
-def set_errors(section: str, errors: dict[str, str]) -> None:
-    st.session_state.setdefault(ERRORS, {})[section] = errors
+def errors_key(risk_id: int) -> str:
+    return f"risk_{risk_id}_errors"
 
 
-def version_of(version: int) -> RiskCriteria:
-    return criteria_store.criteria_version(db, int(version))
+def state_errors(risk_id: int, section: str) -> dict[str, str]:
+    return st.session_state.get(errors_key(risk_id), {}).get(section, {})
 
 
-def level_of(rating: dict[str, Any]) -> Any:
-    return version_of(rating["criteria_version"]).level_by_name(rating["level"])
+def set_errors(risk_id: int, section: str, errors: dict[str, str]) -> None:
+    st.session_state.setdefault(errors_key(risk_id), {})[section] = errors
+
+
+def submit(risk_id: int, section: str, work: Callable[[str], Result]) -> tuple[Result | None, bool]:
+    """Run a form's write as the acting user through `attempt`, keeping its messages for the
+    section's fields: (its result, True) or (None, False) when nothing was saved."""
+    actor = current_actor()
+    if actor is None:
+        set_errors(risk_id, section, {"form": NO_NAME})
+        return None, False
+    result, errors = attempt(lambda: work(actor))
+    set_errors(risk_id, section, errors)
+    return result, not errors
+
+
+def show_form_error(errors: dict[str, str]) -> None:
+    if errors.get("form"):
+        st.error(plain(errors["form"]))
 
 
 # --- callbacks: each validates, writes through the store, and leaves messages ----------------
 
 
-def save_rating(tier: str, shown_version: int) -> None:
+def save_rating(view: RiskView, tier: str, shown_version: int) -> None:
+    prefix, risk = view.prefix, view.risk
     keys = {name: f"{prefix}{tier}_{name}" for name in ("likelihood", "severity", "rationale")}
-    actor = current_actor()
-    if actor is None:
-        set_errors(tier, {"form": NO_NAME})
-        return
     values = {
-        "risk_id": risk_id,
+        "risk_id": risk.id,
         "tier": tier,
         "likelihood": st.session_state.get(keys["likelihood"]),
         "severity": st.session_state.get(keys["severity"]),
         "rationale": st.session_state.get(keys["rationale"]) or "",
         "strength_of_knowledge": st.session_state.get(f"{prefix}{tier}_knowledge"),
     }
-    saved, errors = attempt(lambda: risks_store.record_rating(db, actor, parse_rating(values)))
-    set_errors(tier, errors)
-    if errors:
+    saved, ok = submit(
+        risk.id,
+        tier,
+        lambda actor: risks_store.record_rating(view.db, actor, parse_rating(values)),
+    )
+    if not ok or saved is None:
         return
     st.session_state[keys["likelihood"]] = None
     st.session_state[keys["severity"]] = None
     st.session_state[keys["rationale"]] = ""
     message = (
-        f"Saved the {tier} rating: likelihood {saved['likelihood']} × severity "
-        f"{saved['severity']} = {saved['level']} "
-        f"(criteria version {saved['criteria_version']})."
+        f"Saved the {tier} rating: likelihood {saved.likelihood} × severity "
+        f"{saved.severity} = {saved.level} "
+        f"(criteria version {saved.criteria_version})."
     )
-    if saved["criteria_version"] != shown_version:
+    if saved.criteria_version != shown_version:
         message += (
             " The criteria changed while you were rating: the level is the one of the new "
             "version. Check it."
         )
     flash(message)
-    st.session_state[STEP] = step_after_rating(
-        tier, saved["level"], version_of(saved["criteria_version"]), risk.harm_category
+    st.session_state[view.step_key] = step_after_rating(
+        tier, saved.level, view.version_of(saved.criteria_version), risk.harm_category
     )
 
 
-def start_from(tier: str, likelihood: int, severity: int) -> None:
+def start_from(prefix: str, tier: str, likelihood: int, severity: int) -> None:
     st.session_state[f"{prefix}{tier}_likelihood"] = likelihood
     st.session_state[f"{prefix}{tier}_severity"] = severity
 
 
-def save_treatment(revision: int) -> None:
-    actor = current_actor()
-    if actor is None:
-        set_errors("treatment", {"form": NO_NAME})
-        return
-    keys = f"{prefix}{revision}_treatment_"
+def save_treatment(view: RiskView, revision: int) -> None:
+    keys = f"{view.prefix}{revision}_treatment_"
     values = {
         "option": st.session_state.get(keys + "option"),
         "controls": st.session_state.get(keys + "controls") or [],
         "note": st.session_state.get(keys + "note") or "",
     }
-    try:
+
+    def work(actor: str) -> Risk:
         treatment = TreatmentInput.model_validate(
             {k: v for k, v in values.items() if v is not None}
         )
-        risks_store.set_treatment(db, actor, risk_id, treatment, expected_revision=revision)
-    except ValidationError as error:
-        messages = field_messages(error)
-        if "option" in messages:
-            messages["option"] = "Choose how the organisation responds to this risk."
-        set_errors("treatment", messages)
+        return risks_store.set_treatment(
+            view.db, actor, view.risk.id, treatment, expected_revision=revision
+        )
+
+    _, ok = submit(view.risk.id, "treatment", work)
+    if not ok:
+        errors = state_errors(view.risk.id, "treatment")
+        if "option" in errors:
+            errors["option"] = "Choose how the organisation responds to this risk."
         return
-    except WorkbenchError as error:
-        set_errors("treatment", {"form": str(error)})
-        return
-    set_errors("treatment", {})
     flash("Saved the treatment.")
 
 
-def add_suggested_controls(revision: int) -> None:
-    key = f"{prefix}{revision}_treatment_controls"
-    chosen = list(st.session_state.get(key) or [])
-    st.session_state[key] = chosen + [c for c in entry.suggested_controls if c not in chosen]
-
-
-def add_action() -> None:
-    actor = current_actor()
-    if actor is None:
-        set_errors("action", {"form": NO_NAME})
+def add_suggested_controls(view: RiskView, revision: int) -> None:
+    if view.entry is None:
         return
-    keys = prefix + "action_"
+    key = f"{view.prefix}{revision}_treatment_controls"
+    chosen = list(st.session_state.get(key) or [])
+    st.session_state[key] = chosen + [c for c in view.entry.suggested_controls if c not in chosen]
+
+
+def add_action(view: RiskView) -> None:
+    keys = view.prefix + "action_"
     values = {name: st.session_state.get(keys + name) for name in ("title", "owner", "due_date")}
     values["status"] = st.session_state.get(keys + "status") or "planned"
-    _, errors = attempt(lambda: risks_store.add_action(db, actor, risk_id, parse_action(values)))
-    set_errors("action", errors)
-    if errors:
+    _, ok = submit(
+        view.risk.id,
+        "action",
+        lambda actor: risks_store.add_action(view.db, actor, view.risk.id, parse_action(values)),
+    )
+    if not ok:
         return
     for name in ("title", "due_date"):
         st.session_state[keys + name] = None if name == "due_date" else ""
     flash(f"Added the action '{values['title']}'.")
 
 
-def update_action(action_id: int, stamp: str, revision: int) -> None:
-    actor = current_actor()
-    if actor is None:
-        set_errors("change_action", {"form": NO_NAME})
-        return
-    keys = f"{prefix}change_{action_id}_{stamp}_"
+def update_action(view: RiskView, action_id: int, stamp: str, revision: int) -> None:
+    keys = f"{view.prefix}change_{action_id}_{stamp}_"
     values = {
         name: st.session_state.get(keys + name) for name in ("title", "owner", "due_date", "status")
     }
-    _, errors = attempt(
-        lambda: risks_store.update_action(
-            db, actor, action_id, parse_action(values), expected_revision=revision
-        )
+    _, ok = submit(
+        view.risk.id,
+        "change_action",
+        lambda actor: risks_store.update_action(
+            view.db, actor, action_id, parse_action(values), expected_revision=revision
+        ),
     )
-    set_errors("change_action", errors)
-    if errors:
-        return
-    flash(f"Updated the action '{values['title']}'.")
+    if ok:
+        flash(f"Updated the action '{values['title']}'.")
 
 
-def record_acceptance() -> None:
-    actor = current_actor()
-    if actor is None:
-        set_errors("acceptance", {"form": NO_NAME})
-        return
-    keys = prefix + "accept_"
-    values = {
-        "risk_id": risk_id,
-        **{
-            name: st.session_state.get(keys + name)
-            for name in ("approved_by", "approved_at", "rationale", "valid_until")
-        },
-    }
-    _, errors = attempt(lambda: risks_store.record_acceptance(db, actor, parse_acceptance(values)))
-    set_errors("acceptance", errors)
-    if errors:
+def record_acceptance(view: RiskView) -> None:
+    keys = view.prefix + "accept_"
+    names = ("approved_by", "approved_at", "rationale", "valid_until")
+    values = {name: st.session_state.get(keys + name) for name in names}
+    values["risk_id"] = view.risk.id
+    _, ok = submit(
+        view.risk.id,
+        "acceptance",
+        lambda actor: risks_store.record_acceptance(view.db, actor, parse_acceptance(values)),
+    )
+    if not ok:
         return
     for name in ("approved_by", "rationale", "valid_until"):
         st.session_state[keys + name] = None if name == "valid_until" else ""
     flash(f"Recorded the acceptance by {values['approved_by']} until {values['valid_until']}.")
 
 
-def revoke(acceptance_id: int) -> None:
-    actor = current_actor()
-    if actor is None:
-        set_errors("acceptance", {"form": NO_NAME})
-        return
-    try:
-        risks_store.revoke_acceptance(db, actor, acceptance_id)
-    except WorkbenchError as error:
-        set_errors("acceptance", {"form": str(error)})
-        return
-    flash("Revoked the acceptance; it stays in the history as revoked.")
+def revoke(view: RiskView, acceptance_id: int) -> None:
+    _, ok = submit(
+        view.risk.id,
+        "acceptance",
+        lambda actor: risks_store.revoke_acceptance(view.db, actor, acceptance_id),
+    )
+    if ok:
+        flash("Revoked the acceptance; it stays in the history as revoked.")
 
 
-def save_identity(revision: int) -> None:
-    actor = current_actor()
-    keys = f"{prefix}{revision}_identity_"
-    if actor is None:
-        set_errors("identity", {"form": NO_NAME})
-        return
+def save_identity(view: RiskView, revision: int) -> None:
+    risk = view.risk
     values = {
-        **risk_values(keys),
+        **risk_values(f"{view.prefix}{revision}_identity_"),
         "system_id": risk.system_id,
         "library_id": risk.library_id,
         "origin": risk.origin,
     }
-    try:
+
+    def work(actor: str) -> Risk:
         data = RiskInput.model_validate({k: v for k, v in values.items() if v is not None})
-        risks_store.update_risk(db, actor, risk_id, data, expected_revision=revision)
-    except ValidationError as error:
-        set_errors("identity", field_messages(error))
-        return
-    except WorkbenchError as error:
-        set_errors("identity", {"form": str(error)})
-        return
-    set_errors("identity", {})
-    flash("Saved the changes to this risk.")
+        return risks_store.update_risk(view.db, actor, risk.id, data, expected_revision=revision)
+
+    _, ok = submit(risk.id, "identity", work)
+    if ok:
+        flash("Saved the changes to this risk.")
 
 
 # --- header ----------------------------------------------------------------------------------
 
-st.page_link(
-    SYSTEM, label=plain(system.name), icon=":material/arrow_back:", query_params={"id": system.id}
-)
-st.title(plain(risk.title), anchor=False)
-if impact_source:
+
+def render_header(view: RiskView) -> None:
+    risk, system, terms = view.risk, view.system, view.terms
     st.page_link(
-        IMPACT_RESULT,
-        label=f"Raised by an answer in impact assessment #{impact_source[0]}: open it",
-        icon=":material/diversity_3:",
-        query_params={"id": impact_source[0]},
+        SYSTEM,
+        label=plain(system.name),
+        icon=":material/arrow_back:",
+        query_params={"id": system.id},
     )
-with st.container(horizontal=True):
-    st.badge(RISK_STATUSES.get(risk.status, risk.status), color="blue")
-    st.badge(terms.harm_categories.get(risk.harm_category, risk.harm_category), color="violet")
-    st.badge(f"Owner: {plain(risk.owner)}", color="gray", icon=":material/person:")
-show_flash()
-if risk.description:
-    st.markdown(plain(risk.description))
-
-tier_columns = st.columns(3)
-for column, tier in zip(tier_columns, RATED_STEPS, strict=True):
-    with column:
-        rating = current.get(tier)
-        st.markdown(f"**{TIERS[tier]}**")
-        if rating is None:
-            st.caption("Not rated yet")
-            continue
-        show_level_chip(level_of(rating), after=f"L{rating['likelihood']} × S{rating['severity']}")
-        st.caption(
-            f"Criteria version {rating['criteria_version']} · {plain(rating['rated_by'])} · "
-            f"{pd.Timestamp(rating['rated_at']):%Y-%m-%d}"
+    st.title(plain(risk.title), anchor=False)
+    if view.impact_source:
+        st.page_link(
+            IMPACT_RESULT,
+            label=f"Raised by an answer in impact assessment #{view.impact_source[0]}: open it",
+            icon=":material/diversity_3:",
+            query_params={"id": view.impact_source[0]},
         )
+    with st.container(horizontal=True):
+        st.badge(RISK_STATUSES.get(risk.status, risk.status), color="blue")
+        st.badge(terms.harm_categories.get(risk.harm_category, risk.harm_category), color="violet")
+        st.badge(f"Owner: {plain(risk.owner)}", color="gray", icon=":material/person:")
+    show_flash()
+    if risk.description:
+        st.markdown(plain(risk.description))
 
-findings = register_store.consistency_checks(db, risk_ids=[risk_id])
-for finding in findings.itertuples():
-    check = CHECKS.get(finding.check)
-    text = f"**{plain(check.label if check else finding.check)}:** {plain(finding.message)}"
-    if finding.kind == "note":
-        st.info(text, icon=":material/info:")
-    else:
-        st.warning(text, icon=":material/report:")
+
+def render_current_ratings(view: RiskView) -> None:
+    for column, tier in zip(st.columns(3), RATED_STEPS, strict=True):
+        with column:
+            rating = view.current.get(tier)
+            st.markdown(f"**{TIERS[tier]}**")
+            if rating is None:
+                st.caption("Not rated yet")
+                continue
+            show_level_chip(
+                view.level_of(rating), after=f"L{rating.likelihood} × S{rating.severity}"
+            )
+            st.caption(
+                f"Criteria version {rating.criteria_version} · {plain(rating.rated_by)} · "
+                f"{pd.Timestamp(rating.rated_at):%Y-%m-%d}"
+            )
+
+
+def render_findings(view: RiskView) -> None:
+    findings = register_store.consistency_checks(view.db, risk_ids=[view.risk.id])
+    for finding in findings.itertuples():
+        check = CHECKS.get(finding.check)
+        text = f"**{plain(check.label if check else finding.check)}:** {plain(finding.message)}"
+        if finding.kind == "note":
+            st.info(text, icon=":material/info:")
+        else:
+            st.warning(text, icon=":material/report:")
+
 
 # --- the guided path -------------------------------------------------------------------------
 
-done = completed_steps(current, risk.treatment_option)
-if STEP not in st.session_state:
-    st.session_state[STEP] = next_step(done)
-st.subheader("Assess and treat", anchor=False)
-step_numbers = {step: number for number, step in enumerate(STEPS, start=1)}
-step = st.radio(
-    "Step",
-    list(STEPS),
-    key=STEP,
-    horizontal=True,
-    label_visibility="collapsed",
-    format_func=lambda s: f"{step_numbers[s]}. {STEPS[s]}{' ✓' if s in done else ''}",
-)
-st.caption(STEP_GUIDANCE[step])
+
+def render_guided_path(view: RiskView) -> None:
+    done = completed_steps(view.current, view.risk.treatment_option)
+    if view.step_key not in st.session_state:
+        st.session_state[view.step_key] = next_step(done)
+    st.subheader("Assess and treat", anchor=False)
+    step_numbers = {step: number for number, step in enumerate(STEPS, start=1)}
+    step = st.radio(
+        "Step",
+        list(STEPS),
+        key=view.step_key,
+        horizontal=True,
+        label_visibility="collapsed",
+        format_func=lambda s: f"{step_numbers[s]}. {STEPS[s]}{' ✓' if s in done else ''}",
+    )
+    st.caption(STEP_GUIDANCE[step])
+    if step in RATED_STEPS:
+        rating_step(view, step)
+        if step == "residual":
+            acceptance_section(view)
+    else:
+        treatment_step(view)
 
 
-def rating_step(tier: str) -> None:
-    errors = state_errors(tier)
-    existing = current.get(tier)
+def rating_step(view: RiskView, tier: str) -> None:
+    errors = state_errors(view.risk.id, tier)
+    existing = view.current.get(tier)
     if existing is not None:
-        show_level_chip(
-            level_of(existing),
-            before=f"Current {tier} rating: ",
-            after=f"L{existing['likelihood']} × S{existing['severity']}",
+        existing_rating_note(view, tier, existing)
+    starting_point_buttons(view, tier)
+    keys = {name: f"{view.prefix}{tier}_{name}" for name in ("likelihood", "severity", "rationale")}
+    knowledge_key = f"{view.prefix}{tier}_knowledge"
+    scale_choices(view, keys, errors)
+    level_preview(view, tier, keys)
+    st.text_area(
+        "Rationale *",
+        key=keys["rationale"],
+        placeholder="What you know, what you assumed, which evidence you used.",
+        help=f"Required, at least {RATIONALE_MIN} characters: a rating someone else can "
+        "follow and challenge.",
+    )
+    field_error(errors, "rationale")
+    st.session_state.setdefault(knowledge_key, "medium")
+    st.radio(
+        "Strength of knowledge",
+        list(STRENGTH_OF_KNOWLEDGE),
+        key=knowledge_key,
+        horizontal=True,
+        format_func=lambda key: STRENGTH_OF_KNOWLEDGE[key].split(":")[0],
+        help=" · ".join(STRENGTH_OF_KNOWLEDGE.values()),
+    )
+    show_form_error(errors)
+    actor = require_actor_notice()
+    st.button(
+        f"Save the {tier} rating",
+        type="primary",
+        icon=":material/save:",
+        key=f"{view.prefix}{tier}_save",
+        on_click=save_rating,
+        args=(view, tier, view.criteria.version),
+        disabled=actor is None,
+    )
+    st.caption(
+        f"Recorded as an individual rating under criteria version {view.criteria.version}. "
+        "Ratings are never changed afterwards: a new rating is added to the history."
+    )
+
+
+def existing_rating_note(view: RiskView, tier: str, existing: Rating) -> None:
+    criteria = view.criteria
+    show_level_chip(
+        view.level_of(existing),
+        before=f"Current {tier} rating: ",
+        after=f"L{existing.likelihood} × S{existing.severity}",
+    )
+    st.caption(
+        f"By {plain(existing.rated_by)} on {pd.Timestamp(existing.rated_at):%Y-%m-%d} "
+        "under "
+        f"criteria version {existing.criteria_version}. Rate again to record a new "
+        "rating; the earlier one stays in the history."
+    )
+    if existing.criteria_version != criteria.version:
+        st.info(
+            f"This rating was made under criteria version {existing.criteria_version} and "
+            f"keeps its level. New ratings use version {criteria.version}.",
+            icon=":material/history:",
         )
-        st.caption(
-            f"By {plain(existing['rated_by'])} on {pd.Timestamp(existing['rated_at']):%Y-%m-%d} "
-            "under "
-            f"criteria version {existing['criteria_version']}. Rate again to record a new "
-            "rating; the earlier one stays in the history."
-        )
-        if existing["criteria_version"] != criteria.version:
-            st.info(
-                f"This rating was made under criteria version {existing['criteria_version']} and "
-                f"keeps its level. New ratings use version {criteria.version}.",
-                icon=":material/history:",
-            )
+
+
+def starting_point_buttons(view: RiskView, tier: str) -> None:
     suggested = (
-        StartingPoint("the rating the impact answer suggests", *impact_suggestion[:2])
-        if impact_suggestion
+        StartingPoint("the rating the impact answer suggests", *view.impact_suggestion[:2])
+        if view.impact_suggestion
         else None
     )
-    starts = starting_points(tier, current, criteria, entry, suggested)
-    if starts:
-        with st.container(horizontal=True):
-            for start in starts:
-                st.button(
-                    f"Start from {start.label} (L{start.likelihood} × S{start.severity})",
-                    key=f"{prefix}{tier}_start_{start.label}",
-                    icon=":material/content_copy:",
-                    on_click=start_from,
-                    args=(tier, start.likelihood, start.severity),
-                    help="Fills in the choices below for you to check; nothing is saved.",
-                )
-    keys = {name: f"{prefix}{tier}_{name}" for name in ("likelihood", "severity", "rationale")}
-    knowledge_key = f"{prefix}{tier}_knowledge"
+    starts = starting_points(tier, view.current, view.criteria, view.entry, suggested)
+    if not starts:
+        return
+    with st.container(horizontal=True):
+        for start in starts:
+            st.button(
+                f"Start from {start.label} (L{start.likelihood} × S{start.severity})",
+                key=f"{view.prefix}{tier}_start_{start.label}",
+                icon=":material/content_copy:",
+                on_click=start_from,
+                args=(view.prefix, tier, start.likelihood, start.severity),
+                help="Fills in the choices below for you to check; nothing is saved.",
+            )
+
+
+def scale_choices(view: RiskView, keys: dict[str, str], errors: dict[str, str]) -> None:
+    criteria = view.criteria
     for name in ("likelihood", "severity"):
         # A choice made before the criteria changed may lie outside the new scale.
         steps = len(criteria.likelihood if name == "likelihood" else criteria.severity)
         if st.session_state.get(keys[name]) not in range(1, steps + 1):
             st.session_state[keys[name]] = None
-    st.session_state.setdefault(knowledge_key, "medium")
     for column, scale in zip(st.columns(2), ("likelihood", "severity"), strict=True):
         steps = criteria.likelihood if scale == "likelihood" else criteria.severity
         with column:
@@ -463,61 +574,34 @@ def rating_step(tier: str) -> None:
                 captions=[plain(step.description) for step in steps],
             )
             field_error(errors, scale)
+
+
+def level_preview(view: RiskView, tier: str, keys: dict[str, str]) -> None:
+    criteria = view.criteria
     likelihood = st.session_state.get(keys["likelihood"])
     severity = st.session_state.get(keys["severity"])
     with st.container(border=True):
         if likelihood is None or severity is None:
             st.markdown("**Level:** choose a likelihood and a severity to see the level.")
-        else:
-            level = criteria.level_for(likelihood, severity)
-            verdict = plain(appetite_verdict(criteria, level.name, risk.harm_category))
-            st.markdown(
-                f"**Level:** {level_chip(level)} &nbsp; likelihood {likelihood} × severity "
-                f"{severity} · {verdict}",
-                unsafe_allow_html=True,
-            )
-            if level.description:
-                st.caption(plain(level.description))
-            ordering = tier_order_warning(tier, level.name, current, criteria)
-            if ordering:
-                st.warning(plain(ordering), icon=":material/swap_vert:")
-    st.text_area(
-        "Rationale *",
-        key=keys["rationale"],
-        placeholder="What you know, what you assumed, which evidence you used.",
-        help=f"Required, at least {RATIONALE_MIN} characters: a rating someone else can "
-        "follow and challenge.",
-    )
-    field_error(errors, "rationale")
-    st.radio(
-        "Strength of knowledge",
-        list(STRENGTH_OF_KNOWLEDGE),
-        key=knowledge_key,
-        horizontal=True,
-        format_func=lambda key: STRENGTH_OF_KNOWLEDGE[key].split(":")[0],
-        help=" · ".join(STRENGTH_OF_KNOWLEDGE.values()),
-    )
-    if errors.get("form"):
-        st.error(plain(errors["form"]))
-    actor = require_actor_notice()
-    st.button(
-        f"Save the {tier} rating",
-        type="primary",
-        icon=":material/save:",
-        key=f"{prefix}{tier}_save",
-        on_click=save_rating,
-        args=(tier, criteria.version),
-        disabled=actor is None,
-    )
-    st.caption(
-        f"Recorded as an individual rating under criteria version {criteria.version}. "
-        "Ratings are never changed afterwards: a new rating is added to the history."
-    )
+            return
+        level = criteria.level_for(likelihood, severity)
+        verdict = plain(appetite_verdict(criteria, level.name, view.risk.harm_category))
+        st.markdown(
+            f"**Level:** {level_chip(level)} &nbsp; likelihood {likelihood} × severity "
+            f"{severity} · {verdict}",
+            unsafe_allow_html=True,
+        )
+        if level.description:
+            st.caption(plain(level.description))
+        ordering = tier_order_warning(tier, level.name, view.current, criteria)
+        if ordering:
+            st.warning(plain(ordering), icon=":material/swap_vert:")
 
 
-def treatment_step() -> None:
-    errors = state_errors("treatment")
-    keys = f"{prefix}{risk.revision}_treatment_"
+def treatment_step(view: RiskView) -> None:
+    risk, terms = view.risk, view.terms
+    errors = state_errors(risk.id, "treatment")
+    keys = f"{view.prefix}{risk.revision}_treatment_"
     if keys + "option" not in st.session_state:
         st.session_state[keys + "option"] = risk.treatment_option
         st.session_state[keys + "controls"] = list(risk.controls)
@@ -531,19 +615,37 @@ def treatment_step() -> None:
         captions=[terms.describe("treatment_options", option) for option in options],
     )
     field_error(errors, "option")
+    control_choice(view, keys, errors)
+    st.text_area("Treatment note", key=keys + "note", placeholder="How the controls are applied.")
+    field_error(errors, "note")
+    show_form_error(errors)
+    actor = require_actor_notice()
+    st.button(
+        "Save the treatment",
+        type="primary",
+        icon=":material/save:",
+        key=f"{view.prefix}treatment_save",
+        on_click=save_treatment,
+        args=(view, risk.revision),
+        disabled=actor is None,
+    )
+    actions_section(view, actor)
+
+
+def control_choice(view: RiskView, keys: str, errors: dict[str, str]) -> None:
     controls = catalog.annex_a_controls()
     titles = {control.id: f"{control.id} · {control.title}" for control in controls}
-    if entry is not None:
+    if view.entry is not None:
         st.caption(
             "The library suggests: "
-            + plain("; ".join(titles[control_id] for control_id in entry.suggested_controls))
+            + plain("; ".join(titles[control_id] for control_id in view.entry.suggested_controls))
         )
         st.button(
             "Add the suggested controls",
-            key=f"{prefix}add_suggested",
+            key=f"{view.prefix}add_suggested",
             icon=":material/playlist_add:",
             on_click=add_suggested_controls,
-            args=(risk.revision,),
+            args=(view, view.risk.revision),
         )
     st.multiselect(
         "Annex A controls that treat this risk",
@@ -561,126 +663,121 @@ def treatment_step() -> None:
                     st.markdown(
                         f"**{control.id} {plain(control.title)}.** {plain(control.guidance)}"
                     )
-    st.text_area("Treatment note", key=keys + "note", placeholder="How the controls are applied.")
-    field_error(errors, "note")
-    if errors.get("form"):
-        st.error(plain(errors["form"]))
-    actor = require_actor_notice()
-    st.button(
-        "Save the treatment",
-        type="primary",
-        icon=":material/save:",
-        key=f"{prefix}treatment_save",
-        on_click=save_treatment,
-        args=(risk.revision,),
-        disabled=actor is None,
-    )
-    actions_section(actor)
 
 
-def actions_section(actor: str | None) -> None:
+# --- actions ---------------------------------------------------------------------------------
+
+
+def actions_section(view: RiskView, actor: str | None) -> None:
     st.markdown("#### Actions")
-    actions = risks_store.actions_for(db, risk_id)
+    actions = risks_store.actions_for(view.db, view.risk.id)
     if actions.empty:
         st.caption("No action planned yet.")
     else:
-        today = date.today()
-        table = pd.DataFrame(
-            {
-                "Action": actions["title"],
-                "Owner": actions["owner"],
-                "Due": pd.to_datetime(actions["due_date"]).dt.date,
-                "Status": [ACTION_STATUSES.get(s, s) for s in actions["status"]],
-                "Overdue": [
-                    "overdue" if action_is_overdue(status, due, today) else ""
-                    for status, due in zip(actions["status"], actions["due_date"], strict=True)
-                ],
-                "Completed": [
-                    "" if pd.isna(day) else f"{pd.Timestamp(day):%Y-%m-%d}"
-                    for day in actions["completed_at"]
-                ],
-            }
-        )
-        st.dataframe(
-            table.style.map(
-                lambda value: "color: #B00020; font-weight: 600" if value == "overdue" else "",
-                subset=["Overdue"],
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        actions_table(actions)
     add_column, change_column = st.columns(2)
     with add_column, st.container(border=True):
-        errors = state_errors("action")
-        keys = prefix + "action_"
-        st.session_state.setdefault(keys + "owner", risk.owner)
-        st.session_state.setdefault(keys + "due_date", None)
-        st.markdown("**Plan an action**")
-        st.text_input("What is to be done *", key=keys + "title")
-        field_error(errors, "title")
-        st.text_input("Owner *", key=keys + "owner")
-        field_error(errors, "owner")
-        due_date_field(keys)
-        field_error(errors, "due_date")
-        st.selectbox(
-            "Status", list(ACTION_STATUSES), key=keys + "status", format_func=ACTION_STATUSES.get
-        )
-        field_warning(
-            action_warnings(
-                st.session_state.get(keys + "due_date"), st.session_state.get(keys + "status")
-            ),
-            "due_date",
-        )
-        if errors.get("form"):
-            st.error(plain(errors["form"]))
-        st.button(
-            "Add the action",
-            key=keys + "save",
-            icon=":material/add_task:",
-            on_click=add_action,
-            disabled=actor is None,
-        )
+        new_action_form(view, actor)
     if actions.empty:
         return
     with change_column, st.container(border=True):
-        errors = state_errors("change_action")
-        st.markdown("**Change an action**")
-        titles = dict(zip(actions["id"].astype(int), actions["title"], strict=True))
-        action_id = st.selectbox(
-            "Action", list(titles), format_func=titles.get, key=prefix + "change_pick"
+        change_action_form(view, actions, actor)
+
+
+def actions_table(actions: pd.DataFrame) -> None:
+    today = date.today()
+    table = pd.DataFrame(
+        {
+            "Action": actions["title"],
+            "Owner": actions["owner"],
+            "Due": pd.to_datetime(actions["due_date"]).dt.date,
+            "Status": [ACTION_STATUSES.get(s, s) for s in actions["status"]],
+            "Overdue": [
+                "overdue" if action_is_overdue(status, due, today) else ""
+                for status, due in zip(actions["status"], actions["due_date"], strict=True)
+            ],
+            "Completed": [
+                "" if pd.isna(day) else f"{pd.Timestamp(day):%Y-%m-%d}"
+                for day in actions["completed_at"]
+            ],
+        }
+    )
+    st.dataframe(
+        table.style.map(
+            lambda value: "color: #B00020; font-weight: 600" if value == "overdue" else "",
+            subset=["Overdue"],
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def action_fields(keys: str, errors: dict[str, str]) -> None:
+    st.text_input("What is to be done *", key=keys + "title")
+    field_error(errors, "title")
+    st.text_input("Owner *", key=keys + "owner")
+    field_error(errors, "owner")
+    due_date_field(keys)
+    field_error(errors, "due_date")
+    st.selectbox(
+        "Status", list(ACTION_STATUSES), key=keys + "status", format_func=ACTION_STATUSES.get
+    )
+
+
+def new_action_form(view: RiskView, actor: str | None) -> None:
+    errors = state_errors(view.risk.id, "action")
+    keys = view.prefix + "action_"
+    st.session_state.setdefault(keys + "owner", view.risk.owner)
+    st.session_state.setdefault(keys + "due_date", None)
+    st.markdown("**Plan an action**")
+    action_fields(keys, errors)
+    field_warning(
+        action_warnings(
+            st.session_state.get(keys + "due_date"), st.session_state.get(keys + "status")
+        ),
+        "due_date",
+    )
+    show_form_error(errors)
+    st.button(
+        "Add the action",
+        key=keys + "save",
+        icon=":material/add_task:",
+        on_click=add_action,
+        args=(view,),
+        disabled=actor is None,
+    )
+
+
+def change_action_form(view: RiskView, actions: pd.DataFrame, actor: str | None) -> None:
+    errors = state_errors(view.risk.id, "change_action")
+    st.markdown("**Change an action**")
+    titles = dict(zip(actions["id"].astype(int), actions["title"], strict=True))
+    action_id = st.selectbox(
+        "Action", list(titles), format_func=titles.get, key=view.prefix + "change_pick"
+    )
+    row = actions[actions["id"] == action_id].iloc[0]
+    stamp = pd.Timestamp(row["updated_at"]).strftime("%Y%m%d%H%M%S%f")
+    keys = f"{view.prefix}change_{action_id}_{stamp}_"
+    if keys + "title" not in st.session_state:
+        st.session_state[keys + "title"] = row["title"]
+        st.session_state[keys + "owner"] = row["owner"]
+        st.session_state[keys + "due_date"] = pd.Timestamp(row["due_date"]).date()
+        st.session_state[keys + "status"] = row["status"]
+    action_fields(keys, errors)
+    changed_due = st.session_state.get(keys + "due_date")
+    if changed_due != pd.Timestamp(row["due_date"]).date():  # warn about a new date only
+        field_warning(
+            action_warnings(changed_due, st.session_state.get(keys + "status")), "due_date"
         )
-        row = actions[actions["id"] == action_id].iloc[0]
-        stamp = pd.Timestamp(row["updated_at"]).strftime("%Y%m%d%H%M%S%f")
-        keys = f"{prefix}change_{action_id}_{stamp}_"
-        if keys + "title" not in st.session_state:
-            st.session_state[keys + "title"] = row["title"]
-            st.session_state[keys + "owner"] = row["owner"]
-            st.session_state[keys + "due_date"] = pd.Timestamp(row["due_date"]).date()
-            st.session_state[keys + "status"] = row["status"]
-        st.text_input("What is to be done *", key=keys + "title")
-        field_error(errors, "title")
-        st.text_input("Owner *", key=keys + "owner")
-        field_error(errors, "owner")
-        due_date_field(keys)
-        field_error(errors, "due_date")
-        st.selectbox(
-            "Status", list(ACTION_STATUSES), key=keys + "status", format_func=ACTION_STATUSES.get
-        )
-        changed_due = st.session_state.get(keys + "due_date")
-        if changed_due != pd.Timestamp(row["due_date"]).date():  # warn about a new date only
-            field_warning(
-                action_warnings(changed_due, st.session_state.get(keys + "status")), "due_date"
-            )
-        if errors.get("form"):
-            st.error(plain(errors["form"]))
-        st.button(
-            "Save the action",
-            key=keys + "save",
-            icon=":material/save:",
-            on_click=update_action,
-            args=(int(action_id), stamp, int(row["revision"])),
-            disabled=actor is None,
-        )
+    show_form_error(errors)
+    st.button(
+        "Save the action",
+        key=keys + "save",
+        icon=":material/save:",
+        on_click=update_action,
+        args=(view, int(action_id), stamp, int(row["revision"])),
+        disabled=actor is None,
+    )
 
 
 def due_date_field(keys: str) -> None:
@@ -692,78 +789,85 @@ def due_date_field(keys: str) -> None:
     )
 
 
-def acceptance_section() -> None:
+# --- acceptance ------------------------------------------------------------------------------
+
+
+def acceptance_section(view: RiskView) -> None:
     st.markdown("#### Acceptance of the residual risk")
-    acceptances = risks_store.acceptances_for(db, risk_id)
-    residual = current.get("residual")
+    acceptances = risks_store.acceptances_for(view.db, view.risk.id)
+    residual = view.current.get("residual")
     need = acceptance_need(
         residual,
-        version_of(residual["criteria_version"]) if residual else None,
-        risk.harm_category,
+        view.version_of(residual.criteria_version) if residual else None,
+        view.risk.harm_category,
         acceptances.to_dict("records"),
     )
     if need.needed and need.accepted_until is None:
         st.warning(plain(need.message), icon=":material/gpp_maybe:")
     else:
         st.info(plain(need.message), icon=":material/verified_user:")
-    errors = state_errors("acceptance")
+    errors = state_errors(view.risk.id, "acceptance")
     if need.needed:
-        keys = prefix + "accept_"
-        st.session_state.setdefault(keys + "approved_at", date.today())
-        st.session_state.setdefault(keys + "valid_until", None)
-        with st.container(border=True):
-            st.markdown(
-                "**Record management's acceptance** of the current residual rating"
-                + (
-                    " (a new one replaces nothing: both stay in the history)"
-                    if need.accepted_until
-                    else ""
-                )
+        acceptance_form(view, errors, renews=need.accepted_until is not None)
+    else:
+        show_form_error(errors)
+    if not acceptances.empty:
+        acceptance_list(view, acceptances)
+
+
+def acceptance_form(view: RiskView, errors: dict[str, str], renews: bool) -> None:
+    keys = view.prefix + "accept_"
+    st.session_state.setdefault(keys + "approved_at", date.today())
+    st.session_state.setdefault(keys + "valid_until", None)
+    review_months = view.criteria.review_interval_months
+    with st.container(border=True):
+        st.markdown(
+            "**Record management's acceptance** of the current residual rating"
+            + (" (a new one replaces nothing: both stay in the history)" if renews else "")
+        )
+        left, right = st.columns(2)
+        with left:
+            st.text_input("Approved by *", key=keys + "approved_by")
+            field_error(errors, "approved_by")
+            date_field(
+                "Approved on *",
+                key=keys + "approved_at",
+                help="The day management decided (a later day makes it pending until then).",
             )
-            left, right = st.columns(2)
-            with left:
-                st.text_input("Approved by *", key=keys + "approved_by")
-                field_error(errors, "approved_by")
-                date_field(
-                    "Approved on *",
-                    key=keys + "approved_at",
-                    help="The day management decided (a later day makes it pending until then).",
-                )
-                field_error(errors, "approved_at")
-            with right:
-                date_field(
-                    "Valid until *",
-                    key=keys + "valid_until",
-                    help=f"At most {ACCEPTANCE_MAX_YEARS} years after the approval; past the "
-                    f"criteria's review interval ({criteria.review_interval_months} months) "
-                    "you get a warning.",
-                )
-                field_error(errors, "valid_until")
-                field_warning(
-                    acceptance_warnings(
-                        st.session_state.get(keys + "approved_at"),
-                        st.session_state.get(keys + "valid_until"),
-                        criteria.review_interval_months,
-                    ),
-                    "valid_until",
-                )
-            st.text_area("Why the organisation retains it *", key=keys + "rationale")
-            field_error(errors, "rationale")
-            if errors.get("form"):
-                st.error(plain(errors["form"]))
-            actor = require_actor_notice()
-            st.button(
-                "Record the acceptance",
-                type="primary",
-                key=keys + "save",
-                icon=":material/approval:",
-                on_click=record_acceptance,
-                disabled=actor is None,
+            field_error(errors, "approved_at")
+        with right:
+            date_field(
+                "Valid until *",
+                key=keys + "valid_until",
+                help=f"At most {ACCEPTANCE_MAX_YEARS} years after the approval; past the "
+                f"criteria's review interval ({review_months} months) "
+                "you get a warning.",
             )
-    elif errors.get("form"):
-        st.error(plain(errors["form"]))
-    if acceptances.empty:
-        return
+            field_error(errors, "valid_until")
+            field_warning(
+                acceptance_warnings(
+                    st.session_state.get(keys + "approved_at"),
+                    st.session_state.get(keys + "valid_until"),
+                    review_months,
+                ),
+                "valid_until",
+            )
+        st.text_area("Why the organisation retains it *", key=keys + "rationale")
+        field_error(errors, "rationale")
+        show_form_error(errors)
+        actor = require_actor_notice()
+        st.button(
+            "Record the acceptance",
+            type="primary",
+            key=keys + "save",
+            icon=":material/approval:",
+            on_click=record_acceptance,
+            args=(view,),
+            disabled=actor is None,
+        )
+
+
+def acceptance_list(view: RiskView, acceptances: pd.DataFrame) -> None:
     st.markdown("**Acceptances**, newest first")
     for row in acceptances.itertuples():
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
@@ -781,54 +885,52 @@ def acceptance_section() -> None:
             if row.state in ("in_force", "pending"):
                 st.button(
                     "Revoke",
-                    key=f"{prefix}revoke_{row.id}",
+                    key=f"{view.prefix}revoke_{row.id}",
                     icon=":material/block:",
                     on_click=revoke,
-                    args=(int(row.id),),
+                    args=(view, int(row.id)),
                     disabled=current_actor() is None,
                 )
 
 
-if step in RATED_STEPS:
-    rating_step(step)
-    if step == "residual":
-        acceptance_section()
-else:
-    treatment_step()
-
 # --- identity, history -----------------------------------------------------------------------
 
-with st.expander("Edit what identifies this risk", icon=":material/edit:"):
-    errors = state_errors("identity")
-    keys = f"{prefix}{risk.revision}_identity_"
-    if keys + "title" not in st.session_state:
-        seed_risk_fields(keys, risk.model_dump())
-    if errors.get("form"):
-        st.error(plain(errors["form"]))
-    risk_fields(keys, errors)
-    actor = require_actor_notice()
-    st.button(
-        "Save the changes",
-        key=keys + "save",
-        icon=":material/save:",
-        on_click=save_identity,
-        args=(risk.revision,),
-        disabled=actor is None,
-    )
-    source = f" from library entry {risk.library_id}" if risk.library_id else ""
-    st.caption(
-        f"Identified{source} by {plain(risk.created_by)} on {risk.created_at:%Y-%m-%d}; revision "
-        f"{risk.revision}, last changed by {plain(risk.updated_by)} on {risk.updated_at:%Y-%m-%d}."
-    )
 
-st.subheader("Rating history", anchor=False)
-history = risks_store.rating_history(db, risk_id)
-if history.empty:
-    st.caption("No rating yet. Every rating is kept here with its criteria version.")
-else:
+def render_identity(view: RiskView) -> None:
+    risk = view.risk
+    with st.expander("Edit what identifies this risk", icon=":material/edit:"):
+        errors = state_errors(risk.id, "identity")
+        keys = f"{view.prefix}{risk.revision}_identity_"
+        if keys + "title" not in st.session_state:
+            seed_risk_fields(keys, risk.model_dump())
+        show_form_error(errors)
+        risk_fields(keys, errors)
+        actor = require_actor_notice()
+        st.button(
+            "Save the changes",
+            key=keys + "save",
+            icon=":material/save:",
+            on_click=save_identity,
+            args=(view, risk.revision),
+            disabled=actor is None,
+        )
+        source = f" from library entry {risk.library_id}" if risk.library_id else ""
+        st.caption(
+            f"Identified{source} by {plain(risk.created_by)} on {risk.created_at:%Y-%m-%d}; "
+            f"revision {risk.revision}, last changed by {plain(risk.updated_by)} on "
+            f"{risk.updated_at:%Y-%m-%d}."
+        )
+
+
+def render_history(view: RiskView) -> None:
+    st.subheader("Rating history", anchor=False)
+    history = risks_store.rating_history(view.db, view.risk.id)
+    if history.empty:
+        st.caption("No rating yet. Every rating is kept here with its criteria version.")
+        return
     styles: dict[str, str] = {}
     for version in sorted(history["criteria_version"].unique()):
-        styles.update(level_styles(version_of(int(version)).levels))
+        styles.update(level_styles(view.version_of(int(version)).levels))
     table = pd.DataFrame(
         {
             "Rated at (UTC)": pd.to_datetime(history["rated_at"]),
@@ -859,3 +961,6 @@ else:
         "Newest first. Each rating keeps the level of the criteria version it was made under."
     )
     st.page_link(RISK_CRITERIA, label="See the criteria versions", icon=":material/tune:")
+
+
+run_page(main)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -32,6 +33,23 @@ RISK_FIELDS = (
     "owner",
     "status",
 )
+
+
+# A risk's reference in a data grid is a link to its page: the cell holds the page's URL
+# (`risk_url`) and shows the 'R-12' its fragment carries.
+RISK_LINK_TEXT = r"#(R-\d+)$"
+
+
+def risk_url(risk_id: int) -> str:
+    """The risk page's URL for a data grid's link column (relative, so it works behind any
+    base path): `risk?id=12#R-12`. Built from the id alone: no user text ever goes in it."""
+    number = int(risk_id)
+    return f"{Path(RISK).stem}?id={number}#R-{number}"
+
+
+def risk_link_column(label: str = "Risk", width: int = 58) -> Any:
+    """The column config of a data grid column of `risk_url` values: 'R-12', a link."""
+    return st.column_config.LinkColumn(label, width=width, display_text=RISK_LINK_TEXT)
 
 
 def field_warning(warnings: Mapping[str, str], field: str) -> None:

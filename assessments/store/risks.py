@@ -18,6 +18,7 @@ from assessments.references import risk_reference
 from assessments.risks import (
     AcceptanceInput,
     ActionInput,
+    Rating,
     RatingInput,
     Risk,
     RiskInput,
@@ -127,7 +128,7 @@ def update_risk(
     return database.write(actor, work)
 
 
-def insert_rating(transaction: Transaction, data: RatingInput) -> dict[str, Any]:
+def insert_rating(transaction: Transaction, data: RatingInput) -> Rating:
     """Append a rating under the current criteria and move the current-rating pointer.
 
     The level is computed here by the criteria (never taken from the caller). A rating dated
@@ -185,27 +186,27 @@ def insert_rating(transaction: Transaction, data: RatingInput) -> dict[str, Any]
             rated_at,
         ],
     )
-    rating = {
-        "id": rating_id,
-        **data.model_dump(mode="json", exclude={"rated_at"}),
-        "level": level.name,
-        "level_rank": rank,
-        "criteria_version": criteria.version,
-        "rated_at": rated_at.isoformat(),
-        "rated_by": transaction.actor,
-    }
+    rating = Rating(
+        id=rating_id,
+        **data.model_dump(exclude={"rated_at"}),
+        level=level.name,
+        level_rank=rank,
+        criteria_version=criteria.version,
+        rated_at=rated_at,
+        rated_by=transaction.actor,
+    )
     transaction.audit(
         "rate",
         ENTITY,
         risk.id,
         None,
-        rating,
+        {**rating.model_dump(mode="json"), "rated_at": rated_at.isoformat()},
         f"{data.tier.capitalize()} rating L{data.likelihood} x S{data.severity} = {level.name}",
     )
     return rating
 
 
-def record_rating(database: Database, actor: str, data: RatingInput) -> dict[str, Any]:
+def record_rating(database: Database, actor: str, data: RatingInput) -> Rating:
     """Rate one tier of a risk (the guided rating step and every other rating path)."""
     return database.write(actor, lambda transaction: insert_rating(transaction, data))
 
@@ -463,16 +464,17 @@ def rating_history(database: Database, risk_id: int) -> pd.DataFrame:
     )
 
 
-def current_ratings(database: Database, risk_id: int) -> dict[str, dict[str, Any]]:
-    """The latest rating of each tier of one risk."""
+def current_ratings(database: Database, risk_id: int) -> dict[str, Rating]:
+    """The latest rating of each tier of one risk, by tier."""
     rows = database.query_records(
-        "SELECT c.tier, c.rating_id, c.likelihood, c.severity, c.level, c.level_rank,"
-        " c.criteria_version, c.rated_at, r.rationale, r.strength_of_knowledge, r.method,"
-        " r.rated_by FROM risk_current_ratings c JOIN risk_ratings r ON r.id = c.rating_id"
+        "SELECT c.rating_id AS id, c.risk_id, c.tier, c.likelihood, c.severity, c.level,"
+        " c.level_rank, c.criteria_version, c.rated_at, r.rationale, r.strength_of_knowledge,"
+        " r.method, r.workshop_id, r.participants, r.rated_by"
+        " FROM risk_current_ratings c JOIN risk_ratings r ON r.id = c.rating_id"
         " WHERE c.risk_id = ?",
         [risk_id],
     )
-    return {row["tier"]: row for row in rows}
+    return {row["tier"]: Rating.model_validate(row) for row in rows}
 
 
 def actions_for(database: Database, risk_id: int) -> pd.DataFrame:

@@ -86,3 +86,32 @@ def test_clicking_a_residual_cell_lists_its_risk(browser, live_app_factory) -> N
         cell_table.get_by_role("gridcell", name=ELSEWHERE, exact=True, include_hidden=True)
     ).to_have_count(1)
     context.close()
+
+
+def test_a_findings_risk_reference_opens_the_risk(browser, live_app_factory) -> None:
+    """The consistency findings name each risk by a link ('R-1'): it opens the risk's page."""
+    app = live_app_factory(prepare)
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    page.goto(f"{app.url}/register?system=1")
+    wait_idle(page, timeout=90_000)
+    assert_no_exception(page)
+    expect(page.get_by_role("heading", name="Consistency findings (1)")).to_be_visible(
+        timeout=30_000
+    )
+    findings = page.locator("[data-testid='stDataFrame']").last
+    findings.scroll_into_view_if_needed()
+    expect(
+        findings.get_by_role("gridcell", name=LISTED, exact=True, include_hidden=True)
+    ).to_have_count(1)
+    box = findings.bounding_box()
+    assert box is not None
+    # The first data row's "Risk" cell, under the header row: its link text "R-1".
+    x, y = box["x"] + 18, box["y"] + 54
+    page.mouse.move(x, y)
+    with context.expect_page(timeout=30_000) as opened:
+        page.mouse.click(x, y)
+    risk_page = opened.value
+    assert risk_page.url.endswith("/risk?id=1#R-1")
+    expect(risk_page.get_by_role("heading", name=LISTED)).to_be_visible(timeout=60_000)
+    context.close()

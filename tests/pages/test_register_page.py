@@ -3,14 +3,16 @@ link, and a heatmap selection (seeded in session state) listing that cell's risk
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pandas as pd
 
-from assessments.store import analytics as analytics_store
 from assessments.store import inventory as inventory_store
 from assessments.store import register as register_store
 from assessments.store import risks as store
+from assessments.store import snapshots
 from assessments.store.db import Database
 from tests.factories import system_input
 from tests.risk_factories import rating_input, risk_input
@@ -171,7 +173,7 @@ def test_a_rerun_without_new_data_reuses_the_register(app_test, db_path, monkeyp
     """The register's queries run once per data version: clicks and reruns that change nothing
     reuse them; a new rating recomputes."""
     ids = seed(db_path)
-    analytics_store.clear_snapshots()
+    snapshots.clear_snapshots()
     calls: list[str] = []
     for name in ("register_frame", "register_summary", "matrix_counts", "consistency_checks"):
         original = getattr(register_store, name)
@@ -252,3 +254,19 @@ def test_a_retired_systems_risks_are_left_out_unless_included_or_chosen(app_test
     at = app_test(PAGE, system=str(ids["hiring"]))  # the system page's link: shown
     no_exceptions(at)
     assert register_table(at)["Title"].tolist() == ["Career gaps"]
+
+
+def test_each_consistency_finding_links_to_its_risk(app_test, db_path) -> None:
+    """A finding is fixed on its risk's page: the reference it names opens that page."""
+    ids = seed(db_path)
+    at = app_test(PAGE)
+    no_exceptions(at)
+    findings = next(frame for frame in at.dataframe if "What was found" in frame.value.columns)
+    listed = dict(zip(findings.value["Title"], findings.value["Risk"], strict=True))
+    assert listed["Career gaps"] == f"risk?id={ids['gaps']}#R-{ids['gaps']}"
+    assert listed["Wrong credit limits"] == f"risk?id={ids['limits']}#R-{ids['limits']}"
+    risk_column = json.loads(findings.proto.columns)["Risk"]
+    assert risk_column["type_config"]["type"] == "link"
+    # The cell shows the reference its URL carries, never the URL (nor any user text).
+    shown = re.search(risk_column["type_config"]["display_text"], listed["Career gaps"])
+    assert shown is not None and shown.group(1) == f"R-{ids['gaps']}"

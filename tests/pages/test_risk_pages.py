@@ -211,7 +211,7 @@ def test_a_target_above_the_residual_is_warned_then_found(app_test, db_path, ris
     at.text_area(key=prefix + "rationale").set_value("Expected to grow with the new market.")
     button(at, "Save the target rating").click().run()
     no_exceptions(at)
-    assert read(db_path, lambda d: risks_store.current_ratings(d, risk_id)["target"]["level"])
+    assert read(db_path, lambda d: risks_store.current_ratings(d, risk_id)["target"].level)
     warnings = " ".join(item.value for item in at.warning).replace("\\", "")
     assert "Target above residual" in warnings and "re-rate the target" in warnings
 

@@ -55,10 +55,10 @@ def test_rating_level_comes_from_the_criteria(db: Database, system_id: int) -> N
     risk = store.create_risk(db, "Ada", risk_input(system_id))
     rating = store.record_rating(db, "Ben", rating_input(risk.id, likelihood=4, severity=4))
     criteria = criteria_store.current_criteria(db)
-    assert rating["level"] == criteria.level_for(4, 4).name
-    assert rating["criteria_version"] == 1 and rating["rated_by"] == "Ben"
+    assert rating.level == criteria.level_for(4, 4).name
+    assert rating.criteria_version == 1 and rating.rated_by == "Ben"
     current = store.current_ratings(db, risk.id)
-    assert current["inherent"]["level"] == rating["level"]
+    assert current["inherent"] == rating
 
 
 def test_out_of_scale_and_missing_rationale_write_nothing(db: Database, system_id: int) -> None:
@@ -86,7 +86,7 @@ def test_ratings_are_appended_and_backfilled_ones_do_not_become_current(
     )
     history = store.rating_history(db, risk.id)
     assert len(history) == 2 and history["likelihood"].tolist() == [5, 3]
-    assert store.current_ratings(db, risk.id)["inherent"]["likelihood"] == 3
+    assert store.current_ratings(db, risk.id)["inherent"].likelihood == 3
 
 
 def test_ratings_keep_the_criteria_version_they_were_made_under(

@@ -27,7 +27,7 @@ from assessments.risk_workflow import (
     step_after_rating,
     tier_order_warning,
 )
-from assessments.risks import ACCEPTANCE_MAX_YEARS, RATIONALE_MIN, add_months
+from assessments.risks import ACCEPTANCE_MAX_YEARS, RATIONALE_MIN, Rating, add_months
 from assessments.store import inventory as inventory_store
 from assessments.store import risk_summary
 from assessments.store import risks as store
@@ -36,13 +36,32 @@ from tests.factories import system_input
 from tests.risk_factories import rating_input, risk_input
 
 
+def rated(tier: str = "inherent", **fields: object) -> Rating:
+    """A stored rating as store/risks returns it, with only what a test names set."""
+    values: dict[str, object] = {
+        "id": 1,
+        "risk_id": 1,
+        "tier": tier,
+        "likelihood": 3,
+        "severity": 3,
+        "rationale": "Seen in the pilot.",
+        "level": "Medium",
+        "level_rank": 2,
+        "criteria_version": 1,
+        "rated_at": datetime(2026, 1, 1),
+        "rated_by": "Ben",
+    }
+    return Rating.model_validate({**values, **fields})
+
+
 def test_steps_run_inherent_treatment_residual_target() -> None:
     assert next_step(set()) == "inherent"
-    done = completed_steps({"inherent": {}}, None)
+    done = completed_steps({"inherent": rated()}, None)
     assert done == {"inherent"} and next_step(done) == "treatment"
-    done = completed_steps({"inherent": {}}, "change_likelihood")
+    done = completed_steps({"inherent": rated()}, "change_likelihood")
     assert next_step(done) == "residual"
-    done = completed_steps({"inherent": {}, "residual": {}, "target": {}}, "retain")
+    every = {tier: rated(tier) for tier in ("inherent", "residual", "target")}
+    done = completed_steps(every, "retain")
     assert next_step(done) == "target"
 
 
@@ -87,14 +106,14 @@ def test_an_acceptance_needs_an_approver_and_an_expiry() -> None:
 
 def test_acceptance_is_needed_only_above_the_appetite() -> None:
     criteria = default_criteria()  # appetite Medium
-    high = {"level": criteria.level_for(5, 5).name}
-    low = {"level": criteria.level_for(1, 1).name}
+    high = rated("residual", level=criteria.level_for(5, 5).name)
+    low = rated("residual", level=criteria.level_for(1, 1).name)
     assert not acceptance_need(None, None, "fairness", []).needed
     assert not acceptance_need(low, criteria, "privacy", []).needed
     need = acceptance_need(high, criteria, "privacy", [])
     assert need.needed and need.accepted_until is None
     assert "is above the appetite (Medium)" in need.message
-    medium = {"level": "Medium"}
+    medium = rated("residual", level="Medium")
     assert not acceptance_need(medium, criteria, "privacy", []).needed
     strict = acceptance_need(medium, criteria, "fairness", [])  # tolerance Low for fairness
     assert strict.needed and "above the tolerance for Fairness (Low)" in strict.message
@@ -163,8 +182,8 @@ def test_only_ratings_under_the_same_criteria_version_seed_a_new_rating() -> Non
     criteria = default_criteria().model_copy(update={"version": 2})
     entry = next(item for item in risk_library() if item.id == "LIB-001")
     current = {
-        "inherent": {"likelihood": 4, "severity": 3, "criteria_version": 2},
-        "residual": {"likelihood": 2, "severity": 2, "criteria_version": 1},
+        "inherent": rated("inherent", likelihood=4, severity=3, criteria_version=2),
+        "residual": rated("residual", likelihood=2, severity=2, criteria_version=1),
     }
     typical = typical_rating(entry, criteria)
     assert starting_points("inherent", current, criteria, entry) == [
@@ -192,7 +211,7 @@ def test_an_acceptance_of_an_earlier_rating_does_not_retain_the_current_one() ->
     criteria = default_criteria()
     until = date.today() + timedelta(days=30)
     outgrown = {"in_force": True, "covers_current": False, "level": "High", "valid_until": until}
-    need = acceptance_need({"level": "Critical"}, criteria, "privacy", [outgrown])
+    need = acceptance_need(rated("residual", level="Critical"), criteria, "privacy", [outgrown])
     assert need.needed and need.accepted_until is None
     assert "accepted High, an earlier residual rating, and does not cover this one" in (
         need.message
@@ -260,13 +279,14 @@ def test_a_due_date_in_the_past_is_warned_not_refused() -> None:
 
 def test_a_target_above_the_residual_is_warned_while_rating() -> None:
     criteria = default_criteria()
-    residual = {"level": "Medium", "criteria_version": criteria.version}
-    current = {"residual": residual, "inherent": {**residual, "level": "High"}}
+    residual = rated("residual", level="Medium", criteria_version=criteria.version)
+    inherent = rated("inherent", level="High", criteria_version=criteria.version)
+    current = {"residual": residual, "inherent": inherent}
     worse = criteria.level_for(5, 5).name
     warning = tier_order_warning("target", worse, current, criteria)
     assert warning is not None and "above the current residual rating (Medium)" in warning
     assert tier_order_warning("target", "Low", current, criteria) is None
     assert "inherent rating (High)" in tier_order_warning("residual", worse, current, criteria)
     assert tier_order_warning("inherent", worse, current, criteria) is None
-    older = {"residual": {**residual, "criteria_version": criteria.version + 1}}
+    older = {"residual": residual.model_copy(update={"criteria_version": criteria.version + 1})}
     assert tier_order_warning("target", worse, older, criteria) is None
