@@ -30,27 +30,3 @@ def describe_value(value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(str(item) for item in value)
     return str(value)
-
-
-# The record types of the audit trail, as people call them (unknown types show their key).
-ENTITY_LABELS: dict[str, str] = {
-    "ai_system": "AI system",
-    "criteria": "Risk criteria",
-    "risk": "Risk",
-    "risk_rating": "Risk ratings (generated)",
-    "risk_action": "Treatment action",
-    "risk_acceptance": "Risk acceptance",
-    "impact_response": "Impact assessment",
-    "impact_answer": "Impact assessment answer",
-    "screening": "Regulatory screening",
-    "obligation_update": "Regulatory obligation",
-    "soa_control": "Statement of Applicability",
-    "clause_readiness": "Clause readiness",
-    "workshop": "Workshop",
-    "workshop_participant": "Workshop participant",
-    "workshop_vote": "Workshop vote",
-}
-
-
-def entity_label(entity: str) -> str:
-    return ENTITY_LABELS.get(entity, entity)

@@ -112,6 +112,14 @@ WRITE_BUSY_MESSAGE = (
 )
 
 
+def _require_registered(entity: str) -> None:
+    """Refuse an audit entity the registry of record types does not declare. Imported on the
+    first write, not with this module: the registry imports the domain models."""
+    from assessments.records import require_registered
+
+    require_registered(entity)
+
+
 @dataclass
 class Transaction:
     """A unit of work inside `Database.write`: a cursor, the acting user, the audit recorder."""
@@ -149,7 +157,9 @@ class Transaction:
         summary: str = "",
     ) -> None:
         """Record who did what to which record, with the state before and after, in this same
-        transaction, so the trail can never miss a committed change."""
+        transaction, so the trail can never miss a committed change. `entity` must be a record
+        type of assessments/records.py (the audit log names it from there)."""
+        _require_registered(entity)
         self.execute(
             "INSERT INTO audit_events (occurred_at, actor, action, entity, entity_id, before_state,"
             " after_state, summary)"
@@ -172,6 +182,7 @@ class Transaction:
         rows `audit` would write one by one, (action, entity id, before, after, summary) each."""
         if not events:
             return
+        _require_registered(entity)
         actions, entity_ids, befores, afters, summaries = zip(*events, strict=True)
         self.execute(
             "INSERT INTO audit_events (occurred_at, actor, action, entity, entity_id, before_state,"

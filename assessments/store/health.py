@@ -4,59 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assessments.records import RECORD_TYPES, AuditRule
 from assessments.store.db import Database
 from assessments.store.schema import current_version, latest_version
 
 
 @dataclass(frozen=True)
-class AuditRule:
-    """Which audit event proves that a row of `table` was written through the audited path.
+class AuditCheck:
+    """One record type's audit rule (assessments/records.py) resolved for the query: the entity
+    whose events prove a row, and the generator's entity for rows made in bulk."""
 
-    By default a 'create' event of `entity` whose entity_id is the row's id. `key_path` reads
-    the row id from the event's after-state instead (a rating is audited on its risk, with the
-    rating id inside). Rows made in bulk by the deterministic generator (store/synthetic.py)
-    are covered by ONE 'generate' event of `generated_entity` per batch naming the id range
-    (after_state first_id..last_id) and the seed that reproduces them.
-    """
-
+    label: str
     entity: str
-    table: str
-    id_column: str = "id"
-    action: str = "create"
-    key_path: str | None = None
-    generated_entity: str | None = None
-
-    @property
-    def label(self) -> str:
-        return self.table if self.key_path else self.entity
+    rule: AuditRule
+    generated_entity: str | None
 
 
-AUDITED_TABLES: list[AuditRule] = [
-    AuditRule("ai_system", "ai_systems", generated_entity="ai_system"),
-    AuditRule("risk", "risks", generated_entity="risk"),
-    AuditRule(
-        "risk", "risk_ratings", action="rate", key_path="$.id", generated_entity="risk_rating"
-    ),
-    AuditRule("risk_action", "risk_actions", generated_entity="risk_action"),
-    AuditRule(
-        "risk",
-        "risk_acceptances",
-        action="accept",
-        key_path="$.acceptance_id",
-        generated_entity="risk_acceptance",
-    ),
-    AuditRule("screening", "screenings"),
-    AuditRule("obligation_update", "obligation_updates"),
-    AuditRule("impact_response", "impact_responses"),
-    AuditRule("impact_answer", "impact_answers"),
-    # SoA lines and readiness ratings are audited per control / clause item (the first version
-    # is the 'create'), so the check runs on their current tables.
-    AuditRule("soa_control", "soa_current", "control_id"),
-    AuditRule("clause_readiness", "readiness_current", "item_id"),
-    AuditRule("workshop", "workshops"),
-    AuditRule("workshop_participant", "workshop_participants"),
-    AuditRule("workshop_vote", "workshop_votes"),
-]
+def audit_checks() -> list[AuditCheck]:
+    """Every record type's health rule, in the registry's order; a rule proven on another
+    record (`via`) is reported under its table."""
+    return [
+        AuditCheck(
+            label=rule.table if rule.via else entity,
+            entity=rule.via or entity,
+            rule=rule,
+            generated_entity=entity if rule.generated else None,
+        )
+        for entity, record in RECORD_TYPES.items()
+        if (rule := record.health) is not None
+    ]
 
 
 @dataclass
@@ -89,26 +65,27 @@ def check(database: Database) -> HealthReport:
     for (table,) in tables:
         row = database.query_one(f'SELECT count(*) FROM "{table}"')
         report.row_counts[table] = int(row[0]) if row else 0
-    for rule in AUDITED_TABLES:
-        report.unaudited[rule.label] = _unaudited_rows(database, rule)
+    for audit_check in audit_checks():
+        report.unaudited[audit_check.label] = _unaudited_rows(database, audit_check)
     return report
 
 
-def _unaudited_rows(database: Database, rule: AuditRule) -> int:
+def _unaudited_rows(database: Database, audit_check: AuditCheck) -> int:
     """Rows of the rule's table with no audit event proving how they were written."""
+    rule = audit_check.rule
     key = (
         f"json_extract_string(a.after_state, '{rule.key_path}')" if rule.key_path else "a.entity_id"
     )
     generated = ""
-    params: list[object] = [rule.entity, rule.action]
-    if rule.generated_entity:
+    params: list[object] = [audit_check.entity, rule.action]
+    if audit_check.generated_entity:
         generated = (
             " AND NOT EXISTS (SELECT 1 FROM audit_events g WHERE g.entity = ?"
             f" AND g.action = 'generate' AND TRY_CAST(t.{rule.id_column} AS BIGINT) BETWEEN"
             " CAST(json_extract_string(g.after_state, '$.first_id') AS BIGINT)"
             " AND CAST(json_extract_string(g.after_state, '$.last_id') AS BIGINT))"
         )
-        params.append(rule.generated_entity)
+        params.append(audit_check.generated_entity)
     row = database.query_one(
         f"SELECT count(*) FROM {rule.table} t WHERE NOT EXISTS (SELECT 1 FROM audit_events a"
         f" WHERE a.entity = ? AND a.action = ? AND {key} = CAST(t.{rule.id_column} AS VARCHAR))"
