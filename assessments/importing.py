@@ -7,8 +7,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from assessments.inventory import PLAUSIBLE_DATES, AISystemInput, field_errors
+from assessments.inventory import PLAUSIBLE_DATES, AISystemInput, field_errors, system_fields
 from assessments.reports.tabular import ReadLimits, UnreadableFile, read_rows
+from assessments.store.inventory import EXPORT_CLASS, EXPORT_ID
 from assessments.text import echo
 
 # What one import file may hold (README, command line); a file past a limit is refused in one
@@ -20,20 +21,11 @@ IMPORT_MAX_ROWS = 100_000  # data rows (blank rows are skipped)
 IMPORT_MAX_COLUMNS = 100
 IMPORT_MAX_CELL_CHARS = 100_000  # far above any field's own limit, which validation names
 
-REQUIRED_COLUMNS = (
-    "name",
-    "purpose",
-    "owner",
-    "business_unit",
-    "roles",
-    "lifecycle_stage",
-    "ai_technique",
-    "autonomy",
-    "stakeholders",
-    "personal_data",
-    "deployment_context",
-)
-IGNORED_COLUMNS = {"id", "eu_ai_act_class"}
+# The columns of a file are the model's fields, each named by its key or its label (any
+# capitals); the fields the model requires must be there. The export's derived columns (id and
+# the EU AI Act class of the current screening) are ignored.
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(spec.name for spec in system_fields() if spec.required)
+IGNORED_COLUMNS = {EXPORT_ID, EXPORT_CLASS}
 TRUE_WORDS = {"true", "yes", "y", "1"}
 FALSE_WORDS = {"false", "no", "n", "0", ""}
 
@@ -69,6 +61,12 @@ def _boolean(text: str, row: int, column: str, errors: list[RowError]) -> bool |
     return None
 
 
+def _field_names() -> dict[str, str]:
+    """Column name (lower case) -> field: each field by its key and by its label."""
+    names = {spec.label.lower(): spec.name for spec in system_fields()}
+    return names | {spec.name: spec.name for spec in system_fields()}
+
+
 def import_limits() -> ReadLimits:
     """The IMPORT_MAX_* limits, read when an import starts (tests may lower them)."""
     return ReadLimits(
@@ -95,12 +93,24 @@ def parse_inventory(path: Path) -> list[AISystemInput]:
         raise ImportFileError([], f"{path.name}: cannot read the file ({reason})") from error
     if not rows:
         raise ImportFileError([], f"{path.name}: the file has no data rows")
-    columns = set(rows[0])
-    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
-    known = set(AISystemInput.model_fields) | IGNORED_COLUMNS
-    unknown = sorted(column for column in columns if column not in known)
+    fields = _field_names()
+    header = list(rows[0])
+    present = {fields.get(column.strip().lower()) for column in header}
+    missing = [column for column in REQUIRED_COLUMNS if column not in present]
+    unknown = sorted(
+        column
+        for column in header
+        if column not in IGNORED_COLUMNS and column.strip().lower() not in fields
+    )
     header_errors = [RowError(1, column, "required column is missing") for column in missing]
     header_errors += [RowError(1, column, "unknown column") for column in unknown]
+    first: dict[str, str] = {}
+    for column in header:
+        field = fields.get(column.strip().lower())
+        if field in first:
+            header_errors.append(RowError(1, column, f"names the same field as {first[field]}"))
+        elif field:
+            first[field] = column
     if header_errors:
         raise ImportFileError(header_errors)
 
@@ -109,16 +119,18 @@ def parse_inventory(path: Path) -> list[AISystemInput]:
     seen_names: dict[str, int] = {}
     for index, row in enumerate(rows, start=2):
         values: dict[str, object] = {
-            key: value for key, value in row.items() if key not in IGNORED_COLUMNS
+            fields[key.strip().lower()]: value
+            for key, value in row.items()
+            if key not in IGNORED_COLUMNS
         }
         row_errors: list[RowError] = []
-        for column in ("personal_data", "special_category_data"):
-            if column in values:
-                values[column] = _boolean(str(values[column]), index, column, row_errors)
-        if values.get("next_review") == "":
-            values["next_review"] = None
-        if values.get("status") == "":
-            values.pop("status")
+        for spec in system_fields():
+            if spec.name not in values:
+                continue
+            if values[spec.name] == "" and not spec.required:
+                values.pop(spec.name)  # an empty cell of an optional field: its default
+            elif spec.kind == "flag":
+                values[spec.name] = _boolean(str(values[spec.name]), index, spec.name, row_errors)
         name_key = str(values.get("name", "")).strip().lower()
         if name_key and name_key in seen_names:
             row_errors.append(

@@ -37,18 +37,12 @@ from assessments.colorado import (
     without_retired_areas,
 )
 from assessments.errors import FieldErrors
-from assessments.inventory import FIELD_LABELS
-from assessments.questionnaire import (
-    AnswerError,
-    Questionnaire,
-    QuestionnaireError,
-    clean_answers,
-    default_directory,
-    missing_required,
-    parse_questionnaire,
-    validate_answer,
-    visible_questions,
-)
+from assessments.inventory import FIELD_LABELS, SCREENING_FIELDS
+from assessments.questionnaire.answers import validate_answer
+from assessments.questionnaire.errors import AnswerError, QuestionnaireError
+from assessments.questionnaire.loading import default_directory, parse_questionnaire
+from assessments.questionnaire.model import Questionnaire
+from assessments.questionnaire.visibility import clean_answers, missing_required, visible_questions
 from assessments.screening import (
     ANSWER_KEYS,
     MULTI_SELECT_OPTIONS,
@@ -70,10 +64,10 @@ QUESTIONNAIRE_ID = "eu_ai_act_screening"
 # before the EU procedure runs (its answer file format knows only ANSWER_KEYS). Answers saved
 # under the SB 24-205 keys are renamed first (`current_answers`).
 COLORADO_KEYS: tuple[str, ...] = COLORADO_QUESTION_KEYS
-# Inventory fields whose change after a screening makes it stale (the issue: purpose, context,
-# technique). Narrower than inventory.MATERIAL_FIELDS on purpose: an owner or a stakeholder list
-# does not move a system between classes.
-STALE_FIELDS: tuple[str, ...] = ("purpose", "deployment_context", "ai_technique")
+# Inventory fields whose change after a screening makes it stale: those the model declares
+# `material_for_screening` (purpose, technique, context). Narrower than inventory.MATERIAL_FIELDS
+# on purpose: an owner or a stakeholder list does not move a system between classes.
+STALE_FIELDS: tuple[str, ...] = SCREENING_FIELDS
 
 CLASS_ORDER: tuple[RiskClass, ...] = (
     "prohibited",

@@ -74,3 +74,7 @@ IN_SCOPE_STATUSES: tuple[str, ...] = ("planned", "active")
 def label(vocabulary: dict, key: object) -> str:
     """The display label of a key, or the key itself when the vocabulary does not know it."""
     return vocabulary.get(key, str(key))
+
+
+# Suggestions of the form's geographic scope (any other place can be typed).
+COMMON_GEOGRAPHIES: tuple[str, ...] = ("EU", "EEA", "UK", "CH", "US", "US-CO", "CA", "Global")

@@ -1,14 +1,21 @@
-"""The AI system inventory: search, filter, open a system."""
+"""The AI system inventory: search, filter, open a system.
+
+The filters and the list's columns are the fields the model declares (`filter`, `listed`).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-from assessments import vocab
-from assessments.inventory import SystemFilter
+from assessments.inventory import FieldSpec, SystemFilter, filter_fields, system_fields
 from assessments.regulatory import CLASS_COLOURS, NOT_SCREENED, class_filter_options
 from assessments.reports.tabular import encode
 from assessments.store import inventory as inventory_store
+from assessments.store.db import Database
+from assessments.vocab import PERSONAL_DATA
 from ui.common import (
     SYSTEM,
     SYSTEM_EDIT,
@@ -18,166 +25,182 @@ from ui.common import (
     labelled,
     show_flash,
 )
+from ui.navigation import run_page
 
-db = database()
-st.title("AI systems")
-st.caption("The inventory is the scope of the AI management system (ISO/IEC 42001 4.3).")
-show_flash()
+ANY = "Any"
 
-facets = inventory_store.facets(db)
-params = st.query_params
-search = st.text_input("Search", placeholder="Name, purpose, owner, supplier…", key="inv_search")
-columns = st.columns(5)
-business_units = columns[0].multiselect("Business unit", facets["business_unit"], key="inv_bu")
-statuses = columns[1].multiselect(
-    "Status",
-    list(vocab.SYSTEM_STATUSES),
-    default=[params["status"]] if params.get("status") in vocab.SYSTEM_STATUSES else None,
-    format_func=labelled(vocab.SYSTEM_STATUSES),
-    key="inv_status",
-)
-stages = columns[2].multiselect(
-    "Lifecycle stage",
-    list(vocab.LIFECYCLE_STAGES),
-    format_func=labelled(vocab.LIFECYCLE_STAGES),
-    key="inv_stage",
-)
-techniques = columns[3].multiselect(
-    "AI technique",
-    list(vocab.AI_TECHNIQUES),
-    format_func=labelled(vocab.AI_TECHNIQUES),
-    key="inv_technique",
-)
-contexts = columns[4].multiselect(
-    "Deployment context",
-    list(vocab.DEPLOYMENT_CONTEXTS),
-    format_func=labelled(vocab.DEPLOYMENT_CONTEXTS),
-    key="inv_context",
-)
-more = st.columns([1, 1, 3])
-personal = more[0].selectbox("Personal data", ["Any", "Yes", "No"], key="inv_personal")
-overdue = more[1].toggle(
-    "Review overdue only", value=params.get("review") == "overdue", key="inv_overdue"
-)
-classes = class_filter_options()
-class_keys = list(classes)
-eu_classes = more[2].multiselect(
-    "EU AI Act class",
-    class_keys,
-    default=[params["class"]] if params.get("class") in classes else None,
-    format_func=classes.get,
-    key="inv_class",
-)
 
-filters = SystemFilter(
-    search=search,
-    business_units=business_units,
-    statuses=statuses,
-    lifecycle_stages=stages,
-    ai_techniques=techniques,
-    deployment_contexts=contexts,
-    personal_data={"Any": None, "Yes": True, "No": False}[personal],
-    review_overdue=overdue,
-    eu_ai_act_classes=eu_classes,
-)
-systems = inventory_store.list_systems(db, filters, limit=TABLE_LIMIT)
-matching = (
-    inventory_store.count_systems(db, filters) if len(systems) >= TABLE_LIMIT else len(systems)
-)
+def filter_key(spec: FieldSpec) -> str:
+    return f"inv_{spec.filter}"
 
-if systems.empty:
+
+def field_filter(spec: FieldSpec, where: Any, facets: dict[str, list[str]]) -> list[Any]:
+    """One field's filter: a multiselect of its vocabulary (a `?<field>=<key>` in the URL
+    preselects it) or of the values in the data; a flag picks Any, Yes or No."""
+    if spec.kind == "flag":
+        words = spec.vocabulary or PERSONAL_DATA
+        choice = where.selectbox(spec.label, [ANY, *words.values()], key=filter_key(spec))
+        return [value for value, word in words.items() if word == choice]
+    if spec.vocabulary is None:
+        return where.multiselect(spec.label, facets.get(spec.name, []), key=filter_key(spec))
+    wanted = st.query_params.get(spec.name)
+    return where.multiselect(
+        spec.label,
+        list(spec.vocabulary),
+        default=[wanted] if wanted in spec.vocabulary else None,
+        format_func=labelled(spec.vocabulary),
+        key=filter_key(spec),
+    )
+
+
+def render_filters(db: Database) -> SystemFilter:
+    search = st.text_input(
+        "Search", placeholder="Name, purpose, owner, supplier…", key="inv_search"
+    )
+    facets = inventory_store.facets(db)
+    choices = [spec for spec in filter_fields() if spec.kind != "flag"]
+    flags = [spec for spec in filter_fields() if spec.kind == "flag"]
+    values = {
+        spec.name: field_filter(spec, column, facets)
+        for spec, column in zip(choices, st.columns(max(len(choices), 1)), strict=False)
+    }
+    more = st.columns([1] * len(flags) + [1, 3])
+    for spec, column in zip(flags, more, strict=False):
+        values[spec.name] = field_filter(spec, column, facets)
+    overdue = more[len(flags)].toggle(
+        "Review overdue only", value=st.query_params.get("review") == "overdue", key="inv_overdue"
+    )
+    classes = class_filter_options()
+    wanted = st.query_params.get("class")
+    eu_classes = more[len(flags) + 1].multiselect(
+        "EU AI Act class",
+        list(classes),
+        default=[wanted] if wanted in classes else None,
+        format_func=classes.get,
+        key="inv_class",
+    )
+    return SystemFilter(
+        search=search, values=values, review_overdue=overdue, eu_ai_act_classes=eu_classes
+    )
+
+
+def render_empty(db: Database) -> None:
     total = inventory_store.counts(db).get("total", 0)
     if total == 0:
         st.info("No AI systems yet. Add the first one, or load the demo portfolio from Home.")
     else:
         st.info(f"No system matches these filters ({total} in the inventory).")
     st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
-    st.stop()
 
-shown = systems.assign(
-    status=systems["status"].map(labelled(vocab.SYSTEM_STATUSES)),
-    lifecycle_stage=systems["lifecycle_stage"].map(labelled(vocab.LIFECYCLE_STAGES)),
-    ai_technique=systems["ai_technique"].map(labelled(vocab.AI_TECHNIQUES)),
-    deployment_context=systems["deployment_context"].map(labelled(vocab.DEPLOYMENT_CONTEXTS)),
-    eu_ai_act_class=[
-        [value if isinstance(value, str) else NOT_SCREENED] for value in systems["eu_ai_act_class"]
-    ],
-)
-st.caption(f"{matching:,} AI systems · select a row to open it")
-selection = st.dataframe(
-    shown,
-    hide_index=True,
-    key="inv_table",
-    on_select="rerun",
-    selection_mode="single-row",
-    column_order=[
-        "name",
-        "business_unit",
-        "owner",
-        "status",
-        "eu_ai_act_class",
-        "lifecycle_stage",
-        "ai_technique",
-        "deployment_context",
-        "personal_data",
-        "next_review",
-    ],
-    column_config={
-        "name": st.column_config.TextColumn("Name", width="large"),
-        "business_unit": "Business unit",
-        "owner": "Owner",
-        "status": "Status",
-        "eu_ai_act_class": st.column_config.MultiselectColumn(
-            "EU AI Act class",
-            options=class_keys,
-            color=[CLASS_COLOURS.get(key, "gray") for key in class_keys],
-            format_func=classes.get,
-        ),
-        "lifecycle_stage": "Lifecycle stage",
-        "ai_technique": "Technique",
-        "deployment_context": "Context",
-        "personal_data": st.column_config.CheckboxColumn("Personal data"),
-        "next_review": st.column_config.DateColumn("Next review"),
-    },
-)
-capped_list_note(
-    len(systems),
-    matching,
-    "AI systems (by name)",
-    hint="Narrow the filters, or download them all.",
-    download=lambda: encode(inventory_store.export_frame(db, filters), "csv"),
-    file_name="ai-inventory-filtered.csv",
-    download_label=f"Download the {matching:,} matching (CSV)",
-    key="inv_download_matching",
-)
-rows = selection["selection"]["rows"] if selection else []
-if rows:
-    st.switch_page(SYSTEM, query_params={"id": int(systems.iloc[rows[0]]["id"])})
 
-with st.container(horizontal=True):
-    choice = st.selectbox(
-        "Open a system",
-        systems["id"].tolist(),
-        format_func=dict(zip(systems["id"], systems["name"], strict=True)).get,
-        index=None,
-        placeholder="Choose a system…",
-        key="inv_open",
+def shown_values(spec: FieldSpec, column: pd.Series) -> pd.Series:
+    """A listed field as people read it: vocabulary labels, lists joined."""
+    if spec.kind in ("flag", "date") or (spec.vocabulary is None and spec.kind == "text"):
+        return column
+    return column.map(spec.text)
+
+
+def column_config(spec: FieldSpec, first: bool) -> Any:
+    if first:
+        return st.column_config.TextColumn(spec.label, width="large")
+    if spec.kind == "flag":
+        return st.column_config.CheckboxColumn(spec.label)
+    if spec.kind == "date":
+        return st.column_config.DateColumn(spec.label)
+    return spec.label
+
+
+def render_table(systems: pd.DataFrame, matching: int) -> Any:
+    """The listed fields in model order, the EU AI Act class after the status."""
+    listed = [spec for spec in system_fields() if spec.listed]
+    classes = class_filter_options()
+    class_keys = list(classes)
+    shown = systems.assign(
+        **{spec.name: shown_values(spec, systems[spec.name]) for spec in listed},
+        eu_ai_act_class=[
+            [value if isinstance(value, str) else NOT_SCREENED]
+            for value in systems["eu_ai_act_class"]
+        ],
     )
-    if choice is not None:
-        st.switch_page(SYSTEM, query_params={"id": int(choice)})
-    st.download_button(
-        "Download inventory (CSV)",
-        data=lambda: encode(inventory_store.export_frame(db), "csv"),
-        file_name="ai-inventory.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
+    config = {spec.name: column_config(spec, index == 0) for index, spec in enumerate(listed)}
+    config["eu_ai_act_class"] = st.column_config.MultiselectColumn(
+        "EU AI Act class",
+        options=class_keys,
+        color=[CLASS_COLOURS.get(key, "gray") for key in class_keys],
+        format_func=classes.get,
     )
-    st.download_button(
-        "Download inventory (XLSX)",
-        data=lambda: encode(inventory_store.export_frame(db), "xlsx", sheet="AI systems"),
-        file_name="ai-inventory.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore",
-        icon=":material/download:",
+    order = [spec.name for spec in listed]
+    order.insert(order.index("status") + 1 if "status" in order else 1, "eu_ai_act_class")
+    st.caption(f"{matching:,} AI systems · select a row to open it")
+    return st.dataframe(
+        shown,
+        hide_index=True,
+        key="inv_table",
+        on_select="rerun",
+        selection_mode="single-row",
+        column_order=order,
+        column_config=config,
     )
+
+
+def render_open_and_downloads(db: Database, systems: pd.DataFrame) -> None:
+    with st.container(horizontal=True):
+        choice = st.selectbox(
+            "Open a system",
+            systems["id"].tolist(),
+            format_func=dict(zip(systems["id"], systems["name"], strict=True)).get,
+            index=None,
+            placeholder="Choose a system…",
+            key="inv_open",
+        )
+        if choice is not None:
+            st.switch_page(SYSTEM, query_params={"id": int(choice)})
+        st.download_button(
+            "Download inventory (CSV)",
+            data=lambda: encode(inventory_store.export_frame(db), "csv"),
+            file_name="ai-inventory.csv",
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        st.download_button(
+            "Download inventory (XLSX)",
+            data=lambda: encode(inventory_store.export_frame(db), "xlsx", sheet="AI systems"),
+            file_name="ai-inventory.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+
+def main() -> None:
+    db = database()
+    st.title("AI systems")
+    st.caption("The inventory is the scope of the AI management system (ISO/IEC 42001 4.3).")
+    show_flash()
+    filters = render_filters(db)
+    systems = inventory_store.list_systems(db, filters, limit=TABLE_LIMIT)
+    if systems.empty:
+        render_empty(db)
+        return
+    matching = (
+        inventory_store.count_systems(db, filters) if len(systems) >= TABLE_LIMIT else len(systems)
+    )
+    selection = render_table(systems, matching)
+    capped_list_note(
+        len(systems),
+        matching,
+        "AI systems (by name)",
+        hint="Narrow the filters, or download them all.",
+        download=lambda: encode(inventory_store.export_frame(db, filters), "csv"),
+        file_name="ai-inventory-filtered.csv",
+        download_label=f"Download the {matching:,} matching (CSV)",
+        key="inv_download_matching",
+    )
+    rows = selection["selection"]["rows"] if selection else []
+    if rows:
+        st.switch_page(SYSTEM, query_params={"id": int(systems.iloc[rows[0]]["id"])})
+    render_open_and_downloads(db, systems)
+
+
+run_page(main)

@@ -18,9 +18,12 @@ from assessments.impact import OPEN_STATUSES as IMPACT_OPEN_STATUSES
 from assessments.inventory import (
     AISystem,
     AISystemInput,
+    FieldSpec,
     RetirementEffects,
     SystemFilter,
     changed_fields,
+    filter_fields,
+    system_fields,
 )
 from assessments.risk_checks import INACTIVE_RISK_STATUSES
 from assessments.store.db import Database, Transaction
@@ -28,27 +31,19 @@ from assessments.vocab import IN_SCOPE_STATUSES
 
 ENTITY = "ai_system"
 
-EXPORT_COLUMNS: list[str] = [
-    "id",
-    "name",
-    "purpose",
-    "description",
-    "owner",
-    "business_unit",
-    "roles",
-    "lifecycle_stage",
-    "ai_technique",
-    "autonomy",
-    "stakeholders",
-    "personal_data",
-    "special_category_data",
-    "deployment_context",
-    "geography",
-    "suppliers",
-    "status",
-    "next_review",
-    "eu_ai_act_class",
-]
+# Columns the export derives (the import ignores them): the record's id and the EU AI Act class
+# of its current screening; between them every field the model declares for export.
+EXPORT_ID, EXPORT_CLASS = "id", "eu_ai_act_class"
+
+
+def export_columns() -> list[str]:
+    """The export's header: id, the exported fields in model order, the EU AI Act class."""
+    return [EXPORT_ID, *(spec.name for spec in system_fields() if spec.export), EXPORT_CLASS]
+
+
+# The export's header as the model declares it today (the CLI's documented columns).
+EXPORT_COLUMNS: list[str] = export_columns()
+
 
 _INPUT_FIELDS = list(AISystemInput.model_fields)
 _SELECT = "SELECT * FROM ai_systems"
@@ -251,6 +246,13 @@ def _in_clause(column: str, values: Iterable[str], params: list[Any]) -> str:
     return f"{column} IN ({', '.join('?' for _ in values)})"
 
 
+def _as_text(spec: FieldSpec, separator: str = " ") -> str:
+    """SQL: a field as one text (a list joined by `separator`)."""
+    if spec.kind == "list":
+        return f"array_to_string({spec.name}, '{separator}')"
+    return spec.name
+
+
 def _system_conditions(filters: SystemFilter | None) -> tuple[str, list[Any]]:
     """The WHERE clause (or "") and its parameters shared by the list, its count and the export,
     so "first N of M" and the download narrow to exactly the same systems."""
@@ -258,23 +260,18 @@ def _system_conditions(filters: SystemFilter | None) -> tuple[str, list[Any]]:
     conditions: list[str] = []
     params: list[Any] = []
     if filters.search.strip():
-        conditions.append(
-            "(name ILIKE ? OR purpose ILIKE ? OR description ILIKE ? OR owner ILIKE ?"
-            " OR business_unit ILIKE ? OR array_to_string(suppliers, ' ') ILIKE ?)"
-        )
-        params.extend([f"%{filters.search.strip()}%"] * 6)
-    for column, values in (
-        ("business_unit", filters.business_units),
-        ("status", filters.statuses),
-        ("lifecycle_stage", filters.lifecycle_stages),
-        ("ai_technique", filters.ai_techniques),
-        ("deployment_context", filters.deployment_contexts),
-    ):
-        if values:
-            conditions.append(_in_clause(column, values, params))
-    if filters.personal_data is not None:
-        conditions.append("personal_data = ?")
-        params.append(filters.personal_data)
+        searched = [spec for spec in system_fields() if spec.search]
+        conditions.append("(" + " OR ".join(f"{_as_text(spec)} ILIKE ?" for spec in searched) + ")")
+        params.extend([f"%{filters.search.strip()}%"] * len(searched))
+    for spec in filter_fields():
+        chosen = filters.values.get(spec.name)
+        if not chosen:
+            continue
+        if spec.kind == "list":
+            conditions.append(f"list_has_any({spec.name}, ?::VARCHAR[])")
+            params.append(list(chosen))
+        else:
+            conditions.append(_in_clause(spec.name, chosen, params))
     if filters.review_overdue:
         conditions.append("next_review < current_date AND status <> 'retired'")
     if filters.eu_ai_act_classes:
@@ -289,18 +286,18 @@ def _system_conditions(filters: SystemFilter | None) -> tuple[str, list[Any]]:
 def list_systems(
     database: Database, filters: SystemFilter | None = None, *, limit: int | None = None
 ) -> pd.DataFrame:
-    """The inventory list by name, narrowed in SQL by search text and facets; at most `limit`
-    systems (None: all), `count_systems` counts them all."""
+    """The inventory list by name, narrowed in SQL by search text and facets: the id, the fields
+    declared `listed` and the EU AI Act class; at most `limit` systems (None: all),
+    `count_systems` counts them all."""
     where, params = _system_conditions(filters)
     bounded = ""
     if limit is not None:
         bounded = " LIMIT ?"
         params.append(int(limit))
+    listed = ", ".join(spec.name for spec in system_fields() if spec.listed)
     return database.query_df(
-        "SELECT id, name, business_unit, owner, status, lifecycle_stage, ai_technique, autonomy,"
-        " deployment_context, personal_data, special_category_data, next_review, updated_at,"
-        f" eu_ai_act_class FROM ai_systems {_WITH_SCREENING} {where} ORDER BY lower(name), id"
-        f"{bounded}",
+        f"SELECT id, {listed}, {EXPORT_CLASS} FROM ai_systems {_WITH_SCREENING} {where}"
+        f" ORDER BY lower(name), id{bounded}",
         params,
     )
 
@@ -313,12 +310,15 @@ def count_systems(database: Database, filters: SystemFilter | None = None) -> in
 
 
 def facets(database: Database) -> dict[str, list[str]]:
-    """Distinct values the filters offer (business units and owners come from the data)."""
+    """Distinct values of each filter field without a vocabulary (business units come from
+    the data), by field name."""
+    names = [spec.name for spec in filter_fields() if spec.vocabulary is None]
+    if not names:
+        return {}
     rows = database.query_rows(
-        "SELECT 'business_unit', business_unit FROM ai_systems"
-        " UNION SELECT 'owner', owner FROM ai_systems"
+        " UNION ".join(f"SELECT '{name}', {name}::VARCHAR FROM ai_systems" for name in names)
     )
-    found: dict[str, list[str]] = {"business_unit": [], "owner": []}
+    found: dict[str, list[str]] = {name: [] for name in names}
     for kind, value in rows:
         found[kind].append(value)
     return {kind: sorted(values) for kind, values in found.items()}
@@ -357,17 +357,21 @@ def export_frame(database: Database, filters: SystemFilter | None = None) -> pd.
     """The inventory in the export layout: one row per system, lists joined with ';'; only the
     systems `filters` match (the inventory page's download of what it lists)."""
     where, params = _system_conditions(filters)
+    columns = ", ".join(_exported(spec) for spec in system_fields() if spec.export)
     return database.query_df(
-        "SELECT id, name, purpose, description, owner, business_unit,"
-        " array_to_string(roles, ';') AS roles, lifecycle_stage, ai_technique, autonomy,"
-        " array_to_string(stakeholders, ';') AS stakeholders, personal_data,"
-        " special_category_data, deployment_context, array_to_string(geography, ';') AS geography,"
-        " array_to_string(suppliers, ';') AS suppliers, status,"
-        " strftime(next_review, '%Y-%m-%d') AS next_review,"
-        " coalesce(eu_ai_act_class, '') AS eu_ai_act_class"
+        f"SELECT {EXPORT_ID}, {columns}, coalesce({EXPORT_CLASS}, '') AS {EXPORT_CLASS}"
         f" FROM ai_systems {_WITH_SCREENING} {where} ORDER BY id",
         params,
     )
+
+
+def _exported(spec: FieldSpec) -> str:
+    """SQL: a field in the export layout (lists joined with ';', dates as YYYY-MM-DD)."""
+    if spec.kind == "list":
+        return f"{_as_text(spec, ';')} AS {spec.name}"
+    if spec.kind == "date":
+        return f"strftime({spec.name}, '%Y-%m-%d') AS {spec.name}"
+    return spec.name
 
 
 @dataclass(frozen=True)
@@ -413,17 +417,12 @@ def import_systems(database: Database, actor: str, systems: list[AISystemInput])
 
 # One audit event: action, entity id, before, after, summary.
 _AuditEvent = tuple[str, int, dict[str, Any] | None, dict[str, Any], str]
-# DuckDB types of the input fields, for passing a whole column as one list parameter.
-_LIST_FIELDS = {"roles", "stakeholders", "geography", "suppliers"}
-_BOOLEAN_FIELDS = {"personal_data", "special_category_data"}
+# DuckDB types of the kinds of field, for passing a whole column as one list parameter.
+_SQL_TYPES = {"text": "VARCHAR", "list": "VARCHAR[]", "flag": "BOOLEAN", "date": "DATE"}
 
 
 def _sql_type(name: str) -> str:
-    if name in _LIST_FIELDS:
-        return "VARCHAR[]"
-    if name in _BOOLEAN_FIELDS:
-        return "BOOLEAN"
-    return "DATE" if name == "next_review" else "VARCHAR"
+    return next(_SQL_TYPES[spec.kind] for spec in system_fields() if spec.name == name)
 
 
 def _columns(systems: Sequence[AISystemInput]) -> dict[str, list[Any]]:

@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from assessments.errors import FieldErrors
-from assessments.questionnaire import QuestionnaireError, check_all, load_questionnaire
-from assessments.questionnaire import visible_questions as engine_visible
+from assessments.questionnaire.errors import QuestionnaireError
+from assessments.questionnaire.loading import check_all, load_questionnaire
+from assessments.questionnaire.visibility import visible_questions as engine_visible
 from assessments.regulatory import (
     CLASS_ORDER,
     CLOSED_STATUSES,
