@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 import ui.common
-from assessments.store import analytics as analytics_store
 from assessments.store import audit as audit_store
 from assessments.store import inventory as inventory_store
-from assessments.store import risk_summary
+from assessments.store import risk_summary, snapshots
 from assessments.store import risks as risk_store
 from assessments.store import soa as soa_store
-from assessments.store import workshops as workshop_store
+from assessments.store import trends as trends_store
+from assessments.store import workshop_sessions as workshop_store
 from assessments.store.db import Database
 from assessments.store.synthetic import generate_portfolio
 from assessments.workshops import WorkshopInput
@@ -29,6 +29,7 @@ from tests.factories import system_input
 from tests.risk_factories import risk_input
 from tests.support.apptest import no_exceptions
 from tests.support.markdown import as_shown
+from ui.soa_widgets import FINDING_RISK_LINKS
 
 LINKS = 4
 CHOICES = 5
@@ -66,7 +67,7 @@ def small_caps(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def synthetic(db_path: Path) -> None:
     """Three synthetic AI systems: about 60 risks, with treatments using Annex A controls."""
-    analytics_store.clear_snapshots()
+    snapshots.clear_snapshots()
     with_database(db_path, lambda database: generate_portfolio(database, 3))
 
 
@@ -85,17 +86,17 @@ def test_the_soa_lists_the_first_risks_a_control_treats_and_offers_them_all(
     at = app_test("pages/soa.py", control=control_id)
 
     no_exceptions(at)
-    assert len(page_links(at, "risk.py")) == LINKS
+    links = [as_shown(link.proto.label) for link in page_links(at, "risk.py")]
+    # The editor's list names each risk with its title; a finding links the risks it names.
+    assert len([label for label in links if ": " in label]) == LINKS
     assert f"First {LINKS} of {treating:,} risks shown." in captions(at)
     assert f"Download all {treating:,} (CSV)" in download_labels(at)
-    references = [
-        value
-        for table in at.dataframe
-        for value in table.value.get("Risk references", [])
-        if value.endswith("more")
-    ]
-    assert references and all(value.count("R-") == 8 for value in references), (
-        "a control's row names 8 risks and counts the others"
+    # No control is assessed yet: each one a treatment uses is a finding naming its risks.
+    treated = with_database(db_path, soa_store.treated_by)
+    in_findings = [label for label in links if ": " not in label]
+    assert len(in_findings) == sum(min(len(ids), FINDING_RISK_LINKS) for ids in treated.values())
+    assert f"and {treating - FINDING_RISK_LINKS:,} more" in captions(at), (
+        "a finding links the 8 risks its message names and counts the others"
     )
 
 
@@ -251,7 +252,7 @@ def test_the_portfolio_list_of_systems_without_a_rated_risk_says_how_many_it_lea
     import assessments.analytics
 
     monkeypatch.setattr(assessments.analytics, "SHORT_LIST", 2)
-    analytics_store.clear_snapshots()
+    snapshots.clear_snapshots()
 
     def unrated(database: Database) -> None:
         for number in range(3):
@@ -432,7 +433,7 @@ def test_the_decisions_under_a_systems_path_are_capped_and_downloadable(
 ) -> None:
     def busiest(database: Database) -> tuple[int, int]:
         counts = {
-            system_id: len(analytics_store.decisions(database, system_id=system_id))
+            system_id: len(trends_store.decisions(database, system_id=system_id))
             for system_id in inventory_store.system_names(database)
         }
         system_id = max(counts, key=counts.__getitem__)

@@ -14,6 +14,9 @@ from tests.support.markdown import as_shown
 
 SCREENING = "pages/screening.py"
 REGULATORY = "pages/regulatory.py"
+# Widget keys of the regulatory overview (the screening page's are scr_<system id>_<question>).
+CLASSES, STALE, FRIA = "regs_classes", "regs_stale", "regs_fria"
+SAVE = "Screen and save"
 
 
 def texts(at) -> str:
@@ -52,8 +55,13 @@ def answer_high_risk_employment(at, system_id: int) -> None:
     at.radio(key=f"{prefix}colorado_consumers").set_value("no").run()
 
 
+def overview(at):
+    """The regulatory overview's table (one row per AI system)."""
+    return next(frame.value for frame in at.dataframe if "eu_class" in frame.value.columns)
+
+
 def save_button(at):
-    return next(button for button in at.button if button.label == "Screen and save")
+    return next(button for button in at.button if button.label == SAVE)
 
 
 def test_pages_work_on_an_empty_database(app_test) -> None:
@@ -226,7 +234,7 @@ def test_a_screening_stored_under_sb_24_205_opens_as_history(app_test, db_path) 
     assert at.session_state[f"scr_{system_id}_consequential_decision_areas__employment"]
     at = app_test(REGULATORY)
     no_exceptions(at)
-    assert at.dataframe[0].value["colorado"].tolist() == ["screened under SB 24-205 (repealed)"]
+    assert overview(at)["colorado"].tolist() == ["screened under SB 24-205 (repealed)"]
 
 
 def test_demo_portfolio_overview_inventory_and_filters(app_test, demo_db_path) -> None:
@@ -240,19 +248,19 @@ def test_demo_portfolio_overview_inventory_and_filters(app_test, demo_db_path) -
     no_exceptions(at)
     page = texts(at)
     assert "High risk: 3" in page and "Prohibited: 1" in page
-    table = at.dataframe[0].value
+    table = overview(at)
     assert len(table) == 14
     downloads = [button.proto.label for button in at.get("download_button")]
     assert "Download every obligation (CSV)" in downloads
-    at.multiselect(key="regs_classes").set_value(["prohibited"]).run()
-    table = at.dataframe[0].value
+    at.multiselect(key=CLASSES).set_value(["prohibited"]).run()
+    table = overview(at)
     assert table["name"].tolist() == ["Retention Insights Attrition Predictor"]
-    at.multiselect(key="regs_classes").set_value([]).run()
-    at.toggle(key="regs_stale").set_value(True).run()
-    assert "Ask Northwind Customer Assistant" in at.dataframe[0].value["name"].tolist()
-    at.toggle(key="regs_stale").set_value(False).run()
-    at.toggle(key="regs_fria").set_value(True).run()
-    fria = at.dataframe[0].value
+    at.multiselect(key=CLASSES).set_value([]).run()
+    at.toggle(key=STALE).set_value(True).run()
+    assert "Ask Northwind Customer Assistant" in overview(at)["name"].tolist()
+    at.toggle(key=STALE).set_value(False).run()
+    at.toggle(key=FRIA).set_value(True).run()
+    fria = overview(at)
     assert len(fria) >= 1 and fria["fria_required"].all()
     database = Database(db_path)
     expected = screening_store.overview(database, fria_only=True)

@@ -22,6 +22,8 @@ from tests.support.markdown import as_shown
 
 SOA_PAGE = "pages/soa.py"
 READINESS_PAGE = "pages/readiness.py"
+# Widget keys of the pages (pages/soa.py AS_OF_KEY; the editor's are soa_<control>_<field>).
+AS_OF = "soa_as_of"
 
 
 def texts(at) -> str:
@@ -40,6 +42,11 @@ def read(db_path: Path, work: Callable[[Database], Any]) -> Any:
         return work(database)
     finally:
         database.close()
+
+
+def metric(at, label: str) -> str:
+    """The value of the metric with this label."""
+    return next(item.value for item in at.metric if item.label == label)
 
 
 def fill(at, control_id: str, **values: Any) -> None:
@@ -63,10 +70,10 @@ def test_the_soa_page_on_an_empty_database(app_test) -> None:
     at = app_test(SOA_PAGE)
     no_exceptions(at)
     assert "No control has been assessed yet" in at.info[0].value
-    assert at.metric[0].value == "0 of 38"
+    assert metric(at, "Assessed") == "0 of 38"
     assert "No consistency findings" in texts(at)
     assert len(at.dataframe) == 9, "one table per Annex A group"
-    assert not [widget for widget in at.date_input if widget.key == "soa_as_of"]
+    assert not [widget for widget in at.date_input if widget.key == AS_OF]
     assert "there is no history yet" in texts(at), "why there is no dated view"
     assert "load the demo portfolio from Home" in at.info[0].value
     assert "python -m assessments" not in texts(at)
@@ -122,9 +129,9 @@ def test_saving_a_control_and_seeing_it_in_the_statement(app_test, db_path) -> N
     entry = read(db_path, soa_store.current_entries)["A.6.2.4"]
     assert (entry.status, entry.changed_by) == ("implemented", "Test User")
     assert entry.inclusion_reasons == ["legal", "best_practice"]
-    assert at.metric[0].value == "1 of 38"
+    assert metric(at, "Assessed") == "1 of 38"
     assert at.radio(key="soa_A.6.2.4_applicable").value is True
-    assert at.expander[0].label == "Change history (1 versions)"
+    assert "Change history (1 versions)" in [expander.label for expander in at.expander]
     assert entry.last_reviewed is None, "saving is no review: nobody set the date"
 
 
@@ -181,15 +188,15 @@ def test_the_page_flags_a_treated_exclusion_and_fixes_it_in_one_click(app_test, 
         for control, count in zip(table.value["Control"], table.value["Risks"], strict=True)
     }
     assert risks["A.10.4"] == 1 and risks["A.2.2"] == 0
-    references = {
-        control: names
-        for table in at.dataframe
-        if "Risk references" in table.value.columns
-        for control, names in zip(
-            table.value["Control"], table.value["Risk references"], strict=True
-        )
-    }
-    assert references["A.10.4"] == f"R-{risk_id}" and references["A.2.2"] == ""
+    assert not any("Risk references" in table.value.columns for table in at.dataframe), (
+        "a risk is named by a link, never as plain text in a grid"
+    )
+    finding_links = [
+        link for link in at.get("page_link") if as_shown(link.proto.label) == f"R-{risk_id}"
+    ]
+    assert [(link.proto.page, link.proto.query_string) for link in finding_links] == [
+        ("risk", f"id={risk_id}")
+    ], "the finding's risk is a link to its page"
     must = "Risk treatments use this control, so it must be applicable"
     assert any(must in warning.value for warning in at.warning)
     fix = next(b for b in at.button if b.label == "Make 1 control applicable")
@@ -208,7 +215,7 @@ def test_the_dated_view_is_read_only(app_test, db_path) -> None:
     prepare_treated_exclusion(db_path)
     at = app_test(SOA_PAGE, control="A.10.4")
     today = read(db_path, soa_store.first_change)
-    at.date_input(key="soa_as_of").set_value(today).run()
+    at.date_input(key=AS_OF).set_value(today).run()
     no_exceptions(at)
     assert f"The SoA as it stood at the end of {today.isoformat()}" in at.info[0].value
     assert not [b for b in at.button if b.label.startswith("Make ")]
@@ -221,8 +228,8 @@ def test_the_readiness_page_on_an_empty_database(app_test) -> None:
     no_exceptions(at)
     assert "No clause item is rated yet" in at.info[0].value
     assert "load the demo portfolio from Home" in at.info[0].value
-    assert at.metric[0].value == "0%"
-    assert at.metric[3].value == "Not yet"
+    assert metric(at, "Overall readiness") == "0%"
+    assert metric(at, "Ready for stage 1?") == "Not yet"
     assert "32 clause items below maturity 3" in at.warning[0].value
 
 
@@ -246,4 +253,61 @@ def test_rating_clause_items(app_test, db_path) -> None:
     assert {key: rating.maturity for key, rating in ratings.items()} == {"4.1": 3, "4.2": 1}
     assert ratings["4.1"].evidence == "Context analysis 2026"
     assert escape_markdown("Saved clause 4: 2 items changed.") in [s.value for s in at.success]
-    assert at.metric[1].value == "2 of 32"
+    assert metric(at, "Items rated") == "2 of 32"
+
+
+def test_a_control_saved_by_someone_else_meanwhile_is_not_overwritten(app_test, db_path) -> None:
+    at = app_test(SOA_PAGE, control="A.2.2")
+    fill(at, "A.2.2", applicable=True, inclusion_reasons=["legal"], status="planned")
+    read(
+        db_path,
+        lambda db: soa_store.save_entry(
+            db,
+            "Bo",
+            SoAEntryInput(
+                control_id="A.2.2",
+                applicable=True,
+                inclusion_reasons=["best_practice"],
+                status="implemented",
+                evidence="Policy v2",
+            ),
+        ),
+    )
+    save(at, "A.2.2")
+    no_exceptions(at)
+    assert "Bo changed A.2.2 since you opened it" in as_shown(at.error[0].value)
+    assert read(db_path, soa_store.current_entries)["A.2.2"].changed_by == "Bo"
+    at.button(key="soa_A.2.2_reload").click().run()
+    no_exceptions(at)
+    assert at.selectbox(key="soa_A.2.2_status").value == "implemented", "the latest version"
+
+
+def test_readiness_links_the_risks_an_soa_finding_names(app_test, db_path) -> None:
+    risk_id = prepare_treated_exclusion(db_path)
+    at = app_test(READINESS_PAGE)
+    no_exceptions(at)
+    assert f"The treatment of risk R-{risk_id} uses A.10.4" in texts(at)
+    links = [link for link in at.get("page_link") if as_shown(link.proto.label) == f"R-{risk_id}"]
+    assert [(link.proto.page, link.proto.query_string) for link in links] == [
+        ("risk", f"id={risk_id}")
+    ]
+
+
+def test_a_rating_saved_by_someone_else_meanwhile_is_not_overwritten(app_test, db_path) -> None:
+    from assessments.soa import ReadinessInput
+
+    at = app_test(READINESS_PAGE)
+    at.selectbox(key="rd_4.1_maturity").set_value(3)
+    read(
+        db_path,
+        lambda db: soa_store.save_ratings(
+            db, "Bo", [ReadinessInput(item_id="4.1", maturity=5, evidence="Audit")]
+        ),
+    )
+    at.button(key="FormSubmitter:rd_4_form-Save clause 4").click().run()
+    no_exceptions(at)
+    assert "Bo rated 4.1 since you opened this page" in as_shown(at.error[0].value)
+    assert read(db_path, soa_store.current_ratings)["4.1"].maturity == 5
+    at.button(key="rd_4_reload").click().run()
+    no_exceptions(at)
+    assert at.selectbox(key="rd_4.1_maturity").value == 5, "the latest rating"
