@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assessments import vocab
 from assessments.config import data_dir
+from assessments.inventory import FIELD_VOCABULARIES
 from assessments.text import echo
 from assessments.yaml_io import safe_load
 
@@ -35,12 +36,16 @@ class CatalogError(ValueError):
     """A content file is missing or malformed; the message names the file, entry and field."""
 
 
-# Inventory fields a library risk can be conditioned on, with the keys each one allows.
-_INVENTORY_VOCABULARIES: dict[str, Mapping[str, str]] = {
-    "ai_technique": vocab.AI_TECHNIQUES,
-    "autonomy": vocab.AUTONOMY,
-    "deployment_context": vocab.DEPLOYMENT_CONTEXTS,
-    "stakeholders": vocab.STAKEHOLDERS,
+# Inventory fields a library risk can be conditioned on by the keys of their vocabulary (the
+# vocabularies themselves are declared on the AI system model).
+_CONDITIONED_FIELDS: tuple[str, ...] = (
+    "ai_technique",
+    "autonomy",
+    "deployment_context",
+    "stakeholders",
+)
+_INVENTORY_VOCABULARIES: dict[str, Mapping[Any, str]] = {
+    field: FIELD_VOCABULARIES[field] for field in _CONDITIONED_FIELDS
 }
 
 

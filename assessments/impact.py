@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assessments import vocab
 from assessments.errors import WorkbenchError
-from assessments.inventory import FIELD_LABELS, MATERIAL_FIELDS, AISystem
+from assessments.inventory import FIELD_LABELS, FIELD_VOCABULARIES, MATERIAL_FIELDS, AISystem
 from assessments.questionnaire.answers import describe_answer, validate_answer
 from assessments.questionnaire.errors import AnswerError, QuestionnaireError
 from assessments.questionnaire.loading import default_directory, load_questionnaire
@@ -430,15 +430,6 @@ INVENTORY_MIRRORS: tuple[InventoryMirror, ...] = (
     InventoryMirror("data_special", "special_category_data", to_record=_has_special_kind),
     InventoryMirror("deploy_setting", "deployment_context"),
 )
-_RECORD_VOCABULARIES: dict[str, Mapping[Any, str]] = {
-    "lifecycle_stage": vocab.LIFECYCLE_STAGES,
-    "roles": vocab.ROLES,
-    "ai_technique": vocab.AI_TECHNIQUES,
-    "autonomy": vocab.AUTONOMY,
-    "personal_data": vocab.PERSONAL_DATA,
-    "special_category_data": vocab.PERSONAL_DATA,
-    "deployment_context": vocab.DEPLOYMENT_CONTEXTS,
-}
 
 
 def inventory_mirror(question_id: str) -> InventoryMirror | None:
@@ -448,7 +439,7 @@ def inventory_mirror(question_id: str) -> InventoryMirror | None:
 def record_text(mirror: InventoryMirror, system: AISystem) -> str:
     """The inventory's value for a mirrored question, as the inventory page shows it."""
     value = getattr(system, mirror.field)
-    labels = _RECORD_VOCABULARIES.get(mirror.field)
+    labels = FIELD_VOCABULARIES.get(mirror.field)
     if labels is None:
         return str(value)
     if isinstance(value, list):

@@ -20,6 +20,7 @@ from typing import Any
 
 from assessments import vocab
 from assessments.inventory import FIELD_LABELS as SYSTEM_FIELDS
+from assessments.inventory import FIELD_VOCABULARIES as SYSTEM_VOCABULARIES
 from assessments.references import risk_reference
 
 # `Transaction.audit` imports this module on a process's first write, so the feature modules
@@ -152,41 +153,15 @@ class RecordType:
 
 # Field labels ---------------------------------------------------------------------------------
 
-RISK_FIELDS: dict[str, str] = {
-    "title": "Title",
-    "description": "Description",
-    "system_id": "AI system",
-    "harm_category": "Harm category",
-    "risk_source": "Risk source",
-    "affected_parties": "Affected parties",
-    "lifecycle_stage": "Lifecycle stage",
-    "owner": "Owner",
-    "status": "Status",
-    "treatment_option": "Treatment option",
-    "treatment_note": "Treatment note",
-    "controls": "Annex A controls",
-    "library_id": "Library risk",
-    "origin": "Origin",
-    "risk_id": "Risk",
-    "tier": "Rating",
-    "likelihood": "Likelihood",
-    "severity": "Severity",
-    "level": "Level",
-    "rationale": "Rationale",
-    "method": "How it was rated",
-    "participants": "Participants",
-    "strength_of_knowledge": "Strength of knowledge",
-    "rated_at": "Rated at",
-    "rated_by": "Rated by",
-    "criteria_version": "Criteria version",
-    "workshop_id": "Workshop",
-    "approved_by": "Approved by",
-    "approved_at": "Approved on",
-    "valid_until": "Valid until",
-    "acceptance_id": "Acceptance",
-    "due_date": "Due date",
-    "completed_at": "Completed on",
-}
+
+def _risk_labels() -> Mapping[str, str]:
+    from assessments.risks import FIELD_LABELS
+
+    return FIELD_LABELS
+
+
+# A risk, its ratings, actions and acceptances: the labels the risk models declare.
+RISK_FIELDS = Later(_risk_labels)
 SCREENING_FIELDS: dict[str, str] = {
     "system_id": "AI system",
     "class": "EU AI Act class",
@@ -266,17 +241,7 @@ CRITERIA_FIELDS: dict[str, str] = {
 
 @functools.cache
 def system_values() -> Mapping[str, Mapping[Any, str]]:
-    return {
-        "roles": vocab.ROLES,
-        "lifecycle_stage": vocab.LIFECYCLE_STAGES,
-        "ai_technique": vocab.AI_TECHNIQUES,
-        "autonomy": vocab.AUTONOMY,
-        "stakeholders": vocab.STAKEHOLDERS,
-        "personal_data": vocab.PERSONAL_DATA,
-        "special_category_data": vocab.PERSONAL_DATA,
-        "deployment_context": vocab.DEPLOYMENT_CONTEXTS,
-        "status": vocab.SYSTEM_STATUSES,
-    }
+    return SYSTEM_VOCABULARIES
 
 
 @functools.cache

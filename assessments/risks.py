@@ -64,17 +64,17 @@ class RiskInput(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    system_id: int
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    description: str = Field(default="", max_length=TEXT_MAX)
-    harm_category: str
-    risk_source: str
-    affected_parties: list[str] = Field(min_length=1)
-    lifecycle_stage: str
-    owner: str = Field(min_length=1, max_length=PERSON_MAX)
-    status: str = "open"
-    library_id: str | None = None
-    origin: str = Field(default="", max_length=200)
+    system_id: int = Field(title="AI system")
+    title: str = Field(min_length=1, max_length=TITLE_MAX, title="Title")
+    description: str = Field(default="", max_length=TEXT_MAX, title="Description")
+    harm_category: str = Field(title="Harm category")
+    risk_source: str = Field(title="Risk source")
+    affected_parties: list[str] = Field(min_length=1, title="Affected parties")
+    lifecycle_stage: str = Field(title="Lifecycle stage")
+    owner: str = Field(min_length=1, max_length=PERSON_MAX, title="Owner")
+    status: str = Field(default="open", title="Status")
+    library_id: str | None = Field(default=None, title="Library risk")
+    origin: str = Field(default="", max_length=200, title="Origin")
 
     @field_validator("harm_category")
     @classmethod
@@ -114,9 +114,9 @@ class Risk(RiskInput):
     model_config = ConfigDict(extra="ignore")
 
     id: int
-    treatment_option: str | None = None
-    treatment_note: str = ""
-    controls: list[str] = Field(default_factory=list)
+    treatment_option: str | None = Field(default=None, title="Treatment option")
+    treatment_note: str = Field(default="", title="Treatment note")
+    controls: list[str] = Field(default_factory=list, title="Annex A controls")
     revision: int
     created_at: datetime
     created_by: str
@@ -177,20 +177,20 @@ class Rating(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: int
-    risk_id: int
-    tier: str
-    likelihood: int
-    severity: int
-    rationale: str
-    strength_of_knowledge: str = "medium"
-    method: str = "individual"
-    workshop_id: int | None = None
-    participants: list[str] = Field(default_factory=list)
-    level: str
+    risk_id: int = Field(title="Risk")
+    tier: str = Field(title="Rating")
+    likelihood: int = Field(title="Likelihood")
+    severity: int = Field(title="Severity")
+    rationale: str = Field(title="Rationale")
+    strength_of_knowledge: str = Field(default="medium", title="Strength of knowledge")
+    method: str = Field(default="individual", title="How it was rated")
+    workshop_id: int | None = Field(default=None, title="Workshop")
+    participants: list[str] = Field(default_factory=list, title="Participants")
+    level: str = Field(title="Level")
     level_rank: int
-    criteria_version: int
-    rated_at: datetime
-    rated_by: str
+    criteria_version: int = Field(title="Criteria version")
+    rated_at: datetime = Field(title="Rated at")
+    rated_by: str = Field(title="Rated by")
 
 
 class TreatmentInput(BaseModel):
@@ -228,9 +228,9 @@ class ActionInput(BaseModel):
 
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     owner: str = Field(min_length=1, max_length=PERSON_MAX)
-    due_date: date
+    due_date: date = Field(title="Due date")
     status: str = "planned"
-    completed_at: date | None = None
+    completed_at: date | None = Field(default=None, title="Completed on")
 
     @field_validator("status")
     @classmethod
@@ -260,10 +260,10 @@ class AcceptanceInput(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     risk_id: int
-    approved_by: str = Field(min_length=1, max_length=PERSON_MAX)
-    approved_at: date
+    approved_by: str = Field(min_length=1, max_length=PERSON_MAX, title="Approved by")
+    approved_at: date = Field(title="Approved on")
     rationale: str = Field(min_length=1, max_length=TEXT_MAX)
-    valid_until: date
+    valid_until: date = Field(title="Valid until")
 
     @field_validator("approved_at")
     @classmethod
@@ -331,3 +331,22 @@ class RiskFilter(BaseModel):
         return self.include_closed or any(
             status in INACTIVE_RISK_STATUSES for status in self.statuses
         )
+
+
+def _field_titles(*models: type[BaseModel]) -> dict[str, str]:
+    """Each field's title as its model declares it, the first model naming a field winning."""
+    labels: dict[str, str] = {}
+    for model in models:
+        for name, info in model.model_fields.items():
+            if info.title:
+                labels.setdefault(name, info.title)
+    return labels
+
+
+# What people read for each field of a risk, its ratings, actions and acceptances (the audit
+# trail, the change history): declared on the models above. `acceptance_id` is the one key
+# that only appears in an action's recorded state.
+FIELD_LABELS: dict[str, str] = {
+    **_field_titles(Risk, Rating, ActionInput, AcceptanceInput),
+    "acceptance_id": "Acceptance",
+}

@@ -123,10 +123,7 @@ def run_app() -> None:
     st.session_state[_IN_APP_FRAME] = True
     navigation = st.navigation(page_sections(), position="top")
     identity_sidebar()
-    try:
-        navigation.run()
-    except DatabaseBusyError as error:
-        st.error(escape_markdown(error), icon=":material/hourglass_top:")
+    navigation.run()
 
 
 def run_page(main: Callable[[], None]) -> None:

@@ -13,7 +13,6 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from assessments import vocab
 from assessments.config import data_dir
 from assessments.impact import (
     STATUSES,
@@ -22,6 +21,7 @@ from assessments.impact import (
     dimension_shares,
     points,
 )
+from assessments.inventory import system_fields
 from assessments.questionnaire.scoring import AppliedFloor
 from assessments.questionnaire.terms import DIMENSIONS
 from assessments.questionnaire.visibility import progress, visible_questions
@@ -285,33 +285,12 @@ def _level_box(pdf: FPDF, report: ImpactReport) -> None:
 
 
 def _system_table(pdf: FPDF, report: ImpactReport) -> None:
+    """The system as its page shows it: every detail field of the model, with its label."""
     system = report.system
-
-    def listed(vocabulary: dict[str, str], keys: list[str]) -> str:
-        return ", ".join(vocab.label(vocabulary, key) for key in keys) or "—"
-
     rows = [
-        ("Purpose and intended use", system.purpose),
-        ("Description", system.description or "—"),
-        ("Owner", system.owner),
-        ("Business unit", system.business_unit),
-        ("Our roles", listed(vocab.ROLES, system.roles)),
-        ("Lifecycle stage", vocab.label(vocab.LIFECYCLE_STAGES, system.lifecycle_stage)),
-        ("AI technique", vocab.label(vocab.AI_TECHNIQUES, system.ai_technique)),
-        ("Autonomy and oversight", vocab.label(vocab.AUTONOMY, system.autonomy)),
-        ("Affected stakeholders", listed(vocab.STAKEHOLDERS, system.stakeholders)),
-        (
-            "Personal data",
-            ("yes" if system.personal_data else "no")
-            + (", including special-category data" if system.special_category_data else ""),
-        ),
-        (
-            "Deployment context",
-            vocab.label(vocab.DEPLOYMENT_CONTEXTS, system.deployment_context),
-        ),
-        ("Geographic scope", ", ".join(system.geography) or "—"),
-        ("Suppliers or models", "; ".join(system.suppliers) or "—"),
-        ("Next review", system.next_review.isoformat() if system.next_review else "not set"),
+        (spec.label, spec.text(getattr(system, spec.name)) or "—")
+        for spec in system_fields()
+        if spec.detail and spec.name != "name"
     ]
     _table(pdf, ("Field", "Value"), rows, (45, 129))
 

@@ -41,10 +41,6 @@ def export_columns() -> list[str]:
     return [EXPORT_ID, *(spec.name for spec in system_fields() if spec.export), EXPORT_CLASS]
 
 
-# The export's header as the model declares it today (the CLI's documented columns).
-EXPORT_COLUMNS: list[str] = export_columns()
-
-
 _INPUT_FIELDS = list(AISystemInput.model_fields)
 _SELECT = "SELECT * FROM ai_systems"
 # The EU AI Act class of each system's current screening (view of migration 004).

@@ -111,12 +111,7 @@ _SYSTEM_ONLY_KEYS = {
 }
 # Modules of other owners that still hold one, to be converted (remove each as it goes; the
 # test fails on a new one and on one that is gone but still listed).
-KNOWN_HAND_LISTS = {
-    "assessments/reports/impact_pdf.py",  # its system table: inventory.system_fields() / .text
-    "assessments/records.py",  # system_values(): inventory.FIELD_VOCABULARIES
-    "assessments/impact.py",  # _RECORD_VOCABULARIES: inventory.FIELD_VOCABULARIES
-    "assessments/catalog.py",  # _INVENTORY_VOCABULARIES: inventory.FIELD_VOCABULARIES
-}
+KNOWN_HAND_LISTS: set[str] = set()
 
 
 def _constants(nodes: list[ast.expr | None]) -> set[str]:

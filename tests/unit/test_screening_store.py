@@ -221,7 +221,7 @@ def test_inventory_export_gains_the_class_as_its_last_column(db: Database, syste
     rows = list(csv.DictReader(io.StringIO(build_export(db, "inventory", "csv").decode())))
     header = list(rows[0])
     assert header[-1] == "eu_ai_act_class"
-    assert header[:-1] == inventory_store.EXPORT_COLUMNS[:-1]
+    assert header[:-1] == inventory_store.export_columns()[:-1]
     by_name = {row["name"]: row["eu_ai_act_class"] for row in rows}
     assert by_name == {"Loan Advisor": "high_risk", "Unscreened": ""}
 
