@@ -113,6 +113,11 @@ def page_sections() -> dict[str, list[st.Page]]:
     }
 
 
+def _navigation() -> st.Page:
+    """Declare the menu for this run (at the top of the page) and return the chosen page."""
+    return st.navigation(page_sections(), position="top")
+
+
 def run_app() -> None:
     """app.py: the page setup, the navigation, the identity sidebar, then the chosen page."""
     st.set_page_config(
@@ -121,9 +126,9 @@ def run_app() -> None:
         layout="wide",
     )
     st.session_state[_IN_APP_FRAME] = True
-    navigation = st.navigation(page_sections(), position="top")
+    page = _navigation()
     identity_sidebar()
-    navigation.run()
+    page.run()
 
 
 def run_page(main: Callable[[], None]) -> None:
@@ -133,7 +138,7 @@ def run_page(main: Callable[[], None]) -> None:
     traceback, on every page alike.
     """
     if not st.session_state.get(_IN_APP_FRAME):
-        st.navigation(page_sections(), position="top")
+        _navigation()
         st.rerun()
     try:
         main()
