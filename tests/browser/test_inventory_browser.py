@@ -13,7 +13,9 @@ pytestmark = pytest.mark.browser
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option in a Streamlit multiselect by its visible label."""
+    """Pick an option in a Streamlit multiselect by its visible label, once the rerun of the
+    previous choice is over (a rerun redraws the list and closes a list opened meanwhile)."""
+    wait_idle(page)
     page.get_by_label(label, exact=True).click()
     page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")
@@ -21,6 +23,7 @@ def choose(page: Page, label: str, option: str) -> None:
 
 def select(page: Page, label: str, option: str) -> None:
     """Pick an option in a Streamlit selectbox (it closes by itself)."""
+    wait_idle(page)
     page.get_by_label(label, exact=True).click()
     page.get_by_role("option", name=option, exact=True).click()
 
