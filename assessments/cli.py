@@ -74,10 +74,52 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from assessments.exports import EXPORTS, build_export
+AUDIT_EXPORT = "audit"
+AUDIT_FORMATS = ("csv", "json")
 
-    export = EXPORTS[args.what]
+
+def audit_trail_export(database: Database, fmt: str) -> bytes:
+    """Every audit event with its prev_hash and hash, and the chain's head, for verifying the
+    trail outside the app (the recipe: audit_chain.HOW_TO_VERIFY, carried in the JSON).
+
+    JSON is the form to verify: {"head": {"last_id", "last_hash"}, "how_to_verify", "events":
+    [...]}, each event exactly as hashed plus its "hash". CSV has one row per event in the same
+    columns plus the head (chain_head_id, chain_head_hash) on every row; an empty before_state
+    or after_state cell is null, and a cell a spreadsheet would run as a formula carries a
+    leading apostrophe (assessments/reports/tabular.py's neutral_text) to drop before hashing.
+    """
+    import json
+
+    import pandas as pd
+
+    from assessments.reports.tabular import encode
+    from assessments.store.audit_chain import (
+        HASHED_FIELDS,
+        HOW_TO_VERIFY,
+        chain_head,
+        exported_events,
+    )
+
+    head_id, head_hash = chain_head(database)
+    events = list(exported_events(database))
+    if fmt == "json":
+        document = {
+            "head": {"last_id": head_id, "last_hash": head_hash},
+            "how_to_verify": HOW_TO_VERIFY,
+            "events": events,
+        }
+        return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    frame = pd.DataFrame(events, columns=[*HASHED_FIELDS, "hash"])
+    frame["chain_head_id"] = head_id
+    frame["chain_head_hash"] = head_hash
+    return encode(frame, fmt)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from assessments.exports import EXPORTS, Export
+
+    exports = {**EXPORTS, AUDIT_EXPORT: Export(AUDIT_FORMATS, audit_trail_export, "audit-trail")}
+    export = exports[args.what]
     fmt = args.format or export.formats[0]
     if fmt not in export.formats:
         print(
@@ -94,7 +136,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         if args.out:
             check_output_path(Path(args.out), database_path(), force=args.force)
-        _write_output(build_export(open_database(), args.what, fmt), args.out, force=args.force)
+        _write_output(export.build(open_database(), fmt), args.out, force=args.force)
     except OutputPathError as error:
         print(f"Nothing was exported: {error}", file=sys.stderr)
         return 2
@@ -182,6 +224,7 @@ EXTRA_COMMANDS.append(
 
 def build_parser() -> argparse.ArgumentParser:
     from assessments.exports import EXPORTS
+    from assessments.store.audit_chain import HOW_TO_VERIFY
 
     parser = argparse.ArgumentParser(
         prog="python -m assessments",
@@ -199,8 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=cmd_demo)
 
-    export = commands.add_parser("export", help="export data as CSV, JSON or XLSX")
-    export.add_argument("what", choices=sorted(EXPORTS))
+    export = commands.add_parser(
+        "export",
+        help="export data as CSV, JSON or XLSX",
+        description="'audit' writes every audit event with prev_hash and hash, and the chain's"
+        " head, as CSV or JSON. To verify it: " + HOW_TO_VERIFY,
+    )
+    export.add_argument("what", choices=sorted([*EXPORTS, AUDIT_EXPORT]))
     export.add_argument("--format", choices=["csv", "json", "xlsx", "pdf"])
     export.add_argument(
         "--out",
@@ -216,7 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--actor", default=CLI_ACTOR, help="name recorded in the audit trail")
     importer.set_defaults(handler=cmd_import)
 
-    checker = commands.add_parser("check", help="schema version, row counts, audit completeness")
+    checker = commands.add_parser(
+        "check",
+        help="schema version, row counts, audit completeness, and an audit trail and audited"
+        " records as the app wrote them (exit 1 names the first break)",
+    )
     checker.set_defaults(handler=cmd_check)
 
     for name, help_text, configure in EXTRA_COMMANDS:

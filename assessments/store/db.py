@@ -25,10 +25,13 @@ from typing import Any, TypeVar
 import duckdb
 
 from assessments.errors import DatabaseBusyError, WorkbenchError
+from assessments.identity import Actor, actor_label
 
 T = TypeVar("T")
 
-ACTOR_MAX_LENGTH = 120
+# The recorded 'who': a typed name (120 characters at most, assessments.identity) or a signed-in
+# person's "Name <e-mail>" (a name of 120 and an address of up to 254).
+ACTOR_MAX_LENGTH = 400
 
 
 def utc_now() -> datetime:
@@ -127,9 +130,16 @@ class Transaction:
     cursor: duckdb.DuckDBPyConnection
     actor: str
     at: datetime
+    # The person behind `actor` (None for the command line and other processes of the
+    # operator): separation-of-duties rules read it inside the unit of work.
+    identity: Actor | None = None
     audit_count: int = 0
     writes: int = 0
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Run after `work`, before COMMIT: the audit chain moves its head there, once.
+    before_commit: list[Callable[[], None]] = field(default_factory=list)
+    # The audit chain's newest (id, hash) as this transaction sees it (None: no event yet).
+    chain_head: tuple[int, str] | None = None
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None):
         if _WRITE_STATEMENT.match(sql):
@@ -160,46 +170,26 @@ class Transaction:
         transaction, so the trail can never miss a committed change. `entity` must be a record
         type of assessments/records.py (the audit log names it from there)."""
         _require_registered(entity)
-        self.execute(
-            "INSERT INTO audit_events (occurred_at, actor, action, entity, entity_id, before_state,"
-            " after_state, summary)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                self.at,
-                self.actor,
-                action,
-                entity,
-                str(entity_id),
-                to_json(before),
-                to_json(after),
-                summary,
-            ],
-        )
+        from assessments.store.audit_chain import append
+
+        append(self, [(action, entity, str(entity_id), to_json(before), to_json(after), summary)])
         self.audit_count += 1
 
     def audit_many(self, entity: str, events: Sequence[tuple[str, object, Any, Any, str]]) -> None:
         """Many events of one record type in one insert (an import of thousands of rows): the
-        rows `audit` would write one by one, (action, entity id, before, after, summary) each."""
+        rows `audit` would write one by one, (action, entity id, before, after, summary) each,
+        chained in one pass."""
         if not events:
             return
         _require_registered(entity)
-        actions, entity_ids, befores, afters, summaries = zip(*events, strict=True)
-        self.execute(
-            "INSERT INTO audit_events (occurred_at, actor, action, entity, entity_id, before_state,"
-            " after_state, summary)"
-            " SELECT $at, $actor, unnest($actions::VARCHAR[]), $entity,"
-            " unnest($entity_ids::VARCHAR[]), unnest($befores::VARCHAR[]),"
-            " unnest($afters::VARCHAR[]), unnest($summaries::VARCHAR[])",
-            {
-                "at": self.at,
-                "actor": self.actor,
-                "entity": entity,
-                "actions": list(actions),
-                "entity_ids": [str(entity_id) for entity_id in entity_ids],
-                "befores": [to_json(before) for before in befores],
-                "afters": [to_json(after) for after in afters],
-                "summaries": list(summaries),
-            },
+        from assessments.store.audit_chain import append
+
+        append(
+            self,
+            [
+                (action, entity, str(entity_id), to_json(before), to_json(after), summary)
+                for action, entity_id, before, after, summary in events
+            ],
         )
         self.audit_count += len(events)
 
@@ -283,33 +273,40 @@ class Database:
         time.sleep(random.uniform(ceiling / 2, ceiling))
         return True
 
-    def write(self, actor: str, work: Callable[[Transaction], T]) -> T:
+    def write(self, actor: Actor | str, work: Callable[[Transaction], T]) -> T:
         """Run `work` in one transaction with its audit events; retry on a transaction conflict.
 
         `work` must be safe to run again: it reads what it needs inside the transaction. A unit
         that writes anything must record at least one audit event, or nothing is committed. A
         clash that outlasts the retries is a DatabaseBusyError ("try again"), never DuckDB's own.
         """
-        actor = clean_actor(actor)
+        identity = actor if isinstance(actor, Actor) else None
+        label = clean_actor(actor_label(actor))
         if not self._write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
             raise DatabaseBusyError(WRITE_BUSY_MESSAGE)
         try:
-            return self._write_with_retries(actor, work)
+            return self._write_with_retries(label, identity, work)
         finally:
             self._write_lock.release()
 
-    def _write_with_retries(self, actor: str, work: Callable[[Transaction], T]) -> T:
+    def _write_with_retries(
+        self, actor: str, identity: Actor | None, work: Callable[[Transaction], T]
+    ) -> T:
         started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
             with self.cursor() as cursor:
-                transaction = Transaction(cursor=cursor, actor=actor, at=utc_now())
+                transaction = Transaction(
+                    cursor=cursor, actor=actor, at=utc_now(), identity=identity
+                )
                 cursor.execute("BEGIN TRANSACTION")
                 try:
                     result = work(transaction)
                     if transaction.writes and transaction.audit_count == 0:
                         raise RuntimeError("A write must record an audit event; nothing was saved.")
+                    for callback in transaction.before_commit:
+                        callback()
                 except Exception as error:
                     _rollback_quietly(cursor)
                     if self._should_retry(error, attempt, started):
@@ -335,7 +332,9 @@ def clean_actor(actor: str | None) -> str:
             "Give your name in the sidebar before saving: every change records who made it."
         )
     if len(name) > ACTOR_MAX_LENGTH:
-        raise WorkbenchError(f"Your name is longer than {ACTOR_MAX_LENGTH} characters.")
+        raise WorkbenchError(
+            f"The name recorded for you is longer than {ACTOR_MAX_LENGTH} characters."
+        )
     return name
 
 

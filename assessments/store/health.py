@@ -1,10 +1,12 @@
-"""`python -m assessments check`: schema version, row counts and audit completeness."""
+"""`python -m assessments check`: schema version, row counts, audit completeness, and whether
+the audit trail and the audited tables are as the app wrote them (store/audit_chain.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from assessments.records import RECORD_TYPES, AuditRule
+from assessments.store.audit_chain import Break, replay, verify_chain
 from assessments.store.db import Database
 from assessments.store.schema import current_version, latest_version
 
@@ -41,10 +43,19 @@ class HealthReport:
     latest_version: int
     row_counts: dict[str, int] = field(default_factory=dict)
     unaudited: dict[str, int] = field(default_factory=dict)
+    # The chain walked (events, head), then its breaks before the replay's: the replay trusts
+    # the trail, so a broken trail is what a person should look at first.
+    chain_events: int = 0
+    chain_head: tuple[int, str] = (0, "")
+    breaks: list[Break] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.schema_version == self.latest_version and not any(self.unaudited.values())
+        return (
+            self.schema_version == self.latest_version
+            and not any(self.unaudited.values())
+            and not self.breaks
+        )
 
     def lines(self) -> list[str]:
         lines = [f"schema version {self.schema_version} (latest {self.latest_version})"]
@@ -52,8 +63,30 @@ class HealthReport:
         for entity, missing in self.unaudited.items():
             state = "every record has its audit events" if not missing else f"{missing} missing"
             lines.append(f"audit completeness, {entity}: {state}")
+        lines += self._chain_lines()
         lines.append("OK" if self.ok else "PROBLEMS FOUND")
         return lines
+
+    def _chain_lines(self) -> list[str]:
+        head_id, head_hash = self.chain_head
+        lines = [
+            f"audit chain: {self.chain_events:,} events; head #{head_id} {head_hash}"
+            " (note it outside the database to prove later that no newest event was removed)"
+        ]
+        if not self.breaks:
+            return [*lines, "audit trail and audited records: as the app wrote them"]
+        lines.append(
+            f"TAMPERING: {len(self.breaks):,} break(s); the first: {self.breaks[0].message}"
+        )
+        shown = self.breaks[1:BREAKS_SHOWN]
+        lines += [f"  also: {item.message}" for item in shown]
+        if len(self.breaks) > BREAKS_SHOWN:
+            lines.append(f"  ... and {len(self.breaks) - BREAKS_SHOWN:,} more")
+        return lines
+
+
+# A trail edited in bulk lists its first breaks, then how many more.
+BREAKS_SHOWN = 20
 
 
 def check(database: Database) -> HealthReport:
@@ -67,6 +100,10 @@ def check(database: Database) -> HealthReport:
         report.row_counts[table] = int(row[0]) if row else 0
     for audit_check in audit_checks():
         report.unaudited[audit_check.label] = _unaudited_rows(database, audit_check)
+    chain = verify_chain(database)
+    report.chain_events = chain.events
+    report.chain_head = (chain.head_id, chain.head_hash)
+    report.breaks = sorted(chain.breaks, key=lambda item: item.event_id) + replay(database)
     return report
 
 

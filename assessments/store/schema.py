@@ -1,19 +1,27 @@
 """Numbered schema migrations, applied on start and recorded in `schema_version`.
 
 Each file `migrations/NNN_name.sql` runs once, in order, in its own transaction. A migration
-is never edited after it has landed: a change to the schema is a new file.
+is never edited after it has landed: a change to the schema is a new file. A migration that must
+compute what SQL cannot (a hash carried from row to row) names a Python step in `PYTHON_STEPS`,
+run on the same cursor right after its SQL, in the same transaction.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from assessments.store.db import Database, utc_now
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _FILE_PATTERN = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+# Migration version -> "module:function" taking the migration's cursor.
+PYTHON_STEPS: dict[int, str] = {12: "assessments.store.audit_chain:chain_existing_events"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ def apply_migrations(database: Database) -> list[int]:
             cursor.execute("BEGIN TRANSACTION")
             try:
                 cursor.execute(migration.sql)
+                if migration.version in PYTHON_STEPS:
+                    _python_step(PYTHON_STEPS[migration.version])(cursor)
                 cursor.execute(
                     "INSERT INTO schema_version VALUES (?, ?, ?)",
                     [migration.version, migration.name, utc_now()],
@@ -69,6 +79,11 @@ def apply_migrations(database: Database) -> list[int]:
                 raise
         applied.append(migration.version)
     return applied
+
+
+def _python_step(target: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def seed(database: Database) -> None:
