@@ -21,8 +21,16 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Sign-in when .streamlit/secrets.toml has an [auth] section; otherwise local mode (typed names,
+# not verified, a banner on every page says so), chosen here explicitly for a laptop.
 run: $(VENV)/.installed
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	@if grep -qs '^\[auth' .streamlit/secrets.toml; then \
+		echo "Sign-in: [auth] in .streamlit/secrets.toml"; \
+		$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false; \
+	else \
+		echo "No [auth] in .streamlit/secrets.toml: local mode (AIMS_AUTH=local, names typed, not verified)"; \
+		AIMS_AUTH=$${AIMS_AUTH:-local} $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false; \
+	fi
 
 system-deps:
 	@missing=""; \

@@ -439,11 +439,19 @@ RECORD_TYPES: dict[str, RecordType] = {
         name=lambda r: f"{r.workshop_name}, {risk_reference(r.risk)}",
         health=AuditRule("workshop_votes"),
     ),
+    "person": RecordType(
+        "Person and roles",
+        {"name": "Name", "email": "E-mail", "roles": "Roles", "verified": "Signed in"},
+        name=lambda r: str(r.get("name") or r.entity_id),
+        health=AuditRule("people", "subject"),
+    ),
     "criteria": RecordType(
         "Risk criteria",
         CRITERIA_FIELDS,
         name=lambda r: f"Version {r.entity_id}: {r.get('name', '')}",
     ),
+    # One event per load of the demo portfolio, by the person who loaded it (assessments/demo.py).
+    "demo_load": RecordType("Demo portfolio", name=lambda r: "Demo portfolio"),
 }
 
 

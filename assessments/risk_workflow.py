@@ -56,7 +56,6 @@ RATING_MESSAGES = {
     "rationale": "Give the reason for this rating: what you know, and what you assumed.",
 }
 ACCEPTANCE_MESSAGES = {
-    "approved_by": "Name the person who approved retaining this risk.",
     "approved_at": "Give the date of the approval.",
     "rationale": "Say why the organisation retains this risk.",
     "valid_until": "Give the date until which the acceptance holds.",

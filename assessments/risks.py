@@ -260,7 +260,6 @@ class AcceptanceInput(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     risk_id: int
-    approved_by: str = Field(min_length=1, max_length=PERSON_MAX, title="Approved by")
     approved_at: date = Field(title="Approved on")
     rationale: str = Field(min_length=1, max_length=TEXT_MAX)
     valid_until: date = Field(title="Valid until")

@@ -40,6 +40,7 @@ from assessments.criteria_editing import (
     resize_scale,
 )
 from assessments.errors import ConflictError, FieldErrors
+from assessments.identity import Permission
 from assessments.store import criteria as criteria_store
 from assessments.store.db import Database
 from assessments.text import escape_markdown_line
@@ -49,9 +50,9 @@ from ui.common import (
     field_error,
     flash,
     plain,
-    require_actor_notice,
     show_flash,
 )
+from ui.identity import require_actor_notice
 from ui.navigation import run_page
 from ui.risk_widgets import level_chip, level_styles, styled_levels
 
@@ -479,11 +480,11 @@ def render_check_and_save(
         help="Kept with the version in its history.",
     )
     field_error(errors, "note")
-    actor = require_actor_notice()
+    actor = require_actor_notice(Permission.EDIT_CRITERIA)
     if st.button(
         "Save as a new version", type="primary", icon=":material/save:", disabled=actor is None
     ):
-        save(db, terms, actor or "", draft)
+        save(db, terms, actor, draft)
 
 
 def draft_review(current: RiskCriteria, candidate: RiskCriteria) -> None:

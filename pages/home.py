@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assessments.demo import load_demo
+from assessments.identity import Permission
 from assessments.overview import NextStep, impact_next_steps, next_steps, risk_next_steps
 from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
@@ -23,10 +24,10 @@ from ui.common import (
     attempt,
     database,
     plain,
-    require_actor_notice,
     show_flash,
 )
-from ui.navigation import run_page
+from ui.identity import require_actor_notice
+from ui.navigation import page_link, run_page
 
 # Where each suggested next step leads: (page, query parameters).
 TARGETS = {
@@ -81,11 +82,11 @@ def render_first_start(db: Database) -> None:
     )
     left, right = st.columns(2)
     with left:
-        actor = require_actor_notice()
+        actor = require_actor_notice(Permission.LOAD_DEMO)
         if st.button("Load the demo portfolio", type="primary", disabled=actor is None):
-            load_the_demo(db, actor or "")
+            load_the_demo(db, actor)
     with right:
-        st.page_link(SYSTEM_EDIT, label="Add your first AI system", icon=":material/add:")
+        page_link(SYSTEM_EDIT, label="Add your first AI system", icon=":material/add:")
 
 
 def load_the_demo(db: Database, actor: str) -> None:
@@ -159,7 +160,7 @@ def render_next_steps(steps: list[NextStep]) -> None:
     st.subheader("What to do next")
     for step in steps:
         page, params = TARGETS.get(step.target, (INVENTORY, {}))
-        st.page_link(page, label=step.text, icon=":material/arrow_forward:", query_params=params)
+        page_link(page, label=step.text, icon=":material/arrow_forward:", query_params=params)
 
 
 run_page(main)

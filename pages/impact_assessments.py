@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from assessments import impact
+from assessments.identity import Permission
 from assessments.impact import ImpactResponse
 from assessments.reports.tabular import encode
 from assessments.store import impact as impact_store
@@ -17,15 +18,14 @@ from ui.common import (
     TABLE_LIMIT,
     attempt,
     capped_list_note,
-    current_actor,
     database,
     flash,
     plain,
-    require_actor_notice,
     show_flash,
 )
+from ui.identity import current_actor, require_actor_notice
 from ui.impact_widgets import error_text
-from ui.navigation import run_page
+from ui.navigation import page_link, run_page
 
 REASSESSMENT_RULE = (
     " A re-assessment in progress (draft, returned or waiting for approval) leaves the system"
@@ -57,7 +57,7 @@ def load_status(db: Database) -> pd.DataFrame:
     frame = impact_store.assessment_status_by_system(db)
     if frame.empty:
         st.info("No AI systems yet. Add one to the inventory first, or load the demo from Home.")
-        st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+        page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
         st.stop()
     return frame
 
@@ -233,9 +233,7 @@ def pick_system(in_scope: pd.DataFrame) -> int:
 
 def start(db: Database, system_id: int) -> None:
     """on_click: a first assessment or a re-assessment, opened once the page runs again."""
-    created, errors = attempt(
-        lambda: impact_store.start_assessment(db, current_actor() or "", system_id)
-    )
+    created, errors = attempt(lambda: impact_store.start_assessment(db, current_actor(), system_id))
     if created is None:
         st.session_state[ERROR_KEY] = error_text(errors)
         return
@@ -249,7 +247,7 @@ def render_work(db: Database, in_scope: pd.DataFrame, system_id: int) -> None:
     row = in_scope[in_scope["system_id"] == system_id].iloc[0]
     history = impact_store.versions(db, system_id)
     newest = history[-1] if history else None
-    actor = require_actor_notice()
+    actor = require_actor_notice(Permission.ANSWER_IMPACT)
     with st.container(border=True):
         if st.session_state.get(ERROR_KEY):
             st.error(plain(st.session_state.pop(ERROR_KEY)))
@@ -268,7 +266,7 @@ def render_work(db: Database, in_scope: pd.DataFrame, system_id: int) -> None:
         if len(history) > 1:
             st.caption("Earlier versions")
             for version in reversed(history[:-1]):
-                st.page_link(
+                page_link(
                     IMPACT_RESULT,
                     label=f"Version {version.version_no}: {impact.STATUSES[version.status]}, "
                     f"level {version.level}",
@@ -294,7 +292,7 @@ def render_next_step(
                 f"Returned by {plain(newest.returned_by)}: {plain(newest.review_comment)}",
                 icon=":material/undo:",
             )
-        st.page_link(
+        page_link(
             IMPACT_WIZARD,
             label="Continue the questionnaire",
             icon=":material/edit_note:",
@@ -306,7 +304,7 @@ def render_next_step(
             f"Version {newest.version_no} (level {newest.level}) was submitted by "
             f"{plain(newest.submitted_by)} and waits for approval."
         )
-        st.page_link(
+        page_link(
             IMPACT_RESULT,
             label="Review and sign off",
             icon=":material/task_alt:",
@@ -319,7 +317,7 @@ def render_next_step(
         + (f" Stale because {plain(row['stale_reason'])}." if row["stale"] else "")
     )
     with st.container(horizontal=True):
-        st.page_link(
+        page_link(
             IMPACT_RESULT,
             label="See the result",
             icon=":material/assessment:",

@@ -9,6 +9,7 @@ from streamlit.errors import StreamlitAPIException
 
 from assessments import catalog, impact
 from assessments.charts.impact import impact_radar
+from assessments.identity import Actor, Permission
 from assessments.impact import ImpactReport
 from assessments.questionnaire.files import answers_to_json, diff_answers
 from assessments.questionnaire.terms import DIMENSIONS
@@ -23,16 +24,15 @@ from ui.common import (
     RISK,
     SYSTEM,
     attempt,
-    current_actor,
     database,
     flash,
     plain,
     record_from_query,
-    require_actor_notice,
     show_flash,
 )
+from ui.identity import current_actor, require_actor_notice
 from ui.impact_widgets import error_text, missing_answer_links, show_errors, submit_for_approval
-from ui.navigation import run_page
+from ui.navigation import page_link, run_page
 
 
 def load_report(db: Database) -> ImpactReport:
@@ -42,7 +42,7 @@ def load_report(db: Database) -> ImpactReport:
         title="Impact assessment result",
         noun="impact assessment",
         hint="Open an assessment from the impact assessments page.",
-        alternatives=lambda: st.page_link(
+        alternatives=lambda: page_link(
             IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:"
         ),
     )
@@ -57,8 +57,8 @@ def render_header(report: ImpactReport) -> None:
     """Links back, the title, the status badges, the stop (if any)."""
     response, system, level, stop = report.response, report.system, report.level, report.stop_floor
     with st.container(horizontal=True):
-        st.page_link(IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:")
-        st.page_link(
+        page_link(IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:")
+        page_link(
             SYSTEM,
             label=plain(system.name),
             icon=":material/memory:",
@@ -129,7 +129,7 @@ def start_reassessment(db: Database, report: ImpactReport) -> None:
     prefix = prefix_of(report)
     created, errors = attempt(
         lambda: impact_store.start_assessment(
-            db, current_actor() or "", report.system.id, report.questionnaire.id
+            db, current_actor(), report.system.id, report.questionnaire.id
         )
     )
     if created is None:
@@ -140,12 +140,15 @@ def start_reassessment(db: Database, report: ImpactReport) -> None:
     st.session_state[prefix + "open"] = created.id
 
 
-def render_sign_off(db: Database, report: ImpactReport) -> str | None:
+def render_sign_off(db: Database, report: ImpactReport) -> Actor | None:
     """The sign-off box for the assessment's status; the person signed in (or None)."""
     prefix = prefix_of(report)
     with st.container(border=True):
         st.markdown("**Sign-off**")
-        actor = require_actor_notice()
+        reviewing = report.response.status == "submitted"
+        actor = require_actor_notice(
+            Permission.APPROVE_IMPACT if reviewing else Permission.ANSWER_IMPACT
+        )
         if st.session_state.get(prefix + "error"):
             st.error(plain(st.session_state.pop(prefix + "error")))
         if report.response.status in impact.EDITABLE_STATUSES:
@@ -160,7 +163,7 @@ def render_sign_off(db: Database, report: ImpactReport) -> str | None:
     return actor
 
 
-def render_submit(db: Database, report: ImpactReport, actor: str | None) -> None:
+def render_submit(db: Database, report: ImpactReport, actor: Actor | None) -> None:
     """A draft or a returned assessment: continue it, or submit it for approval."""
     response = report.response
     if response.status == "returned":
@@ -169,7 +172,7 @@ def render_submit(db: Database, report: ImpactReport, actor: str | None) -> None
             f"{response.returned_at:%Y-%m-%d}: {plain(response.review_comment)}"
         )
     with st.container(horizontal=True):
-        st.page_link(
+        page_link(
             IMPACT_WIZARD,
             label="Continue the questionnaire",
             icon=":material/edit_note:",
@@ -184,7 +187,7 @@ def render_submit(db: Database, report: ImpactReport, actor: str | None) -> None
         )
     if not submit:
         return
-    missing, errors = attempt(lambda: submit_for_approval(db, actor or "", response.id))
+    missing, errors = attempt(lambda: submit_for_approval(db, actor, response.id))
     if errors:
         show_errors(errors)
     elif missing is not None:
@@ -194,7 +197,7 @@ def render_submit(db: Database, report: ImpactReport, actor: str | None) -> None
         st.rerun()
 
 
-def render_review(db: Database, report: ImpactReport, actor: str | None) -> None:
+def render_review(db: Database, report: ImpactReport, actor: Actor | None) -> None:
     """A submitted assessment: the reviewer's comment, approve or return."""
     response, level, prefix = report.response, report.level, prefix_of(report)
     st.markdown(
@@ -202,9 +205,7 @@ def render_review(db: Database, report: ImpactReport, actor: str | None) -> None
         f"{response.submitted_at:%Y-%m-%d %H:%M} UTC, waiting for a reviewer. "
         f"At level {level.id}: {plain(level.requires[0])}"
     )
-    own = bool(
-        actor and response.submitted_by and actor.casefold() == response.submitted_by.casefold()
-    )
+    own = impact.is_submitter(actor, response.submitted_by)
     if own:
         st.info(
             "You submitted this assessment: someone else approves or returns it.",
@@ -229,7 +230,7 @@ def render_review(db: Database, report: ImpactReport, actor: str | None) -> None
     if not (approve or send_back):
         return
     decide = impact_store.approve if approve else impact_store.return_for_changes
-    _, errors = attempt(lambda: decide(db, actor or "", response.id, comment))
+    _, errors = attempt(lambda: decide(db, actor, response.id, comment))
     if errors:
         show_errors(errors)
         return
@@ -238,7 +239,7 @@ def render_review(db: Database, report: ImpactReport, actor: str | None) -> None
     st.rerun()
 
 
-def render_approved(db: Database, report: ImpactReport, actor: str | None) -> None:
+def render_approved(db: Database, report: ImpactReport, actor: Actor | None) -> None:
     """An approved assessment: who signed it off, a newer version or a re-assessment."""
     response, system = report.response, report.system
     st.markdown(
@@ -254,7 +255,7 @@ def render_approved(db: Database, report: ImpactReport, actor: str | None) -> No
             f"{impact.STATUSES[newest.status].lower()}).",
             icon=":material/info:",
         )
-        st.page_link(
+        page_link(
             IMPACT_WIZARD if newest.editable else IMPACT_RESULT,
             label=f"Open version {newest.version_no}",
             icon=":material/arrow_forward:",
@@ -516,7 +517,7 @@ def render_changes(db: Database, report: ImpactReport) -> None:
 def open_risk_link(risk_id: int) -> None:
     """A link to the risk; plain text when the register page is not part of this app yet."""
     try:
-        st.page_link(
+        page_link(
             RISK,
             label=f"Open risk #{risk_id} in the register",
             icon=":material/open_in_new:",
@@ -526,7 +527,7 @@ def open_risk_link(risk_id: int) -> None:
         st.caption(f"Risk #{risk_id} is in the register.")
 
 
-def render_suggestions(db: Database, report: ImpactReport, actor: str | None) -> None:
+def render_suggestions(db: Database, report: ImpactReport, actor: Actor | None) -> None:
     """The risks the answers suggest, each added to the register in one click."""
     st.subheader("Risks the answers suggest", anchor=False)
     suggested = impact.suggestions(report.questionnaire, report.result)
@@ -575,7 +576,7 @@ def describe_suggestion(report: ImpactReport, suggestion: impact.Suggestion) -> 
 
 
 def add_suggestion_button(
-    db: Database, report: ImpactReport, suggestion: impact.Suggestion, actor: str | None
+    db: Database, report: ImpactReport, suggestion: impact.Suggestion, actor: Actor | None
 ) -> None:
     """The button that adds one suggested risk to the register, unrated."""
     key = f"{prefix_of(report)}risk_{suggestion.question_id}_{suggestion.trigger_index}"
@@ -585,7 +586,7 @@ def add_suggestion_button(
         return
     risk_id, errors = attempt(
         lambda: impact_store.add_suggested_risk(
-            db, actor or "", report.response.id, suggestion.question_id, suggestion.trigger_index
+            db, actor, report.response.id, suggestion.question_id, suggestion.trigger_index
         )
     )
     if errors:

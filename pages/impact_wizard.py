@@ -21,6 +21,7 @@ from assessments.answer_files import (
     check_answer_file_size,
 )
 from assessments.errors import WorkbenchError
+from assessments.identity import Permission
 from assessments.impact import ImpactResponse, InventoryConflict
 from assessments.inventory import AISystem
 from assessments.questionnaire.answers import is_complete, normal_answers
@@ -41,17 +42,16 @@ from ui.common import (
     IMPACT_RESULT,
     IMPACT_WIZARD,
     attempt,
-    current_actor,
     database,
     flash,
     plain,
     record_from_query,
-    require_actor_notice,
     show_flash,
 )
 from ui.date_fields import date_field
+from ui.identity import current_actor, require_actor_notice
 from ui.impact_widgets import missing_answer_links, show_errors, submit_for_approval
-from ui.navigation import run_page
+from ui.navigation import page_link, run_page
 
 # Widgets where the person picks: a refused pick is put back to the stored answer, so the
 # widget shows what was kept. Typed answers (text, numbers, dates) stay as typed, to correct.
@@ -125,7 +125,7 @@ def load_wizard(db: Database) -> Wizard:
         title="Impact questionnaire",
         noun="impact assessment",
         hint="Choose an AI system on the impact assessments page to start or continue.",
-        alternatives=lambda: st.page_link(
+        alternatives=lambda: page_link(
             IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:"
         ),
     )
@@ -174,7 +174,7 @@ def current_section(wizard: Wizard) -> str:
 def render_header(wizard: Wizard) -> None:
     """Link back, title, caption; a locked assessment stops here with a link to its result."""
     response = wizard.response
-    st.page_link(IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:")
+    page_link(IMPACT_ASSESSMENTS, label="Impact assessments", icon=":material/arrow_back:")
     st.title(f"Impact assessment: {plain(wizard.system.name)}", anchor=False)
     st.caption(
         f"{wizard.questionnaire.title} (version {wizard.questionnaire.version}) · assessment "
@@ -187,7 +187,7 @@ def render_header(wizard: Wizard) -> None:
             "locked.",
             icon=":material/lock:",
         )
-        st.page_link(
+        page_link(
             IMPACT_RESULT,
             label="See the result and the sign-off",
             icon=":material/assessment:",
@@ -228,7 +228,7 @@ def render_conflicts(wizard: Wizard) -> None:
             for section_id in dict.fromkeys(section_of[key].id for key in conflicts):
                 if section_id in section_ids and section_id != wizard.current_id:
                     position_of = section_ids.index(section_id)
-                    st.page_link(
+                    page_link(
                         IMPACT_WIZARD,
                         label=f"Go to {position_of + 1}. {wizard.sections[position_of].title}",
                         icon=":material/arrow_forward:",
@@ -318,7 +318,7 @@ def save(wizard: Wizard, question: Question) -> None:
     try:
         outcome = impact_store.save_answer(
             wizard.db,
-            current_actor() or "",
+            current_actor(),
             wizard.response.id,
             question.id,
             from_widget(wizard, question),
@@ -550,7 +550,7 @@ def render_navigation(wizard: Wizard) -> None:
                 on_click=go_to,
                 args=(section_ids[position + 1],),
             )
-        st.page_link(
+        page_link(
             IMPACT_RESULT,
             label="See the provisional result",
             icon=":material/assessment:",
@@ -574,7 +574,7 @@ def render_submit(wizard: Wizard) -> None:
             key=wizard.prefix + "submit",
         ):
             missing, errors = attempt(
-                lambda: submit_for_approval(wizard.db, wizard.actor or "", response.id)
+                lambda: submit_for_approval(wizard.db, wizard.actor, response.id)
             )
             if errors:
                 show_errors(errors)
@@ -620,7 +620,7 @@ def render_import(wizard: Wizard) -> None:
             return
         outcome, errors = attempt(
             lambda: impact_store.import_answers(
-                wizard.db, wizard.actor or "", wizard.response.id, upload.getvalue(), upload.name
+                wizard.db, wizard.actor, wizard.response.id, upload.getvalue(), upload.name
             )
         )
         if errors:
@@ -641,7 +641,7 @@ def main() -> None:
     render_header(wizard)
     render_conflicts(wizard)
     render_progress(wizard)
-    wizard.actor = require_actor_notice()
+    wizard.actor = require_actor_notice(Permission.ANSWER_IMPACT)
     render_section_picker(wizard)
     render_section(wizard)
     render_navigation(wizard)

@@ -25,7 +25,7 @@ from ui.common import (
     labelled,
     show_flash,
 )
-from ui.navigation import run_page
+from ui.navigation import page_link, run_page
 
 ANY = "Any"
 
@@ -90,7 +90,7 @@ def render_empty(db: Database) -> None:
         st.info("No AI systems yet. Add the first one, or load the demo portfolio from Home.")
     else:
         st.info(f"No system matches these filters ({total} in the inventory).")
-    st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+    page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
 
 
 def shown_values(spec: FieldSpec, column: pd.Series) -> pd.Series:

@@ -61,7 +61,7 @@ from ui.leadership_widgets import (
     show_risk_table,
     system_choices,
 )
-from ui.navigation import run_page
+from ui.navigation import page_link, run_page
 from ui.risk_widgets import cell_heading
 
 TIER_TITLES = {tier: label.split(" (")[0] for tier, label in TIERS.items()}
@@ -131,8 +131,8 @@ def render_empty_portfolio() -> None:
         "the risks of a system first, or load the demo portfolio from Home."
     )
     with st.container(horizontal=True):
-        st.page_link(RISK_NEW, label="Identify risks", icon=":material/add_alert:")
-        st.page_link(HOME, label="Load the demo portfolio", icon=":material/home:")
+        page_link(RISK_NEW, label="Identify risks", icon=":material/add_alert:")
+        page_link(HOME, label="Load the demo portfolio", icon=":material/home:")
 
 
 def render_scope(db: Database, options: dict[str, Any]) -> View:
@@ -287,7 +287,7 @@ def render_impact(view: View) -> dict[str, Any] | None:
             help="Impact assessments past their review date, or whose AI system changed in a "
             "way that matters since they were approved.",
         )
-        st.page_link(
+        page_link(
             IMPACT_ASSESSMENTS, label="Open impact assessments", icon=":material/diversity_3:"
         )
     with impact_columns[2]:
@@ -626,13 +626,13 @@ def render_movement_notes(view: View, movement_for: int | None) -> None:
         + (f" Ratings as they stood on {view.as_of:%d %b %Y}." if view.as_of else "")
     )
     if movement_for is not None:
-        st.page_link(
+        page_link(
             SYSTEM,
             label="Open the AI system",
             query_params={"id": movement_for},
             icon=":material/memory:",
         )
-    st.page_link(TRENDS, label="See paths over time", icon=":material/trending_down:")
+    page_link(TRENDS, label="See paths over time", icon=":material/trending_down:")
 
 
 def render_changes(view: View) -> None:
@@ -694,7 +694,7 @@ def render_top_risks(view: View) -> None:
     show_risk_table(
         top, view.criteria, key="pf_top_table", cache_key=(view.filters.cache_key(), view.as_of)
     )
-    st.page_link(REGISTER, label="Open the full risk register", icon=":material/table_view:")
+    page_link(REGISTER, label="Open the full risk register", icon=":material/table_view:")
 
 
 run_page(main)

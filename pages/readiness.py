@@ -18,6 +18,7 @@ from assessments.compliance import (
     readiness_export,
 )
 from assessments.errors import ConflictError
+from assessments.identity import Permission
 from assessments.soa import (
     MATURITY_LEVELS,
     STAGE1_KEY_ITEMS,
@@ -36,10 +37,10 @@ from ui.common import (
     field_error,
     flash,
     plain,
-    require_actor_notice,
     show_flash,
 )
-from ui.navigation import run_page
+from ui.identity import require_actor_notice
+from ui.navigation import page_link, run_page
 from ui.soa_widgets import show_finding
 
 NO_NAME = "Enter your name in the sidebar first: every change records who made it."
@@ -122,7 +123,7 @@ def render_chart_and_stage1(view: ComplianceView) -> None:
                 else:
                     st.markdown("\n".join(f"- {plain(gap.message)}" for gap in gaps))
                 if key in SOA_SECTIONS:
-                    st.page_link(
+                    page_link(
                         SOA,
                         label="Open the Statement of Applicability",
                         icon=":material/fact_check:",
@@ -228,7 +229,7 @@ def render_clauses(db: Database, view: ComplianceView) -> None:
     for item in catalog.clause_items():
         by_clause.setdefault(item.clause, []).append(item)
     clause_figures = {clause.clause: clause for clause in view.figures.clauses}
-    actor = require_actor_notice()
+    actor = require_actor_notice(Permission.EDIT_SOA)
     for clause, members in by_clause.items():
         figure = clause_figures[clause]
         load_clause(view, clause, members)

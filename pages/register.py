@@ -48,7 +48,7 @@ from ui.leadership_widgets import (
     cached,
     cached_figure,
 )
-from ui.navigation import run_page
+from ui.navigation import page_link, run_page
 from ui.risk_widgets import (
     cell_heading,
     level_styles,
@@ -108,15 +108,15 @@ def require_risks(db: Database, systems: dict[int, str]) -> None:
     """Stop with what to do next on an empty inventory or a register without risks."""
     if not systems:
         st.info("The inventory is empty: add an AI system first, then identify its risks.")
-        st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
-        st.page_link(HOME, label="Or load the demo portfolio from Home", icon=":material/home:")
+        page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+        page_link(HOME, label="Or load the demo portfolio from Home", icon=":material/home:")
         st.stop()
     if register_store.risk_count(db) == 0:
         st.info(
             "No risks are identified yet. Open an AI system and identify its risks, from the "
             "risk library or in your own words; or load the demo portfolio from Home."
         )
-        st.page_link(RISK_NEW, label="Identify risks", icon=":material/add_alert:")
+        page_link(RISK_NEW, label="Identify risks", icon=":material/add_alert:")
         st.stop()
 
 
@@ -148,13 +148,13 @@ def choose_system(systems: dict[int, str], retired: set[int]) -> int | None:
     st.query_params["system"] = str(system_id)
     st.session_state["reg_linked"] = str(system_id)
     with st.container(horizontal=True):
-        st.page_link(
+        page_link(
             SYSTEM,
             label="Open the AI system",
             icon=":material/memory:",
             query_params={"id": system_id},
         )
-        st.page_link(
+        page_link(
             RISK_NEW,
             label="Identify more risks",
             icon=":material/add_alert:",
@@ -252,7 +252,7 @@ def render_nothing_found(db: Database, system_id: int | None) -> None:
             "This AI system has no risks yet: identify them from the risk library or in your "
             "own words."
         )
-        st.page_link(
+        page_link(
             RISK_NEW,
             label="Identify risks",
             icon=":material/add_alert:",

@@ -23,7 +23,7 @@ from ui.common import (
     database,
     show_flash,
 )
-from ui.navigation import run_page
+from ui.navigation import page_link, run_page
 
 
 class Filters(NamedTuple):
@@ -71,7 +71,7 @@ def render_header() -> None:
 
 def render_empty_inventory() -> None:
     st.info("No AI systems yet. Add one, or load the demo portfolio from Home, then screen it.")
-    st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+    page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
 
 
 def render_class_counts(db: Database, classes: dict[str, str]) -> None:

@@ -20,6 +20,7 @@ from assessments.catalog import LibraryRisk, Taxonomy
 from assessments.criteria import RiskCriteria
 from assessments.dates import EARLIEST_DAY, HORIZON_YEARS
 from assessments.identification import library_entry
+from assessments.identity import Actor, Permission
 from assessments.impact import parse_origin
 from assessments.inventory import AISystem
 from assessments.risk_checks import CHECKS
@@ -71,18 +72,17 @@ from ui.common import (
     SYSTEM,
     attempt,
     capped_list_note,
-    current_actor,
     database,
     field_error,
     flash,
     labelled,
     plain,
     record_from_query,
-    require_actor_notice,
     show_flash,
 )
 from ui.date_fields import date_field
-from ui.navigation import run_page
+from ui.identity import current_actor, may, require_actor_notice
+from ui.navigation import page_link, run_page
 from ui.risk_widgets import (
     field_warning,
     level_chip,
@@ -174,7 +174,7 @@ def risk_finder(db: Database) -> None:
     """The page without a risk: a search that opens one (or, with none yet, where to start)."""
     if register_store.risk_count(db) == 0:
         st.info("No risk has been identified yet.")
-        st.page_link(RISK_NEW, label="Identify risks for an AI system", icon=":material/add:")
+        page_link(RISK_NEW, label="Identify risks for an AI system", icon=":material/add:")
         return
     # A search narrows the choice in the database: a select box of every risk would send tens
     # of thousands of options to the browser.
@@ -216,7 +216,9 @@ def set_errors(risk_id: int, section: str, errors: dict[str, str]) -> None:
     st.session_state.setdefault(errors_key(risk_id), {})[section] = errors
 
 
-def submit(risk_id: int, section: str, work: Callable[[str], Result]) -> tuple[Result | None, bool]:
+def submit(
+    risk_id: int, section: str, work: Callable[[Actor], Result]
+) -> tuple[Result | None, bool]:
     """Run a form's write as the acting user through `attempt`, keeping its messages for the
     section's fields: (its result, True) or (None, False) when nothing was saved."""
     actor = current_actor()
@@ -345,7 +347,7 @@ def update_action(view: RiskView, action_id: int, stamp: str, revision: int) -> 
 
 def record_acceptance(view: RiskView) -> None:
     keys = view.prefix + "accept_"
-    names = ("approved_by", "approved_at", "rationale", "valid_until")
+    names = ("approved_at", "rationale", "valid_until")
     values = {name: st.session_state.get(keys + name) for name in names}
     values["risk_id"] = view.risk.id
     _, ok = submit(
@@ -355,9 +357,9 @@ def record_acceptance(view: RiskView) -> None:
     )
     if not ok:
         return
-    for name in ("approved_by", "rationale", "valid_until"):
+    for name in ("rationale", "valid_until"):
         st.session_state[keys + name] = None if name == "valid_until" else ""
-    flash(f"Recorded the acceptance by {values['approved_by']} until {values['valid_until']}.")
+    flash(f"Recorded your acceptance until {values['valid_until']}.")
 
 
 def revoke(view: RiskView, acceptance_id: int) -> None:
@@ -393,7 +395,7 @@ def save_identity(view: RiskView, revision: int) -> None:
 
 def render_header(view: RiskView) -> None:
     risk, system, terms = view.risk, view.system, view.terms
-    st.page_link(
+    page_link(
         SYSTEM,
         label=plain(system.name),
         icon=":material/arrow_back:",
@@ -401,7 +403,7 @@ def render_header(view: RiskView) -> None:
     )
     st.title(plain(risk.title), anchor=False)
     if view.impact_source:
-        st.page_link(
+        page_link(
             IMPACT_RESULT,
             label=f"Raised by an answer in impact assessment #{view.impact_source[0]}: open it",
             icon=":material/diversity_3:",
@@ -498,7 +500,7 @@ def rating_step(view: RiskView, tier: str) -> None:
         help=" · ".join(STRENGTH_OF_KNOWLEDGE.values()),
     )
     show_form_error(errors)
-    actor = require_actor_notice()
+    actor = require_actor_notice(Permission.EDIT_RISKS)
     st.button(
         f"Save the {tier} rating",
         type="primary",
@@ -619,7 +621,7 @@ def treatment_step(view: RiskView) -> None:
     st.text_area("Treatment note", key=keys + "note", placeholder="How the controls are applied.")
     field_error(errors, "note")
     show_form_error(errors)
-    actor = require_actor_notice()
+    actor = require_actor_notice(Permission.EDIT_RISKS)
     st.button(
         "Save the treatment",
         type="primary",
@@ -827,8 +829,6 @@ def acceptance_form(view: RiskView, errors: dict[str, str], renews: bool) -> Non
         )
         left, right = st.columns(2)
         with left:
-            st.text_input("Approved by *", key=keys + "approved_by")
-            field_error(errors, "approved_by")
             date_field(
                 "Approved on *",
                 key=keys + "approved_at",
@@ -855,7 +855,11 @@ def acceptance_form(view: RiskView, errors: dict[str, str], renews: bool) -> Non
         st.text_area("Why the organisation retains it *", key=keys + "rationale")
         field_error(errors, "rationale")
         show_form_error(errors)
-        actor = require_actor_notice()
+        st.caption(
+            "Recorded as approved by you, the signed-in approver. The owner of a risk above the "
+            "appetite cannot accept it."
+        )
+        actor = require_actor_notice(Permission.ACCEPT_RISKS)
         st.button(
             "Record the acceptance",
             type="primary",
@@ -889,7 +893,7 @@ def acceptance_list(view: RiskView, acceptances: pd.DataFrame) -> None:
                     icon=":material/block:",
                     on_click=revoke,
                     args=(view, int(row.id)),
-                    disabled=current_actor() is None,
+                    disabled=not may(Permission.ACCEPT_RISKS),
                 )
 
 
@@ -905,7 +909,7 @@ def render_identity(view: RiskView) -> None:
             seed_risk_fields(keys, risk.model_dump())
         show_form_error(errors)
         risk_fields(keys, errors)
-        actor = require_actor_notice()
+        actor = require_actor_notice(Permission.EDIT_RISKS)
         st.button(
             "Save the changes",
             key=keys + "save",
@@ -960,7 +964,7 @@ def render_history(view: RiskView) -> None:
     st.caption(
         "Newest first. Each rating keeps the level of the criteria version it was made under."
     )
-    st.page_link(RISK_CRITERIA, label="See the criteria versions", icon=":material/tune:")
+    page_link(RISK_CRITERIA, label="See the criteria versions", icon=":material/tune:")
 
 
 run_page(main)

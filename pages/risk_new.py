@@ -21,6 +21,7 @@ from assessments.identification import (
     suggestions,
     typical_rating,
 )
+from assessments.identity import Permission
 from assessments.inventory import AISystem
 from assessments.risks import RiskInput
 from assessments.store import criteria as criteria_store
@@ -33,15 +34,14 @@ from ui.common import (
     SYSTEM,
     SYSTEM_EDIT,
     attempt,
-    current_actor,
     database,
     flash,
     labelled,
     plain,
-    require_actor_notice,
     show_flash,
 )
-from ui.navigation import run_page
+from ui.identity import current_actor, require_actor_notice
+from ui.navigation import page_link, run_page
 from ui.risk_widgets import risk_fields, risk_values, seed_risk_fields
 
 PREFIX = "risknew_"
@@ -85,7 +85,7 @@ def choose_system(db: Database) -> AISystem | None:
     names = inventory_store.system_names(db, include_retired=False)
     if not names:
         st.info("There is no active or planned AI system yet: risks belong to a system.")
-        st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+        page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
         return None
     raw_system = st.query_params.get("system")
     preselected = int(raw_system) if raw_system and raw_system.isdigit() else None
@@ -105,7 +105,7 @@ def choose_system(db: Database) -> AISystem | None:
     if str(system_id) != raw_system:
         st.query_params["system"] = str(system_id)
     system = inventory_store.get_system(db, system_id)
-    st.page_link(
+    page_link(
         SYSTEM,
         label=f"Open {plain(system.name)}",
         icon=":material/memory:",
@@ -166,7 +166,7 @@ def render_draft(db: Database, system_id: int) -> bool:
         )
     with st.container(border=True):
         risk_fields(PREFIX, errors)
-        actor = require_actor_notice()
+        actor = require_actor_notice(Permission.EDIT_RISKS)
         with st.container(horizontal=True):
             st.button(
                 "Save the risk",

@@ -18,6 +18,7 @@ from assessments.colorado import (
     load_colorado_reference,
     no_result_note,
 )
+from assessments.identity import Permission
 from assessments.impact_next_step import impact_next_step
 from assessments.inventory import AISystem
 from assessments.questionnaire.model import Question, Questionnaire
@@ -44,18 +45,17 @@ from ui.common import (
     SYSTEM,
     attempt,
     class_badge,
-    current_actor,
     database,
     field_error,
     flash,
     labelled,
     plain,
     record_from_query,
-    require_actor_notice,
     show_flash,
     system_picker,
 )
-from ui.navigation import run_page
+from ui.identity import current_actor, require_actor_notice
+from ui.navigation import page_link, run_page
 
 SAVE_LABEL = "Screen and save"
 
@@ -129,18 +129,18 @@ def systems_to_screen(db: Database) -> None:
     names = inventory_store.system_names(db)
     empty = "The inventory is empty: add an AI system first, then screen it here."
     if system_picker(names, "Screen a system", key="scr_pick", empty=empty):
-        st.page_link(REGULATORY, label="All screenings", icon=":material/gavel:")
+        page_link(REGULATORY, label="All screenings", icon=":material/gavel:")
 
 
 def render_header(system: AISystem) -> None:
     with st.container(horizontal=True):
-        st.page_link(
+        page_link(
             SYSTEM,
             label=plain(system.name),
             icon=":material/arrow_back:",
             query_params={"id": system.id},
         )
-        st.page_link(REGULATORY, label="All screenings", icon=":material/gavel:")
+        page_link(REGULATORY, label="All screenings", icon=":material/gavel:")
     st.title(f"Regulatory screening: {plain(system.name)}", anchor=False)
     show_flash()
 
@@ -196,7 +196,7 @@ def save_screening(screen: Screen) -> None:
     saved, errors = attempt(
         lambda: screening_store.record_screening(
             screen.db,
-            current_actor() or "",
+            current_actor(),
             screen.system.id,
             answers_from_widgets(screen),
             st.session_state.get(f"{prefix}note", ""),
@@ -231,7 +231,7 @@ def show_impact_next_step(screen: Screen) -> None:
         "wizard": (IMPACT_WIZARD, {"id": str(step.response_id)}),
         "result": (IMPACT_RESULT, {"id": str(step.response_id)}),
     }[step.target]
-    st.page_link(page, label=step.action, icon=":material/diversity_3:", query_params=params)
+    page_link(page, label=step.action, icon=":material/diversity_3:", query_params=params)
 
 
 def show_result(screen: Screen, record: ScreeningRecord) -> None:
@@ -441,7 +441,7 @@ def show_obligation_editor(screen: Screen, rows: list[ChecklistRow]) -> None:
         st.caption(f"When: {plain(row.item.frequency)}")
     errors_key = f"{prefix}obligation_errors_{chosen}"
     errors: dict[str, str] = st.session_state.get(errors_key, {})
-    actor = require_actor_notice()
+    actor = require_actor_notice(Permission.SCREEN)
     with st.form(f"{prefix}obligation_form_{chosen}"):
         statuses = list(OBLIGATION_STATUSES)
         status = st.selectbox(
@@ -468,7 +468,7 @@ def show_obligation_editor(screen: Screen, rows: list[ChecklistRow]) -> None:
     if submitted:
         changed, refused = attempt(
             lambda: screening_store.update_obligation(
-                screen.db, actor or "", screen.system.id, chosen, status, owner, evidence
+                screen.db, actor, screen.system.id, chosen, status, owner, evidence
             )
         )
         if "form" in refused:
@@ -511,7 +511,7 @@ def show_questionnaire(screen: Screen) -> None:
     )
     field_error(errors, "note")
     preview(screen, answers)
-    actor = require_actor_notice()
+    actor = require_actor_notice(Permission.SCREEN)
     st.button(
         SAVE_LABEL,
         type="primary",

@@ -14,6 +14,7 @@ from streamlit.delta_generator import DeltaGenerator
 from assessments import catalog
 from assessments.compliance import MIME_TYPES, ComplianceView, file_name, load_view, soa_export
 from assessments.errors import ConflictError
+from assessments.identity import Permission
 from assessments.references import risk_reference
 from assessments.reports.tabular import encode
 from assessments.risks import RISK_STATUSES
@@ -36,15 +37,14 @@ from ui.common import (
     RISK,
     attempt,
     capped_list_note,
-    current_actor,
     database,
     field_error,
     flash,
     labelled,
     plain,
-    require_actor_notice,
     show_flash,
 )
+from ui.identity import current_actor, require_actor_notice
 from ui.navigation import run_page
 from ui.soa_widgets import show_finding
 
@@ -432,7 +432,7 @@ def render_editor(db: Database, control_id: str, entry: SoAEntry | None, today: 
             st.rerun()
     with st.form(prefix + "form"):
         entry_fields(prefix, errors, today)
-        actor = require_actor_notice()
+        actor = require_actor_notice(Permission.EDIT_SOA)
         with st.container(horizontal=True):
             submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
             reviewed_now = st.form_submit_button(
@@ -527,7 +527,7 @@ def save_entry(
         data = SoAEntryInput(control_id=control_id, **values)
         try:
             return soa_store.save_entry(
-                db, actor or "", data, expected_entry_id=st.session_state.get(prefix + "expected")
+                db, actor, data, expected_entry_id=st.session_state.get(prefix + "expected")
             )
         except ConflictError:
             st.session_state[prefix + "stale"] = True

@@ -8,6 +8,7 @@ import streamlit as st
 from assessments import vocab
 from assessments.audit_view import audit_export, labelled_changes, parse_state
 from assessments.errors import WorkbenchError
+from assessments.identity import Permission
 from assessments.inventory import AISystem, field_spec, retirement_notice, system_fields
 from assessments.store import audit as audit_store
 from assessments.store import inventory as inventory_store
@@ -24,12 +25,12 @@ from ui.common import (
     flash,
     plain,
     record_from_query,
-    require_actor_notice,
     show_flash,
     system_picker,
 )
+from ui.identity import require_actor_notice
 from ui.impact_widgets import system_impact_section
-from ui.navigation import run_page
+from ui.navigation import page_link, run_page
 from ui.risk_widgets import system_risks_section
 
 # An expander per change: the newest few, the whole history as a download.
@@ -51,7 +52,7 @@ def load_system(db: Database) -> AISystem:
 
 
 def render_header(db: Database, system: AISystem) -> None:
-    st.page_link(INVENTORY, label="All AI systems", icon=":material/arrow_back:")
+    page_link(INVENTORY, label="All AI systems", icon=":material/arrow_back:")
     st.title(plain(system.name), anchor=False)
     screening = screening_store.current_screening(db, system.id)
     with st.container(horizontal=True):
@@ -84,10 +85,10 @@ def render_retire(db: Database, system: AISystem) -> None:
     with st.popover("Retire…", icon=":material/archive:"):
         effects = inventory_store.retirement_effects(db, system.id)
         st.markdown("\n\n".join(retirement_notice(effects)))
-        actor = require_actor_notice()
+        actor = require_actor_notice(Permission.EDIT_INVENTORY)
         if st.button("Retire this system", type="primary", disabled=actor is None):
             try:
-                inventory_store.retire_system(db, actor or "", system.id, system.revision)
+                inventory_store.retire_system(db, actor, system.id, system.revision)
             except WorkbenchError as error:
                 st.error(plain(error))
             else:
@@ -97,10 +98,8 @@ def render_retire(db: Database, system: AISystem) -> None:
 
 def render_actions(db: Database, system: AISystem) -> None:
     with st.container(horizontal=True):
-        st.page_link(
-            SYSTEM_EDIT, label="Edit", icon=":material/edit:", query_params={"id": system.id}
-        )
-        st.page_link(
+        page_link(SYSTEM_EDIT, label="Edit", icon=":material/edit:", query_params={"id": system.id})
+        page_link(
             SCREENING,
             label="Regulatory screening",
             icon=":material/gavel:",

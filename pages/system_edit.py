@@ -12,6 +12,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from assessments.errors import ConflictError, FieldErrors
+from assessments.identity import Permission
 from assessments.inventory import (
     AISystem,
     AISystemInput,
@@ -32,10 +33,10 @@ from ui.common import (
     labelled,
     optional_record_from_query,
     plain,
-    require_actor_notice,
 )
 from ui.date_fields import date_field
-from ui.navigation import run_page
+from ui.identity import require_actor_notice
+from ui.navigation import page_link, run_page
 
 NO_ACTOR = "Enter your name in the sidebar first: every change records who made it."
 
@@ -57,7 +58,7 @@ def load_system(db: Database) -> AISystem | None:
         lambda system_id: inventory_store.get_system(db, system_id),
         title="Edit AI system",
         noun="AI system",
-        alternatives=lambda: st.page_link(
+        alternatives=lambda: page_link(
             INVENTORY, label="All AI systems", icon=":material/arrow_back:"
         ),
     )
@@ -82,7 +83,7 @@ def load_into_widgets(form: Form) -> None:
 
 def render_header(form: Form, errors: dict[str, str]) -> None:
     if form.editing:
-        st.page_link(
+        page_link(
             SYSTEM,
             label=plain(form.editing.name),
             icon=":material/arrow_back:",
@@ -90,7 +91,7 @@ def render_header(form: Form, errors: dict[str, str]) -> None:
         )
         st.title("Edit AI system")
     else:
-        st.page_link(INVENTORY, label="All AI systems", icon=":material/arrow_back:")
+        page_link(INVENTORY, label="All AI systems", icon=":material/arrow_back:")
         st.title("Add an AI system")
     st.caption("Fields marked * are required. Nothing is saved until you press Save.")
     if errors.get("form"):
@@ -139,7 +140,7 @@ def render_namesake(form: Form, db: Database) -> None:
     namesake = inventory_store.find_system_by_name(db, st.session_state.get(form.key("name")) or "")
     if namesake is None or (form.editing is not None and namesake.id == form.editing.id):
         return
-    st.page_link(
+    page_link(
         SYSTEM,
         label=f"Open {plain(namesake.name)}",
         icon=":material/open_in_new:",
@@ -158,7 +159,7 @@ def render_form(form: Form, db: Database, errors: dict[str, str]) -> tuple[bool,
                 for spec in system_fields():
                     if spec.side == side:
                         render_field(form, db, spec, errors)
-        actor = require_actor_notice()
+        actor = require_actor_notice(Permission.EDIT_INVENTORY)
         submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
     return submitted, actor
 

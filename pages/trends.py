@@ -40,7 +40,7 @@ from ui.common import (
     database,
 )
 from ui.leadership_widgets import RETIRED_MARK, cached_figure, portfolio_filters, system_choices
-from ui.navigation import run_page
+from ui.navigation import page_link, run_page
 
 ALL_RISKS = 0  # the "all its risks" choice (None would read as "nothing chosen")
 SPANS = {12: "Last 12 months", 24: "Last 2 years", 36: "Last 3 years", 60: "Last 5 years"}
@@ -74,8 +74,8 @@ def render_no_history() -> None:
         "the risks of an AI system, or load the demo portfolio from Home."
     )
     with st.container(horizontal=True):
-        st.page_link(RISK_NEW, label="Identify risks", icon=":material/add_alert:")
-        st.page_link(HOME, label="Load the demo portfolio", icon=":material/home:")
+        page_link(RISK_NEW, label="Identify risks", icon=":material/add_alert:")
+        page_link(HOME, label="Load the demo portfolio", icon=":material/home:")
 
 
 # --- risks per level over time -------------------------------------------------------------------
@@ -159,7 +159,7 @@ def render_level_trend(
             else " Choose 'Current' to follow the figure the register and the portfolio show."
         )
     )
-    st.page_link(
+    page_link(
         PORTFOLIO,
         label="See the whole portfolio as it stood on a past day ('As of' on the Portfolio)",
         icon=":material/history:",
@@ -323,13 +323,13 @@ def render_path(figure: go.Figure, system_id: int, risk_id: int | None) -> None:
     )
     with st.container(horizontal=True):
         if risk_id is not None:
-            st.page_link(
+            page_link(
                 RISK,
                 label="Open the risk",
                 query_params={"id": int(risk_id)},
                 icon=":material/warning:",
             )
-        st.page_link(
+        page_link(
             REGISTER,
             label="The system's risk register",
             query_params={"system": int(system_id)},

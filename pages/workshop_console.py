@@ -1,13 +1,15 @@
 """The facilitator's console, fit for the projector: the join code and QR code, who has voted
 (live), the reveal with the spread, rounds, the consensus with its dissent, and the minutes.
 
-Opened with ?id=<workshop> (without a usable id it lists the workshops to open). The
-facilitator key is typed into a password field (or handed over by the planning page) and kept
-in this browser session only, never in the address, where it would stay in the browser's
-history and show on the projector. The page draws the controls only
-for the key's holder, but every action is checked again by the store: hiding a button is not
-access control. Every action records the name given in the sidebar. The live count is a
-fragment that re-queries DuckDB every second (never cached).
+Opened with ?id=<workshop> (without a usable id it lists the workshops to open). Signed in,
+the facilitator role opens the console of any workshop (a colleague can take over one whose
+facilitator is away); a person without the role is refused. In local mode a typed name proves
+nothing, so the facilitator key decides: it is typed into a password field (or handed over by
+the planning page) and kept in this browser session only, never in the address, where it would
+stay in the browser's history and show on the projector. The page draws the controls only for
+those the store lets in, and every action is checked again by the store: hiding a button is not
+access control. Every action records the person acting. The live count is a fragment that
+re-queries DuckDB every second (never cached).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import streamlit as st
 
 from assessments.charts.workshop import qr_png, vote_matrix_figure
 from assessments.criteria import RiskCriteria, ScaleName
+from assessments.errors import WorkbenchError
+from assessments.identity import Actor, Permission, refusal
 from assessments.reports.minutes import file_stem, minutes_markdown, minutes_pdf
 from assessments.risks import TIERS
 from assessments.store import workshop_consensus, workshop_sessions, workshop_votes
@@ -69,10 +73,10 @@ from ui.common import (
     flash,
     plain,
     record_from_query,
-    require_actor_notice,
     show_flash,
 )
-from ui.navigation import run_page
+from ui.identity import current_actor, require_actor_notice
+from ui.navigation import page_link, run_page
 
 PHASE_LABELS = {
     PHASE_WAITING: "not started",
@@ -103,7 +107,7 @@ class Console:
     # Who a dissenting member is shown as: a pseudonym when the workshop is anonymised,
     # exactly as in the minutes and the export.
     shown_name: dict[str, str]
-    actor: str | None = None
+    actor: Actor | None = None
     projector: bool = False
 
     @property
@@ -113,6 +117,13 @@ class Console:
     @property
     def no_actor(self) -> bool:
         return self.actor is None
+
+    @property
+    def acting(self) -> Actor:
+        """The person behind a facilitator action (its button is disabled without one)."""
+        if self.actor is None:
+            raise WorkbenchError("Give your name before running the workshop.")
+        return self.actor
 
 
 def main() -> None:
@@ -124,7 +135,7 @@ def main() -> None:
         hint="Choose the workshop to open its console:",
         alternatives=lambda: workshop_choices(db),
     )
-    key = facilitator_key(db, workshop)
+    key = facilitator_key(db, workshop, current_actor())
     console = load_console(db, workshop, key)
     actor = render_header(workshop)
     render_new_key(workshop)
@@ -154,20 +165,21 @@ def workshop_choices(db: Database) -> None:
     if listed.empty:
         st.caption("There are no workshops yet: plan one on the Workshops page.")
     for row in listed.itertuples():
-        st.page_link(
+        page_link(
             WORKSHOP_CONSOLE,
             label=f"{markdown_text(row.title)} ({row.status}, {row.created_at:%Y-%m-%d})",
             icon=":material/co_present:" if row.status == "open" else ":material/lock:",
             query_params={"id": str(row.id)},
         )
     capped_list_note(len(listed), workshop_sessions.workshop_count(db), "workshops")
-    st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
+    page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
 
 
-def facilitator_key(db: Database, workshop: Workshop) -> str:
-    """The key this session holds. A closed workshop can be reviewed by anyone (every round is
-    revealed and nothing can change); an open one needs the key, since its console steers the
-    votes: without it, the page asks for it and stops."""
+def facilitator_key(db: Database, workshop: Workshop, actor: Actor | None) -> str:
+    """The key this session holds (none is needed signed in). A closed workshop can be reviewed
+    by anyone (every round is revealed and nothing can change); an open one steers the votes,
+    so it needs the facilitator role when signed in (else the page refuses and stops) and the
+    key in local mode (else the page asks for it and stops)."""
     key_slot = WORKSHOP_KEY.format(workshop.id)
     # Addresses made before the key left the URL carried it as ?key=: drop it from the address
     # unused, so the console never teaches anyone to put the key in a link.
@@ -175,9 +187,20 @@ def facilitator_key(db: Database, workshop: Workshop) -> str:
     if key_in_address:
         del st.query_params["key"]
     key = str(st.session_state.get(key_slot) or "")
-    if workshop.is_open and not workshop_sessions.is_facilitator(db, workshop.id, key):
+    if workshop.is_open and not workshop_sessions.console_access(db, actor, workshop.id, key):
+        if actor is not None and actor.verified:
+            refuse(workshop, actor)
         ask_for_key(db, workshop, key_slot, key_in_address)
     return key
+
+
+def refuse(workshop: Workshop, actor: Actor) -> None:
+    """Signed in without the facilitator role: no key form, since a key does not stand in for
+    the role."""
+    st.title(markdown_text(workshop.title))
+    st.warning(plain(refusal(actor, Permission.FACILITATE)), icon=":material/lock:")
+    page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
+    st.stop()
 
 
 def ask_for_key(db: Database, workshop: Workshop, key_slot: str, key_in_address: bool) -> None:
@@ -203,7 +226,7 @@ def ask_for_key(db: Database, workshop: Workshop, key_slot: str, key_in_address:
         else:
             st.session_state[KEY_ERROR] = "That is not this workshop's facilitator key."
         st.rerun()
-    st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
+    page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
     st.stop()
 
 
@@ -239,9 +262,9 @@ def step_label(criteria: RiskCriteria, scale: ScaleName) -> Callable[[int], str]
 # --- header and projector block ------------------------------------------------------------------
 
 
-def render_header(workshop: Workshop) -> str | None:
+def render_header(workshop: Workshop) -> Actor | None:
     """The title and what the workshop rates; the actor of every facilitator action."""
-    st.page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
+    page_link(WORKSHOPS, label="All workshops", icon=":material/arrow_back:")
     st.title(markdown_text(workshop.title))
     status = "open" if workshop.is_open else "closed"
     st.caption(
@@ -250,9 +273,9 @@ def render_header(workshop: Workshop) -> str | None:
         f"{markdown_text(', '.join(workshop.system_names))}"
     )
     show_flash()
-    # Every facilitator action records who did it: the name given in the sidebar, as on every
-    # page.
-    return require_actor_notice() if workshop.is_open else None
+    # Every facilitator action records who did it: the signed-in person, or in local mode the
+    # name given in the sidebar, as on every page.
+    return require_actor_notice(Permission.FACILITATE) if workshop.is_open else None
 
 
 def render_new_key(workshop: Workshop) -> None:
@@ -457,7 +480,7 @@ def save_note(console: Console, item: WorkshopItem, round_number: int, note_key:
     act(
         lambda: workshop_consensus.save_note(
             console.db,
-            str(console.actor),
+            console.acting,
             console.workshop.id,
             console.key,
             item.risk_id,
@@ -573,7 +596,7 @@ def record(console: Console, item: WorkshopItem, prefix: str) -> None:
     _, new_errors = attempt(
         lambda: workshop_consensus.record_consensus(
             console.db,
-            str(console.actor),
+            console.acting,
             console.workshop.id,
             console.key,
             item.risk_id,
@@ -660,7 +683,7 @@ def render_no_item(console: Console) -> None:
 
 def go_to(console: Console, risk_id: int) -> Callable[[], None]:
     return lambda: workshop_votes.go_to_item(
-        console.db, str(console.actor), console.workshop.id, console.key, risk_id
+        console.db, console.acting, console.workshop.id, console.key, risk_id
     )
 
 
@@ -689,7 +712,7 @@ def render_item(console: Console, current: ItemState) -> None:
         ):
             act(
                 lambda: workshop_votes.reveal_votes(
-                    db, str(console.actor), workshop.id, console.key, item.risk_id
+                    db, console.acting, workshop.id, console.key, item.risk_id
                 ),
                 f"Round {current.rounds} revealed.",
             )
@@ -732,7 +755,7 @@ def render_after_reveal(console: Console, item: WorkshopItem, current: ItemState
     ):
         act(
             lambda: workshop_votes.start_new_round(
-                console.db, str(console.actor), console.workshop.id, console.key, item.risk_id
+                console.db, console.acting, console.workshop.id, console.key, item.risk_id
             ),
             f"Round {current.rounds + 1} is open for votes.",
         )
@@ -813,7 +836,7 @@ def render_closing(console: Console) -> None:
         if st.button("Close the workshop", disabled=not sure or console.no_actor, type="primary"):
             act(
                 lambda: workshop_sessions.close_workshop(
-                    console.db, str(console.actor), console.workshop.id, console.key
+                    console.db, console.acting, console.workshop.id, console.key
                 ),
                 "The workshop is closed.",
             )

@@ -1,5 +1,9 @@
 """Committee workshops: the list, the minutes, and planning a new one (risks picked from the
-register or drafted on the spot)."""
+register or drafted on the spot).
+
+Signed in, the person who creates a workshop facilitates it and its console opens by their
+facilitator role. In local mode the facilitator is a typed name, and the console is opened with
+a key shown once, since a typed name proves nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import streamlit as st
 
 from assessments import catalog, vocab
 from assessments.exports import EXPORTS, build_export
+from assessments.identity import Actor, Permission
 from assessments.reports.minutes import file_stem, minutes_pdf
 from assessments.risks import TIERS, RiskInput
 from assessments.store import workshop_consensus, workshop_sessions
@@ -32,14 +37,14 @@ from ui.common import (
     WORKSHOP_NEW_KEY,
     attempt,
     capped_list_note,
-    current_actor,
     database,
     field_error,
+    flash,
     labelled,
-    require_actor_notice,
     show_flash,
 )
-from ui.navigation import run_page
+from ui.identity import current_actor, require_actor_notice
+from ui.navigation import opens, page_link, run_page
 
 PREFIX = "ws_new_"
 DRAFTS = PREFIX + "drafts"
@@ -52,10 +57,11 @@ WORKSHOPS_SHOWN = LINK_LIMIT // 2
 
 def main() -> None:
     db = database()
+    actor = current_actor()
     render_header()
     systems = system_names(db, include_retired=False)
-    render_workshop_list(db)
-    render_planning(db, systems)
+    render_workshop_list(db, actor)
+    render_planning(db, systems, actor)
 
 
 def render_header() -> None:
@@ -71,9 +77,10 @@ def render_header() -> None:
 # --- the list ------------------------------------------------------------------------------------
 
 
-def render_workshop_list(db: Database) -> None:
+def render_workshop_list(db: Database, actor: Actor | None) -> None:
+    console = opens(WORKSHOP_CONSOLE)
     workshops = workshop_sessions.list_workshops(db, limit=WORKSHOPS_SHOWN)
-    st.page_link(
+    page_link(
         WORKSHOP_JOIN, label="Join a workshop as a participant", icon=":material/how_to_vote:"
     )
     if workshops.empty:
@@ -83,7 +90,7 @@ def render_workshop_list(db: Database) -> None:
             icon=":material/groups:",
         )
     for row in workshops.itertuples():
-        render_workshop_box(db, row)
+        render_workshop_box(db, row, console)
     capped_list_note(
         len(workshops),
         workshop_sessions.workshop_count(db),
@@ -96,7 +103,7 @@ def render_workshop_list(db: Database) -> None:
     )
 
 
-def render_workshop_box(db: Database, row: Any) -> None:
+def render_workshop_box(db: Database, row: Any, console: bool) -> None:
     with st.container(border=True):
         heading, actions = st.columns([3, 2], vertical_alignment="center")
         with heading:
@@ -110,13 +117,14 @@ def render_workshop_box(db: Database, row: Any) -> None:
                 f"{row.recorded} of {row.items} items recorded · {row.participants} participants"
             )
         with actions:
-            console, minutes = st.columns(2)
-            console.page_link(
-                WORKSHOP_CONSOLE,
-                label="Console" if row.status == "open" else "Review",
-                icon=":material/co_present:",
-                query_params={"id": str(row.id)},
-            )
+            console_column, minutes = st.columns(2)
+            if console:
+                console_column.page_link(
+                    WORKSHOP_CONSOLE,
+                    label="Console" if row.status == "open" else "Review",
+                    icon=":material/co_present:",
+                    query_params={"id": str(row.id)},
+                )
             minutes.download_button(
                 "Minutes",
                 data=lambda workshop_id=row.id: minutes_pdf(
@@ -133,20 +141,22 @@ def render_workshop_box(db: Database, row: Any) -> None:
 # --- planning a new workshop ---------------------------------------------------------------------
 
 
-def render_planning(db: Database, systems: dict[int, str]) -> None:
+def render_planning(db: Database, systems: dict[int, str], actor: Actor | None) -> None:
     st.subheader("Plan a workshop")
     if not systems:
         st.info(
             "Add an AI system first: a workshop rates the risks of one or more AI systems.",
             icon=":material/memory:",
         )
-        st.page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
+        page_link(SYSTEM_EDIT, label="Add an AI system", icon=":material/add:")
         return
     errors: dict[str, str] = st.session_state.get(ERRORS, {})
     drafts: list[dict[str, Any]] = st.session_state.setdefault(DRAFTS, [])
-    if not st.session_state.get(PREFIX + "facilitator"):
-        st.session_state[PREFIX + "facilitator"] = current_actor() or ""
-    chosen_systems = render_title_and_systems(systems, errors)
+    # Local mode: the typed facilitator field starts with the name typed in the sidebar.
+    typed_name = actor is not None and not actor.verified
+    if typed_name and not st.session_state.get(PREFIX + "facilitator"):
+        st.session_state[PREFIX + "facilitator"] = actor.name
+    chosen_systems = render_title_and_systems(systems, errors, actor)
     render_risk_choice(db, chosen_systems, errors)
     render_drafts(systems, drafts, errors)
     with st.expander("Draft a new risk to rate", expanded=False):
@@ -162,7 +172,9 @@ def forget_errors(*fields: str) -> None:
     st.session_state[ERRORS] = {field: text for field, text in kept.items() if field not in fields}
 
 
-def render_title_and_systems(systems: dict[int, str], errors: dict[str, str]) -> list[int]:
+def render_title_and_systems(
+    systems: dict[int, str], errors: dict[str, str], actor: Actor | None
+) -> list[int]:
     st.text_input(
         "Title *",
         key=PREFIX + "title",
@@ -172,13 +184,17 @@ def render_title_and_systems(systems: dict[int, str], errors: dict[str, str]) ->
         args=("title",),
     )
     field_error(errors, "title")
-    st.text_input(
-        "Facilitator *",
-        key=PREFIX + "facilitator",
-        max_chars=NAME_MAX,
-        on_change=forget_errors,
-        args=("facilitator",),
-    )
+    if actor is not None and actor.verified:
+        st.markdown(f"**Facilitator:** {markdown_text(actor.name)} (you)")
+        st.caption("Any signed-in facilitator can run its console, for example when you are away.")
+    else:
+        st.text_input(
+            "Facilitator *",
+            key=PREFIX + "facilitator",
+            max_chars=NAME_MAX,
+            on_change=forget_errors,
+            args=("facilitator",),
+        )
     field_error(errors, "facilitator")
     chosen_systems: list[int] = st.multiselect(
         "AI systems *",
@@ -361,17 +377,19 @@ def render_create(
         st.error("Nothing was saved: please correct the fields marked above.")
     if errors.get("form"):
         st.error(errors["form"])
-    actor = require_actor_notice()
-    if st.button("Create the workshop", type="primary", disabled=actor is None):
-        create(db, str(actor), chosen_systems, drafts)
+    actor = require_actor_notice(Permission.FACILITATE)
+    clicked = st.button("Create the workshop", type="primary", disabled=actor is None)
+    if clicked and actor is not None:
+        create(db, actor, chosen_systems, drafts)
 
 
 def create(
-    db: Database, actor: str, chosen_systems: list[int], drafts: list[dict[str, Any]]
+    db: Database, actor: Actor, chosen_systems: list[int], drafts: list[dict[str, Any]]
 ) -> None:
+    typed_facilitator = st.session_state.get(PREFIX + "facilitator") or ""
     values = {
         "title": st.session_state.get(PREFIX + "title") or "",
-        "facilitator": st.session_state.get(PREFIX + "facilitator") or "",
+        "facilitator": actor.name if actor.verified else typed_facilitator,
         "system_ids": list(chosen_systems),
         "risk_ids": list(st.session_state.get(PREFIX + "risks") or []),
         "drafts": drafts,
@@ -386,11 +404,16 @@ def create(
         for name in list(st.session_state):
             if str(name).startswith(PREFIX):
                 del st.session_state[name]
-        # The key stays in this session, never in the address (browser history, the
-        # projector's address bar); the console shows it once so the facilitator can keep it.
         workshop_id = created.workshop.id
-        st.session_state[WORKSHOP_KEY.format(workshop_id)] = created.facilitator_key
-        st.session_state[WORKSHOP_NEW_KEY.format(workshop_id)] = created.facilitator_key
+        if actor.verified:
+            # The facilitator role opens the console: no key to keep.
+            flash(f"Workshop '{created.workshop.title}' created: share its join code in the room.")
+        else:
+            # The key stays in this session, never in the address (browser history, the
+            # projector's address bar); the console shows it once so the facilitator can keep
+            # it.
+            st.session_state[WORKSHOP_KEY.format(workshop_id)] = created.facilitator_key
+            st.session_state[WORKSHOP_NEW_KEY.format(workshop_id)] = created.facilitator_key
         st.switch_page(WORKSHOP_CONSOLE, query_params={"id": str(workshop_id)})
     st.session_state[ERRORS] = new_errors
     st.rerun()

@@ -72,14 +72,17 @@ def demo_db(demo_db_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def app_test(db_path: Path) -> Callable[..., object]:
+def app_test(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
     """Build an AppTest of app.py on this test's database (the cached connection is reset)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from ui.common import ACTOR_STATE
+    from ui.identity import ACTOR_STATE
 
     st.cache_resource.clear()
+    # Page tests type a name (local mode); tests of sign-in set AIMS_AUTH, `at.secrets` and
+    # `at.user` themselves.
+    monkeypatch.setenv("AIMS_AUTH", "local")
 
     def make(page: str | None = None, actor: str | None = "Test User", **query: str) -> AppTest:
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
@@ -108,7 +111,8 @@ def live_app_factory(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
             database = Database(db_file)
             prepare(database)
             database.close()
-        app = LiveApp(db_file)
+        # Browser tests type names (local mode) unless they sign in (test_sign_in_browser).
+        app = LiveApp(db_file, env={"AIMS_AUTH": "local"})
         apps.append(app)
         return app
 
@@ -129,3 +133,12 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
         yield chromium
         chromium.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With `-n 2` (pytest-xdist, --dist loadgroup) the browser tests run one after another on
+    one worker, beside the domain and page tests on the other: two browsers and two servers at
+    once would share two cores with nothing else left."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))

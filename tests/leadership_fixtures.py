@@ -110,10 +110,9 @@ def build_portfolio(db: Database) -> Portfolio:
     approved = m8 + timedelta(days=6)
     risk_store.record_acceptance(
         db,
-        ACTOR,
+        "Chief Risk Officer",
         AcceptanceInput(
             risk_id=r2,
-            approved_by="Chief Risk Officer",
             approved_at=approved,
             rationale="Retained while the access review runs.",
             valid_until=approved + timedelta(days=60),

@@ -1,16 +1,11 @@
-"""What every page shares: the database of this process, the acting user, and small widgets.
-
-This is the only place that knows who the user is: a real sign-in replaces `current_actor`
-and `identity_sidebar` without touching the pages.
-"""
+"""What every page shares: the database of this process, page names and small widgets. Who
+the user is lives in ui/identity.py."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn, TypeVar
-from urllib.parse import quote, unquote
 
 import streamlit as st
 from pydantic import ValidationError
@@ -24,16 +19,12 @@ from assessments.errors import (
     field_messages,
 )
 from assessments.regulatory import CLASS_COLOURS, class_label
-from assessments.store.db import ACTOR_MAX_LENGTH, Database
+from assessments.store.db import Database
 from assessments.text import escape_markdown, shorten
 
 Record = TypeVar("Record")
 Result = TypeVar("Result")
 
-ACTOR_KEY = "actor_name"
-ACTOR_STATE = "_actor_name_kept"
-_ACTOR_COOKIE = "aims_actor"
-_ACTOR_COOKIE_PENDING = "_actor_cookie_pending"
 
 # Page files, so links and switches name pages in one place.
 HOME = "pages/home.py"
@@ -57,6 +48,7 @@ IMPACT_RESULT = "pages/impact_result.py"  # ?id=<response id>
 WORKSHOPS = "pages/workshops.py"
 WORKSHOP_CONSOLE = "pages/workshop_console.py"  # ?id=<workshop id> (the key never in the URL)
 WORKSHOP_JOIN = "pages/workshop_join.py"  # ?code=<join code>&token=<participant token>
+PEOPLE = "pages/people.py"
 # Session key holding a new workshop's facilitator key until its facilitator confirms keeping it.
 WORKSHOP_NEW_KEY = "workshop_new_key_{}"
 # Session key holding a workshop's facilitator key for this browser session (a reload asks again).
@@ -94,64 +86,6 @@ def database() -> Database:
         st.error(str(error))
         st.stop()
         raise
-
-
-def current_actor() -> str | None:
-    """The name the user gave in the sidebar, or None."""
-    name = str(st.session_state.get(ACTOR_STATE) or "").strip()
-    return name or None
-
-
-def _remember_actor() -> None:
-    """The sidebar field changed: keep the name and write it to the browser's cookie."""
-    st.session_state[ACTOR_STATE] = str(st.session_state.get(ACTOR_KEY) or "").strip()
-    st.session_state[_ACTOR_COOKIE_PENDING] = True
-
-
-def identity_sidebar() -> None:
-    """Ask for the user's name; it is the actor on every write.
-
-    The name is kept in the session under a plain key (st.switch_page clears widget values)
-    and in a cookie of this browser, so a reload or a new tab does not ask again. A real
-    sign-in replaces this function and `current_actor`.
-    """
-    if ACTOR_STATE not in st.session_state:
-        cookie = st.context.cookies.get(_ACTOR_COOKIE)
-        remembered = unquote(cookie) if isinstance(cookie, str) else ""
-        st.session_state[ACTOR_STATE] = remembered.strip()[:ACTOR_MAX_LENGTH]
-    st.session_state[ACTOR_KEY] = st.session_state[ACTOR_STATE]
-    with st.sidebar:
-        st.text_input(
-            "Your name",
-            key=ACTOR_KEY,
-            max_chars=ACTOR_MAX_LENGTH,
-            placeholder="e.g. Dana Whitfield",
-            help="Recorded as 'who' on every change you make (the audit trail). Remembered in "
-            "this browser.",
-            on_change=_remember_actor,
-        )
-        if not current_actor():
-            st.caption("Give your name to make changes; reading needs none.")
-        if st.session_state.pop(_ACTOR_COOKIE_PENDING, False):
-            value = json.dumps(quote(current_actor() or ""))
-            age = 0 if current_actor() is None else 400 * 24 * 3600
-            st.html(
-                f"<script>document.cookie = '{_ACTOR_COOKIE}=' + {value} + "
-                f"'; path=/; max-age={age}; SameSite=Strict';</script>",
-                unsafe_allow_javascript=True,
-            )
-
-
-def require_actor_notice() -> str | None:
-    """The actor, or a visible note next to a form explaining why saving is disabled."""
-    actor = current_actor()
-    if actor is None:
-        st.warning(
-            "Enter your name in the sidebar (top left) before saving: every change "
-            "records who made it.",
-            icon=":material/person:",
-        )
-    return actor
 
 
 def plain(text: object) -> str:

@@ -12,6 +12,7 @@ from assessments.questionnaire.model import Questionnaire
 from assessments.store import impact as impact_store
 from assessments.store.db import Database
 from ui.common import IMPACT_ASSESSMENTS, IMPACT_RESULT, IMPACT_WIZARD, plain
+from ui.navigation import page_link
 
 
 def system_impact_section(database: Database, system: AISystem) -> None:
@@ -21,7 +22,7 @@ def system_impact_section(database: Database, system: AISystem) -> None:
     if not history:
         st.caption("No impact assessment yet.")
         if system.status != "retired":
-            st.page_link(
+            page_link(
                 IMPACT_ASSESSMENTS,
                 label="Start the impact assessment",
                 icon=":material/play_arrow:",
@@ -52,20 +53,20 @@ def system_impact_section(database: Database, system: AISystem) -> None:
         )
     with st.container(horizontal=True):
         if newest.editable:
-            st.page_link(
+            page_link(
                 IMPACT_WIZARD,
                 label="Continue the questionnaire",
                 icon=":material/edit_note:",
                 query_params={"id": str(newest.id)},
             )
-        st.page_link(
+        page_link(
             IMPACT_RESULT,
             label="See the result",
             icon=":material/assessment:",
             query_params={"id": str(newest.id)},
         )
         if newest.status == "approved" and system.status != "retired":
-            st.page_link(
+            page_link(
                 IMPACT_ASSESSMENTS,
                 label="Re-assess",
                 icon=":material/restart_alt:",
@@ -92,7 +93,7 @@ def missing_answer_links(
     st.error(plain(error) + " Answer these, then submit again:")
     titles = {section.id: section.title for section in questionnaire.sections}
     for item in error.missing:
-        st.page_link(
+        page_link(
             IMPACT_WIZARD,
             label=plain(f"{titles[item.section_id]}: {item.text}"),
             icon=":material/error:",

@@ -21,6 +21,7 @@ from assessments.store import register as register_store
 from assessments.store import risk_summary
 from assessments.store.db import Database
 from ui.common import REGISTER, RISK, RISK_NEW, capped_list_note, field_error, labelled, plain
+from ui.navigation import page_link
 
 SYSTEM_RISK_LINKS = 10
 RISK_FIELDS = (
@@ -235,7 +236,7 @@ def system_risks_section(database: Database, system_id: int) -> None:
                 where = f"inherent {row.inherent_level}, no residual rating yet"
             else:
                 where = "not rated yet"
-            st.page_link(
+            page_link(
                 RISK,
                 label=plain(f"{row.title} · {where}"),
                 icon=":material/warning:",
@@ -247,13 +248,13 @@ def system_risks_section(database: Database, system_id: int) -> None:
             "risks (the most recently identified)",
         )
     with st.container(horizontal=True):
-        st.page_link(
+        page_link(
             RISK_NEW,
             label="Identify risks",
             icon=":material/add_alert:",
             query_params={"system": system_id},
         )
-        st.page_link(
+        page_link(
             REGISTER,
             label="Risk register of this system",
             icon=":material/table_view:",

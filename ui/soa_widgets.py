@@ -10,6 +10,7 @@ import streamlit as st
 from assessments.references import risk_reference
 from assessments.soa import TREATED_BUT_NOT_APPLICABLE, Finding
 from ui.common import RISK, plain
+from ui.navigation import page_link
 
 # As many risks as a finding's message names ('risks … and 10 more'); the control's
 # own list in the SoA editor links them all (capped, with a download).
@@ -22,7 +23,7 @@ def risk_links(risk_ids: Sequence[int], limit: int = FINDING_RISK_LINKS) -> None
         return
     with st.container(horizontal=True):
         for risk_id in risk_ids[:limit]:
-            st.page_link(
+            page_link(
                 RISK,
                 label=plain(risk_reference(risk_id)),
                 query_params={"id": str(int(risk_id))},

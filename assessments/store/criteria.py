@@ -20,6 +20,7 @@ from assessments.criteria import (
     to_export_dict,
 )
 from assessments.errors import ConflictError, NotFoundError
+from assessments.identity import Actor, Permission, requires
 from assessments.store import risk_rules as rules
 from assessments.store.db import Database, Transaction
 
@@ -138,9 +139,10 @@ def levels_in_use(
     return {level: " and ".join(parts) for level, parts in usage.items()}
 
 
+@requires(Permission.EDIT_CRITERIA)
 def save_criteria(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     criteria: RiskCriteria,
     note: str = "",
     expected_version: int | None = None,

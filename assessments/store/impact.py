@@ -25,6 +25,7 @@ from assessments.answer_files import answer_text
 from assessments.criteria import default_criteria, map_rating
 from assessments.dates import export_timestamp
 from assessments.errors import ConflictError, NotFoundError, WorkbenchError
+from assessments.identity import Actor, Permission, requires
 from assessments.impact import (
     DEFAULT_QUESTIONNAIRE,
     ImpactReport,
@@ -224,7 +225,7 @@ def _rescore(
     questionnaire: Questionnaire,
     answers: Mapping[str, Any],
     *,
-    actor: str,
+    actor: Actor | str,
     at: datetime,
     extra: Mapping[str, Any] | None = None,
 ) -> ScoreResult:
@@ -333,7 +334,7 @@ def _insert_answer(
     value: Any,
     previous: Any,
     *,
-    actor: str,
+    actor: Actor | str,
     at: datetime,
     carried_from: int | None = None,
     from_inventory: bool = False,
@@ -481,9 +482,10 @@ def insert_response(
     return created
 
 
+@requires(Permission.ANSWER_IMPACT)
 def start_assessment(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     system_id: int,
     questionnaire_id: str = DEFAULT_QUESTIONNAIRE,
 ) -> ImpactResponse:
@@ -579,8 +581,9 @@ def write_answers(
     return changed
 
 
+@requires(Permission.ANSWER_IMPACT)
 def save_answer(
-    database: Database, actor: str, response_id: int, question_id: str, value: Any
+    database: Database, actor: Actor | str, response_id: int, question_id: str, value: Any
 ) -> AnswerOutcome:
     """Save one answer as a draft the moment it is given (AnswerError: refused, nothing saved)."""
     return database.write(
@@ -595,9 +598,10 @@ class ImportOutcome:
     notes: list[str] = field(default_factory=list)
 
 
+@requires(Permission.ANSWER_IMPACT)
 def import_answers(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     response_id: int,
     content: bytes | str,
     name: str = "the answer file",
@@ -696,7 +700,8 @@ def apply_transition(
             transaction, response_id, questionnaire, answers, actor=actor, at=when, extra=extra
         )
     else:
-        check_reviewer(actor, response.submitted_by)
+        reviewer = transaction.identity if acting_as is None and transaction.identity else actor
+        check_reviewer(reviewer, response.submitted_by)
         stamp = "approved" if action == "approve" else "returned"
         transaction.execute(
             f"UPDATE impact_responses SET status = ?, {stamp}_by = ?, {stamp}_at = ?,"
@@ -714,22 +719,27 @@ def apply_transition(
     return after
 
 
-def submit(database: Database, actor: str, response_id: int) -> ImpactResponse:
+@requires(Permission.ANSWER_IMPACT)
+def submit(database: Database, actor: Actor | str, response_id: int) -> ImpactResponse:
     """Send for approval; MissingAnswersError lists every required answer still missing."""
     return database.write(
         actor, lambda transaction: apply_transition(transaction, response_id, "submit")
     )
 
 
-def approve(database: Database, actor: str, response_id: int, comment: str = "") -> ImpactResponse:
+@requires(Permission.APPROVE_IMPACT)
+def approve(
+    database: Database, actor: Actor | str, response_id: int, comment: str = ""
+) -> ImpactResponse:
     """Sign off a submitted response (not by its submitter); its answers are locked for good."""
     return database.write(
         actor, lambda transaction: apply_transition(transaction, response_id, "approve", comment)
     )
 
 
+@requires(Permission.APPROVE_IMPACT)
 def return_for_changes(
-    database: Database, actor: str, response_id: int, comment: str
+    database: Database, actor: Actor | str, response_id: int, comment: str
 ) -> ImpactResponse:
     """Send a submitted response back to its author with the reviewer's comment."""
     return database.write(
@@ -1068,8 +1078,13 @@ def _system_in(transaction: Transaction, system_id: int) -> AISystem:
     return AISystem.model_validate(dict(zip(columns, row, strict=True)))
 
 
+@requires(Permission.EDIT_RISKS)
 def add_suggested_risk(
-    database: Database, actor: str, response_id: int, question_id: str, trigger_index: int = 0
+    database: Database,
+    actor: Actor | str,
+    response_id: int,
+    question_id: str,
+    trigger_index: int = 0,
 ) -> int:
     """Add one suggested risk to the register, not yet rated; returns its id.
 

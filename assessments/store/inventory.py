@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from assessments.errors import ConflictError, NotFoundError
+from assessments.identity import Actor, Permission, requires
 from assessments.impact import OPEN_STATUSES as IMPACT_OPEN_STATUSES
 from assessments.inventory import (
     AISystem,
@@ -153,14 +154,16 @@ def replace_system(
     return updated
 
 
-def create_system(database: Database, actor: str, data: AISystemInput) -> AISystem:
+@requires(Permission.EDIT_INVENTORY)
+def create_system(database: Database, actor: Actor | str, data: AISystemInput) -> AISystem:
     """Add an AI system to the inventory."""
     return database.write(actor, lambda transaction: insert_system(transaction, data))
 
 
+@requires(Permission.EDIT_INVENTORY)
 def update_system(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     system_id: int,
     data: AISystemInput,
     expected_revision: int | None = None,
@@ -172,8 +175,9 @@ def update_system(
     )
 
 
+@requires(Permission.EDIT_INVENTORY)
 def retire_system(
-    database: Database, actor: str, system_id: int, expected_revision: int | None = None
+    database: Database, actor: Actor | str, system_id: int, expected_revision: int | None = None
 ) -> AISystem:
     """Retire a system: the record and its history stay; nothing is deleted."""
 
@@ -377,7 +381,10 @@ class ImportOutcome:
     unchanged: list[str]
 
 
-def import_systems(database: Database, actor: str, systems: list[AISystemInput]) -> ImportOutcome:
+@requires(Permission.EDIT_INVENTORY)
+def import_systems(
+    database: Database, actor: Actor | str, systems: list[AISystemInput]
+) -> ImportOutcome:
     """Create or update (matched by name, whatever the capitals) every system in one
     transaction: all or nothing, one audit event per created or changed system.
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from assessments.criteria import OutOfScaleError
 from assessments.errors import ConflictError, FieldErrors, NotFoundError
+from assessments.identity import Actor, Permission, identity_key, requires
 from assessments.references import risk_reference
 from assessments.risks import (
     AcceptanceInput,
@@ -87,7 +88,8 @@ def risk_id_by_title(transaction: Transaction, system_id: int, title: str) -> in
     return int(row[0]) if row else None
 
 
-def create_risk(database: Database, actor: str, data: RiskInput) -> Risk:
+@requires(Permission.EDIT_RISKS)
+def create_risk(database: Database, actor: Actor | str, data: RiskInput) -> Risk:
     return database.write(actor, lambda transaction: insert_risk(transaction, data))
 
 
@@ -99,9 +101,10 @@ def _check_revision(risk: Risk, expected_revision: int | None) -> None:
         )
 
 
+@requires(Permission.EDIT_RISKS)
 def update_risk(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     risk_id: int,
     data: RiskInput,
     expected_revision: int | None = None,
@@ -206,7 +209,8 @@ def insert_rating(transaction: Transaction, data: RatingInput) -> Rating:
     return rating
 
 
-def record_rating(database: Database, actor: str, data: RatingInput) -> Rating:
+@requires(Permission.EDIT_RISKS)
+def record_rating(database: Database, actor: Actor | str, data: RatingInput) -> Rating:
     """Rate one tier of a risk (the guided rating step and every other rating path)."""
     return database.write(actor, lambda transaction: insert_rating(transaction, data))
 
@@ -250,9 +254,10 @@ def apply_treatment(
     return updated
 
 
+@requires(Permission.EDIT_RISKS)
 def set_treatment(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     risk_id: int,
     treatment: TreatmentInput,
     expected_revision: int | None = None,
@@ -318,14 +323,16 @@ def insert_action(transaction: Transaction, risk_id: int, action: ActionInput) -
     return action_id
 
 
-def add_action(database: Database, actor: str, risk_id: int, action: ActionInput) -> int:
+@requires(Permission.EDIT_RISKS)
+def add_action(database: Database, actor: Actor | str, risk_id: int, action: ActionInput) -> int:
     """Plan a treatment action with an owner and a due date."""
     return database.write(actor, lambda transaction: insert_action(transaction, risk_id, action))
 
 
+@requires(Permission.EDIT_RISKS)
 def update_action(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     action_id: int,
     action: ActionInput,
     expected_revision: int | None = None,
@@ -366,9 +373,30 @@ def update_action(
     database.write(actor, work)
 
 
+def is_same_person(transaction: Transaction, recorded: str) -> bool:
+    """Whether a recorded name or e-mail (an owner, a submitter) names the acting person,
+    compared on identity: the signed-in e-mail, or the normalised name in local mode."""
+    if transaction.identity is not None:
+        return transaction.identity.is_(recorded)
+    return bool(identity_key(recorded)) and identity_key(recorded) == identity_key(
+        transaction.actor
+    )
+
+
+def _above_appetite(transaction: Transaction, risk: Risk, residual: tuple) -> bool:
+    """The residual rating exceeds what its criteria version accepts for the risk's harm
+    category (or in general)."""
+    row = transaction.fetchone(
+        "SELECT max_rank FROM criteria_appetite WHERE version = ? AND harm_category IN (?, '')"
+        " ORDER BY harm_category DESC LIMIT 1",
+        [residual[3], risk.harm_category or ""],
+    )
+    return row is not None and int(residual[2]) > int(row[0])
+
+
 def insert_acceptance(transaction: Transaction, data: AcceptanceInput) -> int:
     """Record management's acceptance of the current residual rating of a risk."""
-    _require_risk(transaction, data.risk_id)
+    risk = _require_risk(transaction, data.risk_id)
     residual = transaction.fetchone(
         "SELECT rating_id, level, level_rank, criteria_version FROM risk_current_ratings"
         " WHERE risk_id = ? AND tier = 'residual'",
@@ -378,6 +406,13 @@ def insert_acceptance(transaction: Transaction, data: AcceptanceInput) -> int:
         raise FieldErrors(
             {"form": "Rate the residual risk first: an acceptance accepts a residual rating."}
         )
+    if is_same_person(transaction, risk.owner) and _above_appetite(transaction, risk, residual):
+        raise FieldErrors(
+            {
+                "form": f"You own this risk and its residual level {residual[1]} is above the "
+                "appetite: someone other than the owner must accept it."
+            }
+        )
     row = transaction.fetchone(
         "INSERT INTO risk_acceptances (risk_id, rating_id, level, level_rank, criteria_version,"
         " approved_by, approved_at, rationale, valid_until, recorded_at, recorded_by)"
@@ -385,7 +420,7 @@ def insert_acceptance(transaction: Transaction, data: AcceptanceInput) -> int:
         [
             data.risk_id,
             *residual,
-            data.approved_by,
+            transaction.actor,
             data.approved_at,
             data.rationale,
             data.valid_until,
@@ -403,18 +438,21 @@ def insert_acceptance(transaction: Transaction, data: AcceptanceInput) -> int:
         {
             "acceptance_id": acceptance_id,
             "level": residual[1],
+            "approved_by": transaction.actor,
             **data.model_dump(mode="json"),
         },
-        f"Residual {residual[1]} accepted by {data.approved_by} until {data.valid_until}",
+        f"Residual {residual[1]} accepted by {transaction.actor} until {data.valid_until}",
     )
     return acceptance_id
 
 
-def record_acceptance(database: Database, actor: str, data: AcceptanceInput) -> int:
+@requires(Permission.ACCEPT_RISKS)
+def record_acceptance(database: Database, actor: Actor | str, data: AcceptanceInput) -> int:
     return database.write(actor, lambda transaction: insert_acceptance(transaction, data))
 
 
-def revoke_acceptance(database: Database, actor: str, acceptance_id: int) -> None:
+@requires(Permission.ACCEPT_RISKS)
+def revoke_acceptance(database: Database, actor: Actor | str, acceptance_id: int) -> None:
     """Withdraw an acceptance before its expiry (it stays in the history as revoked)."""
 
     def work(transaction: Transaction) -> None:

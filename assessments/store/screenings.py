@@ -17,6 +17,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assessments.errors import FieldErrors, NotFoundError, WorkbenchError, field_messages
+from assessments.identity import Actor, Permission, requires
 from assessments.questionnaire.model import Questionnaire
 from assessments.questionnaire.visibility import clean_answers
 from assessments.regulatory import (
@@ -167,9 +168,10 @@ def insert_screening(
     return screening_id
 
 
+@requires(Permission.SCREEN)
 def record_screening(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     system_id: int,
     answers: Mapping[str, Any],
     note: str | None = "",
@@ -479,9 +481,10 @@ def insert_obligation_update(
     return True
 
 
+@requires(Permission.SCREEN)
 def update_obligation(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     system_id: int,
     obligation_id: str,
     status: str,

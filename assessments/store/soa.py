@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from assessments.errors import ConflictError
+from assessments.identity import Actor, Permission, requires
 from assessments.soa import (
     ReadinessInput,
     ReadinessRating,
@@ -229,9 +230,10 @@ def insert_entry(
     return saved
 
 
+@requires(Permission.EDIT_SOA)
 def save_entry(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     data: SoAEntryInput,
     expected_entry_id: int | None = None,
 ) -> SoAEntry | None:
@@ -257,8 +259,9 @@ def save_entry(
     return database.write(actor, work)
 
 
+@requires(Permission.EDIT_SOA)
 def make_treated_controls_applicable(
-    database: Database, actor: str, control_ids: Iterable[str] | None = None
+    database: Database, actor: Actor | str, control_ids: Iterable[str] | None = None
 ) -> list[str]:
     """The one-click fix: make every control that a risk treatment uses applicable.
 
@@ -369,9 +372,10 @@ def insert_rating(
     return saved
 
 
+@requires(Permission.EDIT_SOA)
 def save_ratings(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     ratings: Sequence[ReadinessInput],
     expected: dict[str, int] | None = None,
 ) -> list[str]:

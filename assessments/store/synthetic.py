@@ -27,6 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from assessments import catalog, vocab
+from assessments.identity import Permission, requires
 from assessments.store.db import Database, Transaction
 
 GENERATOR = "synthetic-portfolio v1"
@@ -491,6 +492,7 @@ def generate_in_transaction(
     return batch
 
 
+@requires(Permission.LOAD_DEMO)
 def generate_portfolio(
     database: Database, systems: int, *, seed: int = DEFAULT_SEED, actor: str = ACTOR
 ) -> GeneratedBatch:

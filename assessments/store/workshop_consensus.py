@@ -11,6 +11,7 @@ from typing import Any
 
 from assessments.dates import export_timestamp
 from assessments.errors import FieldErrors
+from assessments.identity import Actor, Permission, requires
 from assessments.references import risk_reference
 from assessments.risks import RatingInput
 from assessments.store.criteria import criteria_in_transaction, current_criteria
@@ -199,9 +200,10 @@ def insert_consensus(
     return outcome
 
 
+@requires(Permission.FACILITATE)
 def save_note(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     workshop_id: int,
     key: str,
     risk_id: int,
@@ -218,9 +220,10 @@ def save_note(
     )
 
 
+@requires(Permission.FACILITATE)
 def record_consensus(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     workshop_id: int,
     key: str,
     risk_id: int,

@@ -7,7 +7,9 @@ consensus and the minutes' record in `workshop_consensus`.
 
 Access is checked here, inside every write, not by the pages: a vote needs an open workshop's
 code and a participant token of that workshop; reveal, notes, consensus and closing need the
-facilitator key (`as_facilitator`). Tokens and the key are stored only as hashes.
+facilitator role, and, unless the person signed in through the identity provider (local mode,
+the command line), the facilitator key too (`as_facilitator`). Tokens and the key are stored
+only as hashes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from assessments.errors import ConflictError, FieldErrors, NotFoundError
+from assessments.identity import Actor, Permission, requires
 from assessments.references import risk_reference
 from assessments.store.db import Database, Transaction
 from assessments.store.risks import insert_risk
@@ -409,7 +412,8 @@ def insert_workshop(
     return CreatedWorkshop(workshop=workshop, facilitator_key=key)
 
 
-def create_workshop(database: Database, actor: str, data: WorkshopInput) -> CreatedWorkshop:
+@requires(Permission.FACILITATE)
+def create_workshop(database: Database, actor: Actor | str, data: WorkshopInput) -> CreatedWorkshop:
     """Set up a workshop; the returned facilitator key is shown once and never stored in clear."""
     return database.write(actor, lambda transaction: insert_workshop(transaction, data))
 
@@ -510,21 +514,50 @@ def insert_close(
     )
 
 
+def signed_in(actor: object) -> bool:
+    """A person the identity provider vouches for: their roles, not a key, decide what they may
+    run. A typed name (local mode) or a process's own name proves nothing, so there the key
+    decides."""
+    return isinstance(actor, Actor) and actor.verified
+
+
+def console_access(
+    database: Database, actor: Actor | str | None, workshop_id: int, key: str | None
+) -> bool:
+    """Whether this person may run the workshop's console: a signed-in person by the
+    facilitator role (any facilitator may run any workshop, which is also how a console is
+    taken over when its facilitator is away; a key does not stand in for the role), anyone else
+    by the workshop's facilitator key. Every console action checks again in its transaction."""
+    if isinstance(actor, Actor) and signed_in(actor):
+        exists = database.query_one("SELECT 1 FROM workshops WHERE id = ?", [workshop_id])
+        return actor.may(Permission.FACILITATE) and exists is not None
+    return is_facilitator(database, workshop_id, key)
+
+
+@requires(Permission.FACILITATE)
 def as_facilitator(
     database: Database,
-    actor: str,
+    actor: Actor | str,
     workshop_id: int,
     key: str | None,
     action: Callable[[Transaction, Workshop], Any],
 ) -> Any:
+    """Run a console action in one transaction, as `console_access` decides: a signed-in person
+    needs the facilitator role and no key; a typed name or a process's own name needs the key."""
+    by_role = signed_in(actor)
+
     def work(transaction: Transaction) -> Any:
-        workshop = require_facilitator(transaction, workshop_id, key)
+        if by_role:
+            workshop = require_workshop(transaction, workshop_id)
+        else:
+            workshop = require_facilitator(transaction, workshop_id, key)
         return action(transaction, workshop)
 
     return database.write(actor, work)
 
 
-def close_workshop(database: Database, actor: str, workshop_id: int, key: str) -> None:
+@requires(Permission.FACILITATE)
+def close_workshop(database: Database, actor: Actor | str, workshop_id: int, key: str) -> None:
     """Close the workshop: no more votes, and its join code stops working."""
     as_facilitator(database, actor, workshop_id, key, lambda t, w: insert_close(t, w))
 

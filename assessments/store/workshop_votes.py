@@ -17,6 +17,7 @@ import pandas as pd
 
 from assessments.criteria import RiskCriteria
 from assessments.errors import ConflictError, FieldErrors, NotFoundError
+from assessments.identity import Actor, Permission, requires
 from assessments.references import risk_reference
 from assessments.store.criteria import criteria_in_transaction, criteria_version, current_criteria
 from assessments.store.db import Database, Transaction
@@ -384,13 +385,17 @@ def insert_reveal(
     return round_number
 
 
-def go_to_item(database: Database, actor: str, workshop_id: int, key: str, risk_id: int) -> None:
+@requires(Permission.FACILITATE)
+def go_to_item(
+    database: Database, actor: Actor | str, workshop_id: int, key: str, risk_id: int
+) -> None:
     """Show an item on every participant's screen (opening its first round the first time)."""
     as_facilitator(database, actor, workshop_id, key, lambda t, w: insert_focus(t, w, risk_id))
 
 
+@requires(Permission.FACILITATE)
 def start_new_round(
-    database: Database, actor: str, workshop_id: int, key: str, risk_id: int
+    database: Database, actor: Actor | str, workshop_id: int, key: str, risk_id: int
 ) -> int:
     """Another blind round after a discussion; the earlier round's votes stay as they were."""
     return as_facilitator(
@@ -398,7 +403,10 @@ def start_new_round(
     )
 
 
-def reveal_votes(database: Database, actor: str, workshop_id: int, key: str, risk_id: int) -> int:
+@requires(Permission.FACILITATE)
+def reveal_votes(
+    database: Database, actor: Actor | str, workshop_id: int, key: str, risk_id: int
+) -> int:
     """End the open round of the current item and show its votes."""
     return as_facilitator(
         database, actor, workshop_id, key, lambda t, w: insert_reveal(t, w, risk_id)

@@ -67,7 +67,7 @@ def test_every_page_passes_wcag_a_and_aa(browser, demo_db_path: Path) -> None:
     finally:
         database.close()
     source = axe_source()
-    app = LiveApp(demo_db_path)
+    app = LiveApp(demo_db_path, env={"AIMS_AUTH": "local"})
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     failures = []
     try:

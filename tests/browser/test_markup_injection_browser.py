@@ -55,7 +55,7 @@ def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     database = Database(db_file)
     seed_hostile_world(database)
     database.close()
-    app = LiveApp(db_file)
+    app = LiveApp(db_file, env={"AIMS_AUTH": "local"})
     yield app
     app.stop()
 

@@ -32,7 +32,7 @@ def moved_into_operation(db_path: Path) -> int:
 
 def test_the_detail_names_the_record_and_labels_fields_and_values(app_test, db_path) -> None:
     moved_into_operation(db_path)
-    at = app_test(AUDIT_LOG)
+    at = app_test(AUDIT_LOG, actor=None)  # reading: no first-use event
     no_exceptions(at)
     table = at.dataframe[0].value
     assert table["record"].iloc[0] == "Card *Fraud* Sentinel"
@@ -54,7 +54,7 @@ def test_the_detail_names_the_record_and_labels_fields_and_values(app_test, db_p
 
 def test_events_hidden_by_the_period_are_counted(app_test, db_path) -> None:
     moved_into_operation(db_path)
-    at = app_test(AUDIT_LOG)
+    at = app_test(AUDIT_LOG, actor=None)
     assert not any("hidden" in info.value for info in at.info)
     later = date.today() + timedelta(days=2)
     at.date_input(key="aud_period").set_value((later, later + timedelta(days=1))).run()

@@ -40,6 +40,7 @@ from ui.common import (
     IMPACT_RESULT,
     IMPACT_WIZARD,
     INVENTORY,
+    PEOPLE,
     PORTFOLIO,
     READINESS,
     REGISTER,
@@ -150,6 +151,7 @@ VISITS = [
     ),
     Visit("workshop-console-picker", WORKSHOP_CONSOLE),
     Visit("audit-log", AUDIT_LOG),
+    Visit("people", PEOPLE),
     *(
         Visit(
             f"audit-log-event-{row}",

@@ -173,15 +173,13 @@ def test_treatment_actions_residual_and_acceptance(app_test, db_path, risk_id) -
     at.text_area(key=accept + "rationale").set_value("Benefit outweighs; reviewed monthly.")
     button(at, "Record the acceptance").click().run()
     messages = texts(at)
-    assert "Name the person who approved" in messages
     assert "Give the date until which" in messages
     assert read(db_path, lambda d: risks_store.acceptances_for(d, risk_id)).empty
-    at.text_input(key=accept + "approved_by").set_value("Chief Risk Officer")
     at.date_input(key=accept + "valid_until").set_value(date.today() + timedelta(days=90))
     button(at, "Record the acceptance").click().run()
     no_exceptions(at)
     acceptances = read(db_path, lambda d: risks_store.acceptances_for(d, risk_id))
-    assert acceptances["approved_by"].tolist() == ["Chief Risk Officer"]
+    assert acceptances["approved_by"].tolist() == ["Test User"], "the signed-in approver"
     assert "in force" in texts(at)
     button(at, "Revoke").click().run()
     no_exceptions(at)
@@ -227,7 +225,6 @@ def test_dates_far_ahead_or_past_get_a_message_beside_the_field(app_test, db_pat
     at = app_test(RISK_PAGE, id=str(risk_id))
     at.radio(key=f"risk_{risk_id}_step").set_value("residual").run()
     accept = f"risk_{risk_id}_accept_"
-    at.text_input(key=accept + "approved_by").set_value("Chief Risk Officer")
     at.text_area(key=accept + "rationale").set_value("Benefit outweighs; reviewed monthly.")
     at.date_input(key=accept + "valid_until").set_value(date.today() + timedelta(days=3650))
     button(at, "Record the acceptance").click().run()

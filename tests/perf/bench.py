@@ -60,7 +60,7 @@ IMPORT_ROWS = 10_000
 
 FLOOR_SCRIPT = """
 import streamlit as st
-from ui.common import identity_sidebar
+from ui.identity import identity_sidebar
 
 def empty() -> None:
     pass
@@ -368,7 +368,7 @@ def time_import(source: Path, database_path: Path) -> ImportTiming:
 def time_import_command(source: Path, database_path: Path) -> float:
     """Wall seconds of `python -m assessments import inventory FILE` into a fresh database."""
     _fresh_database(database_path).close()
-    environment = {**os.environ, "AIMS_DB": str(database_path)}
+    environment = {**os.environ, "AIMS_DB": str(database_path), "AIMS_AUTH": "local"}
     command = [sys.executable, "-m", "assessments", "import", "inventory", str(source)]
     start = time.perf_counter()
     finished = subprocess.run(
@@ -398,15 +398,18 @@ def time_imports(directory: Path, rows: int) -> list[ImportTiming]:
 
 @contextmanager
 def _database_env(path: Path) -> Iterator[None]:
-    previous = os.environ.get("AIMS_DB")
-    os.environ["AIMS_DB"] = str(path)
+    """AIMS_DB on the benchmark's file, in local mode (the benchmark types its name)."""
+    wanted = {"AIMS_DB": str(path), "AIMS_AUTH": "local"}
+    previous = {key: os.environ.get(key) for key in wanted}
+    os.environ.update(wanted)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("AIMS_DB", None)
-        else:
-            os.environ["AIMS_DB"] = previous
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _reset_caches() -> None:
@@ -422,7 +425,7 @@ def _reset_caches() -> None:
 def _app_test(page: str | None, query: Mapping[str, str]) -> Any:
     from streamlit.testing.v1 import AppTest
 
-    from ui.common import ACTOR_STATE
+    from ui.identity import ACTOR_STATE
 
     if page is None:
         at = AppTest.from_string(FLOOR_SCRIPT, default_timeout=600)
@@ -544,7 +547,7 @@ def server_memory(path: Path, paths: Sequence[str]) -> tuple[dict[str, float], s
     if chromium is None:
         return {}, "Memory not measured: Chromium is not installed."
     try:
-        server = LiveApp(path, start_timeout=120)
+        server = LiveApp(path, start_timeout=120, env={"AIMS_AUTH": "local"})
     except RuntimeError:
         return {}, "Memory not measured: the server did not start."
     try:

@@ -23,6 +23,7 @@ from markdown_it.rules_inline import StateInline
 
 from assessments import catalog
 from assessments.criteria import RiskCriteria, RiskLevel, Step
+from assessments.identity import local_actor, signed_in_actor
 from assessments.impact import get_questionnaire
 from assessments.questionnaire.visibility import visible_questions
 from assessments.risks import AcceptanceInput, ActionInput, TreatmentInput
@@ -30,10 +31,10 @@ from assessments.soa import ReadinessInput, SoAEntryInput
 from assessments.store import criteria as criteria_store
 from assessments.store import impact as impact_store
 from assessments.store import inventory as inventory_store
+from assessments.store import people, workshop_consensus, workshop_sessions, workshop_votes
 from assessments.store import risks as risk_store
 from assessments.store import screenings as screening_store
 from assessments.store import soa as soa_store
-from assessments.store import workshop_consensus, workshop_sessions, workshop_votes
 from assessments.store.db import Database
 from assessments.workshops import ConsensusInput, JoinInput, NoteInput, VoteInput, WorkshopInput
 from tests.factories import system_input
@@ -231,10 +232,9 @@ def seed_hostile_world(database: Database) -> HostileWorld:
     )
     risk_store.record_acceptance(
         database,
-        ACTOR,
+        hostile("approver"),
         AcceptanceInput(
             risk_id=first,
-            approved_by=hostile("approver"),
             approved_at=date.today(),
             rationale=hostile_lines("acceptance"),
             valid_until=date.today() + timedelta(days=90),
@@ -306,6 +306,14 @@ def seed_hostile_world(database: Database) -> HostileWorld:
         ACTOR,
         _hostile_criteria(criteria_store.current_criteria(database), "v3", rename_levels=False),
         hostile_lines("criteria note 3"),
+    )
+    # People and roles lists everyone: the visiting actor first (the first person is an admin,
+    # who may open that page), a hostile name, a hostile e-mail from a provider.
+    people.sign_in(database, local_actor(ACTOR))
+    people.sign_in(database, local_actor(hostile("person")))
+    people.sign_in(
+        database,
+        signed_in_actor({"sub": "hostile", "name": hostile("signed in"), "email": HOSTILE_HTML}),
     )
     return world
 

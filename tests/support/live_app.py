@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,39 +23,61 @@ def free_port() -> int:
 
 
 class LiveApp:
-    """The app served on a free port with AIMS_DB set to `db_file`; the server's output goes to
-    `db_file` with the suffix .log. Raises RuntimeError when it does not answer its health check
-    within `start_timeout` seconds."""
+    """The app served with AIMS_DB set to `db_file`; the server's output goes to `db_file` with
+    the suffix .log. Raises RuntimeError when it does not answer its health check within
+    `start_timeout` seconds.
 
-    def __init__(self, db_file: Path, *, start_timeout: float = 60) -> None:
+    `port` is chosen free unless given: a sign-in test needs it before the start, because the
+    redirect URI in its secrets names it. `secrets_file` replaces the secrets Streamlit would
+    otherwise read (`.streamlit/secrets.toml`); `env` adds or overrides environment variables."""
+
+    def __init__(
+        self,
+        db_file: Path,
+        *,
+        start_timeout: float = 60,
+        port: int | None = None,
+        secrets_file: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.db_file = db_file
-        self.port = free_port()
+        self.port = port if port is not None else free_port()
         self.url = f"http://localhost:{self.port}"
-        env = {**os.environ, "AIMS_DB": str(db_file), "PYTHONUNBUFFERED": "1"}
+        environment = {
+            **os.environ,
+            "AIMS_DB": str(db_file),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ]
+        if secrets_file is not None:
+            command += ["--secrets.files", str(secrets_file)]
         self.log = db_file.with_suffix(".log").open("w")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(self.port),
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
+            command,
             cwd=REPO,
-            env=env,
+            env=environment,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + start_timeout
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
                     if reply.read() == b"ok":
@@ -62,7 +85,9 @@ class LiveApp:
             except OSError:
                 time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"the app did not start on port {self.port}")
+        raise RuntimeError(
+            f"the app did not start on port {self.port}; its output is in {self.log.name}"
+        )
 
     @property
     def pid(self) -> int:

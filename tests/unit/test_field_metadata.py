@@ -199,7 +199,7 @@ from assessments.inventory import AISystemInput, SystemFilter, filter_fields
 from assessments.store import audit as audit_store
 from assessments.store import inventory as store
 from assessments.store.db import Database
-from ui.common import ACTOR_STATE
+from ui.identity import ACTOR_STATE
 
 BASE = dict(
     name="Loan Advisor", purpose="Suggests a loan.", owner="Ada Park", business_unit="Lending",
@@ -303,7 +303,12 @@ def test_adding_a_deployment_region_takes_the_model_a_vocabulary_and_a_migration
             shutil.copytree(REPO / folder, root / folder, ignore=ignore)
     shutil.copy(REPO / "app.py", root / "app.py")
     apply_recipe(root)
-    environment = {**os.environ, "AIMS_DB": str(tmp_path / "aims.duckdb"), "PYTHONPATH": str(root)}
+    environment = {
+        **os.environ,
+        "AIMS_DB": str(tmp_path / "aims.duckdb"),
+        "AIMS_AUTH": "local",
+        "PYTHONPATH": str(root),
+    }
     result = subprocess.run(
         [sys.executable, "-c", CHECKS],
         cwd=root,

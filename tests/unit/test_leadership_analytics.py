@@ -582,10 +582,9 @@ def test_an_acceptance_is_marked_after_the_rating_it_accepts(
     )
     risk_store.record_acceptance(
         db,
-        "Ada",
+        "Chief Risk Officer",
         AcceptanceInput(
             risk_id=portfolio.r3,
-            approved_by="Chief Risk Officer",
             approved_at=date.today(),
             rationale="Retained until the clinician review step is live.",
             valid_until=date.today() + timedelta(days=90),

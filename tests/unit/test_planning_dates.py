@@ -113,7 +113,6 @@ def test_an_action_due_date_must_be_plausible_but_may_be_past() -> None:
 def test_an_acceptance_approval_day_must_be_plausible() -> None:
     values = {
         "risk_id": 1,
-        "approved_by": "Board",
         "rationale": "Retained until the vendor fix lands.",
         "approved_at": date(1900, 1, 1),
         "valid_until": date(1900, 6, 1),

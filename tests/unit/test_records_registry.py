@@ -279,4 +279,5 @@ def test_the_old_entity_tables_are_gone() -> None:
         "workshop",
         "workshop_participant",
         "workshop_vote",
+        "person",
     ]

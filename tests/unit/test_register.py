@@ -54,10 +54,9 @@ def rate(
 def accept(db: Database, risk_id: int, approved: date, valid_until: date) -> int:
     return store.record_acceptance(
         db,
-        "Ada",
+        "Chief Risk Officer",
         AcceptanceInput(
             risk_id=risk_id,
-            approved_by="Chief Risk Officer",
             approved_at=approved,
             rationale="Benefit outweighs the remaining risk.",
             valid_until=valid_until,

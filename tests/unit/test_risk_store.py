@@ -141,13 +141,12 @@ def test_actions_are_planned_and_completed(db: Database, system_id: int) -> None
         )
 
 
-def test_acceptance_needs_a_residual_rating_an_approver_and_an_expiry(
+def test_acceptance_needs_a_residual_rating_and_an_expiry_and_records_the_approver(
     db: Database, system_id: int
 ) -> None:
     risk = store.create_risk(db, "Ada", risk_input(system_id))
     acceptance = {
         "risk_id": risk.id,
-        "approved_by": "Chief Risk Officer",
         "approved_at": date.today(),
         "rationale": "Benefit outweighs; monitored monthly.",
         "valid_until": date.today() + timedelta(days=180),
@@ -155,13 +154,14 @@ def test_acceptance_needs_a_residual_rating_an_approver_and_an_expiry(
     with pytest.raises(FieldErrors, match="Rate the residual risk first"):
         store.record_acceptance(db, "Ada", AcceptanceInput(**acceptance))
     with pytest.raises(ValidationError):
-        AcceptanceInput(**{**acceptance, "approved_by": ""})
+        AcceptanceInput(**{**acceptance, "approved_by": "Someone typed"})
     with pytest.raises(ValidationError, match="must end after"):
         AcceptanceInput(**{**acceptance, "valid_until": date.today()})
     store.record_rating(db, "Ben", rating_input(risk.id, "residual"))
     acceptance_id = store.record_acceptance(db, "Ada", AcceptanceInput(**acceptance))
     table = store.acceptances_for(db, risk.id)
     assert table["in_force"].tolist() == [True]
+    assert table["approved_by"].tolist() == ["Ada"]
     store.revoke_acceptance(db, "Ada", acceptance_id)
     assert store.acceptances_for(db, risk.id)["in_force"].tolist() == [False]
     with pytest.raises(ConflictError):
@@ -236,10 +236,9 @@ def test_an_acceptance_and_its_revocation_are_audited_on_the_risk(
     store.record_rating(db, "Ben", rating_input(risk.id, "residual"))
     acceptance_id = store.record_acceptance(
         db,
-        "Ada",
+        "Chief Risk Officer",
         AcceptanceInput(
             risk_id=risk.id,
-            approved_by="Chief Risk Officer",
             approved_at=date.today(),
             rationale="Benefit outweighs; monitored monthly.",
             valid_until=date.today() + timedelta(days=180),

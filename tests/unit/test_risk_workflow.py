@@ -86,18 +86,17 @@ def test_a_rating_without_choices_or_rationale_gets_a_sentence_per_field() -> No
     assert rating.likelihood == 2
 
 
-def test_an_acceptance_needs_an_approver_and_an_expiry() -> None:
+def test_an_acceptance_needs_an_expiry() -> None:
     with pytest.raises(FieldErrors) as caught:
         parse_acceptance(
             {
                 "risk_id": 1,
-                "approved_by": "",
                 "approved_at": date(2026, 1, 1),
                 "rationale": "Costs outweigh.",
                 "valid_until": None,
             }
         )
-    assert set(caught.value.errors) == {"approved_by", "valid_until"}
+    assert set(caught.value.errors) == {"valid_until"}
     assert caught.value.errors["valid_until"].startswith("Give the date until which")
     with pytest.raises(FieldErrors) as caught:
         parse_action({"title": "Retrain", "owner": "Ada", "due_date": None})
@@ -245,7 +244,6 @@ def test_an_acceptance_runs_at_most_three_years_and_warns_past_the_review_interv
     approved = date(2026, 11, 28)
     values = {
         "risk_id": 1,
-        "approved_by": "Chief Risk Officer",
         "approved_at": approved,
         "rationale": "Benefit outweighs the remaining risk.",
     }
