@@ -13,6 +13,7 @@ from typing import Any
 
 from assessments.config import data_dir
 from assessments.demo_dates import relative_day, relative_moment
+from assessments.demo_people import DEMO_ACTOR, acting_as, system_owners
 from assessments.impact import get_questionnaire
 from assessments.inventory import AISystemInput
 from assessments.store.db import Transaction
@@ -55,32 +56,35 @@ def _write_version(
 ) -> None:
     author = version["author"]
     started = relative_moment(version["started"], today)
-    response = insert_response(
-        transaction, system_id, questionnaire_id, acting_as=author, at=started
-    )
-    given = dict(version.get("answers") or {}) | dict(version.get("changes") or {})
-    write_answers(
-        transaction,
-        response.id,
-        _dated_answers(questionnaire_id, given, today),
-        acting_as=author,
-        at=started,
-        spacing=timedelta(minutes=3),
-    )
     status = version["status"]
-    if status == "draft":
-        return
-    submitted = relative_moment(version["submitted"], today)
-    apply_transition(transaction, response.id, "submit", acting_as=author, at=submitted)
-    if status in ("approved", "returned"):
-        apply_transition(
+    with acting_as(transaction, author):
+        response = insert_response(
+            transaction, system_id, questionnaire_id, acting_as=author, at=started
+        )
+        given = dict(version.get("answers") or {}) | dict(version.get("changes") or {})
+        write_answers(
             transaction,
             response.id,
-            "approve" if status == "approved" else "return",
-            version.get("comment") or "",
-            acting_as=version["reviewer"],
-            at=relative_moment(version["decided"], today),
+            _dated_answers(questionnaire_id, given, today),
+            acting_as=author,
+            at=started,
+            spacing=timedelta(minutes=3),
         )
+        if status == "draft":
+            return
+        submitted = relative_moment(version["submitted"], today)
+        apply_transition(transaction, response.id, "submit", acting_as=author, at=submitted)
+    if status in ("approved", "returned"):
+        reviewer = version["reviewer"]
+        with acting_as(transaction, reviewer):
+            apply_transition(
+                transaction,
+                response.id,
+                "approve" if status == "approved" else "return",
+                version.get("comment") or "",
+                acting_as=reviewer,
+                at=relative_moment(version["decided"], today),
+            )
 
 
 def load_impact_assessments(transaction: Transaction) -> int:
@@ -89,6 +93,7 @@ def load_impact_assessments(transaction: Transaction) -> int:
     content = _read()
     questionnaire_id = content["questionnaire"]
     day = transaction.at.date()
+    owners = system_owners()
     added = 0
     for entry in content["assessments"]:
         system_id = system_id_by_name(transaction, entry["system"])
@@ -99,7 +104,8 @@ def load_impact_assessments(transaction: Transaction) -> int:
             added += 1
         changes = entry.get("change_system_after")
         if changes:
-            _change_system(transaction, system_id, changes)
+            with acting_as(transaction, owners.get(entry["system"], DEMO_ACTOR)):
+                _change_system(transaction, system_id, changes)
     return added
 
 

@@ -3,7 +3,8 @@ actions and acceptances, from data/demo/risks.yaml.
 
 Dates in the file are relative to the day of loading (`days_ago`, `due_in_days`), so the
 portfolio always has recent history, one overdue action and one expired acceptance. A risk is
-matched by its system's name and its title, so loading twice adds nothing.
+matched by its system's name and its title, so loading twice adds nothing. Each risk's owner
+records it, its treatment, ratings and actions; its approver records each acceptance.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assessments import catalog
 from assessments.criteria import RiskCriteria, default_criteria, map_rating
+from assessments.demo_people import acting_as
 from assessments.risks import (
     AcceptanceInput,
     ActionInput,
@@ -154,16 +156,16 @@ def _add_history(
             )
         else:
             approved = today - timedelta(days=event.days_ago)
-            insert_acceptance(
-                transaction,
-                AcceptanceInput(
-                    risk_id=risk_id,
-                    approved_by=event.approved_by,
-                    approved_at=approved,
-                    rationale=event.rationale,
-                    valid_until=approved + timedelta(days=event.valid_days),
-                ),
-            )
+            with acting_as(transaction, event.approved_by):
+                insert_acceptance(
+                    transaction,
+                    AcceptanceInput(
+                        risk_id=risk_id,
+                        approved_at=approved,
+                        rationale=event.rationale,
+                        valid_until=approved + timedelta(days=event.valid_days),
+                    ),
+                )
         added += 1
     for action in entry.actions:
         insert_action(
@@ -189,7 +191,6 @@ def load_risks(transaction: Transaction) -> int:
     """Add the demo risks that are missing, with their history; returns the records added."""
     scales = (default_criteria(), criteria_in_transaction(transaction))
     now = transaction.at
-    today = now.date()
     added = 0
     for entry in demo_risks():
         system_id = system_id_by_name(transaction, entry.system)
@@ -199,18 +200,31 @@ def load_risks(transaction: Transaction) -> int:
         stage = system.lifecycle_stage
         if risk_id_by_title(transaction, system_id, entry.title) is not None:
             continue
-        risk = insert_risk(transaction, entry.risk_input(system_id, stage))
-        added += 1
-        if entry.treatment is not None:
-            apply_treatment(
-                transaction,
-                risk.id,
-                TreatmentInput(
-                    option=entry.treatment.option,
-                    controls=entry.treatment.controls,
-                    note=entry.treatment.note,
-                ),
-            )
-            added += 1
-        added += _add_history(transaction, entry, risk.id, today, now, scales)
+        with acting_as(transaction, entry.owner):
+            added += _add_risk(transaction, entry, system_id, stage, now, scales)
     return added
+
+
+def _add_risk(
+    transaction: Transaction,
+    entry: DemoRisk,
+    system_id: int,
+    stage: str,
+    now: datetime,
+    scales: tuple[RiskCriteria, RiskCriteria],
+) -> int:
+    """One demo risk with its treatment and history; returns the records added."""
+    risk = insert_risk(transaction, entry.risk_input(system_id, stage))
+    added = 1
+    if entry.treatment is not None:
+        apply_treatment(
+            transaction,
+            risk.id,
+            TreatmentInput(
+                option=entry.treatment.option,
+                controls=entry.treatment.controls,
+                note=entry.treatment.note,
+            ),
+        )
+        added += 1
+    return added + _add_history(transaction, entry, risk.id, now.date(), now, scales)

@@ -3,6 +3,7 @@
 Runs after the demo risks: whichever controls their treatments use end up applicable and
 tagged as treating an assessed risk, so the demo SoA is consistent whatever the risk demo holds.
 A control or clause item that already has an entry is left alone (loading twice adds nothing).
+The demo's AIMS manager keeps both, in the dated history and in the audit trail.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from assessments.config import data_dir
+from assessments.demo_people import DEMO_AIMS_MANAGER, acting_as
 from assessments.soa import ReadinessInput, SoAEntryInput, made_applicable
 from assessments.store.db import Transaction
 from assessments.store.soa import (
@@ -24,8 +26,6 @@ from assessments.store.soa import (
 from assessments.yaml_io import safe_load
 
 DEMO_FILE = "soa.yaml"
-# The AIMS manager who keeps the demo SoA (an invented person, as in the other demo files).
-DEMO_AIMS_MANAGER = "Nadia Okafor"
 RECORDED_AT = time(9, 0)
 
 
@@ -69,6 +69,11 @@ def _entry_input(values: dict[str, Any], treated: bool) -> SoAEntryInput:
 def load_soa(transaction: Transaction) -> int:
     """Add the demo SoA lines and readiness ratings that are missing; returns how many versions
     were written."""
+    with acting_as(transaction, DEMO_AIMS_MANAGER):
+        return _load_soa(transaction)
+
+
+def _load_soa(transaction: Transaction) -> int:
     content = _read()
     treated = treated_by_in_transaction(transaction)
     added = 0

@@ -10,11 +10,11 @@ from the entry's `draft`. Loading twice adds nothing: a workshop is matched by i
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from assessments.config import data_dir
+from assessments.demo_people import acting_as
 from assessments.risks import RiskInput
 from assessments.store.db import Transaction
 from assessments.store.inventory import system_id_by_name
@@ -51,17 +51,6 @@ def _read() -> dict[str, Any]:
         return safe_load(handle)
 
 
-@contextmanager
-def _acting_as(transaction: Transaction, name: str) -> Iterator[None]:
-    """Record a demo person as the actor of what follows (as the app would have)."""
-    previous = transaction.actor
-    transaction.actor = name
-    try:
-        yield
-    finally:
-        transaction.actor = previous
-
-
 def _system_id(transaction: Transaction, name: str) -> int:
     system_id = system_id_by_name(transaction, name)
     if system_id is None:
@@ -70,7 +59,8 @@ def _system_id(transaction: Transaction, name: str) -> int:
 
 
 def _risk_id(transaction: Transaction, entry: dict[str, Any]) -> tuple[int, bool]:
-    """The register's risk for this item, or a new one from its draft; True when added."""
+    """The register's risk for this item, or a new one from its draft, recorded by the draft's
+    owner; True when added."""
     system_id = _system_id(transaction, entry["system"])
     existing = risk_id_by_title(transaction, system_id, entry["title"])
     if existing is not None:
@@ -79,7 +69,8 @@ def _risk_id(transaction: Transaction, entry: dict[str, Any]) -> tuple[int, bool
         {"system_id": system_id, "title": entry["title"], "origin": "demo workshop"}
         | entry["draft"]
     )
-    return insert_risk(transaction, draft).id, True
+    with acting_as(transaction, draft.owner):
+        return insert_risk(transaction, draft).id, True
 
 
 def _start(transaction: Transaction, spec: dict[str, Any]) -> datetime:
@@ -100,7 +91,7 @@ def _load_one(transaction: Transaction, spec: dict[str, Any]) -> int:
         added += int(new)
     start = _start(transaction, spec)
     clock = iter(min(start + timedelta(minutes=2 * step), transaction.at) for step in range(10_000))
-    with _acting_as(transaction, spec["facilitator"]):
+    with acting_as(transaction, spec["facilitator"]):
         created = insert_workshop(
             transaction,
             WorkshopInput(
@@ -119,7 +110,7 @@ def _load_one(transaction: Transaction, spec: dict[str, Any]) -> int:
     added += 1
     people: dict[str, Participant] = {}
     for name in spec["participants"]:
-        with _acting_as(transaction, name):
+        with acting_as(transaction, name):
             joined = insert_participant(
                 transaction, workshop, JoinInput(name=name), joined_at=next(clock)
             )
@@ -131,7 +122,7 @@ def _load_one(transaction: Transaction, spec: dict[str, Any]) -> int:
             break
         added += _replay_item(transaction, workshop, people, spec, entry, risk_id, clock)
     if spec.get("closed"):
-        with _acting_as(transaction, spec["facilitator"]):
+        with acting_as(transaction, spec["facilitator"]):
             insert_close(transaction, workshop, at=next(clock))
     return added
 
@@ -148,13 +139,13 @@ def _replay_item(
     added = 0
     facilitator = spec["facilitator"]
     for number, round_spec in enumerate(entry.get("rounds", []), start=1):
-        with _acting_as(transaction, facilitator):
+        with acting_as(transaction, facilitator):
             if number == 1:
                 insert_focus(transaction, workshop, risk_id, at=next(clock))
             else:
                 insert_new_round(transaction, workshop, risk_id, at=next(clock))
         for name, (likelihood, severity, confidence, comment) in round_spec["votes"].items():
-            with _acting_as(transaction, name):
+            with acting_as(transaction, name):
                 insert_vote(
                     transaction,
                     workshop,
@@ -172,7 +163,7 @@ def _replay_item(
             added += 1
         if round_spec.get("open"):
             return added
-        with _acting_as(transaction, facilitator):
+        with acting_as(transaction, facilitator):
             insert_reveal(transaction, workshop, risk_id, at=next(clock))
             if round_spec.get("note"):
                 insert_note(
@@ -184,7 +175,7 @@ def _replay_item(
                     at=next(clock),
                 )
     if entry.get("consensus"):
-        with _acting_as(transaction, facilitator):
+        with acting_as(transaction, facilitator):
             insert_consensus(
                 transaction,
                 workshop,
