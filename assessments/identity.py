@@ -50,7 +50,8 @@ ROLE_LABELS: dict[Role, str] = {
 ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.VIEWER: "Reads every page; changes nothing.",
     Role.CONTRIBUTOR: "Keeps the inventory, identifies and rates risks, answers impact "
-    "assessments and screens systems.",
+    "assessments and screens systems; signed in, on the AI systems they own and the risks, "
+    "actions and assessments that belong to them.",
     Role.APPROVER: "Signs off impact assessments and accepts residual risks.",
     Role.FACILITATOR: "Runs ethics committee workshops and records their consensus.",
     Role.AUDITOR: "Reads every page and the audit trail (audit findings come with internal "
@@ -302,8 +303,38 @@ def authorise(actor: object, permission: Permission) -> None:
 GUARDED_WRITES: dict[str, Permission] = {}
 
 
-def requires(permission: Permission) -> Callable[[F], F]:
-    """Check `permission` for the function's `actor` argument before it runs."""
+@dataclass(frozen=True)
+class Reach:
+    """A record a contributor wants to change, in words, and the people it belongs to (owners,
+    assignees, whoever started it), as recorded."""
+
+    what: str
+    people: tuple[str, ...]
+
+
+# Reads the record a write is about from the write's arguments (database, ids, data).
+ReachReader = Callable[[Any, Mapping[str, Any]], Reach | None]
+
+
+def check_reach(actor: Actor, reach: Reach | None) -> None:
+    """A signed-in contributor changes only what belongs to them: AI systems they own, risks
+    and actions assigned to them or on their systems, impact assessments they started. Admins
+    reach everything; in local mode nobody is verified, so names decide nothing here."""
+    if reach is None or not actor.verified or Role.ADMIN in actor.roles:
+        return
+    if any(actor.is_(person) for person in reach.people if person):
+        return
+    named = ", ".join(sorted({person for person in reach.people if person})) or "nobody"
+    raise PermissionDenied(
+        f"{actor.name} may change only the AI systems they own and the risks, actions and "
+        f"impact assessments that belong to them: {reach.what} belongs to {named}. Its owner "
+        "or an admin can change it, or an admin can make you its owner."
+    )
+
+
+def requires(permission: Permission, reach: ReachReader | None = None) -> Callable[[F], F]:
+    """Check `permission` for the function's `actor` argument before it runs, and, given a
+    `reach` reader, that a signed-in contributor's change is on their own records."""
 
     def decorate(function: F) -> F:
         signature = inspect.signature(function)
@@ -312,8 +343,11 @@ def requires(permission: Permission) -> Callable[[F], F]:
 
         @functools.wraps(function)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            actor = signature.bind_partial(*args, **kwargs).arguments.get("actor")
+            arguments = signature.bind_partial(*args, **kwargs).arguments
+            actor = arguments.get("actor")
             authorise(actor, permission)
+            if reach is not None and isinstance(actor, Actor):
+                check_reach(actor, reach(arguments.get("database"), arguments))
             return function(*args, **kwargs)
 
         guarded.permission = permission  # type: ignore[attr-defined]

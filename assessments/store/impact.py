@@ -54,6 +54,7 @@ from assessments.store import inventory as inventory_store
 from assessments.store.audit import entity_history
 from assessments.store.criteria import current_criteria
 from assessments.store.db import Database, Transaction, utc_now
+from assessments.store.reach import response_reach, system_reach
 from assessments.store.risks import insert_risk
 from assessments.store.screenings import screening_facts, screening_facts_by_system
 from assessments.text import first_few
@@ -482,7 +483,7 @@ def insert_response(
     return created
 
 
-@requires(Permission.ANSWER_IMPACT)
+@requires(Permission.ANSWER_IMPACT, reach=system_reach)
 def start_assessment(
     database: Database,
     actor: Actor | str,
@@ -581,7 +582,7 @@ def write_answers(
     return changed
 
 
-@requires(Permission.ANSWER_IMPACT)
+@requires(Permission.ANSWER_IMPACT, reach=response_reach)
 def save_answer(
     database: Database, actor: Actor | str, response_id: int, question_id: str, value: Any
 ) -> AnswerOutcome:
@@ -598,7 +599,7 @@ class ImportOutcome:
     notes: list[str] = field(default_factory=list)
 
 
-@requires(Permission.ANSWER_IMPACT)
+@requires(Permission.ANSWER_IMPACT, reach=response_reach)
 def import_answers(
     database: Database,
     actor: Actor | str,
@@ -719,7 +720,7 @@ def apply_transition(
     return after
 
 
-@requires(Permission.ANSWER_IMPACT)
+@requires(Permission.ANSWER_IMPACT, reach=response_reach)
 def submit(database: Database, actor: Actor | str, response_id: int) -> ImpactResponse:
     """Send for approval; MissingAnswersError lists every required answer still missing."""
     return database.write(
@@ -1078,7 +1079,7 @@ def _system_in(transaction: Transaction, system_id: int) -> AISystem:
     return AISystem.model_validate(dict(zip(columns, row, strict=True)))
 
 
-@requires(Permission.EDIT_RISKS)
+@requires(Permission.EDIT_RISKS, reach=response_reach)
 def add_suggested_risk(
     database: Database,
     actor: Actor | str,

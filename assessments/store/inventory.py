@@ -28,6 +28,7 @@ from assessments.inventory import (
 )
 from assessments.risk_checks import INACTIVE_RISK_STATUSES
 from assessments.store.db import Database, Transaction
+from assessments.store.reach import system_reach
 from assessments.vocab import IN_SCOPE_STATUSES
 
 ENTITY = "ai_system"
@@ -160,7 +161,7 @@ def create_system(database: Database, actor: Actor | str, data: AISystemInput) -
     return database.write(actor, lambda transaction: insert_system(transaction, data))
 
 
-@requires(Permission.EDIT_INVENTORY)
+@requires(Permission.EDIT_INVENTORY, reach=system_reach)
 def update_system(
     database: Database,
     actor: Actor | str,
@@ -175,7 +176,7 @@ def update_system(
     )
 
 
-@requires(Permission.EDIT_INVENTORY)
+@requires(Permission.EDIT_INVENTORY, reach=system_reach)
 def retire_system(
     database: Database, actor: Actor | str, system_id: int, expected_revision: int | None = None
 ) -> AISystem:

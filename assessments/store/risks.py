@@ -28,6 +28,7 @@ from assessments.risks import (
 from assessments.store import risk_rules as rules
 from assessments.store.criteria import criteria_in_transaction
 from assessments.store.db import Database, Transaction
+from assessments.store.reach import action_reach, risk_reach, system_reach
 
 ENTITY = "risk"
 ACTION_ENTITY = "risk_action"
@@ -88,7 +89,7 @@ def risk_id_by_title(transaction: Transaction, system_id: int, title: str) -> in
     return int(row[0]) if row else None
 
 
-@requires(Permission.EDIT_RISKS)
+@requires(Permission.EDIT_RISKS, reach=system_reach)
 def create_risk(database: Database, actor: Actor | str, data: RiskInput) -> Risk:
     return database.write(actor, lambda transaction: insert_risk(transaction, data))
 
@@ -101,7 +102,7 @@ def _check_revision(risk: Risk, expected_revision: int | None) -> None:
         )
 
 
-@requires(Permission.EDIT_RISKS)
+@requires(Permission.EDIT_RISKS, reach=risk_reach)
 def update_risk(
     database: Database,
     actor: Actor | str,
@@ -209,7 +210,7 @@ def insert_rating(transaction: Transaction, data: RatingInput) -> Rating:
     return rating
 
 
-@requires(Permission.EDIT_RISKS)
+@requires(Permission.EDIT_RISKS, reach=risk_reach)
 def record_rating(database: Database, actor: Actor | str, data: RatingInput) -> Rating:
     """Rate one tier of a risk (the guided rating step and every other rating path)."""
     return database.write(actor, lambda transaction: insert_rating(transaction, data))
@@ -254,7 +255,7 @@ def apply_treatment(
     return updated
 
 
-@requires(Permission.EDIT_RISKS)
+@requires(Permission.EDIT_RISKS, reach=risk_reach)
 def set_treatment(
     database: Database,
     actor: Actor | str,
@@ -323,13 +324,13 @@ def insert_action(transaction: Transaction, risk_id: int, action: ActionInput) -
     return action_id
 
 
-@requires(Permission.EDIT_RISKS)
+@requires(Permission.EDIT_RISKS, reach=risk_reach)
 def add_action(database: Database, actor: Actor | str, risk_id: int, action: ActionInput) -> int:
     """Plan a treatment action with an owner and a due date."""
     return database.write(actor, lambda transaction: insert_action(transaction, risk_id, action))
 
 
-@requires(Permission.EDIT_RISKS)
+@requires(Permission.EDIT_RISKS, reach=action_reach)
 def update_action(
     database: Database,
     actor: Actor | str,

@@ -42,6 +42,7 @@ from assessments.regulatory import (
 from assessments.screening import Obligation
 from assessments.store.db import Database, Transaction, to_json
 from assessments.store.inventory import last_changed
+from assessments.store.reach import system_reach
 from assessments.vocab import IN_SCOPE_STATUSES
 
 SCREENING_ENTITY = "screening"
@@ -168,7 +169,7 @@ def insert_screening(
     return screening_id
 
 
-@requires(Permission.SCREEN)
+@requires(Permission.SCREEN, reach=system_reach)
 def record_screening(
     database: Database,
     actor: Actor | str,
@@ -481,7 +482,7 @@ def insert_obligation_update(
     return True
 
 
-@requires(Permission.SCREEN)
+@requires(Permission.SCREEN, reach=system_reach)
 def update_obligation(
     database: Database,
     actor: Actor | str,
