@@ -16,7 +16,11 @@ def choose(page: Page, label: str, option: str) -> None:
     """Pick an option in a Streamlit multiselect by its visible label, once the rerun of the
     previous choice is over (a rerun redraws the list and closes a list opened meanwhile)."""
     wait_idle(page)
-    page.get_by_label(label, exact=True).click()
+    box = page.get_by_label(label, exact=True)
+    # Typing opens the list wherever the box is: a click that first scrolls the box into view
+    # only focuses it (the scroll closes the list it opened).
+    box.scroll_into_view_if_needed()
+    box.fill(option)
     page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")
 
