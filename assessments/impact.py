@@ -33,8 +33,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessments import vocab
-from assessments.identity import Actor, identity_key
 from assessments.errors import WorkbenchError
+from assessments.identity import Actor, identity_key
 from assessments.inventory import FIELD_LABELS, FIELD_VOCABULARIES, MATERIAL_FIELDS, AISystem
 from assessments.questionnaire.answers import describe_answer, validate_answer
 from assessments.questionnaire.errors import AnswerError, QuestionnaireError

@@ -28,6 +28,7 @@ from assessments.workshops import WorkshopInput
 from tests.factories import system_input
 from tests.risk_factories import risk_input
 from tests.support.apptest import no_exceptions
+from tests.support.database import with_database
 from tests.support.markdown import as_shown
 from ui.soa_widgets import FINDING_RISK_LINKS
 
@@ -47,14 +48,6 @@ def page_links(at, page: str) -> list[Any]:
 
 def download_labels(at) -> list[str]:
     return [button.proto.label for button in at.get("download_button")]
-
-
-def with_database(db_path: Path, work: Callable[[Database], Any]) -> Any:
-    database = Database(db_path)
-    try:
-        return work(database)
-    finally:
-        database.close()
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 from assessments.identity import ALL_ROLES, Role, signed_in_actor
 from assessments.store import inventory, people
 from assessments.store.audit import list_events
-from assessments.store.db import Database
 from tests.factories import system_input
 from tests.support.apptest import no_exceptions
+from tests.support.database import with_database
 from ui.common import PEOPLE, RISK_NEW, SYSTEM_EDIT, WORKSHOP_JOIN
 from ui.identity import ACTOR_KEY, ACTOR_STATE, LOCAL_BANNER
 from ui.navigation import MENU, MenuEntry
@@ -50,14 +50,6 @@ EVERY_ROLE_CAPTION = "Roles: Admin, Approver, Auditor, Contributor, Facilitator,
 BANNER_START = "Local mode: names are typed, not verified"
 EVERY_PAGE: list[MenuEntry] = [entry for entries in MENU.values() for entry in entries]
 OPEN_TO_EVERYONE = [entry for entry in EVERY_PAGE if entry.needs is None and not entry.hidden]
-
-
-def with_database(db_path: Path, work: Callable[[Database], Any]) -> Any:
-    database = Database(db_path)
-    try:
-        return work(database)
-    finally:
-        database.close()
 
 
 def signed_in_before(db_path: Path, user: dict[str, Any]) -> str:

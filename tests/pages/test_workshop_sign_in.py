@@ -27,6 +27,7 @@ from assessments.workshops import WorkshopAccessError, WorkshopInput
 from tests.factories import system_input
 from tests.risk_factories import risk_input
 from tests.support.apptest import no_exceptions
+from tests.support.database import with_database
 from ui.common import WORKSHOP_KEY, WORKSHOP_NEW_KEY
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,14 +65,6 @@ FINN = {
     "roles": ["facilitator"],
 }
 KEY_WARNING = "This console is for the facilitator"
-
-
-def with_database(db_path: Path, work: Callable[[Database], Any]) -> Any:
-    database = Database(db_path)
-    try:
-        return work(database)
-    finally:
-        database.close()
 
 
 def person(db_path: Path, claims: dict[str, Any]) -> Actor:
