@@ -111,9 +111,13 @@ def main() -> None:
         )
         show_questionnaire(screen)
         return
-    # Keyed, so the tab a person is on stays open when a widget inside it reruns the page.
+    # Keyed and tracked by the server, so the tab a person is on stays open when a widget
+    # inside it reruns the page (untracked, it went back to Result when the message above the
+    # tabs changed, e.g. on choosing an obligation right after saving).
     result_tab, checklist_tab, questions_tab, history_tab = st.tabs(
-        ["Result", "Obligations", "Answers (screen again)", "History"], key=f"{screen.prefix}tabs"
+        ["Result", "Obligations", "Answers (screen again)", "History"],
+        key=f"{screen.prefix}tabs",
+        on_change="rerun",
     )
     with result_tab:
         show_result(screen, screen.record)
