@@ -39,9 +39,10 @@ ACTOR_KEY = "actor_name"
 ACTOR_STATE = "_actor_name_kept"
 _ACTOR_COOKIE = "aims_actor"
 _ACTOR_COOKIE_PENDING = "_actor_cookie_pending"
-# The person recorded for this session: (subject, name, email) -> stored roles, so a rerun
-# writes nothing; the roles are read again on every run (an admin may change them).
+# The person recorded for this session, the run their roles were read in, and those roles: a
+# rerun writes nothing, and the roles are read once per run of app.py.
 _KNOWN = "_person_known"
+_RUN = "_app_run"
 
 LOCAL_BANNER = (
     "Local mode: names are typed, not verified. Anyone can type any name here, so this record "
@@ -85,14 +86,24 @@ def _role_settings() -> tuple[list[str], dict[str, str]]:
     return [str(claim) for claim in claims], {str(k): str(v) for k, v in dict(mapping).items()}
 
 
+def start_run() -> None:
+    """app.py's run begins: roles are read again once in this run (an admin may have changed
+    them), however many links and forms ask."""
+    st.session_state[_RUN] = st.session_state.get(_RUN, 0) + 1
+
+
 def _recorded(actor: Actor) -> Actor:
     """The person with their stored roles, recording them on their first visit."""
-    known = st.session_state.get(_KNOWN)
     signature = (actor.subject, actor.name, actor.email)
-    if known != signature:
+    run = st.session_state.get(_RUN, 0)
+    known = st.session_state.get(_KNOWN)
+    if known is not None and known[:2] == (signature, run):
+        return actor.with_roles(known[2])
+    if known is None or known[0] != signature:
         people.sign_in(database(), actor)
-        st.session_state[_KNOWN] = signature
-    return actor.with_roles(people.stored_roles(database(), actor.subject))
+    roles = people.stored_roles(database(), actor.subject)
+    st.session_state[_KNOWN] = (signature, run, roles)
+    return actor.with_roles(roles)
 
 
 def _signed_in() -> Actor | None:

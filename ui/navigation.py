@@ -50,6 +50,7 @@ from ui.identity import (
     local_banner,
     setup_page,
     sign_in_page,
+    start_run,
 )
 
 # Set in the session by app.py on every run; missing while a page file runs on its own.
@@ -195,6 +196,7 @@ def run_app() -> None:
         layout="wide",
     )
     st.session_state[_IN_APP_FRAME] = True
+    start_run()
     page = _navigation()
     local_banner()
     identity_sidebar()
