@@ -856,8 +856,8 @@ def acceptance_form(view: RiskView, errors: dict[str, str], renews: bool) -> Non
         field_error(errors, "rationale")
         show_form_error(errors)
         st.caption(
-            "Recorded as approved by you, the signed-in approver. The owner of a risk above the "
-            "appetite cannot accept it."
+            "Recorded as approved by you. The owner of a risk above what the criteria accept "
+            "cannot accept it."
         )
         actor = require_actor_notice(Permission.ACCEPT_RISKS)
         st.button(

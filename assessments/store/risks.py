@@ -410,8 +410,8 @@ def insert_acceptance(transaction: Transaction, data: AcceptanceInput) -> int:
     if is_same_person(transaction, risk.owner) and _above_appetite(transaction, risk, residual):
         raise FieldErrors(
             {
-                "form": f"You own this risk and its residual level {residual[1]} is above the "
-                "appetite: someone other than the owner must accept it."
+                "form": f"You own this risk and its residual level {residual[1]} is above what "
+                "the criteria accept for it: someone other than the owner must accept it."
             }
         )
     row = transaction.fetchone(
