@@ -164,6 +164,18 @@ def identity_key(recorded: object) -> str:
     return text.casefold()
 
 
+def same_person(actor: Actor | str | None, recorded: str | None) -> bool:
+    """Whether a recorded 'who' (a submitter, an owner) names the acting person, on identity:
+    a signed-in person's e-mail or subject-backed name, else the normalised name, so no
+    spelling of one name passes for another person (separation of duties)."""
+    if not actor or not recorded:
+        return False
+    if isinstance(actor, Actor):
+        return actor.is_(recorded)
+    key = identity_key(actor)
+    return bool(key) and key == identity_key(recorded)
+
+
 # --- the acting person ---------------------------------------------------------------------------
 
 

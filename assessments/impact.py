@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assessments import vocab
 from assessments.errors import WorkbenchError
-from assessments.identity import Actor, identity_key
+from assessments.identity import Actor, same_person
 from assessments.inventory import FIELD_LABELS, FIELD_VOCABULARIES, MATERIAL_FIELDS, AISystem
 from assessments.questionnaire.answers import describe_answer, validate_answer
 from assessments.questionnaire.errors import AnswerError, QuestionnaireError
@@ -273,20 +273,9 @@ def check_editable(status: str) -> None:
         )
 
 
-def is_submitter(actor: Actor | str | None, submitted_by: str | None) -> bool:
-    """The same person, on identity: a signed-in person's e-mail, else the normalised name
-    (NFKC, invisible characters removed, spaces folded, case ignored), so no spelling of one
-    name passes for another person."""
-    if not actor or not submitted_by:
-        return False
-    if isinstance(actor, Actor):
-        return actor.is_(submitted_by)
-    return bool(identity_key(actor)) and identity_key(actor) == identity_key(submitted_by)
-
-
 def check_reviewer(actor: Actor | str, submitted_by: str | None) -> None:
     """Four eyes: the person who submitted an assessment does not sign it off themselves."""
-    if is_submitter(actor, submitted_by):
+    if same_person(actor, submitted_by):
         raise WorkflowError(
             f"{submitted_by} submitted this assessment; someone else must approve or return it."
         )

@@ -9,7 +9,7 @@ from streamlit.errors import StreamlitAPIException
 
 from assessments import catalog, impact
 from assessments.charts.impact import impact_radar
-from assessments.identity import Actor, Permission
+from assessments.identity import Actor, Permission, same_person
 from assessments.impact import ImpactReport
 from assessments.questionnaire.files import answers_to_json, diff_answers
 from assessments.questionnaire.terms import DIMENSIONS
@@ -205,7 +205,7 @@ def render_review(db: Database, report: ImpactReport, actor: Actor | None) -> No
         f"{response.submitted_at:%Y-%m-%d %H:%M} UTC, waiting for a reviewer. "
         f"At level {level.id}: {plain(level.requires[0])}"
     )
-    own = impact.is_submitter(actor, response.submitted_by)
+    own = same_person(actor, response.submitted_by)
     if own:
         st.info(
             "You submitted this assessment: someone else approves or returns it.",

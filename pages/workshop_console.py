@@ -313,13 +313,8 @@ def render_join_block(console: Console) -> None:
     code_column, qr_column = st.columns([3, 1] if large else [5, 1], vertical_alignment="center")
     with code_column:
         st.markdown("Join on your phone or laptop with the code")
-        # The code comes from our own alphabet (no user text), so this HTML is safe.
-        st.markdown(
-            f"<div data-testid='ws-join-code' style='font-size:{4.5 if large else 2.2}rem;"
-            f"font-weight:700;letter-spacing:.12em;line-height:1.1'>"
-            f"{display_code(workshop.code)}</div>",
-            unsafe_allow_html=True,
-        )
+        # Big enough to read from the back of the room, with no markup of our own.
+        (st.title if large else st.header)(plain(display_code(workshop.code)), anchor=False)
         # Inside a link's text no address is linked again, so the colons need no word joiner
         # (which would travel with the address when someone copies the text).
         shown_link = "\\:".join(plain(part) for part in link.split(":"))

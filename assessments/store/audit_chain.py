@@ -123,7 +123,7 @@ def append(transaction: Transaction, events: Sequence[NewEvent]) -> None:
     if transaction.chain_head is None:
         version = transaction.fetchone("SELECT max(version) FROM schema_version")
         if int((version or [0])[0] or 0) < CHAIN_MIGRATION:
-            _insert_unchained(transaction, ids, events)
+            _insert(transaction, ids, events, None)
             return
         head = transaction.fetchone("SELECT last_id, last_hash FROM audit_chain_head")
         assert head is not None, "migration 012 writes the chain's head"
@@ -152,32 +152,7 @@ def append(transaction: Transaction, events: Sequence[NewEvent]) -> None:
             }
         )
         hashes.append(previous)
-    if len(events) == 1:
-        transaction.execute(
-            "INSERT INTO audit_events (id, occurred_at, actor, action, entity, entity_id,"
-            " before_state, after_state, summary, prev_hash, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [ids[0], transaction.at, transaction.actor, *events[0], prev_hashes[0], hashes[0]],
-        )
-    else:
-        columns = list(zip(*events, strict=True))
-        transaction.execute(
-            "INSERT INTO audit_events (id, occurred_at, actor, action, entity, entity_id,"
-            " before_state, after_state, summary, prev_hash, hash)"
-            " SELECT unnest($ids::BIGINT[]), $at, $actor, unnest($actions::VARCHAR[]),"
-            " unnest($entities::VARCHAR[]), unnest($entity_ids::VARCHAR[]),"
-            " unnest($befores::VARCHAR[]), unnest($afters::VARCHAR[]),"
-            " unnest($summaries::VARCHAR[]), unnest($prev_hashes::VARCHAR[]),"
-            " unnest($hashes::VARCHAR[])",
-            {
-                "ids": ids,
-                "at": transaction.at,
-                "actor": transaction.actor,
-                **dict(zip(_EVENT_LISTS, map(list, columns), strict=True)),
-                "prev_hashes": prev_hashes,
-                "hashes": hashes,
-            },
-        )
+    _insert(transaction, ids, events, (prev_hashes, hashes))
     transaction.chain_head = (ids[-1], hashes[-1])
 
 
@@ -188,23 +163,31 @@ def _move_head(transaction: Transaction) -> None:
     )
 
 
-def _insert_unchained(transaction: Transaction, ids: list[int], events: Sequence[NewEvent]) -> None:
-    """Events written to a database opened without its migrations (only the tests of a
-    migration do that) before migration 012: it has no chain yet, and 012 chains them."""
-    columns = list(zip(*events, strict=True))
+def _insert(
+    transaction: Transaction,
+    ids: list[int],
+    events: Sequence[NewEvent],
+    chain: tuple[list[str], list[str]] | None,
+) -> None:
+    """One insert for all events, with their (prev_hash, hash) lists; `chain` None for a
+    database opened without its migrations before 012 (only the tests of a migration do that):
+    it has no chain yet, and 012 chains those events."""
+    columns = ["id", "occurred_at", "actor", "action", "entity", "entity_id", "before_state"]
+    columns += ["after_state", "summary"]
+    values = ["unnest($ids::BIGINT[])", "$at", "$actor"]
+    values += [f"unnest(${name}::VARCHAR[])" for name in _EVENT_LISTS]
+    parameters: dict[str, Any] = {
+        "ids": ids,
+        "at": transaction.at,
+        "actor": transaction.actor,
+        **dict(zip(_EVENT_LISTS, map(list, zip(*events, strict=True)), strict=True)),
+    }
+    if chain is not None:
+        columns += ["prev_hash", "hash"]
+        values += ["unnest($prev_hashes::VARCHAR[])", "unnest($hashes::VARCHAR[])"]
+        parameters.update(prev_hashes=chain[0], hashes=chain[1])
     transaction.execute(
-        "INSERT INTO audit_events (id, occurred_at, actor, action, entity, entity_id,"
-        " before_state, after_state, summary)"
-        " SELECT unnest($ids::BIGINT[]), $at, $actor, unnest($actions::VARCHAR[]),"
-        " unnest($entities::VARCHAR[]), unnest($entity_ids::VARCHAR[]),"
-        " unnest($befores::VARCHAR[]), unnest($afters::VARCHAR[]),"
-        " unnest($summaries::VARCHAR[])",
-        {
-            "ids": ids,
-            "at": transaction.at,
-            "actor": transaction.actor,
-            **dict(zip(_EVENT_LISTS, map(list, columns), strict=True)),
-        },
+        f"INSERT INTO audit_events ({', '.join(columns)}) SELECT {', '.join(values)}", parameters
     )
 
 
@@ -347,27 +330,15 @@ def _tier(state: Mapping[str, Any]) -> str:
 
 # Impact assessments: the score fields follow every draft answer without an event of their own,
 # so they are replayed only once the assessment is submitted or approved (then locked).
-_IMPACT_SIGN_OFF = (
-    "system_id",
-    "questionnaire_id",
-    "version_no",
-    "previous_id",
-    "status",
-    "submitted_by",
-    "submitted_at",
-    "approved_by",
-    "approved_at",
-    "returned_by",
-    "returned_at",
-    "review_comment",
-)
-_IMPACT_SCORES = ("questionnaire_version", "impact_score", "impact_max", "level", "points_level")
 _IMPACT_LOCKED = frozenset({"submitted", "approved"})
 
 
 def _impact_fields(state: Mapping[str, Any]) -> Iterable[str]:
+    # Read where the events are written; imported on first use (a replay), not with the chain.
+    from assessments.store.impact import SCORE_FIELDS, SIGN_OFF_FIELDS
+
     locked = state.get("status") in _IMPACT_LOCKED
-    return _IMPACT_SIGN_OFF + (_IMPACT_SCORES if locked else ())
+    return SIGN_OFF_FIELDS + (SCORE_FIELDS if locked else ())
 
 
 REPLAY_RULES: tuple[ReplayRule, ...] = (

@@ -194,30 +194,27 @@ def history(database: Database, response_id: int) -> list[dict[str, Any]]:
 # --- Writing -----------------------------------------------------------------------------------
 
 
+# What an impact assessment's audit events carry: its place and sign-off, and its scores (which
+# follow every draft answer, so `check` compares them only once the assessment is locked).
+SIGN_OFF_FIELDS = (
+    "system_id",
+    "questionnaire_id",
+    "version_no",
+    "previous_id",
+    "status",
+    "submitted_by",
+    "submitted_at",
+    "approved_by",
+    "approved_at",
+    "returned_by",
+    "returned_at",
+    "review_comment",
+)
+SCORE_FIELDS = ("questionnaire_version", "impact_score", "impact_max", "level", "points_level")
+
+
 def _snapshot(response: ImpactResponse) -> dict[str, Any]:
-    return response.model_dump(
-        mode="json",
-        include={
-            "id",
-            "system_id",
-            "questionnaire_id",
-            "questionnaire_version",
-            "version_no",
-            "previous_id",
-            "status",
-            "submitted_by",
-            "submitted_at",
-            "approved_by",
-            "approved_at",
-            "returned_by",
-            "returned_at",
-            "review_comment",
-            "impact_score",
-            "impact_max",
-            "level",
-            "points_level",
-        },
-    )
+    return response.model_dump(mode="json", include={"id", *SIGN_OFF_FIELDS, *SCORE_FIELDS})
 
 
 def _rescore(

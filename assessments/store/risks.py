@@ -14,7 +14,7 @@ import pandas as pd
 
 from assessments.criteria import OutOfScaleError
 from assessments.errors import ConflictError, FieldErrors, NotFoundError
-from assessments.identity import Actor, Permission, identity_key, requires
+from assessments.identity import Actor, Permission, requires, same_person
 from assessments.references import risk_reference
 from assessments.risks import (
     AcceptanceInput,
@@ -374,16 +374,6 @@ def update_action(
     database.write(actor, work)
 
 
-def is_same_person(transaction: Transaction, recorded: str) -> bool:
-    """Whether a recorded name or e-mail (an owner, a submitter) names the acting person,
-    compared on identity: the signed-in e-mail, or the normalised name in local mode."""
-    if transaction.identity is not None:
-        return transaction.identity.is_(recorded)
-    return bool(identity_key(recorded)) and identity_key(recorded) == identity_key(
-        transaction.actor
-    )
-
-
 def _above_appetite(transaction: Transaction, risk: Risk, residual: tuple) -> bool:
     """The residual rating exceeds what its criteria version accepts for the risk's harm
     category (or in general)."""
@@ -407,7 +397,9 @@ def insert_acceptance(transaction: Transaction, data: AcceptanceInput) -> int:
         raise FieldErrors(
             {"form": "Rate the residual risk first: an acceptance accepts a residual rating."}
         )
-    if is_same_person(transaction, risk.owner) and _above_appetite(transaction, risk, residual):
+    if same_person(transaction.identity or transaction.actor, risk.owner) and _above_appetite(
+        transaction, risk, residual
+    ):
         raise FieldErrors(
             {
                 "form": f"You own this risk and its residual level {residual[1]} is above what "

@@ -17,19 +17,11 @@ from assessments.store.audit import list_events
 from tests.factories import system_input
 from tests.support.apptest import no_exceptions
 from tests.support.database import with_database
+from tests.support.sign_in_apptest import AUTH, app_in_mode
 from ui.common import PEOPLE, RISK_NEW, SYSTEM_EDIT, WORKSHOP_JOIN
-from ui.identity import ACTOR_KEY, ACTOR_STATE, LOCAL_BANNER
+from ui.identity import ACTOR_KEY, LOCAL_BANNER
 from ui.navigation import MENU, MenuEntry
 
-REPO = Path(__file__).resolve().parents[2]
-# Dummy settings: nothing here contacts a provider (port 1 refuses at once if anything tried).
-AUTH = {
-    "client_id": "workbench",
-    "client_secret": "not-a-secret",
-    "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration",
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "not-a-cookie-secret",
-}
 # A section that is not [auth], so the run reads these secrets, not a secrets.toml on the machine.
 NO_AUTH = {"aims": {"role_claims": []}}
 ALICE = {
@@ -75,21 +67,7 @@ def make_app(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
         typed_name: str | None = None,
         **query: str,
     ) -> AppTest:
-        if auth is None:
-            monkeypatch.delenv("AIMS_AUTH", raising=False)
-        else:
-            monkeypatch.setenv("AIMS_AUTH", auth)
-        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-        for section, values in secrets.items():
-            at.secrets[section] = values
-        at.user = dict(user) if user is not None else {"is_logged_in": False}
-        if typed_name:
-            at.session_state[ACTOR_STATE] = typed_name
-        for key, value in query.items():
-            at.query_params[key] = value
-        if page:
-            at.switch_page(page)
-        return at.run()
+        return app_in_mode(monkeypatch, auth, secrets, user, page, typed_name, **query)
 
     yield make
     st.cache_resource.clear()

@@ -28,18 +28,11 @@ from tests.factories import system_input
 from tests.risk_factories import risk_input
 from tests.support.apptest import no_exceptions
 from tests.support.database import with_database
+from tests.support.sign_in_apptest import AUTH, app_in_mode
 from ui.common import WORKSHOP_KEY, WORKSHOP_NEW_KEY
 
-REPO = Path(__file__).resolve().parents[2]
 WORKSHOPS = "pages/workshops.py"
 CONSOLE = "pages/workshop_console.py"
-AUTH = {
-    "client_id": "x",
-    "client_secret": "y",
-    "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration",
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "z",
-}
 # Roles a provider asserts in the `roles` claim count as well as the stored ones.
 ROLE_SETTINGS = {"role_claims": ["roles"]}
 FAY = {
@@ -114,18 +107,10 @@ def signed_in_app(
     import streamlit as st
 
     st.cache_resource.clear()
-    monkeypatch.setenv("AIMS_AUTH", "oidc")
 
     def make(user: dict[str, Any], page: str | None = None, **query: str) -> AppTest:
-        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-        at.secrets["auth"] = AUTH
-        at.secrets["aims"] = ROLE_SETTINGS
-        at.user = dict(user)
-        for key, value in query.items():
-            at.query_params[key] = value
-        if page:
-            at.switch_page(page)
-        return at.run()
+        secrets = {"auth": AUTH, "aims": ROLE_SETTINGS}
+        return app_in_mode(monkeypatch, "oidc", secrets, user, page, **query)
 
     yield make
     st.cache_resource.clear()
