@@ -36,9 +36,10 @@ def _same_file(path: Path, other: Path) -> bool:
         return False
 
 
-def check_output_path(target: Path, database: Path, *, force: bool) -> None:
-    """Refuse a target that would lose data or cannot be written, before any work is done."""
-    protected = [database, database.with_name(database.name + ".wal")]
+def check_output_path(target: Path, database: Path | None, *, force: bool) -> None:
+    """Refuse a target that would lose data or cannot be written, before any work is done.
+    `database` is the DuckDB file of the store (None for a PostgreSQL store)."""
+    protected = [database, database.with_name(database.name + ".wal")] if database else []
     if any(_same_file(target, path) for path in protected):
         raise OutputPathError(
             f"{target} is the database (AIMS_DB) or its log: choose another file for the export."

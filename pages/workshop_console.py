@@ -9,7 +9,7 @@ the planning page) and kept in this browser session only, never in the address, 
 stay in the browser's history and show on the projector. The page draws the controls only for
 those the store lets in, and every action is checked again by the store: hiding a button is not
 access control. Every action records the person acting. The live count is a fragment that
-re-queries DuckDB every second (never cached).
+re-queries the store every second (never cached).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import Any, NoReturn, TypeVar
 import streamlit as st
 from pydantic import ValidationError
 
-from assessments.config import database_path
+from assessments.config import database_target
 from assessments.errors import (
     DatabaseBusyError,
     FieldErrors,
@@ -79,9 +79,10 @@ def _warm_up_in_background() -> None:
 
 
 def database() -> Database:
-    """The process-wide database (one DuckDB connection; a cursor per unit of work)."""
+    """The process-wide store (one DuckDB connection, or a pool of PostgreSQL connections; a
+    cursor per unit of work)."""
     try:
-        return _open_database(str(database_path()))
+        return _open_database(database_target())
     except DatabaseBusyError as error:
         st.error(str(error))
         st.stop()

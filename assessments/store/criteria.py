@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import date
 
 import pandas as pd
 
@@ -119,15 +120,16 @@ def levels_in_use(
     revoked (in force, or approved for a later day)."""
     if not names:
         return {}
-    placeholders = ", ".join("?" for _ in names)
+    params: dict[str, object] = {f"level{index}": name for index, name in enumerate(names)}
+    placeholders = ", ".join(f"${key}" for key in params)
+    params["today"] = date.today()
     sql = (
         "SELECT level, 'current ratings', count(*) FROM risk_current_ratings"
         f" WHERE level IN ({placeholders}) GROUP BY level"
         " UNION ALL SELECT a.level, 'acceptances in force', count(*) FROM risk_acceptances a"
-        f" WHERE {rules.acceptance_live('a', 'current_date')} AND a.level IN ({placeholders})"
-        " GROUP BY a.level"
+        f" WHERE {rules.acceptance_live('a', 'CAST($today AS DATE)')}"
+        f" AND a.level IN ({placeholders}) GROUP BY a.level"
     )
-    params = [*names, *names]
     rows = (
         transaction_or_database.fetchall(sql, params)
         if isinstance(transaction_or_database, Transaction)
@@ -205,7 +207,7 @@ def current_version(database: Database) -> int:
 
 def criteria_version(database: Database, version: int) -> RiskCriteria:
     """A saved version (immutable, so parsed once per process)."""
-    key = (str(database.path), version)
+    key = (database.location, version)
     with _parsed_lock:
         cached = _parsed.get(key)
     if cached is not None:

@@ -1,11 +1,14 @@
 """The one database object of a process, and the one write path.
 
-DuckDB allows one process per file and one thread per connection object at a time, so the
-process holds a single connection and every unit of work takes its own cursor. Writes go through
-`Database.write`, which runs the work in one transaction together with its audit events. The
-writers of this process take turns; a conflict that still happens (another store, or a unique key
-taken meanwhile) reruns the whole unit with back-off, and one that outlasts the retries is the
-app's own "busy, try again" error.
+The store is a DuckDB file (the embedded default) or a PostgreSQL database (`AIMS_DB` set to a
+`postgresql://` URL, shared by several processes). DuckDB allows one process per file and one
+thread per connection object at a time, so the process holds a single connection and every unit
+of work takes its own cursor; on PostgreSQL each unit of work takes a pooled connection
+(store/postgres.py). The SQL is the same for both; store/dialect.py holds what differs.
+Writes go through `Database.write`, which runs the work in one transaction together with its
+audit events. The writers of this process take turns; a conflict that still happens (another
+process on PostgreSQL, or a unique key taken meanwhile) reruns the whole unit with back-off, and
+one that outlasts the retries is the app's own "busy, try again" error.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import duckdb
 
 from assessments.errors import DatabaseBusyError, WorkbenchError
 from assessments.identity import Actor, actor_label
+from assessments.store import dialect as dialects
 
 T = TypeVar("T")
 
@@ -60,16 +64,24 @@ _WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.I)
 
 
 def _is_conflict(error: Exception) -> bool:
-    """A write-write conflict with a concurrent transaction: running the unit again succeeds
-    once the other writer has committed."""
-    return isinstance(error, duckdb.TransactionException) or "Conflict on" in str(error)
+    """A write-write conflict with a concurrent transaction (on PostgreSQL also a deadlock):
+    running the unit again succeeds once the other writer has committed."""
+    if isinstance(error, duckdb.TransactionException) or "Conflict on" in str(error):
+        return True
+    from psycopg import errors
+
+    return isinstance(error, errors.SerializationFailure | errors.DeadlockDetected)
 
 
 def _is_key_clash(error: Exception) -> bool:
     """A unique key another transaction took meanwhile. Running the whole unit again reads the
     winner's state and refuses with its own message (e.g. 'name already exists'); a key clash
     that persists is a real error and is raised after a few attempts."""
-    return isinstance(error, duckdb.ConstraintException)
+    if isinstance(error, duckdb.ConstraintException):
+        return True
+    from psycopg import errors
+
+    return isinstance(error, errors.UniqueViolation)
 
 
 KEY_CLASH_ATTEMPTS = 4
@@ -151,10 +163,14 @@ class Transaction:
             self.writes += 1
         self.cursor.executemany(sql, rows)
 
-    def fetchone(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None:
+    def fetchone(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> tuple | None:
         return self.execute(sql, params).fetchone()
 
-    def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+    def fetchall(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> list[tuple]:
         return self.execute(sql, params).fetchall()
 
     def audit(
@@ -195,34 +211,61 @@ class Transaction:
 
 
 class Database:
-    """Owns the DuckDB connection of this process; reads and writes go through it."""
+    """Owns the store's connection of this process; reads and writes go through it.
 
-    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._connection = duckdb.connect(str(self.path))
-        except duckdb.IOException as error:
-            if "lock" in str(error).lower():
-                raise DatabaseBusyError(busy_message(self.path, error)) from error
-            raise
+    `target` is a DuckDB file path or a `postgresql://` URL. `location` names it for people
+    (a URL without its password) and keys what is cached per store.
+    """
+
+    def __init__(self, target: str | Path, *, migrate: bool = True, seed: bool = True) -> None:
+        self._postgres = None
+        self.path: Path | None = None
+        if dialects.is_postgres(target):
+            from assessments.store.postgres import PostgresConnector
+
+            self.dialect = dialects.POSTGRES
+            self.location = dialects.redact(str(target))
+            self._postgres = PostgresConnector(str(target))
+        else:
+            if str(target).startswith(("postgresql:", "postgres:")):
+                raise ValueError(f"{target} is a PostgreSQL URL mangled into a file path.")
+            self.dialect = dialects.DUCKDB
+            self.path = Path(target)
+            self.location = str(self.path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._connection = duckdb.connect(str(self.path))
+            except duckdb.IOException as error:
+                if "lock" in str(error).lower():
+                    raise DatabaseBusyError(busy_message(self.path, error)) from error
+                raise
         self._cursor_lock = threading.Lock()
         # Every writer of the file is in this process (DuckDB allows one), so taking turns here
         # avoids the conflicts optimistic concurrency would otherwise retry.
         self._write_lock = threading.RLock()
         self.write_retries = 0
         if migrate:
-            from assessments.store.schema import apply_migrations, seed
+            from assessments.store.schema import apply_migrations
+            from assessments.store.schema import seed as seed_content
 
             apply_migrations(self)
-            seed(self)
+            if seed:
+                seed_content(self)
 
     def close(self) -> None:
-        self._connection.close()
+        if self._postgres is not None:
+            self._postgres.close()
+        else:
+            self._connection.close()
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A fresh cursor per unit of work: cursors may run in parallel threads."""
+        """A fresh cursor per unit of work: cursors may run in parallel threads. On PostgreSQL
+        the cursor holds a pooled connection until the unit of work ends."""
+        if self._postgres is not None:
+            with self._postgres.cursor() as pooled:
+                yield pooled
+            return
         with self._cursor_lock:
             cursor = self._connection.cursor()
         try:
@@ -300,7 +343,7 @@ class Database:
                 transaction = Transaction(
                     cursor=cursor, actor=actor, at=utc_now(), identity=identity
                 )
-                cursor.execute("BEGIN TRANSACTION")
+                cursor.execute(self.dialect.begin)
                 try:
                     result = work(transaction)
                     if transaction.writes and transaction.audit_count == 0:
@@ -314,7 +357,7 @@ class Database:
                     raise
                 try:
                     cursor.execute("COMMIT")
-                except duckdb.Error as error:
+                except Exception as error:
                     _rollback_quietly(cursor)
                     if self._should_retry(error, attempt, started):
                         continue
@@ -339,6 +382,9 @@ def clean_actor(actor: str | None) -> str:
 
 
 def _rollback_quietly(cursor: duckdb.DuckDBPyConnection) -> None:
-    """After a failed COMMIT DuckDB has already ended the transaction; ROLLBACK then raises."""
-    with suppress(duckdb.Error):
+    """After a failed COMMIT DuckDB has already ended the transaction; ROLLBACK then raises.
+    On PostgreSQL a dropped connection cannot roll back either: the server already has."""
+    from psycopg import Error as PostgresError
+
+    with suppress(duckdb.Error, PostgresError):
         cursor.execute("ROLLBACK")

@@ -13,8 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import duckdb
+from typing import Any
 
 from assessments.store.db import Database, utc_now
 
@@ -45,19 +44,33 @@ def available_migrations() -> list[Migration]:
     return found
 
 
+_SCHEMA_VERSION_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+)
+# Several app processes may start at once on one PostgreSQL database: each migration runs under
+# this advisory lock, and a process that waited finds the migration applied and skips it.
+_MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(420010)"
+
+
 def current_version(database: Database) -> int:
-    """The highest applied migration, 0 for a new file."""
+    """The highest applied migration, 0 for a new database."""
     with database.cursor() as cursor:
-        cursor.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-        )
+        cursor.execute("BEGIN TRANSACTION")
+        try:
+            if database.dialect.is_postgres:
+                cursor.execute(_MIGRATION_LOCK)
+            cursor.execute(_SCHEMA_VERSION_TABLE)
+            cursor.execute("COMMIT")
+        except Exception:
+            cursor.execute("ROLLBACK")
+            raise
         row = cursor.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
     return int(row[0]) if row else 0
 
 
 def apply_migrations(database: Database) -> list[int]:
-    """Bring the file up to the latest schema; returns the versions applied now."""
+    """Bring the database up to the latest schema; returns the versions applied now."""
     applied: list[int] = []
     start = current_version(database)
     for migration in available_migrations():
@@ -66,6 +79,15 @@ def apply_migrations(database: Database) -> list[int]:
         with database.cursor() as cursor:
             cursor.execute("BEGIN TRANSACTION")
             try:
+                if database.dialect.is_postgres:
+                    cursor.execute(_MIGRATION_LOCK)
+                    done = cursor.execute(
+                        "SELECT count(*) FROM schema_version WHERE version = ?",
+                        [migration.version],
+                    ).fetchone()
+                    if done and done[0]:
+                        cursor.execute("ROLLBACK")
+                        continue
                 cursor.execute(migration.sql)
                 if migration.version in PYTHON_STEPS:
                     _python_step(PYTHON_STEPS[migration.version])(cursor)
@@ -81,7 +103,7 @@ def apply_migrations(database: Database) -> list[int]:
     return applied
 
 
-def _python_step(target: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+def _python_step(target: str) -> Callable[[Any], None]:
     module, function = target.split(":")
     return getattr(importlib.import_module(module), function)
 

@@ -1,8 +1,11 @@
 """Results reused until the data changes: a process-wide cache keyed by the data version.
 
-The data version is the count and highest id of `audit_events`. Every committed write records
-at least one audit event in its own transaction (Database.write refuses to commit otherwise),
-so any new rating, action or acceptance changes the key and the next read recomputes; repeated
+The data version is the audit chain's head (store/audit_chain.py): every committed write records
+at least one audit event in its own transaction (Database.write refuses to commit otherwise) and
+moves the head to its newest event, so any new rating, action or acceptance changes the key and
+the next read recomputes. The head is read from the database on every use, so on a PostgreSQL
+store shared by several app processes a write made by another process is seen at the next
+rerun; repeated
 reruns with no new data (the common case on a projector, or a click on a heatmap) reuse the
 result. "Today" is part of the key too, because overdue actions and expiries depend on the date.
 The leadership figures (store/heatmaps.py, attention.py, trends.py) and the register page use it.
@@ -25,14 +28,14 @@ _cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def data_version(database: Database) -> tuple[int, int]:
-    """A token that changes with every committed write: (number of audit events, highest id).
+def data_version(database: Database) -> tuple[int, str]:
+    """A token that changes with every committed write: the chain head (newest event id, hash).
 
-    The count alone grows with each commit (the trail is append-only and every write adds an
-    event); the id is kept for readability. Reading it costs well under a millisecond.
+    Writers take turns on the head (a concurrent one is retried), so each commit moves it to a
+    new event; one row, read in well under a millisecond at any size of the trail.
     """
-    row = database.query_one("SELECT count(*), coalesce(max(id), 0) FROM audit_events")
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+    row = database.query_one("SELECT last_id, last_hash FROM audit_chain_head")
+    return (int(row[0]), str(row[1])) if row else (0, "")
 
 
 def snapshot(
@@ -50,7 +53,7 @@ def snapshot(
     (frames are shared between sessions).
     """
     full_key = (
-        str(database.path),
+        database.location,
         version if version is not None else data_version(database),
         date.today(),
         name,

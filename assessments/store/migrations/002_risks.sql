@@ -63,7 +63,7 @@ CREATE TABLE risks (
     origin VARCHAR NOT NULL DEFAULT '',
     treatment_option VARCHAR,
     treatment_note VARCHAR NOT NULL DEFAULT '',
-    controls VARCHAR[] NOT NULL DEFAULT [],
+    controls VARCHAR[] NOT NULL DEFAULT ARRAY[]::VARCHAR[],
     revision INTEGER NOT NULL,
     created_at TIMESTAMP NOT NULL,
     created_by VARCHAR NOT NULL,
@@ -88,7 +88,7 @@ CREATE TABLE risk_ratings (
     strength_of_knowledge VARCHAR NOT NULL,
     method VARCHAR NOT NULL,
     workshop_id INTEGER,
-    participants VARCHAR[] NOT NULL DEFAULT [],
+    participants VARCHAR[] NOT NULL DEFAULT ARRAY[]::VARCHAR[],
     rated_at TIMESTAMP NOT NULL,
     rated_by VARCHAR NOT NULL,
     recorded_at TIMESTAMP NOT NULL

@@ -13,7 +13,7 @@ CREATE TABLE workshops (
     facilitator VARCHAR NOT NULL,
     -- sha256 of the facilitator key; the key itself is shown once and never stored.
     facilitator_key_hash VARCHAR NOT NULL,
-    expected_participants VARCHAR[] NOT NULL DEFAULT [],
+    expected_participants VARCHAR[] NOT NULL DEFAULT ARRAY[]::VARCHAR[],
     created_at TIMESTAMP NOT NULL,
     created_by VARCHAR NOT NULL
 );
@@ -100,8 +100,8 @@ CREATE TABLE workshop_outcomes (
     rationale VARCHAR NOT NULL,
     override_reason VARCHAR NOT NULL DEFAULT '',
     dissent VARCHAR NOT NULL DEFAULT '',
-    dissenting VARCHAR[] NOT NULL DEFAULT [],
-    actions VARCHAR[] NOT NULL DEFAULT [],
+    dissenting VARCHAR[] NOT NULL DEFAULT ARRAY[]::VARCHAR[],
+    actions VARCHAR[] NOT NULL DEFAULT ARRAY[]::VARCHAR[],
     rating_id BIGINT NOT NULL,
     recorded_at TIMESTAMP NOT NULL,
     recorded_by VARCHAR NOT NULL,

@@ -8,7 +8,7 @@ CREATE TABLE soa_entries (
     id BIGINT PRIMARY KEY DEFAULT nextval('soa_entry_id'),
     control_id VARCHAR NOT NULL,
     applicable BOOLEAN NOT NULL,
-    inclusion_reasons VARCHAR[] NOT NULL DEFAULT [],
+    inclusion_reasons VARCHAR[] NOT NULL DEFAULT ARRAY[]::VARCHAR[],
     justification VARCHAR NOT NULL DEFAULT '',
     exclusion_reason VARCHAR NOT NULL DEFAULT '',
     status VARCHAR NOT NULL,

@@ -14,19 +14,19 @@ UPDATE workshop_rounds
 SET title = coalesce(known.title, r.title), description = coalesce(known.description, r.description)
 FROM
     (
-        SELECT
+        SELECT DISTINCT ON (wr.workshop_id, wr.risk_id, wr.round)
             wr.workshop_id,
             wr.risk_id,
             wr.round,
-            arg_max(json_extract_string(e.after_state, '$.title'), e.id) AS title,
-            arg_max(json_extract_string(e.after_state, '$.description'), e.id) AS description
+            CAST(e.after_state AS JSON) ->> 'title' AS title,
+            CAST(e.after_state AS JSON) ->> 'description' AS description
         FROM workshop_rounds wr
         LEFT JOIN audit_events e
             ON e.entity = 'risk'
             AND e.entity_id = CAST(wr.risk_id AS VARCHAR)
             AND e.occurred_at <= wr.opened_at
-            AND json_extract_string(e.after_state, '$.title') IS NOT NULL
-        GROUP BY ALL
+            AND (CAST(e.after_state AS JSON) ->> 'title') IS NOT NULL
+        ORDER BY wr.workshop_id, wr.risk_id, wr.round, e.id DESC NULLS LAST
     ) AS known,
     risks r
 WHERE known.workshop_id = workshop_rounds.workshop_id
