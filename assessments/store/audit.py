@@ -108,9 +108,7 @@ def record_names(
     for kind, select in queries.items():
         ids = sorted(set(wanted.get(kind, ())))
         found[kind] = (
-            dict(database.query_rows(f"{select} WHERE id IN (SELECT unnest(?))", [ids]))
-            if ids
-            else {}
+            dict(database.query_rows(f"{select} WHERE id = ANY(?::BIGINT[])", [ids])) if ids else {}
         )
     return found
 

@@ -116,7 +116,7 @@ def append(transaction: Transaction, events: Sequence[NewEvent]) -> None:
     ids = [
         int(row[0])
         for row in transaction.fetchall(
-            "SELECT nextval('audit_event_id') FROM range(?)", [len(events)]
+            "SELECT nextval('audit_event_id') FROM generate_series(1, ?)", [len(events)]
         )
     ]
     ids.sort()

@@ -93,7 +93,8 @@ def check(database: Database) -> HealthReport:
     report = HealthReport(current_version(database), latest_version())
     tables = database.query_rows(
         "SELECT table_name FROM information_schema.tables"
-        " WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
+        " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        " ORDER BY table_name"
     )
     for (table,) in tables:
         row = database.query_one(f'SELECT count(*) FROM "{table}"')
@@ -107,20 +108,26 @@ def check(database: Database) -> HealthReport:
     return report
 
 
+def json_text(column: str, path: str) -> str:
+    """SQL: the text at a JSONPath such as '$.id' or '$.a.b' of a JSON text column, in the form
+    both stores read (`->` down to the last key, `->>` for it)."""
+    keys = path.removeprefix("$.").split(".")
+    steps = [f"-> '{key}'" for key in keys[:-1]] + [f"->> '{keys[-1]}'"]
+    return f"CAST({column} AS JSON) {' '.join(steps)}"
+
+
 def _unaudited_rows(database: Database, audit_check: AuditCheck) -> int:
     """Rows of the rule's table with no audit event proving how they were written."""
     rule = audit_check.rule
-    key = (
-        f"json_extract_string(a.after_state, '{rule.key_path}')" if rule.key_path else "a.entity_id"
-    )
+    key = json_text("a.after_state", rule.key_path) if rule.key_path else "a.entity_id"
     generated = ""
     params: list[object] = [audit_check.entity, rule.action]
     if audit_check.generated_entity:
         generated = (
             " AND NOT EXISTS (SELECT 1 FROM audit_events g WHERE g.entity = ?"
-            f" AND g.action = 'generate' AND TRY_CAST(t.{rule.id_column} AS BIGINT) BETWEEN"
-            " CAST(json_extract_string(g.after_state, '$.first_id') AS BIGINT)"
-            " AND CAST(json_extract_string(g.after_state, '$.last_id') AS BIGINT))"
+            f" AND g.action = 'generate' AND CAST(t.{rule.id_column} AS BIGINT) BETWEEN"
+            f" CAST({json_text('g.after_state', '$.first_id')} AS BIGINT)"
+            f" AND CAST({json_text('g.after_state', '$.last_id')} AS BIGINT))"
         )
         params.append(audit_check.generated_entity)
     row = database.query_one(

@@ -123,11 +123,11 @@ def _require(transaction: Transaction, response_id: int) -> ImpactResponse:
     return found
 
 
-# arg_max_null: a cleared answer (NULL) or an answer not carried over must win when latest.
+# The whole latest row per question: a cleared answer (NULL) or an answer not carried over
+# must win when it is the latest.
 _CURRENT_ANSWERS = (
-    "SELECT question_id, arg_max_null(value, id), max(id), arg_max(answered_at, id),"
-    " arg_max(answered_by, id), arg_max_null(carried_from, id)"
-    " FROM impact_answers WHERE response_id = ? GROUP BY question_id"
+    "SELECT DISTINCT ON (question_id) question_id, value, id, answered_at, answered_by,"
+    " carried_from FROM impact_answers WHERE response_id = ? ORDER BY question_id, id DESC"
 )
 
 
@@ -807,18 +807,17 @@ def assessment_status_by_system(
     """
     today = today or date.today()
     frame = database.query_df(
-        "WITH latest AS (SELECT * FROM impact_responses WHERE questionnaire_id = ?"
-        "  QUALIFY row_number() OVER (PARTITION BY system_id ORDER BY version_no DESC) = 1),"
-        " approved AS (SELECT * FROM impact_responses"
-        "  WHERE questionnaire_id = ? AND status = 'approved'"
-        "  QUALIFY row_number() OVER (PARTITION BY system_id ORDER BY version_no DESC) = 1)"
+        "WITH latest AS (SELECT DISTINCT ON (system_id) * FROM impact_responses"
+        "  WHERE questionnaire_id = ? ORDER BY system_id, version_no DESC),"
+        " approved AS (SELECT DISTINCT ON (system_id) * FROM impact_responses"
+        "  WHERE questionnaire_id = ? AND status = 'approved' ORDER BY system_id, version_no DESC)"
         " SELECT s.id AS system_id, s.name AS system_name, s.status AS system_status, s.owner,"
         " s.next_review, l.id AS response_id, l.version_no, l.status, l.level, l.level_rank,"
         " l.points_level, l.answered, l.shown, l.updated_at, a.id AS approved_id,"
         " a.level AS approved_level, a.level_rank AS approved_level_rank, a.approved_at,"
         " a.review_due"
         " FROM ai_systems s LEFT JOIN latest l ON l.system_id = s.id"
-        " LEFT JOIN approved a ON a.system_id = s.id ORDER BY lower(s.name)",
+        " LEFT JOIN approved a ON a.system_id = s.id ORDER BY lower(s.name), s.id",
         [questionnaire_id, questionnaire_id],
     )
     for column in (
@@ -1019,7 +1018,8 @@ def export_records(database: Database) -> list[dict[str, Any]]:
     """Every response with its scores and the answers that count, for JSON exports."""
     responses = database.query_records(f"{_SELECT} ORDER BY id")
     rows = database.query_rows(
-        "SELECT response_id, question_id, arg_max_null(value, id) FROM impact_answers GROUP BY ALL"
+        "SELECT DISTINCT ON (response_id, question_id) response_id, question_id, value"
+        " FROM impact_answers ORDER BY response_id, question_id, id DESC"
     )
     stored: dict[int, dict[str, Any]] = {}
     for response_id, question_id, value in rows:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -269,12 +269,13 @@ def _system_conditions(filters: SystemFilter | None) -> tuple[str, list[Any]]:
         if not chosen:
             continue
         if spec.kind == "list":
-            conditions.append(f"list_has_any({spec.name}, ?::VARCHAR[])")
+            conditions.append(f"{spec.name} && ?::VARCHAR[]")
             params.append(list(chosen))
         else:
             conditions.append(_in_clause(spec.name, chosen, params))
     if filters.review_overdue:
-        conditions.append("next_review < current_date AND status <> 'retired'")
+        conditions.append("next_review < ? AND status <> 'retired'")
+        params.append(date.today())
     if filters.eu_ai_act_classes:
         conditions.append(
             _in_clause(
@@ -336,10 +337,10 @@ def counts(database: Database) -> dict[str, int]:
         " count(*) FILTER (WHERE status = 'planned'),"
         " count(*) FILTER (WHERE status = 'retired'),"
         " count(*) FILTER (WHERE personal_data AND status <> 'retired'),"
-        " count(*) FILTER (WHERE next_review < current_date AND status <> 'retired'),"
+        " count(*) FILTER (WHERE next_review < ? AND status <> 'retired'),"
         " count(DISTINCT business_unit) FILTER (WHERE status <> 'retired')"
         " FROM ai_systems",
-        list(IN_SCOPE_STATUSES),
+        [*IN_SCOPE_STATUSES, date.today()],
     )
     keys = [
         "total",
@@ -371,7 +372,7 @@ def _exported(spec: FieldSpec) -> str:
     if spec.kind == "list":
         return f"{_as_text(spec, ';')} AS {spec.name}"
     if spec.kind == "date":
-        return f"strftime({spec.name}, '%Y-%m-%d') AS {spec.name}"
+        return f"CAST({spec.name} AS VARCHAR) AS {spec.name}"
     return spec.name
 
 
@@ -421,33 +422,61 @@ def import_systems(
 
 # One audit event: action, entity id, before, after, summary.
 _AuditEvent = tuple[str, int, dict[str, Any] | None, dict[str, Any], str]
-# DuckDB types of the kinds of field, for passing a whole column as one list parameter.
-_SQL_TYPES = {"text": "VARCHAR", "list": "VARCHAR[]", "flag": "BOOLEAN", "date": "DATE"}
+# SQL types of the kinds of single-valued field, for passing a whole column as one array.
+_SQL_TYPES = {"text": "VARCHAR", "flag": "BOOLEAN", "date": "DATE"}
 
 
-def _sql_type(name: str) -> str:
-    return next(_SQL_TYPES[spec.kind] for spec in system_fields() if spec.name == name)
-
-
-def _columns(systems: Sequence[AISystemInput]) -> dict[str, list[Any]]:
-    """The systems as one list per input field (named parameters of an unnest)."""
+def _imported_rows(ids: list[int], systems: Sequence[AISystemInput]) -> tuple[str, dict[str, Any]]:
+    """A relation of the systems (id and every input field) built from array parameters, and
+    the parameters. Single-valued fields are unnested side by side. A list field cannot be an
+    array of arrays (PostgreSQL has none, only flat multi-dimensional arrays), so it travels as
+    (system id, item, order) triples and is gathered again per system; no items, an empty list.
+    """
+    kinds = {spec.name: spec.kind for spec in system_fields()}
     dumps = [data.model_dump() for data in systems]
-    return {name: [values[name] for values in dumps] for name in _INPUT_FIELDS}
-
-
-def _unnested(names: Iterable[str]) -> str:
-    return ", ".join(f"unnest(${name}::{_sql_type(name)}[]) AS {name}" for name in names)
+    parameters: dict[str, Any] = {"ids": ids}
+    unnested = ["unnest($ids::INTEGER[]) AS id"]
+    selected = ["given.id"]
+    joins: list[str] = []
+    for name in _INPUT_FIELDS:
+        if kinds[name] != "list":
+            parameters[name] = [values[name] for values in dumps]
+            unnested.append(f"unnest(${name}::{_SQL_TYPES[kinds[name]]}[]) AS {name}")
+            selected.append(f"given.{name}")
+            continue
+        owners, items = [], []
+        for system_id, values in zip(ids, dumps, strict=True):
+            owners += [system_id] * len(values[name])
+            items += values[name]
+        parameters |= {
+            f"{name}_owners": owners,
+            f"{name}_items": items,
+            f"{name}_order": list(range(len(items))),
+        }
+        selected.append(f"coalesce({name}_lists.items, ARRAY[]::VARCHAR[]) AS {name}")
+        joins.append(
+            "LEFT JOIN (SELECT owner, array_agg(item ORDER BY position) AS items FROM"
+            f" (SELECT unnest(${name}_owners::INTEGER[]) AS owner,"
+            f" unnest(${name}_items::VARCHAR[]) AS item,"
+            f" unnest(${name}_order::INTEGER[]) AS position) flattened GROUP BY owner)"
+            f" {name}_lists ON {name}_lists.owner = given.id"
+        )
+    relation = (
+        f"SELECT {', '.join(selected)} FROM (SELECT {', '.join(unnested)}) given {' '.join(joins)}"
+    )
+    return relation, parameters
 
 
 def _name_keys(transaction: Transaction, names: list[str]) -> list[str]:
-    """Each name as the unique index compares it (DuckDB's lower()), in the same order."""
+    """Each name as the unique index compares it (the store's lower()), in the same order."""
     if not names:
         return []
-    row = transaction.fetchone(
-        "SELECT list_transform(?::VARCHAR[], lambda name: lower(name))", [names]
+    rows = transaction.fetchall(
+        "SELECT lower(name) FROM unnest(?::VARCHAR[]) WITH ORDINALITY AS given(name, position)"
+        " ORDER BY position",
+        [names],
     )
-    assert row is not None
-    return list(row[0])
+    return [row[0] for row in rows]
 
 
 def _refuse_repeated_names(systems: list[AISystemInput], keys: list[str]) -> None:
@@ -488,15 +517,17 @@ def _insert_imported(
     reading 10,000 records back and validating them again took longer than the insert)."""
     if not new:
         return []
-    id_rows = transaction.fetchall("SELECT nextval('ai_system_id') FROM range(?)", [len(new)])
+    id_rows = transaction.fetchall(
+        "SELECT nextval('ai_system_id') FROM generate_series(1, ?)", [len(new)]
+    )
     ids = sorted(int(row[0]) for row in id_rows)
-    parameters: dict[str, Any] = _columns([data for _, data in new])
-    parameters |= {"ids": ids, "at": transaction.at, "actor": transaction.actor}
+    relation, parameters = _imported_rows(ids, [data for _, data in new])
+    parameters |= {"at": transaction.at, "actor": transaction.actor}
     transaction.execute(
         f"INSERT INTO ai_systems (id, {', '.join(_INPUT_FIELDS)}, revision, created_at,"
         " created_by, updated_at, updated_by)"
         f" SELECT id, {', '.join(_INPUT_FIELDS)}, 1, $at, $actor, $at, $actor FROM"
-        f" (SELECT unnest($ids::INTEGER[]) AS id, {_unnested(_INPUT_FIELDS)})",
+        f" ({relation}) imported ORDER BY id",
         parameters,
     )
     stamp = {
@@ -523,13 +554,12 @@ def _update_imported(
     if not changed:
         return []
     ids = [current.id for _, current, _ in changed]
-    parameters: dict[str, Any] = _columns([data for _, _, data in changed])
-    parameters |= {"ids": ids, "at": transaction.at, "actor": transaction.actor}
+    relation, parameters = _imported_rows(ids, [data for _, _, data in changed])
+    parameters |= {"at": transaction.at, "actor": transaction.actor}
     assignments = ", ".join(f"{name} = imported.{name}" for name in _INPUT_FIELDS)
     transaction.execute(
         f"UPDATE ai_systems SET {assignments}, revision = ai_systems.revision + 1,"
-        " updated_at = $at, updated_by = $actor FROM"
-        f" (SELECT unnest($ids::INTEGER[]) AS id, {_unnested(_INPUT_FIELDS)}) imported"
+        f" updated_at = $at, updated_by = $actor FROM ({relation}) imported"
         " WHERE ai_systems.id = imported.id",
         parameters,
     )
@@ -560,8 +590,7 @@ def last_changed(
     if unknown or not fields:
         raise ValueError(f"Not inventory fields: {unknown or 'none given'}")
     differs = " OR ".join(
-        f"json_extract(before_state, '$.{name}') IS DISTINCT FROM"
-        f" json_extract(after_state, '$.{name}')"
+        f"event.before_json ->> '{name}' IS DISTINCT FROM event.after_json ->> '{name}'"
         for name in fields
     )
     params: list[Any] = [ENTITY]
@@ -569,9 +598,13 @@ def last_changed(
     if system_id is not None:
         only = " AND entity_id = ?"
         params.append(str(system_id))
+    # Each state is parsed once per event, then read for every field.
     rows = database.query_rows(
-        "SELECT CAST(entity_id AS INTEGER), max(occurred_at) FROM audit_events"
-        f" WHERE entity = ? AND before_state IS NOT NULL{only} AND ({differs}) GROUP BY 1",
+        "SELECT CAST(event.entity_id AS INTEGER), max(event.occurred_at) FROM"
+        " (SELECT entity_id, occurred_at, CAST(before_state AS JSON) AS before_json,"
+        "  CAST(after_state AS JSON) AS after_json FROM audit_events"
+        f"  WHERE entity = ? AND before_state IS NOT NULL{only}) event"
+        f" WHERE {differs} GROUP BY 1",
         params,
     )
     return {int(system): changed for system, changed in rows}

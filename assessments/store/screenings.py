@@ -336,13 +336,13 @@ def overview_page(
         f" coalesce(c.risk_class, '{NOT_SCREENED}') AS risk_class, c.id AS screening_id,"
         " c.screened_at, c.screened_by, c.fria_required, c.colorado_covered,"
         " c.law_version,"
-        " coalesce(len(c.obligation_ids), 0) AS obligations_total,"
+        " CAST(coalesce(cardinality(c.obligation_ids), 0) AS BIGINT) AS obligations_total,"
         " coalesce(done.closed, 0) AS obligations_closed"
         " FROM ai_systems s"
         " LEFT JOIN current_screenings c ON c.system_id = s.id"
         " LEFT JOIN (SELECT o.system_id, count(*) AS closed FROM current_obligations o"
         "   JOIN current_screenings cs ON cs.system_id = o.system_id"
-        f"   WHERE o.status IN ({closed}) AND list_contains(cs.obligation_ids, o.obligation_id)"
+        f"   WHERE o.status IN ({closed}) AND o.obligation_id = ANY(cs.obligation_ids)"
         "   GROUP BY o.system_id) done ON done.system_id = s.id"
         f" {where}) systems ORDER BY lower(name), system_id{bounded}",
         [*params, *([int(limit)] if bounded else [])],

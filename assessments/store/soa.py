@@ -159,11 +159,11 @@ def first_change(database: Database) -> date | None:
     return row[0].date() if row and row[0] is not None else None
 
 
-# The two places that read the risks' VARCHAR[] of controls (DuckDB list functions; PostgreSQL
-# has unnest and array_agg too, and `= ANY(controls)` for list_contains).
+# The two places that read the risks' VARCHAR[] of controls (unnest and `= ANY`, which both
+# stores take).
 _TREATED_BY = (
     "SELECT control_id, array_agg(id ORDER BY id) AS risk_ids"
-    " FROM (SELECT id, unnest(controls) AS control_id FROM risks) GROUP BY control_id"
+    " FROM (SELECT id, unnest(controls) AS control_id FROM risks) treatments GROUP BY control_id"
 )
 
 
@@ -184,7 +184,7 @@ def risks_treated_by(database: Database, control_id: str, limit: int | None = No
     return database.query_df(
         "SELECT r.id, r.title, s.name AS system, r.status, r.treatment_option"
         " FROM risks r LEFT JOIN ai_systems s ON s.id = r.system_id"
-        f" WHERE list_contains(r.controls, ?) ORDER BY r.id{bounded}",
+        f" WHERE CAST(? AS VARCHAR) = ANY(r.controls) ORDER BY r.id{bounded}",
         [control_id] if limit is None else [control_id, int(limit)],
     )
 

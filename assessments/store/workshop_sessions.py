@@ -99,9 +99,10 @@ _WORKSHOP_COLUMNS = (
     " w.created_at, w.created_by,"
     " (SELECT min(e.occurred_at) FROM workshop_events e WHERE e.workshop_id = w.id"
     " AND e.kind = 'close') AS closed_at,"
-    " (SELECT coalesce(list(s.system_id ORDER BY s.system_id), []) FROM workshop_systems s"
-    " WHERE s.workshop_id = w.id) AS system_ids,"
-    " (SELECT coalesce(list(a.name ORDER BY a.name), []) FROM workshop_systems s"
+    " (SELECT coalesce(array_agg(s.system_id ORDER BY s.system_id), ARRAY[]::INTEGER[])"
+    " FROM workshop_systems s WHERE s.workshop_id = w.id) AS system_ids,"
+    " (SELECT coalesce(array_agg(a.name ORDER BY a.name), ARRAY[]::VARCHAR[])"
+    " FROM workshop_systems s"
     " JOIN ai_systems a ON a.id = s.system_id WHERE s.workshop_id = w.id) AS system_names"
 )
 
@@ -137,7 +138,7 @@ def list_workshops(database: Database, limit: int | None = None) -> pd.DataFrame
         " (SELECT count(*) FROM workshop_items i WHERE i.workshop_id = w.id) AS items,"
         " (SELECT count(*) FROM workshop_outcomes o WHERE o.workshop_id = w.id) AS recorded,"
         " (SELECT count(*) FROM workshop_participants p WHERE p.workshop_id = w.id)"
-        " AS participants FROM workshops w)"
+        " AS participants FROM workshops w) listed"
         f" ORDER BY (closed_at IS NULL) DESC, created_at DESC, id DESC{bounded}",
         [] if limit is None else [int(limit)],
     )
