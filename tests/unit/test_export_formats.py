@@ -22,8 +22,21 @@ LOOKS_LIKE_A_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Database:
-    """One copy of the demo for the module's read-only exports."""
+def demo_db(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_template: Path | str,
+) -> Database:
+    """One copy of the demo for the module's read-only exports (a DuckDB file, or with
+    `--store postgres` a database copied from the demo template)."""
+    if request.config.getoption("--store") == "postgres":
+        server = request.getfixturevalue("postgres")
+        url = server.create(template="demo_template")
+        database = Database(url)
+        yield database
+        database.close()
+        server.drop(url)
+        return
     path = tmp_path_factory.mktemp("exports") / "demo.duckdb"
     shutil.copyfile(demo_template, path)
     database = Database(path)

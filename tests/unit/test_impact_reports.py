@@ -136,7 +136,7 @@ def test_cli_checks_the_questionnaires(capsys, tmp_path: Path) -> None:
     assert "broken.yaml" in out and "1 problem found" in err
 
 
-def test_cli_exports_assessments_from_aims_db(db_path: Path, capsys) -> None:
+def test_cli_exports_assessments_from_aims_db(db_path: Path | str, capsys) -> None:
     database = Database(db_path)
     response_id = assessed(database, approve=True)
     database.close()

@@ -61,7 +61,7 @@ def test_start_creates_a_draft_with_a_create_event(db: Database, system_id: int)
 
 
 def test_each_answer_is_one_write_with_an_audit_event_and_resumes(
-    db: Database, db_path: Path, system_id: int
+    db: Database, db_path: Path | str, system_id: int
 ) -> None:
     response = store.start_assessment(db, AUTHOR, system_id)
     prefilled = store.current_answers(db, response.id)

@@ -20,6 +20,16 @@ from tests.support.screening_answers import MINIMAL
 MIGRATION = 10
 
 
+def index_names(database: Database, table: str) -> list[str]:
+    """The names of a table's indexes, from the store's own catalog."""
+    sql = (
+        "SELECT indexname FROM pg_indexes WHERE tablename = ?"
+        if database.dialect.is_postgres
+        else "SELECT index_name FROM duckdb_indexes() WHERE table_name = ?"
+    )
+    return [str(row[0]) for row in database.query_rows(sql, [table])]
+
+
 @pytest.fixture
 def system_id(db: Database) -> int:
     return inventory_store.create_system(db, "Ada", system_input()).id
@@ -97,27 +107,23 @@ def test_the_obligations_export_names_stale_screenings_and_the_act_behind_each_d
 
 
 def test_migration_010_marks_earlier_screenings_as_made_under_version_one(
-    tmp_path: Path,
+    empty_db_path: Path | str,
 ) -> None:
-    path = tmp_path / "before.duckdb"
-    old = Database(path, migrate=False)
+    old = Database(empty_db_path, migrate=False)
     migrate_up_to(old, MIGRATION - 1)
     with old.cursor() as cursor:
         cursor.execute(
             "INSERT INTO screenings (system_id, questionnaire_id, questionnaire_version, answers,"
             " result, risk_class, fria_required, colorado_covered, obligation_ids, screened_at,"
             " screened_by) VALUES (1, 'eu_ai_act_screening', '1.0', '{}', '{}', 'minimal_risk',"
-            " false, NULL, [], ?, 'Ada')",
+            " false, NULL, ARRAY[]::VARCHAR[], ?, 'Ada')",
             [utc_now()],
         )
     old.close()
-    migrated = Database(path)
+    migrated = Database(empty_db_path)
     assert "law_version" in columns(migrated, "current_screenings")
     assert migrated.query_rows("SELECT law_version FROM current_screenings") == [
         ("colorado=1;eu_ai_act=1",)
     ]
-    indexes = migrated.query_rows(
-        "SELECT index_name FROM duckdb_indexes() WHERE table_name = 'screenings'"
-    )
-    assert ("screenings_by_system",) in indexes
+    assert "screenings_by_system" in index_names(migrated, "screenings")
     migrated.close()

@@ -19,7 +19,7 @@ from tests.support.migrations import migrate_up_to
 FIXTURE = Path(__file__).parent / "fixtures" / "screening_v1.json"
 
 
-def saved_before_the_law_changed(path: Path) -> int:
+def saved_before_the_law_changed(path: Path | str) -> int:
     """A database at migration 008 holding one screening exactly as version 1 stored it."""
     saved: dict[str, Any] = json.loads(FIXTURE.read_text(encoding="utf-8"))
     old = Database(path, migrate=False)
@@ -54,9 +54,9 @@ def saved_before_the_law_changed(path: Path) -> int:
 
 
 def test_a_version_1_screening_opens_stale_with_its_own_dates_and_no_repealed_floor(
-    tmp_path: Path,
+    empty_db_path: Path | str,
 ) -> None:
-    path = tmp_path / "aims.duckdb"
+    path = empty_db_path
     system_id = saved_before_the_law_changed(path)
     database = Database(path)
     record = store.current_screening(database, system_id)

@@ -367,7 +367,9 @@ def test_the_readiness_workbook_has_items_figures_and_gaps(db: Database) -> None
     assert clauses[2][0] == "6" and clauses[2][-1] == round(3 / 6 / 5 * 100, 1)
 
 
-def test_the_export_command(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_export_command(
+    db_path: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     database = Database(db_path)
     risk_id = _demo_like(database)
     database.close()
@@ -377,7 +379,7 @@ def test_the_export_command(db_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert cli.main(["export", "soa", "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert {r["control_id"]: r for r in records}["A.6.2.4"]["risk_references"] == f"R-{risk_id}"
-    out = db_path.parent / "soa.xlsx"
+    out = tmp_path / "soa.xlsx"
     assert cli.main(["export", "soa", "--format", "xlsx", "--out", str(out)]) == 0
     assert load_workbook(out)["Statement of Applicability"].max_row == 39
     assert cli.main(["export", "readiness", "--format", "csv"]) == 0

@@ -17,6 +17,7 @@ from assessments.store.db import Database
 from assessments.store.health import check
 from assessments.store.schema import available_migrations, current_version, latest_version
 from tests.factories import system_input
+from tests.support.migrations import columns
 
 
 def test_new_file_is_migrated_to_the_latest_version(db: Database) -> None:
@@ -33,6 +34,7 @@ def test_reopening_applies_nothing_twice(db_path) -> None:
     again.close()
 
 
+@pytest.mark.duckdb_only
 def test_second_process_gets_a_clear_busy_message(db: Database, db_path) -> None:
     import subprocess
     import sys
@@ -231,9 +233,9 @@ def test_check_reports_counts_and_audit_completeness(db: Database) -> None:
     store.create_system(db, "Ada", system_input())
     report = check(db)
     assert report.ok and report.row_counts["ai_systems"] == 1
-    db.query_rows(
-        "INSERT INTO ai_systems SELECT * REPLACE (99 AS id, 'Ghost' AS name) FROM ai_systems"
-    )
+    names = columns(db, "ai_systems")
+    copied = ", ".join({"id": "99", "name": "'Ghost'"}.get(name, name) for name in names)
+    db.query_rows(f"INSERT INTO ai_systems ({', '.join(names)}) SELECT {copied} FROM ai_systems")
     report = check(db)
     assert not report.ok and report.unaudited["ai_system"] == 1
     assert "PROBLEMS FOUND" in report.lines()

@@ -110,8 +110,8 @@ def test_each_round_keeps_the_text_it_opened_with(db: Database) -> None:
     assert kept == [(1, OLD_TITLE), (2, "Clarified in the room")]
 
 
-def test_migration_011_backfills_rounds_opened_before_it(tmp_path: Path) -> None:
-    path = tmp_path / "at-010.duckdb"
+def test_migration_011_backfills_rounds_opened_before_it(empty_db_path: Path | str) -> None:
+    path = empty_db_path
     old = Database(path, migrate=False)
     migrate_up_to(old, 10)
     seed(old)
