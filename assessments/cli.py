@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assessments.bench import configure_bench
-from assessments.config import database_path
+from assessments.config import database_path, database_target
 from assessments.errors import DatabaseBusyError, WorkbenchError
 from assessments.impact_cli import configure_questionnaires, configure_score
 from assessments.output_file import OutputPathError, check_output_path, write_atomically
@@ -26,14 +26,15 @@ IMPORT_PROBLEMS_SHOWN = 50
 
 
 def open_database() -> Database:
-    return Database(database_path())
+    return Database(database_target())
 
 
 def missing_database() -> str | None:
     """For commands that only read: a mistyped AIMS_DB must not quietly create an empty
-    database and export or check nothing. The message when the file is missing, else None."""
+    database and export or check nothing. The message when the file is missing, else None
+    (a PostgreSQL URL that does not connect says so when it is opened)."""
     path = database_path()
-    if path.exists():
+    if path is None or path.exists():
         return None
     return (
         f"There is no database at {path} (AIMS_DB): check the path. The app, 'demo' or 'import'"
@@ -64,7 +65,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     report = load_demo(database)
     for line in report.lines():
         print(line)
-    print(f"Demo portfolio loaded into {database.path} ({report.total} records added).")
+    print(f"Demo portfolio loaded into {database.location} ({report.total} records added).")
     if getattr(args, "systems", None):
         from assessments.store.synthetic import generate_portfolio
 
@@ -196,6 +197,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_copy(args: argparse.Namespace) -> int:
+    from assessments.store.copying import copy_store
+
+    report = copy_store(args.source, args.target)
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def _non_negative(text: str) -> int:
     try:
         value = int(text)
@@ -270,6 +280,22 @@ def build_parser() -> argparse.ArgumentParser:
         " records as the app wrote them (exit 1 names the first break)",
     )
     checker.set_defaults(handler=cmd_check)
+
+    copier = commands.add_parser(
+        "copy",
+        help="copy a whole store (history and audit trail, ids kept) between a DuckDB file and"
+        " PostgreSQL, into an empty target, and verify it",
+    )
+    copier.add_argument(
+        "--from", dest="source", required=True, help="a DuckDB file or a postgresql:// URL"
+    )
+    copier.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        help="an empty (or new) DuckDB file or PostgreSQL database",
+    )
+    copier.set_defaults(handler=cmd_copy)
 
     for name, help_text, configure in EXTRA_COMMANDS:
         configure(commands.add_parser(name, help=help_text))

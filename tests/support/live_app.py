@@ -33,7 +33,7 @@ class LiveApp:
 
     def __init__(
         self,
-        db_file: Path,
+        db_file: Path | str,
         *,
         start_timeout: float = 60,
         port: int | None = None,

@@ -63,6 +63,8 @@ def test_the_command_hands_every_option_to_the_harness() -> None:
         "2",
         "--json",
         "--no-memory",
+        "--store",
+        "duckdb",
     ]
     defaults = build_parser().parse_args(["bench", "--workdir", "/tmp/bench"])
     assert harness_arguments(defaults) == [
@@ -74,4 +76,6 @@ def test_the_command_hands_every_option_to_the_harness() -> None:
         "5",
         "--workdir",
         "/tmp/bench",
+        "--store",
+        "duckdb",
     ]
