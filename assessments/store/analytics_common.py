@@ -7,7 +7,7 @@ Where things are read from, so the pages stay flat at 40,000 risks:
 - "now" reads `risk_current_ratings` (one row per risk and tier, kept in the same transaction
   as the append-only history by store/risks.py), never ranks the history;
 - "as of" a date and the trends read the history `risk_ratings` (about 400,000 rows at the
-  largest scale): one window or aggregate pass in DuckDB, tens of milliseconds;
+  largest scale): one DISTINCT ON, window or aggregate pass, tens of milliseconds;
 - every rating is placed on the CURRENT criteria by `risk_rules.placed_on` (the one placement
   rule, which the register uses too) and gets the level of that cell, so all figures use one
   grid;
@@ -107,7 +107,7 @@ def class_condition(column: str) -> str:
         f"coalesce((SELECT cs.risk_class FROM current_screenings cs"
         f" WHERE cs.system_id = {column}), '{NOT_SCREENED}')"
     )
-    return f"list_contains($eu_classes::VARCHAR[], {system_class})"
+    return f"{system_class} = ANY($eu_classes::VARCHAR[])"
 
 
 def named_systems(filters: PortfolioFilter, params: dict[str, Any], column: str) -> str:
@@ -115,7 +115,7 @@ def named_systems(filters: PortfolioFilter, params: dict[str, Any], column: str)
     if not filters.system_ids:
         return "FALSE"
     params["system_ids"] = list(filters.system_ids)
-    return f"list_contains($system_ids::INTEGER[], {column})"
+    return f"{column} = ANY($system_ids::INTEGER[])"
 
 
 def scope_sql(filters: PortfolioFilter, params: dict[str, Any], as_of: date | None = None) -> str:
@@ -148,7 +148,7 @@ def scope_sql(filters: PortfolioFilter, params: dict[str, Any], as_of: date | No
         values = getattr(filters, field)
         if values:
             params[field] = list(values)
-            conditions.append(f"list_contains(${field}::VARCHAR[], {column})")
+            conditions.append(f"{column} = ANY(${field}::VARCHAR[])")
     if filters.system_ids:
         conditions.append(named)
     if filters.eu_ai_act_classes:
@@ -165,11 +165,32 @@ def scope_sql(filters: PortfolioFilter, params: dict[str, Any], as_of: date | No
     )
 
 
-# Orders ratings as `risk_current_ratings` does (latest rated_at, then the later id) in one
-# exact number: microseconds since 1970 times 2^63 plus the id (a HUGEINT holds both).
-def latest_key(alias: str = "") -> str:
-    prefix = f"{alias}." if alias else ""
-    return f"epoch_us({prefix}rated_at)::HUGEINT * 9223372036854775808 + {prefix}id"
+def _source_parts(
+    as_of: date | None, params: dict[str, Any], only: str | None, cutoff: str
+) -> list[str]:
+    """The SELECTs whose union is `source_sql` (see there)."""
+    columns = (
+        "risk_id, tier, rating_id, likelihood, severity, level, level_rank, criteria_version,"
+        " rated_at"
+    )
+    if as_of is None:
+        return [
+            f"SELECT {columns} FROM risk_current_ratings"
+            + (f" WHERE risk_id IN ({only})" if only else "")
+        ]
+    params[cutoff] = end_of_day(as_of)
+    return [
+        f"SELECT {columns} FROM risk_current_ratings WHERE rated_at < ${cutoff}"
+        + (f" AND risk_id IN ({only})" if only else ""),
+        f"SELECT {columns} FROM (SELECT h.risk_id, h.tier, h.id AS rating_id,"
+        " h.likelihood, h.severity, h.level, h.level_rank, h.criteria_version, h.rated_at,"
+        " row_number() OVER (PARTITION BY h.risk_id, h.tier ORDER BY ROW(h.rated_at, h.id) DESC)"
+        " AS newest FROM risk_ratings h JOIN risk_current_ratings later"
+        " ON later.risk_id = h.risk_id AND later.tier = h.tier"
+        f" WHERE later.rated_at >= ${cutoff} AND h.rated_at < ${cutoff}"
+        + (f" AND h.risk_id IN ({only})" if only else "")
+        + ") rated_since_cutoff WHERE newest = 1",
+    ]
 
 
 def source_sql(
@@ -180,22 +201,14 @@ def source_sql(
 ) -> str:
     """The rating in force per risk and tier: the current table, or the history as of a day
     (the latest rating with rated_at before the end of that day; ties go to the later id,
-    the rule store/risks.py keeps `risk_current_ratings` by). The as-of form finds the ids
-    with one grouped pass and fetches those rows by key (a window over the whole history is
-    several times slower)."""
-    if as_of is None:
-        return (
-            "SELECT risk_id, tier, rating_id, likelihood, severity, level, level_rank,"
-            " criteria_version, rated_at FROM risk_current_ratings"
-        )
-    params[cutoff] = end_of_day(as_of)
-    return (
-        "SELECT risk_id, tier, id AS rating_id, likelihood, severity, level, level_rank,"
-        " criteria_version, rated_at FROM risk_ratings WHERE id IN ("
-        f"SELECT arg_max(id, {latest_key()}) FROM risk_ratings WHERE rated_at < ${cutoff}"
-        + (f" AND risk_id IN ({only})" if only else "")
-        + " GROUP BY risk_id, tier)"
-    )
+    the rule store/risks.py keeps `risk_current_ratings` by).
+
+    As of a day, a current rating dated before the cutoff is also the one in force then (no
+    later rating exists), so only the risks and tiers rated since are looked up in the history.
+    Those are ranked by the pair (rated_at, id) as one key: a `row_number() = 1` over a single
+    key is one grouped pass in DuckDB (an arg_max), where two keys would sort the history.
+    `only` (SQL returning risk ids) narrows both parts to those risks."""
+    return " UNION ALL ".join(_source_parts(as_of, params, only, cutoff))
 
 
 def placed_sql(source: str) -> str:
@@ -211,12 +224,28 @@ def placed_sql(source: str) -> str:
     )
 
 
+def placed_ratings_sql(
+    as_of: date | None,
+    params: dict[str, Any],
+    only: str | None = None,
+    cutoff: str = "as_of_cutoff",
+) -> str:
+    """`placed_sql(source_sql(...))` with the same rows, each part of the union placed on its
+    own: PostgreSQL has no statistics for the columns of a union, so a placement joined over
+    one is estimated at a single row and what follows is planned as nested loops; over the
+    tables themselves the estimates hold."""
+    return " UNION ALL ".join(
+        placed_sql(part) for part in _source_parts(as_of, params, only, cutoff)
+    )
+
+
 def effective(relation: str) -> str:
     """Where a risk stands: its residual rating, else its inherent one (the register's
     current tier), from a relation of placed ratings."""
     return (
-        f"SELECT * FROM {relation} WHERE tier IN ('residual', 'inherent')"
-        " QUALIFY row_number() OVER (PARTITION BY risk_id ORDER BY tier = 'residual' DESC) = 1"
+        "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY risk_id"
+        " ORDER BY tier = 'residual' DESC) AS preference"
+        f" FROM {relation} WHERE tier IN ('residual', 'inherent')) ranked WHERE preference = 1"
     )
 
 
@@ -322,12 +351,15 @@ def base_ctes(
     _day_params(params, as_of)
     narrowed = f" WHERE risk_id IN ({restrict})" if restrict else ""
     in_scope = " WHERE risk_id IN (SELECT risk_id FROM scoped)" if restrict else ""
+    # Unrestricted, `scoped` and `placed` are inlined views of the first two (a copy of every
+    # rating in force would cost PostgreSQL as much again); restricted, the few rows are kept.
+    placed_all = placed_ratings_sql(as_of, params, only="SELECT risk_id FROM scope_all")
+    inlined = "" if restrict else " NOT MATERIALIZED"
     return (
         f"WITH scope_all AS ({scope_sql(filters, params, as_of)}),"
-        f" placed_all AS ({placed_sql(source_sql(as_of, params))}"
-        "  WHERE risk_id IN (SELECT risk_id FROM scope_all)),"
-        f" scoped AS (SELECT * FROM scope_all{narrowed}),"
-        f" placed AS (SELECT * FROM placed_all{in_scope}),"
+        f" placed_all AS ({placed_all}),"
+        f" scoped AS{inlined} (SELECT * FROM scope_all{narrowed}),"
+        f" placed AS{inlined} (SELECT * FROM placed_all{in_scope}),"
         f" acceptance AS ({rules.accepted_until_sql(_PLACED_RESIDUAL, '$day')}),"
         f" expired AS ({rules.expired_acceptance_sql('$day')}),"
         f" assessed AS ({_assessed_sql()}),"
@@ -381,12 +413,12 @@ def filter_options(database: Database) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         rows = database.query_rows(
-            "SELECT 'unit', business_unit FROM (SELECT DISTINCT business_unit FROM ai_systems)"
-            " UNION ALL SELECT 'owner', owner FROM (SELECT DISTINCT owner FROM risks)"
+            "SELECT 'unit', business_unit FROM (SELECT DISTINCT business_unit FROM ai_systems) u"
+            " UNION ALL SELECT 'owner', owner FROM (SELECT DISTINCT owner FROM risks) o"
             " UNION ALL SELECT 'stage', lifecycle_stage"
-            "  FROM (SELECT DISTINCT lifecycle_stage FROM risks)"
+            "  FROM (SELECT DISTINCT lifecycle_stage FROM risks) st"
             " UNION ALL SELECT 'harm', harm_category"
-            "  FROM (SELECT DISTINCT harm_category FROM risks)"
+            "  FROM (SELECT DISTINCT harm_category FROM risks) h"
         )
         found: dict[str, list[str]] = {"unit": [], "owner": [], "stage": [], "harm": []}
         for kind, value in rows:

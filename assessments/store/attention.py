@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from assessments.analytics import LIST_LIMIT, PortfolioFilter, end_of_day
+from assessments.risks import add_months
 from assessments.store import analytics_common as common
 from assessments.store import risk_rules as rules
 from assessments.store.criteria import review_rules
@@ -24,7 +25,7 @@ ATTENTION_CONDITIONS: dict[str, str] = {
     " AND a.expired_on IS NOT NULL",
     "action_overdue": "a.active AND coalesce(act.actions_overdue, 0) > 0",
     "review_overdue": "a.active AND a.last_rated_at IS NOT NULL"
-    " AND CAST(a.last_rated_at AS DATE) < $day - to_months($months)",
+    " AND CAST(a.last_rated_at AS DATE) < $review_before",
     "never_rated": "a.active AND a.last_rated_at IS NULL",
     "above_current_appetite": "a.active AND a.mapped AND NOT a.above_appetite"
     " AND a.level_rank > a.today_acceptable_rank",
@@ -87,10 +88,13 @@ def attention(
     filters = filters or PortfolioFilter()
 
     def compute() -> tuple[dict[str, int], pd.DataFrame, int]:
-        params: dict[str, Any] = {"months": review_rules(database)[1], "limit": int(limit)}
+        params: dict[str, Any] = {"limit": int(limit)}
         ctes = common.base_ctes(database, filters, as_of, params) + _systems_ctes(
             filters, params, as_of
         )
+        # Rated before this day: due for review on `day` (the register's rule, the months of
+        # the current criteria counted back, the month's last day when it is shorter).
+        params["review_before"] = add_months(params["day"], -review_rules(database)[1])
         condition = ATTENTION_CONDITIONS[which] if which is not None else "FALSE"
         order = "level_rank DESC NULLS LAST, actions_overdue DESC, lower(system_name), risk_id"
         sql = (
@@ -143,24 +147,25 @@ def attention_list(
 
 def _systems_scope(
     filters: PortfolioFilter, params: dict[str, Any], as_of: date | None = None
-) -> list[str]:
-    """WHERE conditions on `ai_systems s` for the systems in scope: the system-level filters
-    (business unit, AI system, EU AI Act class); not retired unless the filter includes retired
-    systems or names one; "as of" a past day only those that existed by then."""
+) -> tuple[str, list[str]]:
+    """The joins and WHERE conditions on `ai_systems s` for the systems in scope: the
+    system-level filters (business unit, AI system, EU AI Act class); not retired unless the
+    filter includes retired systems or names one; "as of" a past day only those that existed by
+    then. The status then is joined once (a subquery per system would rebuild the status
+    history for each of them on PostgreSQL)."""
     named = common.named_systems(filters, params, "s.id")
-    conditions = []
+    joins, conditions = "", []
     if not filters.include_closed:
         status = "s.status"
         if as_of is not None:
             params["known_cutoff"] = end_of_day(as_of)
             then = rules.status_as_of("ai_system", "$known_cutoff")
-            status = (
-                f"coalesce((SELECT ss.status FROM ({then}) ss WHERE ss.record_id = s.id), s.status)"
-            )
+            joins = f" LEFT JOIN ({then}) status_then ON status_then.record_id = s.id"
+            status = "coalesce(status_then.status, s.status)"
         conditions.append(f"({rules.system_active(status)} OR {named})")
     if filters.business_units:
         params["business_units"] = list(filters.business_units)
-        conditions.append("list_contains($business_units::VARCHAR[], s.business_unit)")
+        conditions.append("s.business_unit = ANY($business_units::VARCHAR[])")
     if filters.system_ids:
         conditions.append(named)
     if filters.eu_ai_act_classes:
@@ -169,18 +174,20 @@ def _systems_scope(
     if as_of is not None:
         params["known_cutoff"] = end_of_day(as_of)
         conditions.append(rules.system_known_by("s", "$known_cutoff"))
-    return conditions or ["TRUE"]
+    return joins, conditions or ["TRUE"]
 
 
 def _systems_ctes(filters: PortfolioFilter, params: dict[str, Any], as_of: date | None) -> str:
     """`systems_scope` (the AI systems in scope, with how many risks in scope each has) and
     `systems_unrated` (those none of whose risks in scope is rated: no risk at all, or only
-    unrated ones), after the CTEs of `common.base_ctes` (which judge the risks in scope)."""
-    conditions = _systems_scope(filters, params, as_of)
+    unrated ones), after the CTEs of `common.base_ctes` (which judge the risks in scope). The
+    risks are counted in one grouped pass, not once per system."""
+    joins, conditions = _systems_scope(filters, params, as_of)
     return (
         ", systems_scope AS (SELECT s.id AS system_id, s.name, s.business_unit, s.owner,"
-        "  (SELECT count(*) FROM scope_all sa WHERE sa.system_id = s.id) AS risks"
-        f"  FROM ai_systems s WHERE {' AND '.join(conditions)}),"
+        "  coalesce(per_system.risks, 0) AS risks FROM ai_systems s"
+        "  LEFT JOIN (SELECT system_id, count(*) AS risks FROM scope_all GROUP BY system_id)"
+        f"  per_system ON per_system.system_id = s.id{joins} WHERE {' AND '.join(conditions)}),"
         " systems_unrated AS (SELECT * FROM systems_scope ss WHERE NOT EXISTS"
         "  (SELECT 1 FROM placed_all p JOIN scope_all sa ON sa.risk_id = p.risk_id"
         "   WHERE sa.system_id = ss.system_id AND p.tier IN ('inherent', 'residual')))"
@@ -237,9 +244,12 @@ def impact_overview(database: Database, filters: PortfolioFilter | None = None) 
     def compute() -> dict[str, Any]:
         params: dict[str, Any] = {}
         # Retired systems are never assessed again: out of these figures whatever the filter.
-        conditions = [*_systems_scope(filters, params), rules.system_active("s.status")]
+        joins, conditions = _systems_scope(filters, params)
+        conditions = [*conditions, rules.system_active("s.status")]
         ids = common.query(
-            database, f"SELECT s.id FROM ai_systems s WHERE {' AND '.join(conditions)}", params
+            database,
+            f"SELECT s.id FROM ai_systems s{joins} WHERE {' AND '.join(conditions)}",
+            params,
         )["id"]
         status = impact_store.assessment_status_by_system(database)
         status = status[status["system_id"].isin(ids)]

@@ -1,4 +1,4 @@
-"""The portfolio heatmaps and the highest risks, every one a DuckDB query over the risks in
+"""The portfolio heatmaps and the highest risks, every one a query over the risks in
 scope and their ratings placed on the current criteria (store/analytics_common.py)."""
 
 from __future__ import annotations
@@ -40,14 +40,14 @@ def heatmap_counts(
         params: dict[str, Any] = {"version": current_criteria_version(database)}
         sql = (
             f"WITH scoped AS ({common.scope_sql(filters, params, as_of)}),"
-            f" placed AS ({common.placed_sql(common.source_sql(as_of, params))}),"
+            f" placed AS ({common.placed_ratings_sql(as_of, params)}),"
             " counts AS (SELECT p.tier, p.likelihood, p.severity, count(*) AS count,"
             "  count(*) FILTER (WHERE p.mapped) AS mapped_count"
-            "  FROM placed p JOIN scoped USING (risk_id) GROUP BY ALL)"
+            "  FROM placed p JOIN scoped USING (risk_id) GROUP BY p.tier, p.likelihood, p.severity)"
             " SELECT t.tier, cell.likelihood, cell.severity, cell.level, cell.level_rank,"
             " cell.colour, coalesce(c.count, 0)::INTEGER AS count,"
             " coalesce(c.mapped_count, 0)::INTEGER AS mapped_count"
-            " FROM (SELECT unnest(['inherent', 'residual', 'target']) AS tier) t"
+            " FROM (SELECT unnest(ARRAY['inherent', 'residual', 'target']) AS tier) t"
             " CROSS JOIN criteria_cells cell"
             " LEFT JOIN counts c ON c.tier = t.tier AND c.likelihood = cell.likelihood"
             "  AND c.severity = cell.severity"
@@ -138,9 +138,20 @@ def _tier_columns() -> str:
     return ",".join(columns)
 
 
+def _tier_names(alias: str) -> str:
+    """The columns of `_tier_columns`, read from `alias`."""
+    return ", ".join(
+        f"{alias}.{tier}_{field}"
+        for tier in TIER_ORDER
+        for field in ("level", "rank", "colour", "likelihood", "severity")
+    )
+
+
 # Highest first: the level where the risk stands, then severity, then likelihood (all on the
 # current matrix), then the oldest risk.
-_TOP_ORDER = "level_rank DESC, severity DESC, likelihood DESC, risk_id"
+_TOP_ORDER = (
+    "level_rank DESC NULLS LAST, severity DESC NULLS LAST, likelihood DESC NULLS LAST, risk_id"
+)
 
 
 def top_risks(
@@ -160,7 +171,7 @@ def top_risks(
     def compute() -> pd.DataFrame:
         params: dict[str, Any] = {"limit": int(limit)}
         highest = (
-            f"SELECT risk_id FROM ({common.effective('placed_all')})"
+            f"SELECT risk_id FROM ({common.effective('placed_all')}) standing"
             f" ORDER BY {_TOP_ORDER} LIMIT $limit"
         )
         ctes = common.base_ctes(database, filters, as_of, params, restrict=highest)
@@ -169,7 +180,7 @@ def top_risks(
             f" tiers AS (SELECT p.risk_id, {_tier_columns()} FROM placed p"
             "  WHERE p.risk_id IN (SELECT risk_id FROM top) GROUP BY p.risk_id)"
             f" SELECT {common.risk_list_columns()}, a.acceptable_rank, a.severity, a.likelihood,"
-            " tiers.* EXCLUDE (risk_id)"
+            f" {_tier_names('tiers')}"
             " FROM top a LEFT JOIN tiers ON tiers.risk_id = a.risk_id"
             " LEFT JOIN actions act ON act.risk_id = a.risk_id"
             f" ORDER BY {_TOP_ORDER.replace('level_rank', 'a.level_rank')}"

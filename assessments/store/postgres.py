@@ -54,8 +54,14 @@ def unavailable(url: str, error: Exception) -> DatabaseUnavailableError:
     )
 
 
+# Memory per sort or hash of a session: the leadership queries sort a few hundred thousand
+# ratings at scale L, which PostgreSQL's default (4 MB) spills to disk.
+SESSION_WORK_MEM = "32MB"
+
+
 def _configure(connection: psycopg.Connection) -> None:
     connection.adapters.register_loader("numeric", _NumericLoader)
+    connection.execute(f"SET work_mem = '{SESSION_WORK_MEM}'")
 
 
 class PostgresCursor:

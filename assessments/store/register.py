@@ -1,4 +1,5 @@
-"""The risk register, its heatmap counts and its consistency checks, as DuckDB queries.
+"""The risk register, its heatmap counts and its consistency checks, as SQL queries written once
+for both stores (DuckDB and PostgreSQL).
 
 Everything reads `risk_current_ratings` (one row per risk and tier) rather than ranking the
 whole rating history, so the register, the heatmaps and the checks stay fast with tens of
@@ -20,6 +21,7 @@ Public frames (column names are part of the interface; the leadership view depen
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -118,6 +120,12 @@ class _Params:
 
 
 _sql_list = rules.sql_list
+# The columns of `_current_pivot` besides risk_id, named in full (no `* EXCLUDE` in PostgreSQL).
+_PIVOT_COLUMNS = (
+    *[f"{tier}_{field}" for tier in TIERS for field in RATING_FIELDS],
+    "residual_rating_id",
+    "last_rated_at",
+)
 
 
 def _current_pivot() -> str:
@@ -148,7 +156,7 @@ base AS (
         coalesce(cs.risk_class, '{NOT_SCREENED}') AS eu_ai_act_class, r.title,
         r.description, r.harm_category, r.risk_source, r.affected_parties, r.lifecycle_stage,
         r.owner, r.status, r.library_id, r.treatment_option, r.controls,
-        c.* EXCLUDE (risk_id),
+        {", ".join(f"c.{column}" for column in _PIVOT_COLUMNS)},
         CASE WHEN c.residual_level IS NOT NULL THEN 'residual'
              WHEN c.inherent_level IS NOT NULL THEN 'inherent' END AS current_tier,
         coalesce(c.residual_level, c.inherent_level) AS current_level,
@@ -204,12 +212,18 @@ def _level_column(tier: str) -> str:
     raise ValueError(f"'{tier}' is not a tier; use one of {', '.join(MATRIX_TIERS)}.")
 
 
+def _any_of(placeholder: str, column: str, element: str) -> str:
+    """SQL: `column` is one of the values of the list parameter (typed, so an empty or
+    all-integer list means the same on both stores)."""
+    return f"{column} = ANY(CAST({placeholder} AS {element}[]))"
+
+
 def _filter_conditions(
     params: _Params, filters: RiskFilter, risk_ids: Iterable[int] | None
 ) -> list[str]:
     """WHERE conditions on `register` rows (findings are filtered separately)."""
     named = (
-        f"list_contains({params.add('named_systems', list(filters.system_ids))}, system_id)"
+        _any_of(params.add("named_systems", list(filters.system_ids)), "system_id", "INTEGER")
         if filters.system_ids
         else "FALSE"
     )
@@ -217,7 +231,8 @@ def _filter_conditions(
         rules.in_scope("status", filters.includes_closed(), "system_status", named)
     ]
     if risk_ids is not None:
-        conditions.append(f"risk_id IN (SELECT unnest({params.add('ids', list(risk_ids))}))")
+        ids = params.add("ids", [int(risk_id) for risk_id in risk_ids])
+        conditions.append(f"risk_id IN (SELECT unnest(CAST({ids} AS INTEGER[])))")
     lists: list[tuple[str, str, list[Any]]] = [
         ("system_ids", "system_id", filters.system_ids),
         ("owners", "owner", filters.owners),
@@ -230,12 +245,13 @@ def _filter_conditions(
         lists.append(("levels", _level_column(filters.level_tier), filters.levels))
     for name, column, values in lists:
         if values:
-            conditions.append(f"list_contains({params.add(name, list(values))}, {column})")
+            element = "INTEGER" if name == "system_ids" else "VARCHAR"
+            conditions.append(_any_of(params.add(name, list(values)), column, element))
     term = filters.search.strip().casefold()
     if term:
         placeholder = params.add("search", term)
         searched = " OR ".join(
-            f"contains(lower(coalesce({column}, '')), {placeholder})"
+            f"strpos(lower(coalesce({column}, '')), {placeholder}) > 0"
             for column in ("title", "description", "system_name", "owner")
         )
         identifier = term.removeprefix("r-").removeprefix("#")
@@ -278,7 +294,52 @@ def _selected_cte(
 
 def _rating_text(prefix: str) -> str:
     """SQL text such as 'High (L4 × S4)' for the rating columns with this prefix."""
-    return f"format('{{}} (L{{}} × S{{}})', {prefix}_level, {prefix}_likelihood, {prefix}_severity)"
+    return f"({prefix}_level || ' (L' || {prefix}_likelihood || ' × S' || {prefix}_severity || ')')"
+
+
+def _current_text(article: str) -> str:
+    """SQL text such as 'the residual rating High (L4 × S4)' for the current rating; `article`
+    is 'the' or 'The'."""
+    return (
+        f"(CASE current_tier WHEN 'residual' THEN '{article} residual rating '"
+        f" ELSE '{article} inherent rating ' END || {_rating_text('current')})"
+    )
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier, on the month's last day when it is shorter (as
+    date arithmetic with a month interval does)."""
+    position = day.year * 12 + day.month - 1 - months
+    year, month = divmod(position, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))
+
+
+# The columns of a register row the rating comparisons of the checks read, and all those the
+# checks read. Register rows are wide; the checks scan their rows many times, which on
+# PostgreSQL spilled them to disk when they were copied whole.
+_COMPARED_COLUMNS = (
+    "risk_id",
+    "treatment_option",
+    "controls",
+    *[f"{tier}_{field}" for tier in TIERS for field in ("likelihood", "severity", "level")],
+)
+_CHECKED_COLUMNS = (
+    *_COMPARED_COLUMNS,
+    "status",
+    "system_status",
+    "harm_category",
+    "last_rated_at",
+    "above_appetite",
+    "accepted_until",
+    "expired_on",
+    "expired_approver",
+    "open_actions",
+    "acceptable_level",
+    "has_tolerance",
+    *[f"current_{field}" for field in ("tier", "level", "likelihood", "severity")],
+    "current_criteria_version",
+)
 
 
 def _checks_sql(
@@ -292,33 +353,33 @@ def _checks_sql(
     """CTEs ending in `name`: one row (risk_id, check, message) per finding over `source`."""
     day = params.add("check_day", as_of)
     version = params.add("current_version", current_version)
-    months = params.add("review_months", review_months)
+    months = f"CAST({params.add('review_months', review_months)} AS INTEGER)"
+    review_cutoff = params.add("review_cutoff", _months_before(as_of, review_months))
     non_reducing = _sql_list(NON_REDUCING_TREATMENTS)
     open_statuses = _sql_list(OPEN_ACTION_STATUSES)
     active = rules.is_active("status", "system_status")
-    current_text = (
-        "CASE current_tier WHEN 'residual' THEN 'the residual rating '"
-        " ELSE 'the inherent rating ' END || format('{} (L{} × S{})', current_level,"
-        " current_likelihood, current_severity)"
-    )
     tolerance_text = "CASE WHEN has_tolerance THEN ' for this harm category' ELSE '' END"
+    compared_columns = ", ".join(f"s.{column}" for column in _COMPARED_COLUMNS)
     return f"""
+{name}_rows AS (SELECT {", ".join(_CHECKED_COLUMNS)} FROM {source}),
 {name}_placed AS (
     SELECT c.risk_id, c.tier, c.placed_rank
     FROM ({rules.placed_on(version, "risk_current_ratings")}) c
-    JOIN {source} s ON s.risk_id = c.risk_id
+    JOIN {name}_rows s ON s.risk_id = c.risk_id
     WHERE c.tier IN ('inherent', 'residual', 'target')
 ),
 {name}_compared AS (
-    SELECT s.*, pi.placed_rank AS inherent_placed_rank, pr.placed_rank AS residual_placed_rank
-    FROM {source} s
+    SELECT {compared_columns},
+        pi.placed_rank AS inherent_placed_rank, pr.placed_rank AS residual_placed_rank
+    FROM {name}_rows s
     JOIN {name}_placed pi ON pi.risk_id = s.risk_id AND pi.tier = 'inherent'
     JOIN {name}_placed pr ON pr.risk_id = s.risk_id AND pr.tier = 'residual'
     WHERE {rules.is_active("s.status", "s.system_status")}
 ),
 {name}_targets AS (
-    SELECT s.*, pr.placed_rank AS residual_placed_rank, pt.placed_rank AS target_placed_rank
-    FROM {source} s
+    SELECT {compared_columns},
+        pr.placed_rank AS residual_placed_rank, pt.placed_rank AS target_placed_rank
+    FROM {name}_rows s
     JOIN {name}_placed pr ON pr.risk_id = s.risk_id AND pr.tier = 'residual'
     JOIN {name}_placed pt ON pt.risk_id = s.risk_id AND pt.tier = 'target'
     WHERE {rules.is_active("s.status", "s.system_status")}
@@ -326,74 +387,74 @@ def _checks_sql(
 {name} AS (
     SELECT risk_id, 'never_rated' AS "check",
         'Rate the inherent risk (before controls) to start.' AS message
-    FROM {source} WHERE {active} AND last_rated_at IS NULL
+    FROM {name}_rows WHERE {active} AND last_rated_at IS NULL
     UNION ALL
     SELECT risk_id, 'residual_above_inherent',
-        format('{{}} is above the inherent rating {{}}: controls should not make a risk worse, '
-            || 'so re-rate the inherent risk or explain why.',
-            'The residual rating ' || {_rating_text("residual")}, {_rating_text("inherent")})
+        'The residual rating ' || {_rating_text("residual")} || ' is above the inherent rating '
+            || {_rating_text("inherent")} || ': controls should not make a risk worse, '
+            || 'so re-rate the inherent risk or explain why.'
     FROM {name}_compared WHERE residual_placed_rank > inherent_placed_rank
     UNION ALL
     SELECT risk_id, 'target_above_residual',
-        format('The target rating {{}} is above the residual rating {{}}: the planned actions '
-            || 'should not make the risk worse, so re-rate the target or explain why.',
-            {_rating_text("target")}, {_rating_text("residual")})
+        'The target rating ' || {_rating_text("target")} || ' is above the residual rating '
+            || {_rating_text("residual")} || ': the planned actions '
+            || 'should not make the risk worse, so re-rate the target or explain why.'
     FROM {name}_targets WHERE target_placed_rank > residual_placed_rank
     UNION ALL
     SELECT risk_id, 'residual_lowered_without_treatment',
-        format('The residual rating {{}} is below the inherent rating {{}}, but no Annex A control '
-            || 'is linked and {{}}: link the controls in place or re-rate the residual risk.',
-            {_rating_text("residual")}, {_rating_text("inherent")},
-            CASE WHEN treatment_option IS NULL THEN 'no treatment is chosen'
-                 ELSE 'the treatment (' || treatment_option || ') does not reduce the risk' END)
+        'The residual rating ' || {_rating_text("residual")} || ' is below the inherent rating '
+            || {_rating_text("inherent")} || ', but no Annex A control is linked and '
+            || CASE WHEN treatment_option IS NULL THEN 'no treatment is chosen'
+                 ELSE 'the treatment (' || treatment_option || ') does not reduce the risk' END
+            || ': link the controls in place or re-rate the residual risk.'
     FROM {name}_compared
-    WHERE residual_placed_rank < inherent_placed_rank AND len(controls) = 0
+    WHERE residual_placed_rank < inherent_placed_rank AND cardinality(controls) = 0
         AND (treatment_option IS NULL OR treatment_option IN ({non_reducing}))
     UNION ALL
     SELECT risk_id, 'above_appetite_unaccepted',
-        format('{{}} is above the appetite (at most {{}} is acceptable{{}}), {{}}: treat it '
-            || 'further or record management''s acceptance with an expiry date.',
-            'T' || ({current_text})[2:], acceptable_level, {tolerance_text},
-            CASE WHEN treatment_option = 'retain'
+        {_current_text("The")} || ' is above the appetite (at most ' || acceptable_level
+            || ' is acceptable' || {tolerance_text} || '), '
+            || CASE WHEN treatment_option = 'retain'
                  THEN 'and it is retained with no acceptance in force'
-                 ELSE 'with no open treatment action and no acceptance in force' END)
-    FROM {source}
+                 ELSE 'with no open treatment action and no acceptance in force' END
+            || ': treat it further or record management''s acceptance with an expiry date.'
+    FROM {name}_rows
     WHERE {active} AND above_appetite AND accepted_until IS NULL AND expired_on IS NULL
         AND (treatment_option = 'retain' OR open_actions = 0)
     UNION ALL
     SELECT risk_id, 'acceptance_expired',
-        format('The acceptance by {{}} ran out on {{}}, and {{}} is still above the appetite: '
-            || 'renew the acceptance or treat the risk further.',
-            expired_approver, strftime(expired_on, '%Y-%m-%d'),
-            {current_text})
-    FROM {source}
+        'The acceptance by ' || expired_approver || ' ran out on '
+            || CAST(expired_on AS VARCHAR) || ', and ' || {_current_text("the")}
+            || ' is still above the appetite: renew the acceptance or treat the risk further.'
+    FROM {name}_rows
     WHERE {active} AND above_appetite AND accepted_until IS NULL AND expired_on IS NOT NULL
     UNION ALL
     SELECT a.risk_id, 'action_overdue',
-        format('The action "{{}}" (owner {{}}) was due on {{}} and is {{}}.', a.title, a.owner,
-            strftime(a.due_date, '%Y-%m-%d'),
-            CASE a.status WHEN 'planned' THEN 'still only planned' ELSE 'not done yet' END)
-    FROM risk_actions a JOIN {source} s ON s.risk_id = a.risk_id
+        'The action "' || a.title || '" (owner ' || a.owner || ') was due on '
+            || CAST(a.due_date AS VARCHAR) || ' and is '
+            || CASE a.status WHEN 'planned' THEN 'still only planned' ELSE 'not done yet' END
+            || '.'
+    FROM risk_actions a JOIN {name}_rows s ON s.risk_id = a.risk_id
     WHERE {rules.is_active("s.status", "s.system_status")} AND a.status IN ({open_statuses})
         AND a.due_date < {day}
     UNION ALL
     SELECT risk_id, 'review_overdue',
-        format('Last rated on {{}}, more than {{}} months ago (the review interval of the '
-            || 'criteria): look at the risk again and record a fresh rating.',
-            strftime(last_rated_at, '%Y-%m-%d'), {months})
-    FROM {source}
+        'Last rated on ' || CAST(CAST(last_rated_at AS DATE) AS VARCHAR) || ', more than '
+            || {months} || ' months ago (the review interval of the '
+            || 'criteria): look at the risk again and record a fresh rating.'
+    FROM {name}_rows
     WHERE {active} AND last_rated_at IS NOT NULL
-        AND CAST(last_rated_at AS DATE) < {day}::DATE - to_months({months})
+        AND CAST(last_rated_at AS DATE) < {review_cutoff}
     UNION ALL
     SELECT s.risk_id, 'above_current_appetite',
-        format('{{}} was made under criteria version {{}} and is within that version''s '
-            || 'appetite, but on the current criteria it sits at {{}}, above today''s appetite '
-            || '(at most {{}}{{}}): re-rate it under the current criteria, then treat it further '
-            || 'or record an acceptance.',
-            'T' || ({current_text})[2:], s.current_criteria_version, s.placed_level,
-            today_level.name,
-            CASE WHEN {rules.has_tolerance("today")} THEN ' for this harm category' ELSE '' END)
-    FROM ({rules.placed_on(version, source, prefix="current_")}) s
+        {_current_text("The")} || ' was made under criteria version '
+            || s.current_criteria_version || ' and is within that version''s '
+            || 'appetite, but on the current criteria it sits at ' || s.placed_level
+            || ', above today''s appetite (at most ' || today_level.name
+            || CASE WHEN {rules.has_tolerance("today")} THEN ' for this harm category' ELSE '' END
+            || '): re-rate it under the current criteria, then treat it further '
+            || 'or record an acceptance.'
+    FROM ({rules.placed_on(version, f"{name}_rows", prefix="current_")}) s
     {rules.appetite_joins(version, "s.harm_category", "today")}
     LEFT JOIN criteria_levels today_level ON today_level.version = {version}
         AND today_level.level_rank = {rules.acceptable_rank("today")}
@@ -402,11 +463,12 @@ def _checks_sql(
         AND s.placed_rank > {rules.acceptable_rank("today")}
     UNION ALL
     SELECT c.risk_id, 'older_criteria_version',
-        format('Rated under older criteria: {{}}; the current version is {{}}. These ratings '
-            || 'keep their values and are only placed on the current matrix for totals.',
-            string_agg(format('{{}} (version {{}})', c.tier, c.criteria_version), ', '
-                ORDER BY c.tier), {version})
-    FROM risk_current_ratings c JOIN {source} s ON s.risk_id = c.risk_id
+        'Rated under older criteria: '
+            || string_agg(c.tier || ' (version ' || c.criteria_version || ')', ', '
+                ORDER BY c.tier)
+            || '; the current version is ' || CAST({version} AS INTEGER) || '. These ratings '
+            || 'keep their values and are only placed on the current matrix for totals.'
+    FROM risk_current_ratings c JOIN {name}_rows s ON s.risk_id = c.risk_id
     WHERE {rules.is_active("s.status", "s.system_status")} AND c.criteria_version < {version}
     GROUP BY c.risk_id
 )"""
@@ -469,15 +531,24 @@ def _with_finding_totals(
     filters: RiskFilter | None,
     risk_ids: Iterable[int] | None,
     as_of: date | None,
+    page: str | None = None,
 ) -> str:
     """The CTEs of the register rows the filters keep (`selected`), their findings and, per
-    risk, how many problems and notes were found (`finding_totals`), ready for a SELECT."""
+    risk, how many problems and notes were found (`finding_totals`), ready for a SELECT.
+
+    `page` (a SELECT over `selected`) becomes the CTE `page` and only its rows are checked:
+    a list of the first rows needs no findings for the others."""
     day = as_of or date.today()
     version, months = review_rules(database)
+    ctes = _selected_cte(params, day, filters, risk_ids, (version, months))
+    source = "selected"
+    if page is not None:
+        ctes += f",\npage AS ({page})"
+        source = "page"
     return (
-        _selected_cte(params, day, filters, risk_ids, (version, months))
+        ctes
         + ",\n"
-        + _checks_sql(params, day, version, months).lstrip()
+        + _checks_sql(params, day, version, months, source).lstrip()
         + f""",
 finding_totals AS (
     SELECT f.risk_id,
@@ -509,15 +580,17 @@ def register_frame(
     the consistency checks, `notes` the notes.
     """
     params = _Params()
-    sql = (
-        _with_finding_totals(database, params, filters, risk_ids, as_of)
-        + """SELECT s.*, coalesce(n.findings, 0) AS findings, coalesce(n.notes, 0) AS notes
-FROM selected s
-LEFT JOIN finding_totals n ON n.risk_id = s.risk_id
-ORDER BY s.above_appetite DESC, s.current_level_rank DESC NULLS LAST, s.system_name, s.risk_id"""
-    )
+    order = ("above_appetite DESC", "current_level_rank DESC NULLS LAST", "system_name", "risk_id")
+    # The rows shown are chosen first (the order needs no findings), then only they are checked.
+    page = "SELECT * FROM selected"
     if limit is not None:
-        sql += f"\nLIMIT {params.add('row_limit', int(limit))}"
+        page += f" ORDER BY {', '.join(order)} LIMIT {params.add('row_limit', int(limit))}"
+    sql = (
+        _with_finding_totals(database, params, filters, risk_ids, as_of, page)
+        + "SELECT s.*, coalesce(n.findings, 0) AS findings, coalesce(n.notes, 0) AS notes"
+        " FROM page s LEFT JOIN finding_totals n ON n.risk_id = s.risk_id"
+        f" ORDER BY {', '.join(f's.{term}' for term in order)}"
+    )
     frame = database.query_df(sql, params.values)
     frame = frame[REGISTER_COLUMNS].copy()
     for column in ("affected_parties", "controls"):
@@ -616,7 +689,7 @@ FROM criteria_cells cc
 LEFT JOIN placement p
     ON p.placed_likelihood = cc.likelihood AND p.placed_severity = cc.severity
 WHERE cc.version = {cells_version}
-GROUP BY ALL
+GROUP BY cc.likelihood, cc.severity, cc.level, cc.level_rank, cc.colour
 ORDER BY cc.likelihood, cc.severity"""
     )
     frame = database.query_df(sql, params.values)

@@ -100,24 +100,49 @@ def system_known_by(system: str, cutoff: str) -> str:
 
 
 def _status_events(entity: str) -> str:
-    """Every recorded change of a record's status (record_id, id, occurred_at, status_before,
-    status_after) from the audit trail: the events whose record state carries a status."""
+    """Every recorded change of a record's status (record_id, id, occurred_at, before_state,
+    status_after) from the audit trail: the events whose record state carries a status. The
+    entity ids of risks and AI systems are always their integer ids. The state before is left
+    as text: parsing JSON is the costly part, and most readers need it for a few events only
+    (`_status_before` reads it)."""
     if entity not in ("risk", "ai_system"):
         raise ValueError(f"No status history for '{entity}'.")
+    # The LIKE only skips cheaply the events that cannot carry a status (ratings,
+    # acceptances); the JSON decides.
     return (
-        "SELECT TRY_CAST(entity_id AS INTEGER) AS record_id, id, occurred_at,"
-        " json_extract_string(before_state, '$.status') AS status_before,"
-        " json_extract_string(after_state, '$.status') AS status_after FROM audit_events"
-        f" WHERE entity = '{entity}' AND json_extract_string(after_state, '$.status') IS NOT NULL"
+        "SELECT * FROM (SELECT CAST(entity_id AS INTEGER) AS record_id, id, occurred_at,"
+        " before_state, CAST(after_state AS JSON) ->> 'status' AS status_after"
+        f" FROM audit_events WHERE entity = '{entity}' AND after_state LIKE '%\"status\"%')"
+        " status_change WHERE status_after IS NOT NULL"
     )
 
 
-def _status_then(cutoff: str) -> str:
-    """SQL aggregate over `_status_events` rows: the status at `cutoff`."""
+def _status_before(event: str) -> str:
+    """SQL: the status before the change of a `_status_events` row (alias `event`)."""
+    return f"(CAST({event}.before_state AS JSON) ->> 'status')"
+
+
+def _status_then(
+    entity: str, cutoff: str, keys: tuple[str, ...], sources: str = "", where: str = ""
+) -> str:
+    """A relation (the columns `keys` name, status): the status at `cutoff` per group of `keys`
+    over `_status_events` (alias `e`, joined to `sources`): the state after the last change
+    before the cutoff, else the state before the first change after it. The deciding event is
+    found by its id (max/min, cheap on both stores) and joined back, rather than aggregating
+    the states themselves."""
+    grouped = ", ".join(keys)
+    picked = ", ".join(f"pick.{key.split('.')[-1]}" for key in keys)
     return (
-        f"coalesce(arg_max(status_after, id) FILTER (WHERE occurred_at < {cutoff}),"
-        " arg_min(coalesce(status_before, status_after), id)"
-        f" FILTER (WHERE occurred_at >= {cutoff}))"
+        f"WITH status_events AS MATERIALIZED ({_status_events(entity)}),"
+        f" status_picks AS (SELECT {grouped},"
+        f" max(e.id) FILTER (WHERE e.occurred_at < {cutoff}) AS last_before,"
+        f" min(e.id) FILTER (WHERE e.occurred_at >= {cutoff}) AS first_after"
+        f" FROM status_events e{sources}{where} GROUP BY {grouped})"
+        f" SELECT {picked},"
+        " CASE WHEN pick.last_before IS NOT NULL THEN chosen.status_after"
+        f" ELSE coalesce({_status_before('chosen')}, chosen.status_after) END AS status"
+        " FROM status_picks pick JOIN status_events chosen"
+        " ON chosen.id = coalesce(pick.last_before, pick.first_after)"
     )
 
 
@@ -125,32 +150,37 @@ def status_as_of(entity: str, cutoff: str) -> str:
     """A relation (record_id, status): the status of each record of audit `entity` ('risk',
     'ai_system') as it stood at `cutoff` (an instant), from the audit trail. Records with no
     status in the trail are absent (callers fall back to today's status)."""
-    return (
-        f"SELECT record_id, {_status_then(cutoff)} AS status"
-        f" FROM ({_status_events(entity)}) GROUP BY record_id"
-    )
+    return _status_then(entity, cutoff, ("e.record_id",))
 
 
 def status_at_each(entity: str, periods: str, records: str) -> str:
     """A relation (position, record_id, status): as `status_as_of`, at the `cutoff` of every
     row of `periods` (a relation with position and cutoff), for the records whose ids
     `records` (SQL) returns."""
-    return (
-        f"SELECT p.position, e.record_id, {_status_then('p.cutoff')} AS status"
-        f" FROM ({_status_events(entity)}) e CROSS JOIN {periods} p"
-        f" WHERE e.record_id IN ({records}) GROUP BY p.position, e.record_id"
+    return _status_then(
+        entity,
+        "p.cutoff",
+        ("p.position", "e.record_id"),
+        f" CROSS JOIN {periods} p",
+        f" WHERE e.record_id IN ({records})",
     )
 
 
 def status_changed_risks() -> str:
     """A relation (risk_id): the risks whose own status or whose AI system's status has ever
     changed (a figure over time must judge them at each moment, not by today's status)."""
-    changed = "status_before IS NOT NULL AND status_before <> status_after"
+
+    def changed(entity: str) -> str:
+        return (
+            f"SELECT record_id FROM (SELECT e.record_id, e.status_after, {_status_before('e')}"
+            f" AS status_before FROM ({_status_events(entity)}) e) change"
+            " WHERE change.status_before IS NOT NULL"
+            " AND change.status_before <> change.status_after"
+        )
+
     return (
-        "SELECT id AS risk_id FROM risks WHERE id IN"
-        f" (SELECT record_id FROM ({_status_events('risk')}) WHERE {changed})"
-        " OR system_id IN"
-        f" (SELECT record_id FROM ({_status_events('ai_system')}) WHERE {changed})"
+        f"SELECT id AS risk_id FROM risks WHERE id IN ({changed('risk')})"
+        f" OR system_id IN ({changed('ai_system')})"
     )
 
 
@@ -279,9 +309,9 @@ def expired_acceptance_sql(day: str) -> str:
     of the latest acceptance that had run out by `day` (one revoked before it ran out is not
     an expiry)."""
     return (
-        "SELECT risk_id, max(valid_until) AS expired_on,"
-        " arg_max(approved_by, valid_until) AS expired_approver FROM risk_acceptances"
+        "SELECT DISTINCT ON (risk_id) risk_id, valid_until AS expired_on,"
+        " approved_by AS expired_approver FROM risk_acceptances"
         f" WHERE valid_until < {day}"
         " AND (revoked_at IS NULL OR CAST(revoked_at AS DATE) > valid_until)"
-        " GROUP BY risk_id"
+        " ORDER BY risk_id, valid_until DESC, id DESC"
     )

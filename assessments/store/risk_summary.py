@@ -73,7 +73,7 @@ def residual_level_counts(database: Database, system_id: int) -> pd.DataFrame:
         f"  LEFT JOIN ({_PLACED_RESIDUAL}) c ON c.risk_id = r.id"
         "  LEFT JOIN risk_current_ratings i ON i.risk_id = r.id AND i.tier = 'inherent'"
         f"  WHERE r.system_id = $system_id AND {rules.is_active('r.status')}"
-        "  GROUP BY ALL)"
+        "  GROUP BY 1, 2, 3)"
         " SELECT level, level_rank, colour, risks, mapped FROM counted"
         " ORDER BY level_rank DESC, level",
         {"not_rated": NOT_RATED, "no_residual": NO_RESIDUAL, "system_id": system_id},

@@ -50,14 +50,17 @@ def level_changes(
             "limit": int(limit),
         }
         scope = common.scope_sql(filters, params, until)
-        in_scope = " WHERE risk_id IN (SELECT risk_id FROM scoped)"
         params["since_cutoff"] = end_of_day(since)
         # Only a risk with an inherent or residual rating dated after `since` can have moved:
         # for every other risk the rating in force then is the one in force now.
         then_source = common.source_sql(
             since, params, only="SELECT risk_id FROM rated_since", cutoff="then_cutoff"
         )
+        # As of a day, every risk's ratings are placed and `compared` applies the scope:
+        # PostgreSQL cannot estimate a placement over that history (a union), and a filter on
+        # the scope after it was planned as a nested loop over every risk in scope (minutes).
         now_source = common.source_sql(until, params, cutoff="now_cutoff")
+        in_scope = "" if until else " WHERE risk_id IN (SELECT risk_id FROM scoped)"
         sql = (
             f"WITH scoped AS ({scope}),"
             f" placed_now AS ({common.placed_sql(now_source)}{in_scope}),"
@@ -150,9 +153,10 @@ def level_trend(
         params: dict[str, Any] = {
             "version": current_criteria_version(database),
             "tier": tier,
-            "first": periods[0].start,
+            "first_month": _month_number(periods[0].start),
             "step": months_per_period,
             "last_index": len(periods) - 1,
+            "positions": list(range(len(periods))),
             "starts": [period.start for period in periods],
             "labels": [period.label for period in periods],
             "cutoffs": [period.cutoff for period in periods],
@@ -166,7 +170,10 @@ def level_trend(
         # few risks whose status (or whose system's) ever changed are judged apart, period by
         # period, with the status they had at its end (store/risk_rules.py), so closing a
         # risk or retiring a system today never rewrites the past.
-        index = "greatest(0, datediff('month', $first, date_trunc('month', {0})) // $step)"
+        index = (
+            "greatest(0, CAST(floor(CAST(date_part('year', {0}) * 12 + date_part('month', {0})"
+            " - 1 - $first_month AS DOUBLE PRECISION) / $step) AS INTEGER))"
+        )
         status_then = (
             "SELECT sc.risk_id, sc.system_id, sc.harm_category, p.position,"
             " coalesce(rs.status, sc.status) AS status,"
@@ -185,24 +192,25 @@ def level_trend(
         changed_counts = (
             "SELECT l.position, h.placed_rank AS level_rank, count(*) AS count,"
             f" count(*) FILTER (WHERE {above_then}) AS above"
-            f" FROM (SELECT p.position, h.risk_id, arg_max(h.id, {common.latest_key('h')})"
-            " AS rating_id FROM tier_ratings h JOIN changed_scope sc ON sc.risk_id = h.risk_id"
-            "  CROSS JOIN periods p WHERE h.rated_at < p.cutoff GROUP BY ALL) l"
+            " FROM (SELECT DISTINCT ON (p.position, h.risk_id) p.position, h.risk_id,"
+            " h.id AS rating_id FROM tier_ratings h JOIN changed_scope sc ON sc.risk_id = h.risk_id"
+            "  CROSS JOIN periods p WHERE h.rated_at < p.cutoff"
+            "  ORDER BY p.position, h.risk_id, h.rated_at DESC, h.id DESC) l"
             f" JOIN ({rules.placed_on('$version', 'tier_ratings')}) h ON h.id = l.rating_id"
             " JOIN status_then st ON st.risk_id = l.risk_id AND st.position = l.position"
             f" {rules.appetite_joins('h.criteria_version', 'st.harm_category')}"
             f" WHERE {in_scope_then}"
-            " GROUP BY ALL"
+            " GROUP BY l.position, h.placed_rank"
         )
         sql = (
             f"WITH changed AS ({rules.status_changed_risks()}),"
-            f" scoped AS (SELECT * FROM ({scope}) WHERE risk_id NOT IN"
+            f" scoped AS (SELECT * FROM ({scope}) unchanged WHERE risk_id NOT IN"
             "  (SELECT risk_id FROM changed)),"
-            f" changed_scope AS (SELECT * FROM ({every_status}) WHERE risk_id IN"
+            f" changed_scope AS (SELECT * FROM ({every_status}) every_risk WHERE risk_id IN"
             "  (SELECT risk_id FROM changed)),"
             " periods AS (SELECT unnest($starts::DATE[]) AS period_start,"
             "  unnest($labels::VARCHAR[]) AS label, unnest($cutoffs::TIMESTAMP[]) AS cutoff,"
-            "  unnest(range(len($starts::DATE[]))) AS position),"
+            "  unnest($positions::INTEGER[]) AS position),"
             " risk_status AS ("
             + rules.status_at_each("risk", "periods", "SELECT risk_id FROM changed_scope")
             + "), system_status AS ("
@@ -211,8 +219,7 @@ def level_trend(
             f" tier_ratings AS ({_trend_ratings(tier)}),"
             f" changed_counts AS ({changed_counts}),"
             " history AS (SELECT h.likelihood, h.severity, h.criteria_version, h.rated_at,"
-            "  h.level_rank AS own_rank, sc.status, sc.system_status, sc.harm_category,"
-            "  lead(h.rated_at) OVER (PARTITION BY h.risk_id ORDER BY h.rated_at, h.id) AS until"
+            "  h.level_rank AS own_rank, sc.status, sc.system_status, sc.harm_category, h.until"
             "  FROM tier_ratings h JOIN scoped sc ON sc.risk_id = h.risk_id),"
             " placed AS (SELECT h.rated_at, h.until, h.placed_rank AS level_rank,"
             f"  {rules.above_appetite('h.own_rank', 'h.status', system_status='h.system_status')}"
@@ -224,7 +231,7 @@ def level_trend(
             "  WHERE until IS NOT NULL),"
             " steps AS (SELECT position, level_rank, sum(change) AS change,"
             "  coalesce(sum(change) FILTER (WHERE above), 0) AS above_change FROM events"
-            "  WHERE position <= $last_index GROUP BY ALL),"
+            "  WHERE position <= $last_index GROUP BY position, level_rank),"
             " above_totals AS (SELECT p.position, sum(coalesce(a.change, 0)) OVER"
             "  (ORDER BY p.position ROWS UNBOUNDED PRECEDING)"
             "  + coalesce((SELECT sum(c.above) FROM changed_counts c"
@@ -249,18 +256,44 @@ def level_trend(
     return snapshot(database, "trend", (tier, filters.cache_key(), key), compute)
 
 
+def _month_number(day: date) -> int:
+    """Months since year 0 (the period index of a rating is its month's number minus the
+    first period's, divided by the months per period)."""
+    return day.year * 12 + day.month - 1
+
+
 def _trend_ratings(tier: str) -> str:
-    """The ratings that make the history of `tier` (a relation over `risk_ratings`): the
-    tier's own, or for CURRENT_TIER every residual rating and the inherent ratings made while
-    the risk had no residual rating yet (so each starts where the risk then stood)."""
+    """The ratings that make the history of `tier` (a relation over `risk_ratings`), each with
+    `until`, when the next of them replaced it (NULL: still in force): the tier's own, or for
+    CURRENT_TIER every residual rating and the inherent ratings made while the risk had no
+    residual rating yet (so each starts where the risk then stood).
+
+    One sort of the history serves both: an inherent rating kept is followed by the very next
+    rating (an inherent one is kept too, as no residual came before it), a residual rating by
+    the next residual one."""
+    window = "OVER (PARTITION BY risk_id ORDER BY rated_at, id"
     if tier != CURRENT_TIER:
-        return "SELECT * FROM risk_ratings WHERE tier = $tier"
+        return (
+            f"SELECT {_TREND_RATING_COLUMNS}, lead(rated_at) {window}) AS until"
+            " FROM risk_ratings WHERE tier = $tier"
+        )
     return (
-        "SELECT * FROM (SELECT *, count(*) FILTER (WHERE tier = 'residual') OVER"
-        " (PARTITION BY risk_id ORDER BY rated_at, id ROWS UNBOUNDED PRECEDING) AS residuals"
-        " FROM risk_ratings WHERE tier IN ('inherent', 'residual'))"
+        f"SELECT {_TREND_RATING_COLUMNS}, until FROM (SELECT {_TREND_RATING_COLUMNS},"
+        f" count(*) FILTER (WHERE tier = 'residual') {window} ROWS UNBOUNDED PRECEDING)"
+        " AS residuals,"
+        " CASE WHEN tier = 'residual' THEN min(rated_at) FILTER (WHERE tier = 'residual')"
+        f" {window} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
+        f" ELSE lead(rated_at) {window}) END AS until"
+        " FROM risk_ratings WHERE tier IN ('inherent', 'residual')) counted"
         " WHERE tier = 'residual' OR residuals = 0"
     )
+
+
+# Only what a trend reads of a rating: the history is sorted and kept in memory, where the
+# texts of a rating (rationale, rater) would only make it spill to disk on PostgreSQL.
+_TREND_RATING_COLUMNS = (
+    "id, risk_id, tier, rated_at, likelihood, severity, level_rank, criteria_version"
+)
 
 
 def period_kind(periods: Sequence[PeriodEnd]) -> str:
@@ -330,7 +363,7 @@ def system_path(
             " states AS (SELECT m.moment, h.tier, max(h.level_rank) AS level_rank,"
             "  count(*) AS risks, count(*) FILTER (WHERE h.above) AS above"
             "  FROM moments m JOIN history h ON h.rated_at <= m.moment"
-            "   AND (h.until IS NULL OR h.until > m.moment) GROUP BY ALL)"
+            "   AND (h.until IS NULL OR h.until > m.moment) GROUP BY m.moment, h.tier)"
             " SELECT st.moment, st.tier, st.level_rank, lv.name AS level, lv.colour,"
             " st.risks::INTEGER AS risks, st.above::INTEGER AS above"
             " FROM states st JOIN criteria_levels lv ON lv.version = $version"
@@ -365,31 +398,48 @@ def decisions(
             f"WITH chosen AS ({chosen})"
             # An acceptance is dated by day; on a day that also holds the rating it accepts,
             # it is marked just after that rating, never before it.
-            " SELECT greatest(a.approved_at::TIMESTAMP, coalesce(accepted.rated_at"
-            "  + INTERVAL 1 MINUTE, a.approved_at::TIMESTAMP)) AS moment,"
+            " SELECT greatest(CAST(a.approved_at AS TIMESTAMP), coalesce(accepted.rated_at"
+            "  + INTERVAL '1 minute', CAST(a.approved_at AS TIMESTAMP))) AS moment,"
             " 'acceptance' AS kind, a.risk_id,"
-            " c.title, 'Residual ' || a.level || ' accepted by ' || a.approved_by || ' until '"
-            " || strftime(a.valid_until, '%d %b %Y')"
-            " || CASE WHEN a.revoked_at IS NOT NULL THEN ' (revoked '"
-            "  || strftime(a.revoked_at, '%d %b %Y') || ')' ELSE '' END AS detail"
+            " c.title, 'Residual ' || a.level || ' accepted by ' || a.approved_by AS detail,"
+            " a.valid_until, a.revoked_at"
             " FROM risk_acceptances a JOIN chosen c ON c.id = a.risk_id"
             " LEFT JOIN risk_ratings accepted ON accepted.id = a.rating_id"
             "  AND CAST(accepted.rated_at AS DATE) = a.approved_at"
             " UNION ALL"
             " SELECT h.rated_at, 'workshop', h.risk_id, c.title,"
             " 'Workshop consensus: ' || h.tier || ' ' || h.level"
-            " || ' (L' || h.likelihood || ' x S' || h.severity || ')'"
+            " || ' (L' || h.likelihood || ' x S' || h.severity || ')', NULL, NULL"
             " FROM risk_ratings h JOIN chosen c ON c.id = h.risk_id WHERE h.method = 'workshop'"
             " UNION ALL"
-            " SELECT t.completed_at::TIMESTAMP, 'action_done', t.risk_id, c.title,"
-            " 'Treatment done: ' || t.title"
+            " SELECT CAST(t.completed_at AS TIMESTAMP), 'action_done', t.risk_id, c.title,"
+            " 'Treatment done: ' || t.title, NULL, NULL"
             " FROM risk_actions t JOIN chosen c ON c.id = t.risk_id"
             " WHERE t.status = 'done' AND t.completed_at IS NOT NULL"
             " ORDER BY moment, kind, risk_id"
         )
-        return common.query(database, sql, params)
+        frame = common.query(database, sql, params)
+        return _with_acceptance_dates(frame).drop(columns=["valid_until", "revoked_at"])
 
     return snapshot(database, "decisions", (risk_id, system_id), compute)
+
+
+def _with_acceptance_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """The acceptances' details completed with their end and revocation days, written as
+    people read them ("31 Dec 2026"), the same way on every store."""
+    if frame.empty:
+        return frame
+    frame = frame.copy()
+    accepted = frame["kind"] == "acceptance"
+    until = pd.to_datetime(frame["valid_until"]).dt.strftime("%d %b %Y")
+    revoked = pd.to_datetime(frame["revoked_at"]).dt.strftime("%d %b %Y")
+    frame.loc[accepted, "detail"] = (
+        frame.loc[accepted, "detail"]
+        + " until "
+        + until[accepted]
+        + (" (revoked " + revoked[accepted] + ")").fillna("")
+    )
+    return frame
 
 
 def history_span(database: Database) -> tuple[date, date] | None:
