@@ -27,3 +27,13 @@ def columns(database: Database, relation: str) -> list[str]:
         [relation],
     )
     return [row[0] for row in rows]
+
+
+def index_names(database: Database, table: str) -> list[str]:
+    """The names of a table's indexes, from the store's own catalog."""
+    sql = (
+        "SELECT indexname FROM pg_indexes WHERE tablename = ?"
+        if database.dialect.is_postgres
+        else "SELECT index_name FROM duckdb_indexes() WHERE table_name = ?"
+    )
+    return [str(row[0]) for row in database.query_rows(sql, [table])]

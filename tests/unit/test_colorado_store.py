@@ -12,19 +12,9 @@ from assessments.store import screenings as store
 from assessments.store.db import Database, utc_now
 from tests.factories import system_input
 from tests.support.legacy_screening import insert_old_screening
-from tests.support.migrations import columns, migrate_up_to
+from tests.support.migrations import columns, index_names, migrate_up_to
 
 MIGRATION = 9
-
-
-def index_names(database: Database, table: str) -> list[str]:
-    """The names of a table's indexes, from the store's own catalog."""
-    sql = (
-        "SELECT indexname FROM pg_indexes WHERE tablename = ?"
-        if database.dialect.is_postgres
-        else "SELECT index_name FROM duckdb_indexes() WHERE table_name = ?"
-    )
-    return [str(row[0]) for row in database.query_rows(sql, [table])]
 
 
 def test_migration_009_renames_the_column_keeping_values_view_and_index(

@@ -14,20 +14,10 @@ from assessments.store import inventory as inventory_store
 from assessments.store import screenings as store
 from assessments.store.db import Database, utc_now
 from tests.factories import system_input
-from tests.support.migrations import columns, migrate_up_to
+from tests.support.migrations import columns, index_names, migrate_up_to
 from tests.support.screening_answers import MINIMAL
 
 MIGRATION = 10
-
-
-def index_names(database: Database, table: str) -> list[str]:
-    """The names of a table's indexes, from the store's own catalog."""
-    sql = (
-        "SELECT indexname FROM pg_indexes WHERE tablename = ?"
-        if database.dialect.is_postgres
-        else "SELECT index_name FROM duckdb_indexes() WHERE table_name = ?"
-    )
-    return [str(row[0]) for row in database.query_rows(sql, [table])]
 
 
 @pytest.fixture
