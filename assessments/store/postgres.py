@@ -54,14 +54,18 @@ def unavailable(url: str, error: Exception) -> DatabaseUnavailableError:
     )
 
 
-# Memory per sort or hash of a session: the leadership queries sort a few hundred thousand
-# ratings at scale L, which PostgreSQL's default (4 MB) spills to disk.
-SESSION_WORK_MEM = "32MB"
+# Session settings for the leadership queries at scale L. Memory per sort or hash: they sort a
+# few hundred thousand ratings, which PostgreSQL's default (4 MB) spills to disk. No nested
+# loops: over CTEs PostgreSQL has no statistics, guesses one row and loops over thousands (a
+# heatmap cell's list as of a past quarter took over 10 minutes at L, 0.9 s without them);
+# the store's reads are analytic, and a point read by key still uses its index.
+SESSION_SETTINGS = {"work_mem": "32MB", "enable_nestloop": "off"}
 
 
 def _configure(connection: psycopg.Connection) -> None:
     connection.adapters.register_loader("numeric", _NumericLoader)
-    connection.execute(f"SET work_mem = '{SESSION_WORK_MEM}'")
+    for name, value in SESSION_SETTINGS.items():
+        connection.execute(f"SET {name} = '{value}'")
 
 
 class PostgresCursor:

@@ -623,9 +623,9 @@ def run_stores(
         sys.path.insert(0, str(REPO_ROOT))
     server = None
     try:
-        if import_rows:
+        if import_rows and "duckdb" in stores:
             progress(f"Timing an inventory import of {import_rows:,} rows (CSV and XLSX)…")
-            results[stores[0]].imports = time_imports(directory, import_rows)
+            results["duckdb"].imports = time_imports(directory, import_rows)
         paths: dict[str, str] = {}
         for scale, (with_demo, synthetic) in scales.items():
             progress(f"Building {scale}: demo={with_demo}, {synthetic} synthetic systems…")
