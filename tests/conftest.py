@@ -216,23 +216,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     Without it, tests marked `postgres_only` (several processes on one store, a server restart)
     and those that take the PostgreSQL server itself wait for that leg.
     """
-    if not on_postgres(config):
-        kept = [
-            item
-            for item in items
-            if not item.get_closest_marker("postgres_only")
-            and "postgres" not in getattr(item, "fixturenames", ())
-        ]
-        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
-        items[:] = kept
-    else:
-        kept, dropped = [], []
-        for item in items:
-            uses_store = STORE_FIXTURES & set(getattr(item, "fixturenames", ()))
-            wanted = uses_store and not item.get_closest_marker("duckdb_only")
-            (kept if wanted else dropped).append(item)
+    postgres_leg = on_postgres(config)
+    kept, dropped = [], []
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if postgres_leg:
+            wanted = bool(STORE_FIXTURES & fixtures) and not item.get_closest_marker("duckdb_only")
+        else:
+            wanted = "postgres" not in fixtures and not item.get_closest_marker("postgres_only")
+        (kept if wanted else dropped).append(item)
+    if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    items[:] = kept
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))

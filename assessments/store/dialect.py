@@ -9,6 +9,7 @@ again", and how a connection URL is shown without its password.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -78,11 +79,12 @@ def _numbered(sql: str) -> tuple[str, tuple[str | int, ...]]:
     position or name of the value it takes."""
     order: list[str | int] = []
     names: dict[str, int] = {}
+    positional = itertools.count()
 
     def number(match: re.Match[str]) -> str:
         token = match.group(0)
         if token == "?":
-            order.append(sum(1 for item in order if isinstance(item, int)))
+            order.append(next(positional))
             return f"${len(order)}"
         name = match.group(1)
         if name is None:

@@ -575,29 +575,10 @@ def server_memory(path: str, paths: Sequence[str]) -> tuple[dict[str, float], st
 
 
 def run_bench(
-    *,
-    scales: Mapping[str, tuple[bool, int]] = SCALES,
-    workdir: Path | None = None,
-    repeats: int = 7,
-    cold_runs: int = 5,
-    memory: bool = True,
-    import_rows: int = 0,
-    progress: Callable[[str], None] = lambda message: None,
-    store: str = "duckdb",
-    postgres_url: str | None = None,
+    *, store: str = "duckdb", postgres_url: str | None = None, **options: Any
 ) -> BenchResult:
-    """The benchmark on one store (see run_stores)."""
-    return run_stores(
-        scales=scales,
-        workdir=workdir,
-        repeats=repeats,
-        cold_runs=cold_runs,
-        memory=memory,
-        import_rows=import_rows,
-        progress=progress,
-        stores=(store,),
-        postgres_url=postgres_url,
-    )[store]
+    """The benchmark on one store; `options` are run_stores' (scales, workdir, repeats, ...)."""
+    return run_stores(stores=(store,), postgres_url=postgres_url, **options)[store]
 
 
 def run_stores(
